@@ -115,6 +115,39 @@ wfm_status wfm_run(wfm_model *model, const float *x, wfm_outputs *out, wfm_error
 wfm_status wfm_embed(wfm_model *model, const float *x, float *embedding, wfm_error *err);
 wfm_status wfm_impute(wfm_model *model, const float *x, float *imputed, wfm_error *err);
 
+
+/* ---- minute tables (importers) ----------------------------------------- */
+
+/* A table of per-minute values: n_minutes rows starting at `start`, one
+ * column per channel, NaN = missing. Times are the device's local time,
+ * counted in minutes since 1970-01-01T00:00 (no time zone). */
+typedef struct wfm_minutes wfm_minutes;
+
+/* Parses the generic minute CSV: a header `timestamp,<channel>,...`, then
+ * one row per minute, timestamps `YYYY-MM-DDTHH:MM[:SS]` or with a space.
+ * Empty, NaN, nan and NA cells are missing. Rows may come in any order;
+ * a duplicate minute keeps the last non-missing value. Errors name the line. */
+wfm_status wfm_minutes_read_csv(const char *text, size_t len, wfm_minutes **out, wfm_error *err);
+void wfm_minutes_free(wfm_minutes *t);
+int64_t wfm_minutes_start(const wfm_minutes *t);
+size_t wfm_minutes_length(const wfm_minutes *t);
+int wfm_minutes_channels(const wfm_minutes *t);
+const char *wfm_minutes_channel_name(const wfm_minutes *t, int channel);
+/* Row-major [n_minutes x n_channels]. */
+const float *wfm_minutes_values(const wfm_minutes *t);
+/* Duplicate rows seen while reading (for reporting). */
+size_t wfm_minutes_duplicates(const wfm_minutes *t);
+
+/* Copies the model window starting at minute `window_start` into x
+ * (T x C, model channel order, matched by name; channels the table lacks
+ * are all missing). Returns the number of observed values copied. */
+size_t wfm_minutes_window(const wfm_minutes *t, const wfm_model *model, int64_t window_start, float *x);
+
+/* "YYYY-MM-DDTHH:MM" for a minute count; buf must hold 20 bytes. */
+void wfm_format_minute(int64_t minute, char *buf);
+/* Parses a timestamp into minutes; returns 0 on success. */
+int wfm_parse_minute(const char *text, size_t len, int64_t *minute);
+
 #ifdef __cplusplus
 }
 #endif

@@ -32,6 +32,12 @@ typedef struct wfm_kernels {
     wfm_expminusmax_fn expminusmax;
 } wfm_kernels;
 
+/* The kernel sets, defined in kernels/gemm_<isa>.c. Only those built in
+ * exist; call them through wfm_kernels_by_name(), which checks the CPU. */
+extern const wfm_kernels wfm_kernels_scalar;
+extern const wfm_kernels wfm_kernels_avx2_fma;
+extern const wfm_kernels wfm_kernels_wasm_simd128;
+
 /* The best kernel set for this CPU (runtime detection on x86-64). */
 const wfm_kernels *wfm_kernels_best(void);
 /* A kernel set by name, or NULL if not built in or not supported by the CPU. */

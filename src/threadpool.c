@@ -70,7 +70,8 @@ wfm_pool *wfm_pool_create(int n_threads) {
         if (!p->threads) { wfm_pool_destroy(p); return NULL; }
         for (int i = 1; i < n_threads; i++) {
             worker_arg *a = malloc(sizeof *a);
-            if (!a || pthread_create(&p->threads[i - 1], NULL, worker_main, a ? (a->pool = p, a->index = i, a) : NULL) != 0) {
+            if (a) { a->pool = p; a->index = i; }
+            if (!a || pthread_create(&p->threads[i - 1], NULL, worker_main, a) != 0) {
                 free(a);
                 p->n = i; /* keep the threads that started */
                 break;

@@ -1,0 +1,53 @@
+# wearfm: the two commands are `make demo` and `make test`.
+# Everything else is a building block they use.
+
+SHELL := /bin/bash
+export NODE_PATH := /usr/share/nodejs
+JOBS ?= $(shell nproc)
+BUILD := build
+
+.PHONY: all setup native wasi web build test test-unit test-wasi test-sanitize test-parity \
+        test-parity-paper test-crossbuild test-fuzz fuzz demo bench clean
+
+all: build
+
+# Installs packages only when something is missing (see scripts/setup.sh).
+setup: $(BUILD)/.setup-done
+$(BUILD)/.setup-done: scripts/setup.sh
+	@bash scripts/setup.sh
+	@mkdir -p $(BUILD) && touch $@
+
+native: setup
+	@cmake -S . -B $(BUILD)/native -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@ninja -C $(BUILD)/native
+
+wasi: setup
+	@cmake -S . -B $(BUILD)/wasi -G Ninja -DCMAKE_TOOLCHAIN_FILE=$(CURDIR)/cmake/wasi.cmake -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@ninja -C $(BUILD)/wasi
+
+web: setup
+	@emcmake cmake -S . -B $(BUILD)/web -G Ninja -DCMAKE_BUILD_TYPE=Release -DWFM_TESTS=OFF >/dev/null
+	@ninja -C $(BUILD)/web
+
+build: native wasi web
+
+# The whole suite; scripts/test.sh prints one line per stage and a summary.
+test: setup
+	@bash scripts/test.sh
+
+demo: native wasi
+	@bash scripts/demo.sh
+
+bench: native wasi
+	@bash bench/run.sh
+
+# Long fuzzing run of the model loader (Ctrl-C to stop); `make test` runs ~1 minute of it.
+FUZZ_SECONDS ?= 3600
+fuzz: setup
+	@CC=clang cmake -S . -B $(BUILD)/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWFM_FUZZ=ON -DWFM_TESTS=OFF -DWFM_BENCH=OFF >/dev/null
+	@ninja -C $(BUILD)/fuzz fuzz_safetensors
+	@mkdir -p $(BUILD)/fuzz/corpus && $(BUILD)/fuzz/fuzz_safetensors $(BUILD)/fuzz/corpus fuzz/corpus_safetensors \
+	   -dict=fuzz/safetensors.dict -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1
+
+clean:
+	rm -rf $(BUILD)

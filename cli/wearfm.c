@@ -1,0 +1,392 @@
+/* wearfm CLI: one source for the native and the WASI binary.
+ *   wearfm info   MODEL
+ *   wearfm embed  MODEL INPUT.csv [options]
+ *   wearfm impute MODEL INPUT.csv [options]
+ *   wearfm tokens MODEL INPUT.csv [options]
+ * INPUT may be '-' for stdin. See usage() for options and exit codes. */
+#include "wearfm.h"
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2, EXIT_MODEL = 3, EXIT_INPUT = 4, EXIT_NO_DATA = 5 };
+
+static void usage(FILE *f) {
+    fprintf(f,
+            "wearfm %s: wearable foundation model runtime\n"
+            "\n"
+            "usage:\n"
+            "  wearfm info   MODEL [--format text|json]\n"
+            "  wearfm embed  MODEL INPUT [options]   one embedding per window\n"
+            "  wearfm impute MODEL INPUT [options]   fill the gaps of every window\n"
+            "  wearfm tokens MODEL INPUT [options]   per-token encoder outputs\n"
+            "\n"
+            "INPUT is a minute CSV (header: timestamp,<channel>,...; timestamps\n"
+            "YYYY-MM-DDTHH:MM in local time; empty or NaN = missing), or '-' for stdin.\n"
+            "Columns are matched to the model's channels by name; a channel the file\n"
+            "lacks is treated as entirely missing. Windows are aligned to multiples of\n"
+            "the model's window length since 1970-01-01T00:00 (midnight for a day).\n"
+            "\n"
+            "options:\n"
+            "  --format csv|json       output format (default csv; tokens: json only)\n"
+            "  -o, --output FILE       write to FILE instead of stdout\n"
+            "  --raw                   impute: the decoder's reconstruction for every minute\n"
+            "  --mask-mode compact|attention   AIM form (default compact; same results)\n"
+            "  --threads N             worker threads (default: all cores; WASI: 1)\n"
+            "  -q, --quiet             no progress on stderr\n"
+            "  -h, --help              this help\n"
+            "  --version               print the version\n"
+            "\n"
+            "exit codes: 0 ok, 1 runtime error, 2 usage, 3 model file, 4 input file,\n"
+            "            5 no window with observed data\n",
+            wfm_version());
+}
+
+typedef struct options {
+    const char *cmd, *model, *input, *output;
+    int json, raw, quiet, threads;
+    wfm_mask_mode mask_mode;
+} options;
+
+static int parse_args(int argc, char **argv, options *o) {
+    memset(o, 0, sizeof *o);
+    o->mask_mode = WFM_MASK_COMPACT;
+    const char *pos[3];
+    int npos = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *next = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) { usage(stdout); exit(EXIT_OK); }
+        if (!strcmp(a, "--version")) { printf("wearfm %s\n", wfm_version()); exit(EXIT_OK); }
+        if (!strcmp(a, "--format")) {
+            if (!next) goto missing;
+            if (!strcmp(next, "json")) o->json = 1;
+            else if (!strcmp(next, "csv") || !strcmp(next, "text")) o->json = 0;
+            else { fprintf(stderr, "wearfm: unknown format '%s' (csv or json)\n", next); return -1; }
+            i++;
+        } else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
+            if (!next) goto missing;
+            o->output = next; i++;
+        } else if (!strcmp(a, "--raw")) {
+            o->raw = 1;
+        } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+            o->quiet = 1;
+        } else if (!strcmp(a, "--threads")) {
+            char *end;
+            if (!next) goto missing;
+            long n = strtol(next, &end, 10);
+            if (*end || n < 0 || n > 256) { fprintf(stderr, "wearfm: --threads needs a number 0..256\n"); return -1; }
+            o->threads = (int)n; i++;
+        } else if (!strcmp(a, "--mask-mode")) {
+            if (!next) goto missing;
+            if (!strcmp(next, "compact")) o->mask_mode = WFM_MASK_COMPACT;
+            else if (!strcmp(next, "attention")) o->mask_mode = WFM_MASK_ATTENTION;
+            else { fprintf(stderr, "wearfm: unknown mask mode '%s' (compact or attention)\n", next); return -1; }
+            i++;
+        } else if (a[0] == '-' && a[1]) {
+            fprintf(stderr, "wearfm: unknown option '%s' (see --help)\n", a);
+            return -1;
+        } else {
+            if (npos == 3) { fprintf(stderr, "wearfm: too many arguments (see --help)\n"); return -1; }
+            pos[npos++] = a;
+        }
+        continue;
+    missing:
+        fprintf(stderr, "wearfm: option '%s' needs a value\n", a);
+        return -1;
+    }
+    if (npos == 0) { usage(stderr); return -1; }
+    o->cmd = pos[0];
+    int need = !strcmp(o->cmd, "info") ? 2 : 3;
+    if (strcmp(o->cmd, "info") && strcmp(o->cmd, "embed") && strcmp(o->cmd, "impute") && strcmp(o->cmd, "tokens")) {
+        fprintf(stderr, "wearfm: unknown command '%s' (info, embed, impute, tokens)\n", o->cmd);
+        return -1;
+    }
+    if (npos != need) {
+        fprintf(stderr, "wearfm %s: expected %s\n", o->cmd, need == 2 ? "MODEL" : "MODEL INPUT");
+        return -1;
+    }
+    o->model = pos[1];
+    o->input = need == 3 ? pos[2] : NULL;
+    return 0;
+}
+
+static char *read_all(const char *path, size_t *len) {
+    FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+    if (!f) return NULL;
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        if (n == cap) {
+            char *nb = realloc(buf, cap * 2);
+            if (!nb) { free(buf); buf = NULL; break; }
+            buf = nb;
+            cap *= 2;
+        }
+        size_t r = fread(buf + n, 1, cap - n, f);
+        n += r;
+        if (r == 0) break;
+    }
+    if (buf && ferror(f)) { free(buf); buf = NULL; }
+    if (f != stdin) fclose(f);
+    *len = n;
+    return buf;
+}
+
+static void print_float(FILE *f, float v) {
+    if (isnan(v)) fputs("null", f);
+    else fprintf(f, "%.9g", v);
+}
+
+static void print_model_json(FILE *f, const wfm_model *m) {
+    wfm_model_info info;
+    wfm_model_get_info(m, &info);
+    fprintf(f, "{\"architecture\": \"%s\", \"window_minutes\": %d, \"patch_minutes\": %d, \"n_tokens\": %d, "
+               "\"embedding_dim\": %d, \"channels\": [", info.architecture, info.window_minutes,
+            info.patch_minutes, info.n_tokens, info.enc_dim);
+    for (int c = 0; c < info.n_channels; c++) {
+        wfm_channel_info ch;
+        wfm_model_get_channel(m, c, &ch, NULL);
+        fprintf(f, "%s\"%s\"", c ? ", " : "", ch.name);
+    }
+    fprintf(f, "], \"wearfm_version\": \"%s\"}", wfm_version());
+}
+
+static int cmd_info(const options *o, wfm_model *m, FILE *out) {
+    wfm_model_info info;
+    wfm_model_get_info(m, &info);
+    if (o->json) {
+        fprintf(out, "{\"model\": ");
+        print_model_json(out, m);
+        fprintf(out, ", \"n_params\": %zu, \"threads\": %d, \"config\": %s}\n", info.n_params,
+                wfm_model_threads(m), wfm_model_config_json(m));
+        return EXIT_OK;
+    }
+    fprintf(out, "architecture   %s\n", info.architecture);
+    fprintf(out, "window         %d min, patches of %d min -> %d tokens\n", info.window_minutes,
+            info.patch_minutes, info.n_tokens);
+    fprintf(out, "encoder        %d layers, dim %d, %d heads, mlp %d\n", info.enc_layers, info.enc_dim,
+            info.enc_heads, info.enc_mlp_dim);
+    if (info.has_decoder)
+        fprintf(out, "decoder        %d layers, dim %d, %d heads, mlp %d\n", info.dec_layers, info.dec_dim,
+                info.dec_heads, info.dec_mlp_dim);
+    else
+        fprintf(out, "decoder        none (encoder-only)\n");
+    fprintf(out, "parameters     %zu\n", info.n_params);
+    fprintf(out, "threads        %d\n", wfm_model_threads(m));
+    fprintf(out, "channels       %d\n", info.n_channels);
+    for (int c = 0; c < info.n_channels; c++) {
+        wfm_channel_info ch;
+        wfm_model_get_channel(m, c, &ch, NULL);
+        fprintf(out, "  %-20s %-10s mean %-10g std %-10g clip [%g, %g] z\n", ch.name, ch.unit, ch.mean,
+                ch.std, ch.clip_min, ch.clip_max);
+    }
+    return EXIT_OK;
+}
+
+/* Runs every window of the table that has an observed value. */
+static int cmd_run(const options *o, wfm_model *m, const wfm_minutes *t, FILE *out) {
+    wfm_model_info info;
+    wfm_model_get_info(m, &info);
+    const int T = info.window_minutes, C = info.n_channels, D = info.enc_dim, N = info.n_tokens;
+    int is_embed = !strcmp(o->cmd, "embed"), is_impute = !strcmp(o->cmd, "impute");
+    if (is_impute && !info.has_decoder) {
+        fprintf(stderr, "wearfm impute: this model has no decoder\n");
+        return EXIT_MODEL;
+    }
+    /* Warn about columns the model does not use and channels the file lacks. */
+    int matched = 0;
+    for (int k = 0; k < wfm_minutes_channels(t); k++) {
+        if (wfm_model_find_channel(m, wfm_minutes_channel_name(t, k)) >= 0) matched++;
+        else if (!o->quiet) fprintf(stderr, "wearfm: note: column '%s' is not a model channel; ignored\n", wfm_minutes_channel_name(t, k));
+    }
+    if (!matched) {
+        fprintf(stderr, "wearfm: no column of the input matches a model channel (see 'wearfm info')\n");
+        return EXIT_INPUT;
+    }
+    for (int c = 0; c < C && !o->quiet; c++) {
+        wfm_channel_info ch;
+        wfm_model_get_channel(m, c, &ch, NULL);
+        int found = 0;
+        for (int k = 0; k < wfm_minutes_channels(t); k++) found |= !strcmp(wfm_minutes_channel_name(t, k), ch.name);
+        if (!found) fprintf(stderr, "wearfm: note: channel '%s' is not in the input; treated as missing\n", ch.name);
+    }
+    if (wfm_minutes_duplicates(t) && !o->quiet)
+        fprintf(stderr, "wearfm: note: %zu duplicate minute rows (the last value was kept)\n", wfm_minutes_duplicates(t));
+
+    int64_t start = wfm_minutes_start(t), stop = start + (int64_t)wfm_minutes_length(t);
+    int64_t w0 = start >= 0 ? start / T * T : -((-start + T - 1) / T) * T;
+    int64_t n_windows = (stop - w0 + T - 1) / T;
+
+    float *x = malloc(sizeof(float) * (size_t)T * C);
+    float *emb = malloc(sizeof(float) * (size_t)D);
+    float *vals = malloc(sizeof(float) * (size_t)T * C);
+    float *tok = !strcmp(o->cmd, "tokens") ? malloc(sizeof(float) * (size_t)N * D) : NULL;
+    uint8_t *vis = malloc((size_t)N);
+    if (!x || !emb || !vals || !vis || (!strcmp(o->cmd, "tokens") && !tok)) {
+        fprintf(stderr, "wearfm: out of memory\n");
+        free(x); free(emb); free(vals); free(tok); free(vis);
+        return EXIT_RUNTIME;
+    }
+
+    if (o->json) {
+        fprintf(out, "{\"model\": ");
+        print_model_json(out, m);
+        fprintf(out, ", \"windows\": [");
+    } else if (is_embed) {
+        fprintf(out, "window_start,visible_tokens,total_tokens");
+        for (int d = 0; d < D; d++) fprintf(out, ",emb_%d", d);
+        fputc('\n', out);
+    } else if (is_impute) {
+        fprintf(out, "timestamp");
+        for (int c = 0; c < C; c++) { wfm_channel_info ch; wfm_model_get_channel(m, c, &ch, NULL); fprintf(out, ",%s", ch.name); }
+        for (int c = 0; c < C; c++) { wfm_channel_info ch; wfm_model_get_channel(m, c, &ch, NULL); fprintf(out, ",%s_filled", ch.name); }
+        fputc('\n', out);
+    }
+
+    int rc = EXIT_OK, done = 0;
+    size_t total_missing = 0, total_minutes = 0;
+    for (int64_t w = 0; w < n_windows; w++) {
+        int64_t ws = w0 + w * T;
+        char when[20];
+        wfm_format_minute(ws, when);
+        size_t observed = wfm_minutes_window(t, m, ws, x);
+        if (!observed) {
+            if (!o->quiet) fprintf(stderr, "wearfm: window %s: no observed value, skipped\n", when);
+            continue;
+        }
+        wfm_outputs outp = {0};
+        outp.token_visible = vis;
+        if (is_embed) outp.embedding = emb;
+        if (is_impute) { if (o->raw) outp.reconstruction = vals; else outp.imputed = vals; }
+        if (tok) outp.token_embeddings = tok;
+        wfm_error err = {0};
+        wfm_status st = wfm_run(m, x, &outp, &err);
+        if (st == WFM_ERR_NO_DATA) {
+            if (!o->quiet) fprintf(stderr, "wearfm: window %s: %s, skipped\n", when, err.message);
+            continue;
+        }
+        if (st) {
+            fprintf(stderr, "wearfm: window %s: %s\n", when, err.message);
+            rc = st == WFM_ERR_INVALID_ARG ? EXIT_INPUT : EXIT_RUNTIME;
+            break;
+        }
+        if (!o->quiet && n_windows > 1)
+            fprintf(stderr, "wearfm: window %lld/%lld %s: %d/%d tokens observed\n", (long long)w + 1,
+                    (long long)n_windows, when, outp.n_visible_tokens, N);
+        if (o->json) {
+            fprintf(out, "%s\n  {\"start\": \"%s\", \"visible_tokens\": %d, \"total_tokens\": %d", done ? "," : "",
+                    when, outp.n_visible_tokens, N);
+            if (is_embed) {
+                fprintf(out, ", \"embedding\": [");
+                for (int d = 0; d < D; d++) { if (d) fputs(", ", out); print_float(out, emb[d]); }
+                fputc(']', out);
+            } else if (is_impute) {
+                fprintf(out, ", \"channels\": [");
+                for (int c = 0; c < C; c++) { wfm_channel_info ch; wfm_model_get_channel(m, c, &ch, NULL); fprintf(out, "%s\"%s\"", c ? ", " : "", ch.name); }
+                fprintf(out, "], \"values\": [");
+                for (int i = 0; i < T; i++) {
+                    fputs(i ? ", [" : "[", out);
+                    for (int c = 0; c < C; c++) { if (c) fputs(", ", out); print_float(out, vals[(size_t)i * C + c]); }
+                    fputc(']', out);
+                }
+                fprintf(out, "], \"filled\": [");
+                for (int i = 0; i < T; i++) {
+                    fputs(i ? ", [" : "[", out);
+                    for (int c = 0; c < C; c++) fprintf(out, "%s%d", c ? ", " : "", isnan(x[(size_t)i * C + c]) ? 1 : 0);
+                    fputc(']', out);
+                }
+                fputc(']', out);
+            } else {
+                fprintf(out, ", \"visible\": [");
+                for (int n = 0; n < N; n++) fprintf(out, "%s%d", n ? ", " : "", vis[n]);
+                fprintf(out, "], \"tokens\": [");
+                for (int n = 0; n < N; n++) {
+                    if (n) fputs(", ", out);
+                    if (!vis[n]) { fputs("null", out); continue; }
+                    fputc('[', out);
+                    for (int d = 0; d < D; d++) { if (d) fputs(", ", out); print_float(out, tok[(size_t)n * D + d]); }
+                    fputc(']', out);
+                }
+                fputc(']', out);
+            }
+            fputc('}', out);
+        } else if (is_embed) {
+            fprintf(out, "%s,%d,%d", when, outp.n_visible_tokens, N);
+            for (int d = 0; d < D; d++) fprintf(out, ",%.9g", emb[d]);
+            fputc('\n', out);
+        } else if (is_impute) {
+            for (int i = 0; i < T; i++) {
+                char ts[20];
+                wfm_format_minute(ws + i, ts);
+                fputs(ts, out);
+                for (int c = 0; c < C; c++) fprintf(out, ",%.9g", vals[(size_t)i * C + c]);
+                for (int c = 0; c < C; c++) fprintf(out, ",%d", isnan(x[(size_t)i * C + c]) ? 1 : 0);
+                fputc('\n', out);
+            }
+        }
+        for (size_t i = 0; i < (size_t)T * C; i++) total_missing += isnan(x[i]);
+        total_minutes += (size_t)T * C;
+        done++;
+    }
+    if (o->json) fprintf(out, "%s]}\n", done ? "\n" : "");
+    if (rc == EXIT_OK && !done) {
+        fprintf(stderr, "wearfm: no window with observed data\n");
+        rc = EXIT_NO_DATA;
+    }
+    if (rc == EXIT_OK && !o->quiet)
+        fprintf(stderr, "wearfm: %d window(s); %.1f%% of channel-minutes were missing%s\n", done,
+                total_minutes ? 100.0 * total_missing / total_minutes : 0.0,
+                is_impute && !o->raw ? " and were filled" : "");
+    free(x); free(emb); free(vals); free(tok); free(vis);
+    return rc;
+}
+
+int main(int argc, char **argv) {
+    options o;
+    if (parse_args(argc, argv, &o)) return EXIT_USAGE;
+    if (!strcmp(o.cmd, "tokens") && !o.json) o.json = 1;
+
+    wfm_model_params params = wfm_model_default_params();
+    params.n_threads = o.threads;
+    params.mask_mode = o.mask_mode;
+    wfm_model *m = NULL;
+    wfm_error err = {0};
+    if (wfm_model_load_file(o.model, &params, &m, &err)) {
+        fprintf(stderr, "wearfm: %s\n", err.message);
+        return EXIT_MODEL;
+    }
+    wfm_minutes *t = NULL;
+    if (o.input) {
+        size_t len = 0;
+        char *text = read_all(o.input, &len);
+        if (!text) {
+            fprintf(stderr, "wearfm: cannot read input '%s'\n", o.input);
+            wfm_model_free(m);
+            return EXIT_INPUT;
+        }
+        wfm_status st = wfm_minutes_read_csv(text, len, &t, &err);
+        free(text);
+        if (st) {
+            fprintf(stderr, "wearfm: %s: %s\n", o.input, err.message);
+            wfm_model_free(m);
+            return EXIT_INPUT;
+        }
+    }
+    FILE *out = stdout;
+    if (o.output && !(out = fopen(o.output, "w"))) {
+        fprintf(stderr, "wearfm: cannot write '%s'\n", o.output);
+        wfm_minutes_free(t);
+        wfm_model_free(m);
+        return EXIT_RUNTIME;
+    }
+    int rc = !strcmp(o.cmd, "info") ? cmd_info(&o, m, out) : cmd_run(&o, m, t, out);
+    if (fflush(out) != 0 || (out != stdout && fclose(out) != 0)) {
+        fprintf(stderr, "wearfm: error writing the output\n");
+        rc = EXIT_RUNTIME;
+    }
+    wfm_minutes_free(t);
+    wfm_model_free(m);
+    return rc;
+}

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Installs everything the build, the demo and the tests need, from Debian,
+# npm and PyPI. Idempotent: it checks before installing, so `make` can call
+# it every time. Run as root (or with sudo available).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DEBIAN_PACKAGES=(
+  cmake ninja-build make gcc                     # native build
+  clang lld llvm                                 # WASI build, libFuzzer, sanitizers
+  wasi-libc libclang-rt-14-dev-wasm32            # WASI sysroot and builtins
+  libclang-rt-14-dev                             # libFuzzer + ASan/UBSan runtimes for clang
+  emscripten                                     # web build
+  python3 python3-numpy python3-torch            # PyTorch reference (parity tests)
+  libopenblas0-pthread                           # makes torch's CPU matmuls ~30x faster
+  python3-venv                                   # venv for the wasmtime engine from PyPI
+  nodejs                                         # node:wasi runner, Emscripten tests
+)
+
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+
+missing=()
+for p in "${DEBIAN_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# nodesource's nodejs counts too: any node >= 18 will do.
+if command -v node >/dev/null && node -e 'process.exit(+process.versions.node.split(".")[0] >= 18 ? 0 : 1)'; then
+  missing=("${missing[@]/nodejs}")
+fi
+want=()
+for p in "${missing[@]}"; do [ -n "$p" ] && want+=("$p"); done
+if [ ${#want[@]} -gt 0 ]; then
+  echo "setup: installing Debian packages: ${want[*]}"
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${want[@]}"
+fi
+
+# The real wasmtime engine, embedded in PyPI's `wasmtime` package.
+VENV=build/pyvenv
+if ! "$VENV/bin/python" -c 'import wasmtime' 2>/dev/null; then
+  echo "setup: installing wasmtime (PyPI) into $VENV"
+  /usr/bin/python3 -m venv "$VENV"
+  "$VENV/bin/pip" install -q 'wasmtime==50.0.1'
+fi
+
+# npm packages for the web tests (pinned in web/package.json, if present).
+if [ -f web/package.json ] && [ ! -d web/node_modules ]; then
+  echo "setup: installing npm packages in web/"
+  (cd web && npm ci --no-audit --no-fund 2>/dev/null || npm install --no-audit --no-fund)
+fi
+echo "setup: ok"

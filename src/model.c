@@ -1,0 +1,231 @@
+/* The minute-model forward pass (docs/model-format.md) and the public API. */
+#include "model.h"
+#include "error.h"
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *wfm_version(void) { return "0.1.0"; }
+
+wfm_model_params wfm_model_default_params(void) {
+    wfm_model_params p;
+    p.n_threads = 0;
+    p.mask_mode = WFM_MASK_COMPACT;
+    return p;
+}
+
+void wfm_model_free(wfm_model *m) { wfm_model_release(m); }
+
+wfm_status wfm_model_set_threads(wfm_model *m, int n_threads, wfm_error *err) {
+    if (!m) return wfm_fail(err, WFM_ERR_INVALID_ARG, "NULL model");
+    wfm_pool *p = wfm_pool_create(n_threads);
+    if (!p) return wfm_fail(err, WFM_ERR_NO_MEMORY, "could not create the thread pool");
+    wfm_pool_destroy(m->pool);
+    m->pool = p;
+    return wfm_workspace_alloc(m, err); /* attention scratch is per thread */
+}
+
+int wfm_model_threads(const wfm_model *m) { return m ? wfm_pool_size(m->pool) : 0; }
+
+wfm_status wfm_model_set_mask_mode(wfm_model *m, wfm_mask_mode mode, wfm_error *err) {
+    if (!m) return wfm_fail(err, WFM_ERR_INVALID_ARG, "NULL model");
+    if (mode != WFM_MASK_COMPACT && mode != WFM_MASK_ATTENTION)
+        return wfm_fail(err, WFM_ERR_INVALID_ARG, "unknown mask mode %d", (int)mode);
+    m->mask_mode = mode;
+    return WFM_OK;
+}
+
+void wfm_model_get_info(const wfm_model *m, wfm_model_info *o) {
+    memset(o, 0, sizeof *o);
+    if (!m) return;
+    const wfm_config *c = &m->cfg;
+    o->architecture = c->architecture;
+    o->window_minutes = c->window_minutes;
+    o->patch_minutes = c->patch_minutes;
+    o->n_channels = c->n_channels;
+    o->n_tokens = m->n_tokens;
+    o->enc_dim = c->enc.dim; o->enc_layers = c->enc.layers;
+    o->enc_heads = c->enc.heads; o->enc_mlp_dim = c->enc.mlp_dim;
+    o->has_decoder = c->has_decoder;
+    if (c->has_decoder) {
+        o->dec_dim = c->dec.dim; o->dec_layers = c->dec.layers;
+        o->dec_heads = c->dec.heads; o->dec_mlp_dim = c->dec.mlp_dim;
+    }
+    o->n_params = m->n_params;
+}
+
+wfm_status wfm_model_get_channel(const wfm_model *m, int ch, wfm_channel_info *o, wfm_error *err) {
+    if (!m || !o) return wfm_fail(err, WFM_ERR_INVALID_ARG, "NULL argument");
+    if (ch < 0 || ch >= m->cfg.n_channels)
+        return wfm_fail(err, WFM_ERR_INVALID_ARG, "channel %d out of range [0, %d)", ch, m->cfg.n_channels);
+    const wfm_channel_cfg *c = &m->cfg.channels[ch];
+    o->name = c->name;
+    o->unit = c->unit;
+    o->mean = c->mean;
+    o->std = c->std;
+    o->clip_min = c->clip_min;
+    o->clip_max = c->clip_max;
+    return WFM_OK;
+}
+
+int wfm_model_find_channel(const wfm_model *m, const char *name) {
+    if (!m || !name) return -1;
+    for (int c = 0; c < m->cfg.n_channels; c++)
+        if (!strcmp(m->cfg.channels[c].name, name)) return c;
+    return -1;
+}
+
+const char *wfm_model_config_json(const wfm_model *m) { return m ? m->config_json : NULL; }
+
+/* Standardise, clip and cut into patches (token n = c*NP + p). A patch with
+ * no observed minute is inherited-missing; inside a visible patch, missing
+ * minutes take the mean of its observed z-values. Returns visible count. */
+static int tokenize(const wfm_model *m, const float *x, float *patches, uint8_t *visible) {
+    const wfm_config *cfg = &m->cfg;
+    int C = cfg->n_channels, P = cfg->patch_minutes, NP = m->n_patches, n_visible = 0;
+    for (int c = 0; c < C; c++) {
+        const wfm_channel_cfg *ch = &cfg->channels[c];
+        for (int p = 0; p < NP; p++) {
+            float *z = patches + ((size_t)c * NP + p) * P;
+            double sum = 0;
+            int observed = 0;
+            for (int i = 0; i < P; i++) {
+                float v = x[((size_t)p * P + i) * C + c];
+                if (isnan(v)) { z[i] = NAN; continue; }
+                float zi = (v - ch->mean) / ch->std;
+                zi = zi < ch->clip_min ? ch->clip_min : zi > ch->clip_max ? ch->clip_max : zi;
+                z[i] = zi;
+                sum += zi;
+                observed++;
+            }
+            float fill = observed ? (float)(sum / observed) : 0.0f;
+            for (int i = 0; i < P; i++)
+                if (isnan(z[i])) z[i] = fill;
+            visible[(size_t)c * NP + p] = observed > 0;
+            n_visible += observed > 0;
+        }
+    }
+    return n_visible;
+}
+
+static wfm_status check_input(const wfm_model *m, const float *x, wfm_error *err) {
+    size_t n = (size_t)m->cfg.window_minutes * m->cfg.n_channels;
+    for (size_t i = 0; i < n; i++)
+        if (isinf(x[i]))
+            return wfm_fail(err, WFM_ERR_INVALID_ARG,
+                            "input value at minute %zu, channel '%s' is infinite (use NaN for missing)",
+                            i / m->cfg.n_channels, m->cfg.channels[i % m->cfg.n_channels].name);
+    return WFM_OK;
+}
+
+/* Encoder over the visible tokens; writes ws->enc_out rows for every token
+ * that went through (all N in attention mode, the visible ones otherwise),
+ * indexed by token. */
+static void encode(wfm_model *m, int n_visible) {
+    wfm_workspace *ws = &m->ws;
+    const int D = m->cfg.enc.dim, P = m->cfg.patch_minutes, N = m->n_tokens;
+    int compact = m->mask_mode == WFM_MASK_COMPACT;
+    int n = compact ? n_visible : N;
+    /* Compaction gathers the visible patches (dec_out is free until decoding). */
+    float *rows = ws->patches;
+    if (compact) {
+        rows = ws->dec_out;
+        for (int i = 0; i < n; i++)
+            memcpy(rows + (size_t)i * P, ws->patches + (size_t)ws->visible_index[i] * P, sizeof(float) * P);
+    }
+    wfm_linear_forward(m, &m->patch_embed, rows, n, ws->h);
+    for (int i = 0; i < n; i++) {
+        int tok = compact ? ws->visible_index[i] : i;
+        float *h = ws->h + (size_t)i * D;
+        const float *pos = m->enc.pos + (size_t)tok * D;
+        for (int d = 0; d < D; d++) h[d] += pos[d];
+    }
+    float *out = ws->stack_out;
+    wfm_stack_forward(m, &m->enc, ws->h, n, compact ? NULL : ws->visible, out);
+    for (int i = 0; i < n; i++) {
+        int tok = compact ? ws->visible_index[i] : i;
+        memcpy(ws->enc_out + (size_t)tok * D, out + (size_t)i * D, sizeof(float) * D);
+    }
+}
+
+static void decode(wfm_model *m, int n_visible) {
+    wfm_workspace *ws = &m->ws;
+    const int De = m->cfg.enc.dim, Dd = m->cfg.dec.dim, N = m->n_tokens;
+    /* Project the visible tokens, then lay out all N with mask tokens. */
+    float *vis_in = ws->xn, *vis_out = ws->tmp;
+    for (int i = 0; i < n_visible; i++)
+        memcpy(vis_in + (size_t)i * De, ws->enc_out + (size_t)ws->visible_index[i] * De, sizeof(float) * De);
+    wfm_linear_forward(m, &m->dec_embed, vis_in, n_visible, vis_out);
+    for (int t = 0; t < N; t++)
+        if (!ws->visible[t]) memcpy(ws->h + (size_t)t * Dd, m->mask_token, sizeof(float) * Dd);
+    for (int i = 0; i < n_visible; i++)
+        memcpy(ws->h + (size_t)ws->visible_index[i] * Dd, vis_out + (size_t)i * Dd, sizeof(float) * Dd);
+    for (size_t i = 0; i < (size_t)N * Dd; i++) ws->h[i] += m->dec.pos[i];
+    float *out = ws->stack_out;
+    wfm_stack_forward(m, &m->dec, ws->h, N, NULL, out);
+    wfm_linear_forward(m, &m->head, out, N, ws->dec_out);
+}
+
+wfm_status wfm_run(wfm_model *m, const float *x, wfm_outputs *o, wfm_error *err) {
+    if (!m || !x || !o) return wfm_fail(err, WFM_ERR_INVALID_ARG, "wfm_run: NULL argument");
+    wfm_status st = check_input(m, x, err);
+    if (st) return st;
+    const wfm_config *cfg = &m->cfg;
+    wfm_workspace *ws = &m->ws;
+    const int D = cfg->enc.dim, N = m->n_tokens, C = cfg->n_channels, P = cfg->patch_minutes,
+              NP = m->n_patches;
+    int want_decoder = o->reconstruction || o->imputed;
+    if (want_decoder && !cfg->has_decoder)
+        return wfm_fail(err, WFM_ERR_UNSUPPORTED, "this model has no decoder: it can embed but not reconstruct");
+
+    int n_visible = tokenize(m, x, ws->patches, ws->visible);
+    o->n_visible_tokens = n_visible;
+    if (o->token_visible) memcpy(o->token_visible, ws->visible, (size_t)N);
+    if (n_visible == 0)
+        return wfm_fail(err, WFM_ERR_NO_DATA, "the window has no observed minute in any channel");
+    for (int t = 0, k = 0; t < N; t++)
+        if (ws->visible[t]) ws->visible_index[k++] = t;
+
+    encode(m, n_visible);
+
+    if (o->embedding) {
+        for (int d = 0; d < D; d++) {
+            double s = 0;
+            for (int i = 0; i < n_visible; i++) s += ws->enc_out[(size_t)ws->visible_index[i] * D + d];
+            o->embedding[d] = (float)(s / n_visible);
+        }
+    }
+    if (o->token_embeddings) {
+        for (int t = 0; t < N; t++) {
+            float *dst = o->token_embeddings + (size_t)t * D;
+            if (ws->visible[t]) memcpy(dst, ws->enc_out + (size_t)t * D, sizeof(float) * D);
+            else for (int d = 0; d < D; d++) dst[d] = NAN;
+        }
+    }
+    if (want_decoder) {
+        decode(m, n_visible);
+        for (int c = 0; c < C; c++) {
+            const wfm_channel_cfg *ch = &cfg->channels[c];
+            for (int p = 0; p < NP; p++)
+                for (int i = 0; i < P; i++) {
+                    size_t idx = ((size_t)p * P + i) * C + c;
+                    float v = ws->dec_out[((size_t)c * NP + p) * P + i] * ch->std + ch->mean;
+                    if (o->reconstruction) o->reconstruction[idx] = v;
+                    if (o->imputed) o->imputed[idx] = isnan(x[idx]) ? v : x[idx];
+                }
+        }
+    }
+    return WFM_OK;
+}
+
+wfm_status wfm_embed(wfm_model *m, const float *x, float *embedding, wfm_error *err) {
+    wfm_outputs o = {0};
+    o.embedding = embedding;
+    return wfm_run(m, x, &o, err);
+}
+
+wfm_status wfm_impute(wfm_model *m, const float *x, float *imputed, wfm_error *err) {
+    wfm_outputs o = {0};
+    o.imputed = imputed;
+    return wfm_run(m, x, &o, err);
+}

@@ -1,0 +1,327 @@
+/* Loading a model: validate the safetensors header and config, then stream
+ * each tensor (from a file or a caller's buffer) into f32 and pack the
+ * linear weights for the selected GEMM kernels. Peak memory is the packed
+ * model plus one tensor, never the whole file twice. */
+#include "model.h"
+#include "attention.h"
+#include "error.h"
+#include "ops.h"
+#include "safetensors.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct source {
+    FILE *file;               /* either a file ... */
+    const uint8_t *buf;       /* ... or a memory buffer */
+    uint64_t size;
+    uint64_t data_start;      /* 8 + header length */
+} source;
+
+static wfm_status source_read(source *s, uint64_t offset, size_t n, void *dst, wfm_error *err) {
+    if (offset > s->size || n > s->size - offset)
+        return wfm_fail(err, WFM_ERR_FORMAT, "read of %zu bytes at %llu is past the end of the file",
+                        n, (unsigned long long)offset);
+    if (s->buf) {
+        memcpy(dst, s->buf + offset, n);
+        return WFM_OK;
+    }
+    if (fseek(s->file, (long)offset, SEEK_SET) != 0 || fread(dst, 1, n, s->file) != n)
+        return wfm_fail(err, WFM_ERR_IO, "could not read %zu bytes at offset %llu", n,
+                        (unsigned long long)offset);
+    return WFM_OK;
+}
+
+typedef struct loader {
+    wfm_model *m;
+    source *src;
+    wfm_st_file st;
+    size_t n_loaded;
+    uint8_t *raw;     /* one tensor's bytes */
+    float *f32;       /* the same tensor widened */
+    size_t cap;       /* elements */
+} loader;
+
+/* Reads tensor `name` (which must have exactly the given shape) into ld->f32. */
+static wfm_status read_tensor(loader *ld, const char *name, int ndim, const int64_t *shape,
+                              wfm_error *err) {
+    const wfm_st_tensor *t = wfm_st_find(&ld->st, name);
+    if (!t) return wfm_fail(err, WFM_ERR_FORMAT, "missing tensor '%s'", name);
+    int same = t->ndim == ndim;
+    for (int i = 0; same && i < ndim; i++) same = (int64_t)t->shape[i] == shape[i];
+    if (!same) {
+        char want[96] = "", got[96] = "";
+        for (int i = 0; i < ndim; i++)
+            snprintf(want + strlen(want), sizeof want - strlen(want), "%s%lld", i ? ", " : "", (long long)shape[i]);
+        for (int i = 0; i < t->ndim; i++)
+            snprintf(got + strlen(got), sizeof got - strlen(got), "%s%lld", i ? ", " : "", (long long)t->shape[i]);
+        return wfm_fail(err, WFM_ERR_FORMAT, "tensor '%s' has shape [%s], the config needs [%s]", name, got, want);
+    }
+    size_t numel = (size_t)t->numel, bytes = (size_t)(t->end - t->begin);
+    if (numel > ld->cap) {
+        free(ld->raw);
+        free(ld->f32);
+        ld->raw = malloc(numel * 4);
+        ld->f32 = malloc(numel * sizeof(float));
+        ld->cap = ld->raw && ld->f32 ? numel : 0;
+        if (!ld->cap) return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory reading '%s'", name);
+    }
+    wfm_status st = source_read(ld->src, ld->src->data_start + t->begin, bytes, ld->raw, err);
+    if (st) return st;
+    wfm_st_to_f32(t->dtype, ld->raw, numel, ld->f32);
+    ld->n_loaded++;
+    ld->m->n_params += numel;
+    return WFM_OK;
+}
+
+static wfm_status load_vector(loader *ld, const char *name, int n, float **out, wfm_error *err) {
+    int64_t shape[1] = {n};
+    wfm_status st = read_tensor(ld, name, 1, shape, err);
+    if (st) return st;
+    *out = malloc(sizeof(float) * (size_t)n);
+    if (!*out) return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory for '%s'", name);
+    memcpy(*out, ld->f32, sizeof(float) * (size_t)n);
+    return WFM_OK;
+}
+
+static wfm_status load_linear(loader *ld, const char *prefix, int n_out, int n_in, wfm_linear *l,
+                              wfm_error *err) {
+    char name[256];
+    int64_t shape[2] = {n_out, n_in};
+    l->n_out = n_out;
+    l->n_in = n_in;
+    snprintf(name, sizeof name, "%s.weight", prefix);
+    wfm_status st = read_tensor(ld, name, 2, shape, err);
+    if (st) return st;
+    const wfm_kernels *kr = ld->m->kr;
+    l->w_packed = malloc(sizeof(float) * wfm_gemm_packed_size(kr, (size_t)n_out, (size_t)n_in));
+    if (!l->w_packed) return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory for '%s'", name);
+    wfm_gemm_pack_nt(kr, ld->f32, (size_t)n_in, (size_t)n_out, (size_t)n_in, l->w_packed);
+    snprintf(name, sizeof name, "%s.bias", prefix);
+    return load_vector(ld, name, n_out, &l->bias, err);
+}
+
+static wfm_status load_norm(loader *ld, const char *prefix, int dim, wfm_layernorm *n, wfm_error *err) {
+    char name[256];
+    n->dim = dim;
+    snprintf(name, sizeof name, "%s.weight", prefix);
+    wfm_status st = load_vector(ld, name, dim, &n->weight, err);
+    if (st) return st;
+    snprintf(name, sizeof name, "%s.bias", prefix);
+    return load_vector(ld, name, dim, &n->bias, err);
+}
+
+static wfm_status load_stack(loader *ld, const char *prefix, wfm_block_cfg cfg, wfm_stack *s,
+                             wfm_error *err) {
+    wfm_model *m = ld->m;
+    char name[256];
+    wfm_status st;
+    s->cfg = cfg;
+    s->blocks = calloc((size_t)(cfg.layers > 0 ? cfg.layers : 1), sizeof *s->blocks);
+    s->pos = malloc(sizeof(float) * (size_t)m->n_tokens * cfg.dim);
+    if (!s->blocks || !s->pos) return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory for %s", prefix);
+    wfm_pos2d_sincos(s->pos, cfg.dim, m->n_patches, m->cfg.n_channels);
+    for (int i = 0; i < cfg.layers; i++) {
+        wfm_block *b = &s->blocks[i];
+#define SUB(x) (snprintf(name, sizeof name, "%s.layers.%d." x, prefix, i), name)
+        if ((st = load_norm(ld, SUB("norm1"), cfg.dim, &b->norm1, err)) ||
+            (st = load_linear(ld, SUB("attn.qkv"), 3 * cfg.dim, cfg.dim, &b->qkv, err)) ||
+            (st = load_linear(ld, SUB("attn.proj"), cfg.dim, cfg.dim, &b->proj, err)) ||
+            (st = load_norm(ld, SUB("norm2"), cfg.dim, &b->norm2, err)) ||
+            (st = load_linear(ld, SUB("mlp.fc1"), cfg.mlp_dim, cfg.dim, &b->fc1, err)) ||
+            (st = load_linear(ld, SUB("mlp.fc2"), cfg.dim, cfg.mlp_dim, &b->fc2, err)))
+            return st;
+#undef SUB
+    }
+    snprintf(name, sizeof name, "%s.norm", prefix);
+    return load_norm(ld, name, cfg.dim, &s->norm, err);
+}
+
+static wfm_status load_weights(loader *ld, wfm_error *err) {
+    wfm_model *m = ld->m;
+    const wfm_config *c = &m->cfg;
+    wfm_status st;
+    if ((st = load_linear(ld, "patch_embed", c->enc.dim, c->patch_minutes, &m->patch_embed, err)) ||
+        (st = load_stack(ld, "encoder", c->enc, &m->enc, err)))
+        return st;
+    if (c->has_decoder) {
+        if ((st = load_linear(ld, "decoder.embed", c->dec.dim, c->enc.dim, &m->dec_embed, err)) ||
+            (st = load_vector(ld, "decoder.mask_token", c->dec.dim, &m->mask_token, err)) ||
+            (st = load_stack(ld, "decoder", c->dec, &m->dec, err)) ||
+            (st = load_linear(ld, "decoder.head", c->patch_minutes, c->dec.dim, &m->head, err)))
+            return st;
+    }
+    if (ld->n_loaded != ld->st.n_tensors) {
+        /* Name the first tensor the config does not explain. */
+        for (size_t i = 0; i < ld->st.n_tensors; i++) {
+            const char *name = ld->st.tensors[i].name;
+            if (!strncmp(name, "patch_embed.", 12) || !strncmp(name, "encoder.", 8) ||
+                !strncmp(name, "decoder.", 8))
+                continue;
+            return wfm_fail(err, WFM_ERR_FORMAT, "unexpected tensor '%s' (not part of the config's architecture)", name);
+        }
+        return wfm_fail(err, WFM_ERR_FORMAT,
+                        "file has %zu tensors but the config describes %zu (extra layers or a mismatched config?)",
+                        ld->st.n_tensors, ld->n_loaded);
+    }
+    return WFM_OK;
+}
+
+wfm_status wfm_workspace_alloc(wfm_model *m, wfm_error *err) {
+    wfm_workspace *ws = &m->ws;
+    size_t N = (size_t)m->n_tokens;
+    const wfm_config *c = &m->cfg;
+    size_t dmax = (size_t)c->enc.dim, mmax = (size_t)c->enc.mlp_dim;
+    if (c->has_decoder) {
+        if ((size_t)c->dec.dim > dmax) dmax = (size_t)c->dec.dim;
+        if ((size_t)c->dec.mlp_dim > mmax) mmax = (size_t)c->dec.mlp_dim;
+    }
+    wfm_attention_shape se = {(int)N, c->enc.dim, c->enc.heads}, sd = {(int)N, c->dec.dim, c->dec.heads};
+    size_t kv = wfm_attention_kv_size(m->kr, se), scratch = wfm_attention_scratch_size(m->kr, se);
+    if (c->has_decoder) {
+        size_t kvd = wfm_attention_kv_size(m->kr, sd), sc = wfm_attention_scratch_size(m->kr, sd);
+        if (kvd > kv) kv = kvd;
+        if (sc > scratch) scratch = sc;
+    }
+    int threads = wfm_pool_size(m->pool);
+    free(ws->attn_scratch);
+    ws->attn_scratch_per_thread = scratch;
+    ws->attn_scratch = malloc(sizeof(float) * scratch * (size_t)threads);
+    if (!ws->h) {
+        ws->h = malloc(sizeof(float) * N * dmax);
+        ws->xn = malloc(sizeof(float) * N * dmax);
+        ws->tmp = malloc(sizeof(float) * N * dmax);
+        ws->qkv = malloc(sizeof(float) * N * 3 * dmax);
+        ws->mlp = malloc(sizeof(float) * N * mmax);
+        ws->kv_packed = malloc(sizeof(float) * kv);
+        ws->patches = malloc(sizeof(float) * N * (size_t)c->patch_minutes);
+        ws->stack_out = malloc(sizeof(float) * N * dmax);
+        ws->enc_out = malloc(sizeof(float) * N * (size_t)c->enc.dim);
+        ws->dec_out = malloc(sizeof(float) * N * (size_t)c->patch_minutes);
+        ws->visible_index = malloc(sizeof(int) * N);
+        ws->visible = malloc(N);
+    }
+    if (!ws->h || !ws->xn || !ws->tmp || !ws->qkv || !ws->mlp || !ws->kv_packed || !ws->attn_scratch ||
+        !ws->patches || !ws->stack_out || !ws->enc_out || !ws->dec_out || !ws->visible_index || !ws->visible)
+        return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory for the workspace (%zu tokens)", N);
+    return WFM_OK;
+}
+
+static void free_linear(wfm_linear *l) { free(l->w_packed); free(l->bias); }
+static void free_norm(wfm_layernorm *n) { free(n->weight); free(n->bias); }
+static void free_stack(wfm_stack *s) {
+    if (s->blocks)
+        for (int i = 0; i < s->cfg.layers; i++) {
+            wfm_block *b = &s->blocks[i];
+            free_norm(&b->norm1); free_norm(&b->norm2);
+            free_linear(&b->qkv); free_linear(&b->proj); free_linear(&b->fc1); free_linear(&b->fc2);
+        }
+    free(s->blocks);
+    free_norm(&s->norm);
+    free(s->pos);
+}
+
+void wfm_model_release(wfm_model *m) {
+    if (!m) return;
+    free_linear(&m->patch_embed);
+    free_stack(&m->enc);
+    free_linear(&m->dec_embed);
+    free(m->mask_token);
+    free_stack(&m->dec);
+    free_linear(&m->head);
+    wfm_workspace *ws = &m->ws;
+    free(ws->h); free(ws->xn); free(ws->tmp); free(ws->qkv); free(ws->mlp); free(ws->kv_packed);
+    free(ws->attn_scratch); free(ws->patches); free(ws->stack_out); free(ws->enc_out); free(ws->dec_out);
+    free(ws->visible_index); free(ws->visible);
+    wfm_pool_destroy(m->pool);
+    wfm_config_free(&m->cfg);
+    free(m->config_json);
+    free(m);
+}
+
+static wfm_status load_from_source(source *src, const wfm_model_params *params, wfm_model **out,
+                                   wfm_error *err) {
+    wfm_model_params p = params ? *params : wfm_model_default_params();
+    uint8_t first8[8];
+    uint64_t header_len = 0;
+    wfm_status st;
+    if (src->size < 8) return wfm_fail(err, WFM_ERR_FORMAT, "file is %llu bytes, too short for a safetensors header", (unsigned long long)src->size);
+    if ((st = source_read(src, 0, 8, first8, err))) return st;
+    if ((st = wfm_st_header_length(first8, src->size, &header_len, err))) return st;
+    src->data_start = 8 + header_len;
+
+    wfm_model *m = calloc(1, sizeof *m);
+    char *header = malloc((size_t)header_len + 1);
+    loader ld = {0};
+    ld.m = m;
+    ld.src = src;
+    if (!m || !header) {
+        free(m);
+        free(header);
+        return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory for a %llu-byte header", (unsigned long long)header_len);
+    }
+    if ((st = source_read(src, 8, (size_t)header_len, header, err))) goto fail;
+    header[header_len] = 0;
+    if ((st = wfm_st_parse_header(header, (size_t)header_len, src->size - src->data_start, &ld.st, err))) goto fail;
+
+    const char *cfg_json = wfm_st_metadata(&ld.st, "wearfm.config");
+    if (!cfg_json) {
+        st = wfm_fail(err, WFM_ERR_CONFIG, "no \"wearfm.config\" entry in __metadata__: not a wearfm model");
+        goto fail;
+    }
+    if ((st = wfm_config_parse(cfg_json, strlen(cfg_json), &m->cfg, err))) goto fail;
+    if (!(m->config_json = strdup(cfg_json))) { st = wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory"); goto fail; }
+    m->n_patches = m->cfg.window_minutes / m->cfg.patch_minutes;
+    m->n_tokens = m->n_patches * m->cfg.n_channels;
+    m->kr = wfm_kernels_best();
+    m->mask_mode = p.mask_mode;
+    if ((st = load_weights(&ld, err))) goto fail;
+    m->pool = wfm_pool_create(p.n_threads);
+    if (!m->pool) { st = wfm_fail(err, WFM_ERR_NO_MEMORY, "could not create the thread pool"); goto fail; }
+    if ((st = wfm_workspace_alloc(m, err))) goto fail;
+
+    free(header);
+    free(ld.raw);
+    free(ld.f32);
+    wfm_st_free(&ld.st);
+    *out = m;
+    return WFM_OK;
+fail:
+    free(header);
+    free(ld.raw);
+    free(ld.f32);
+    wfm_st_free(&ld.st);
+    wfm_model_release(m);
+    return st;
+}
+
+wfm_status wfm_model_load_buffer(const void *data, size_t size, const wfm_model_params *params,
+                                 wfm_model **out, wfm_error *err) {
+    if (!out || (!data && size)) return wfm_fail(err, WFM_ERR_INVALID_ARG, "wfm_model_load_buffer: NULL argument");
+    *out = NULL;
+    source src = {0};
+    src.buf = data;
+    src.size = size;
+    return load_from_source(&src, params, out, err);
+}
+
+wfm_status wfm_model_load_file(const char *path, const wfm_model_params *params, wfm_model **out,
+                               wfm_error *err) {
+    if (!path || !out) return wfm_fail(err, WFM_ERR_INVALID_ARG, "wfm_model_load_file: NULL argument");
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f) return wfm_fail(err, WFM_ERR_IO, "cannot open model '%s'", path);
+    source src = {0};
+    src.file = f;
+    long size = -1;
+    if (fseek(f, 0, SEEK_END) == 0) size = ftell(f);
+    if (size < 0) {
+        fclose(f);
+        return wfm_fail(err, WFM_ERR_IO, "cannot determine the size of '%s'", path);
+    }
+    src.size = (uint64_t)size;
+    wfm_status st = load_from_source(&src, params, out, err);
+    fclose(f);
+    if (st) wfm_error_prefix(err, "%s", path);
+    return st;
+}

@@ -1,0 +1,111 @@
+#!/usr/bin/env python3
+"""Write a randomly initialised wearfm model (for tests, demos and benchmarks).
+
+    python3 tools/make_model.py --config small|paper|PATH.json --seed S \
+        --dtype F32|F16|BF16 --out model.safetensors
+"""
+import argparse
+import json
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import torch  # noqa: E402
+
+from wearfm_ref import WearFM, config_from_dict, init_random, save_model  # noqa: E402
+
+
+def _ch(name, unit, mean, std, lo, hi):
+    return {"name": name, "unit": unit, "mean": mean, "std": std, "clip": [lo, hi]}
+
+
+def small_config(window_minutes=180):
+    """Tiny 3-channel model: fast enough for unit and parity tests."""
+    return {
+        "format_version": 1,
+        "architecture": "lsm2_mae",
+        "window_minutes": window_minutes,
+        "patch_minutes": 10,
+        "norm_eps": 1e-6,
+        "channels": [
+            _ch("heart_rate", "bpm", 70.0, 12.0, -5.0, 5.0),
+            _ch("steps", "count", 10.0, 20.0, -3.0, 8.0),
+            _ch("sleep", "state", 0.5, 0.5, -3.0, 3.0),
+        ],
+        "encoder": {"dim": 64, "layers": 2, "heads": 4, "mlp_dim": 128},
+        "decoder": {"dim": 32, "layers": 1, "heads": 2, "mlp_dim": 64},
+    }
+
+
+# Paper-sized model: LSM-2 uses 26 minute-level signals. The names are
+# placeholders; the unit/stats are plausible for the kind of signal noted.
+_PAPER_CHANNELS = [
+    ("bpm", 72.0, 12.0, -5.0, 5.0),      # heart rate
+    ("ms", 45.0, 25.0, -3.0, 8.0),       # HRV RMSSD
+    ("ms", 60.0, 25.0, -3.0, 8.0),       # HRV SDNN
+    ("ms", 850.0, 150.0, -5.0, 5.0),     # RR interval median
+    ("ms", 120.0, 60.0, -3.0, 8.0),      # RR interval IQR
+    ("%", 15.0, 10.0, -3.0, 8.0),        # HRV pNN20
+    ("count", 10.0, 20.0, -3.0, 8.0),    # steps
+    ("g", 0.05, 0.08, -3.0, 10.0),       # accelerometer magnitude
+    ("g/s", 0.3, 0.5, -3.0, 10.0),       # jerk
+    ("log", -2.0, 1.5, -5.0, 5.0),       # accelerometer log energy
+    ("ratio", 0.3, 0.3, -3.0, 5.0),      # covariance / zero-crossing rate
+    ("count", 4.0, 6.0, -3.0, 8.0),      # zero crossings
+    ("degC", 33.0, 1.5, -5.0, 5.0),      # skin temperature
+    ("degC", 0.0, 0.3, -5.0, 5.0),       # skin temperature slope
+    ("uS", 2.0, 3.0, -3.0, 8.0),         # skin conductance level
+    ("uS", 0.2, 0.4, -3.0, 8.0),         # skin conductance slope
+    ("count", 1.0, 2.0, -3.0, 8.0),      # skin conductance peaks
+    ("m", 0.0, 2.0, -5.0, 5.0),          # altimeter delta
+    ("hPa", 1013.0, 8.0, -5.0, 5.0),     # barometric pressure
+    ("state", 0.3, 0.45, -3.0, 3.0),     # sleep coefficient
+    ("state", 0.9, 0.3, -3.0, 3.0),      # on-wrist
+    ("kcal", 1.2, 1.0, -3.0, 8.0),       # energy expenditure
+    ("min", 0.1, 0.3, -3.0, 5.0),        # active zone minutes
+    ("%", 96.0, 2.0, -5.0, 5.0),         # SpO2
+    ("rpm", 15.0, 3.0, -5.0, 5.0),       # respiration rate
+    ("lux", 200.0, 400.0, -3.0, 8.0),    # ambient light
+]
+
+
+def paper_config():
+    """LSM-2 sized: 1440-minute windows, 26 channels, ViT-S-like encoder."""
+    return {
+        "format_version": 1,
+        "architecture": "lsm2_mae",
+        "window_minutes": 1440,
+        "patch_minutes": 10,
+        "norm_eps": 1e-6,
+        "channels": [_ch(f"ch{i:02d}", *c) for i, c in enumerate(_PAPER_CHANNELS)],
+        "encoder": {"dim": 384, "layers": 12, "heads": 6, "mlp_dim": 1536},
+        "decoder": {"dim": 256, "layers": 4, "heads": 8, "mlp_dim": 1024},
+    }
+
+
+def get_config(name):
+    if name == "small":
+        return small_config()
+    if name == "paper":
+        return paper_config()
+    with open(name) as f:
+        return json.load(f)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--config", default="small", help="small, paper, or a config JSON file")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--dtype", default="F32", choices=["F32", "F16", "BF16"])
+    ap.add_argument("--out", required=True)
+    args = ap.parse_args()
+    cfg = config_from_dict(get_config(args.config))
+    model = init_random(WearFM(cfg), args.seed)
+    save_model(args.out, model, cfg, dtype=args.dtype)
+    n = sum(p.numel() for p in model.parameters())
+    print(f"wrote {args.out}: {n} parameters, {args.dtype}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    torch.set_num_threads(os.cpu_count() or 1)
+    main()

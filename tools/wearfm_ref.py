@@ -1,0 +1,353 @@
+"""PyTorch reference for wearfm models (docs/model-format.md, format_version 1).
+
+This file is the executable form of the spec: the C core is tested against
+it, and training code is meant to reuse `tokenize` and `WearFM` so that a
+trained checkpoint means exactly what the runtime computes.
+
+Only torch + numpy + stdlib. Works in float32 or float64 (model.double());
+the parity tests use float64 with the file's (possibly F16/BF16-rounded)
+weights widened, so the reference error is negligible next to the C's f32.
+"""
+import copy
+import json
+import math
+import os
+import sys
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from safetensors_io import read_safetensors, write_safetensors  # noqa: E402
+
+CONFIG_KEY = "wearfm.config"
+
+# --------------------------------------------------------------------------
+# Config
+
+
+def config_from_dict(d):
+    """Validate a config dict (as stored in the file) and return a normalised
+    deep copy: norm_eps filled in, decoder None when absent. Unknown keys are
+    kept (they are free-form provenance)."""
+    cfg = copy.deepcopy(d)
+
+    def need(cond, msg):
+        if not cond:
+            raise ValueError(f"wearfm config: {msg}")
+
+    need(cfg.get("format_version") == 1, "format_version must be 1")
+    need(cfg.get("architecture") == "lsm2_mae", "architecture must be 'lsm2_mae'")
+    T, P = cfg.get("window_minutes"), cfg.get("patch_minutes")
+    need(isinstance(T, int) and isinstance(P, int) and T > 0 and P > 0 and T % P == 0,
+         "window_minutes must be a positive multiple of patch_minutes")
+    cfg["norm_eps"] = float(cfg.get("norm_eps", 1e-6))
+    need(cfg["norm_eps"] > 0, "norm_eps must be > 0")
+    chans = cfg.get("channels")
+    need(isinstance(chans, list) and len(chans) > 0, "channels must be a non-empty list")
+    names = set()
+    for ch in chans:
+        need(isinstance(ch.get("name"), str) and ch["name"], "channel name missing")
+        need(ch["name"] not in names, f"duplicate channel {ch['name']}")
+        names.add(ch["name"])
+        need(float(ch["std"]) > 0, f"{ch['name']}: std must be > 0")
+        lo, hi = ch["clip"]
+        need(float(lo) < float(hi), f"{ch['name']}: clip[0] < clip[1] required")
+    for part in ("encoder", "decoder"):
+        s = cfg.get(part)
+        if s is None:
+            need(part == "decoder", "encoder missing")
+            cfg["decoder"] = None
+            continue
+        for k in ("dim", "layers", "heads", "mlp_dim"):
+            need(isinstance(s.get(k), int) and s[k] >= (0 if k == "layers" else 1),
+                 f"{part}.{k} must be a positive integer")
+        need(s["dim"] % s["heads"] == 0, f"{part}.dim must be divisible by heads")
+        need(s["dim"] % 4 == 0, f"{part}.dim must be divisible by 4")
+    return cfg
+
+
+def config_to_json(cfg):
+    """JSON string for __metadata__ (decoder key dropped for encoder-only)."""
+    out = {k: v for k, v in cfg.items() if not (k == "decoder" and v is None)}
+    return json.dumps(out)
+
+
+def _channel_stats(cfg):
+    """mean, std, clip_lo, clip_hi per channel, rounded to f32 like the C."""
+    a = np.array([[c["mean"], c["std"], c["clip"][0], c["clip"][1]] for c in cfg["channels"]],
+                 dtype=np.float32)
+    return a[:, 0], a[:, 1], a[:, 2], a[:, 3]
+
+
+# --------------------------------------------------------------------------
+# Positions
+
+
+def pos_1d_sincos(d, positions):
+    """[len(positions), d]: [sin(pos*w_i), cos(pos*w_i)], w_i = 10000^(-i/(d/2)).
+    Evaluated in float64, rounded to float32 (as in MAE)."""
+    assert d % 2 == 0
+    omega = np.arange(d // 2, dtype=np.float64) / (d / 2.0)
+    omega = 1.0 / 10000.0 ** omega
+    out = np.asarray(positions, dtype=np.float64).reshape(-1)[:, None] * omega[None, :]
+    return np.concatenate([np.sin(out), np.cos(out)], axis=1).astype(np.float32)
+
+
+def pos_2d_sincos(D, NP, C):
+    """[C*NP, D] float32; row n = c*NP + p is [sincos1d(p; D/2), sincos1d(c; D/2)]."""
+    assert D % 4 == 0
+    n = np.arange(C * NP)
+    return np.concatenate([pos_1d_sincos(D // 2, n % NP), pos_1d_sincos(D // 2, n // NP)], axis=1)
+
+
+# --------------------------------------------------------------------------
+# Tokenisation
+
+
+def tokenize(x, cfg):
+    """x [B, T, C] float tensor, original units, NaN = missing.
+
+    Returns (patches [B, N, P] in z-units, visible [B, N] bool) with token
+    n = c*NP + p. Standardise, clip in z-units, fill the missing minutes of a
+    visible patch with the mean of its observed z-values; fully-missing
+    patches are zero and not visible. Vectorised (usable in training).
+    """
+    if torch.isinf(x).any():
+        raise ValueError("input contains +-Inf")
+    B, T, C = x.shape
+    P = cfg["patch_minutes"]
+    assert T == cfg["window_minutes"] and C == len(cfg["channels"]), "x shape does not match config"
+    mean, std, lo, hi = (torch.from_numpy(a).to(x.dtype).to(x.device) for a in _channel_stats(cfg))
+    z = (x - mean) / std
+    z = torch.maximum(torch.minimum(z, hi), lo)  # NaN propagates (it is missing)
+    z = z.permute(0, 2, 1).reshape(B, C * (T // P), P)  # channel-major tokens
+    obs = ~torch.isnan(z)
+    zf = torch.where(obs, z, torch.zeros_like(z))
+    count = obs.sum(-1, keepdim=True)
+    fill = zf.sum(-1, keepdim=True) / count.clamp(min=1)  # 0 for fully-missing patches
+    patches = torch.where(obs, zf, fill)
+    return patches, count.squeeze(-1) > 0
+
+
+def untokenize(patches, cfg):
+    """[B, N, P] token values -> [B, T, C] (inverse of the patch layout)."""
+    B = patches.shape[0]
+    T, C = cfg["window_minutes"], len(cfg["channels"])
+    return patches.reshape(B, C, T).permute(0, 2, 1)
+
+
+# --------------------------------------------------------------------------
+# Model
+
+
+class Attention(nn.Module):
+    def __init__(self, dim, heads):
+        super().__init__()
+        self.heads = heads
+        self.qkv = nn.Linear(dim, 3 * dim)
+        self.proj = nn.Linear(dim, dim)
+
+    def forward(self, x, key_mask=None):
+        """key_mask: bool [B, N], True = may be attended."""
+        B, N, D = x.shape
+        H = self.heads
+        hd = D // H
+        # q, k, v in that order, heads contiguous within each.
+        qkv = self.qkv(x).reshape(B, N, 3, H, hd).permute(2, 0, 3, 1, 4)
+        q, k, v = qkv[0], qkv[1], qkv[2]
+        s = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(hd))
+        if key_mask is not None:
+            # A sample with no allowed key would give NaN rows; let it attend
+            # everything instead (its outputs are discarded anyway).
+            key_mask = key_mask | ~key_mask.any(-1, keepdim=True)
+            s = s.masked_fill(~key_mask[:, None, None, :], float("-inf"))
+        a = s.softmax(-1)
+        return self.proj((a @ v).transpose(1, 2).reshape(B, N, D))
+
+
+class Mlp(nn.Module):
+    def __init__(self, dim, mlp_dim):
+        super().__init__()
+        self.fc1 = nn.Linear(dim, mlp_dim)
+        self.fc2 = nn.Linear(mlp_dim, dim)
+
+    def forward(self, x):
+        return self.fc2(F.gelu(self.fc1(x)))  # exact (erf) GELU
+
+
+class Block(nn.Module):
+    """Pre-LN transformer block."""
+
+    def __init__(self, dim, heads, mlp_dim, eps=1e-6):
+        super().__init__()
+        self.norm1 = nn.LayerNorm(dim, eps=eps)
+        self.attn = Attention(dim, heads)
+        self.norm2 = nn.LayerNorm(dim, eps=eps)
+        self.mlp = Mlp(dim, mlp_dim)
+
+    def forward(self, x, key_mask=None):
+        x = x + self.attn(self.norm1(x), key_mask)
+        return x + self.mlp(self.norm2(x))
+
+
+class Encoder(nn.Module):
+    def __init__(self, s, eps):
+        super().__init__()
+        self.layers = nn.ModuleList([Block(s["dim"], s["heads"], s["mlp_dim"], eps)
+                                     for _ in range(s["layers"])])
+        self.norm = nn.LayerNorm(s["dim"], eps=eps)
+
+    def forward(self, h, key_mask=None):
+        for blk in self.layers:
+            h = blk(h, key_mask)
+        return self.norm(h)
+
+
+class Decoder(nn.Module):
+    def __init__(self, s, enc_dim, P, eps):
+        super().__init__()
+        self.embed = nn.Linear(enc_dim, s["dim"])
+        self.mask_token = nn.Parameter(torch.zeros(s["dim"]))
+        self.layers = nn.ModuleList([Block(s["dim"], s["heads"], s["mlp_dim"], eps)
+                                     for _ in range(s["layers"])])
+        self.norm = nn.LayerNorm(s["dim"], eps=eps)
+        self.head = nn.Linear(s["dim"], P)
+
+
+class WearFM(nn.Module):
+    """LSM-2-style masked autoencoder. state_dict() keys == safetensors names."""
+
+    def __init__(self, cfg):
+        super().__init__()
+        cfg = config_from_dict(cfg)
+        self.cfg = cfg
+        T, P, C = cfg["window_minutes"], cfg["patch_minutes"], len(cfg["channels"])
+        NP = T // P
+        eps = cfg["norm_eps"]
+        De = cfg["encoder"]["dim"]
+        self.patch_embed = nn.Linear(P, De)
+        self.encoder = Encoder(cfg["encoder"], eps)
+        self.decoder = Decoder(cfg["decoder"], De, P, eps) if cfg["decoder"] else None
+        # Fixed positions: not parameters, not saved.
+        self.register_buffer("enc_pos", torch.from_numpy(pos_2d_sincos(De, NP, C)), persistent=False)
+        if self.decoder is not None:
+            Dd = cfg["decoder"]["dim"]
+            self.register_buffer("dec_pos", torch.from_numpy(pos_2d_sincos(Dd, NP, C)),
+                                 persistent=False)
+        mean, std, _, _ = _channel_stats(cfg)
+        self.register_buffer("ch_mean", torch.from_numpy(mean), persistent=False)
+        self.register_buffer("ch_std", torch.from_numpy(std), persistent=False)
+
+    def encode(self, patches, visible, mode="compact"):
+        """Encoder over visible tokens. Returns normed outputs [B, N, De] with
+        zeros at non-visible tokens (NaN-free, so it is safe for autograd)."""
+        B, N, _ = patches.shape
+        h = self.patch_embed(patches) + self.enc_pos
+        if mode == "attention":
+            # All N tokens run; masked tokens are never keys.
+            out = self.encoder(h, key_mask=visible)
+        elif mode == "compact":
+            # Gather each sample's visible tokens to the front (token order
+            # kept), pad to the longest, and hide the padding as keys. Per
+            # token LN/MLP plus key masking make this exactly compaction.
+            counts = visible.sum(1)
+            L = max(int(counts.max()), 1)
+            order = torch.sort((~visible).to(torch.int8), dim=1, stable=True).indices[:, :L]
+            keep = torch.arange(L, device=h.device)[None, :] < counts[:, None]
+            idx = order[..., None].expand(-1, -1, h.shape[-1])
+            hv = self.encoder(torch.gather(h, 1, idx), key_mask=keep)
+            hv = hv * keep[..., None].to(hv.dtype)  # padding rows contribute nothing
+            out = torch.zeros_like(h).scatter_add(1, idx, hv)
+        else:
+            raise ValueError(f"unknown mask mode {mode!r}")
+        return out * visible[..., None].to(out.dtype)
+
+    def decode(self, enc, visible):
+        """Decoder over all N tokens -> predicted z-values [B, N, P]."""
+        dec = self.decoder
+        d = dec.embed(enc)
+        d = torch.where(visible[..., None], d, dec.mask_token.to(d.dtype).expand_as(d))
+        d = d + self.dec_pos
+        for blk in dec.layers:
+            d = blk(d)  # full attention, mask tokens included
+        return dec.head(dec.norm(d))
+
+    def forward(self, x, visible=None, mode="compact"):
+        """x [B, T, C] original units, NaN = missing.
+
+        visible: optional bool [B, N]; tokens to feed the encoder. It is
+        intersected with the inherited mask (a token with no observed minute
+        can never be visible), which is how training adds artificial masks.
+        """
+        patches, inherited = tokenize(x, self.cfg)
+        vis = inherited if visible is None else (visible.to(torch.bool) & inherited)
+        enc = self.encode(patches, vis, mode)
+        counts = vis.sum(1, keepdim=True).to(enc.dtype)
+        out = {
+            "embedding": enc.sum(1) / counts,  # NaN when no visible token
+            "token_embeddings": enc.masked_fill(~vis[..., None], float("nan")),
+            "visible": vis,
+            "patches": patches,
+            "encoded": enc,
+            "reconstruction": None,
+            "imputed": None,
+        }
+        if self.decoder is not None:
+            pred = self.decode(enc, vis)
+            recon = untokenize(pred, self.cfg) * self.ch_std + self.ch_mean  # no clipping
+            out["pred"] = pred
+            out["reconstruction"] = recon
+            out["imputed"] = torch.where(torch.isnan(x), recon, x)
+        return out
+
+
+# --------------------------------------------------------------------------
+# Init, save, load
+
+
+def init_random(model, seed, ln_noise=0.02, bias_std=0.02, mask_std=0.02):
+    """Deterministic random init (numpy RNG, independent of torch's).
+
+    Linears (patch embed included): xavier-uniform as in MAE, which keeps the
+    attention non-uniform and the reconstruction on a z ~ 1 scale. Biases and
+    LayerNorm parameters get noise so tests exercise them (pass larger
+    ln_noise/bias_std for parity tests)."""
+    rng = np.random.default_rng(seed)
+    with torch.no_grad():
+        for name, p in sorted(model.named_parameters()):
+            if name.endswith("mask_token"):
+                v = rng.normal(0.0, mask_std, p.shape)
+            elif ".norm" in name or name.startswith("norm"):
+                base = 1.0 if name.endswith("weight") else 0.0
+                v = base + rng.normal(0.0, ln_noise, p.shape)
+            elif name.endswith("bias"):
+                v = rng.normal(0.0, bias_std, p.shape)
+            else:
+                fan_out, fan_in = p.shape
+                b = math.sqrt(6.0 / (fan_in + fan_out))
+                v = rng.uniform(-b, b, p.shape)
+            p.copy_(torch.from_numpy(v.astype(np.float32)))
+    return model
+
+
+def save_model(path, model, cfg=None, dtype="F32", extra_metadata=None):
+    cfg = config_from_dict(cfg if cfg is not None else model.cfg)
+    meta = {CONFIG_KEY: config_to_json(cfg)}
+    if extra_metadata:
+        meta.update(extra_metadata)
+    write_safetensors(path, model.state_dict(), dtype=dtype, metadata=meta)
+
+
+def load_model(path, dtype=torch.float32):
+    """Load a wearfm safetensors file. F16/BF16 weights are widened exactly."""
+    tensors, meta = read_safetensors(path)
+    if CONFIG_KEY not in meta:
+        raise ValueError(f"{path}: no {CONFIG_KEY} in __metadata__")
+    cfg = config_from_dict(json.loads(meta[CONFIG_KEY]))
+    model = WearFM(cfg)
+    # strict: every tensor present with its shape, and no unknown tensors.
+    model.load_state_dict({k: torch.from_numpy(np.array(v)) for k, v in tensors.items()}, strict=True)
+    return model.to(dtype).eval()
