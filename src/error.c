@@ -16,13 +16,15 @@ wfm_status wfm_fail(wfm_error *err, wfm_status status, const char *fmt, ...) {
 
 void wfm_error_prefix(wfm_error *err, const char *fmt, ...) {
     if (!err) return;
-    char prefix[256], old[sizeof err->message];
+    char prefix[256], old[sizeof err->message], joined[sizeof prefix + sizeof old + 2];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(prefix, sizeof prefix, fmt, ap);
     va_end(ap);
     memcpy(old, err->message, sizeof old);
-    snprintf(err->message, sizeof err->message, "%s: %s", prefix, old);
+    snprintf(joined, sizeof joined, "%s: %s", prefix, old);
+    memcpy(err->message, joined, sizeof err->message - 1);
+    err->message[sizeof err->message - 1] = 0;
 }
 
 const char *wfm_status_string(wfm_status status) {

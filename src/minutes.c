@@ -198,9 +198,11 @@ wfm_status wfm_minutes_read_csv(const char *text, size_t len, wfm_minutes **out,
         for (size_t c = 1; c < n; c++) {
             float v;
             if (!is_missing(f[c]) && parse_float(f[c], &v)) {
+                wfm_status st = wfm_fail(err, WFM_ERR_INVALID_ARG, "line %zu, column '%s': not a number: '%.*s'",
+                                         line + 1, t->names[c - 1],
+                                         (int)(f[c].e - f[c].b > 40 ? 40 : f[c].e - f[c].b), f[c].b);
                 wfm_minutes_free(t);
-                return wfm_fail(err, WFM_ERR_INVALID_ARG, "line %zu, column '%s': not a number: '%.*s'", line + 1,
-                                t->names[c - 1], (int)(f[c].e - f[c].b > 40 ? 40 : f[c].e - f[c].b), f[c].b);
+                return st;
             }
         }
         if (minute < lo) lo = minute;

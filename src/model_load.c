@@ -86,7 +86,7 @@ static wfm_status load_vector(loader *ld, const char *name, int n, float **out, 
 
 static wfm_status load_linear(loader *ld, const char *prefix, int n_out, int n_in, wfm_linear *l,
                               wfm_error *err) {
-    char name[256];
+    char name[400];
     int64_t shape[2] = {n_out, n_in};
     l->n_out = n_out;
     l->n_in = n_in;
@@ -102,7 +102,7 @@ static wfm_status load_linear(loader *ld, const char *prefix, int n_out, int n_i
 }
 
 static wfm_status load_norm(loader *ld, const char *prefix, int dim, wfm_layernorm *n, wfm_error *err) {
-    char name[256];
+    char name[400];
     n->dim = dim;
     snprintf(name, sizeof name, "%s.weight", prefix);
     wfm_status st = load_vector(ld, name, dim, &n->weight, err);
@@ -114,7 +114,7 @@ static wfm_status load_norm(loader *ld, const char *prefix, int dim, wfm_layerno
 static wfm_status load_stack(loader *ld, const char *prefix, wfm_block_cfg cfg, wfm_stack *s,
                              wfm_error *err) {
     wfm_model *m = ld->m;
-    char name[256];
+    char name[320];
     wfm_status st;
     s->cfg = cfg;
     s->blocks = calloc((size_t)(cfg.layers > 0 ? cfg.layers : 1), sizeof *s->blocks);

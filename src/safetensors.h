@@ -38,7 +38,7 @@ typedef struct wfm_st_file {
     uint64_t data_offset;          /* 8 + header_len: file offset of the data buffer */
     uint64_t data_size;            /* bytes of tensor data (all of it is covered) */
     /* private */
-    size_t *by_name;               /* tensor indices sorted by name */
+    const wfm_st_tensor **by_name; /* tensors sorted by name */
     char *strings;                 /* storage for names and metadata */
 } wfm_st_file;
 

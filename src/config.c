@@ -1,0 +1,338 @@
+/* Model config parsing. Every rule of docs/model-format.md is checked here so
+ * the rest of the runtime can trust the numbers; messages name the field. */
+#include "config.h"
+#include "error.h"
+#include "json.h"
+#include "safetensors.h"
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CFG_FAIL(err, ...) wfm_fail(err, WFM_ERR_CONFIG, "config: " __VA_ARGS__)
+
+/* What a value is, for "(got ...)": the number itself, else its type. */
+static void describe(char *buf, size_t cap, const wfm_json *v) {
+    if (wfm_json_is(v, WFM_JSON_NUMBER)) snprintf(buf, cap, "%.9g", v->u.number);
+    else snprintf(buf, cap, "a %s", wfm_json_type_name(v->type));
+}
+
+/* Integer member `key` of obj in [lo, hi]; path is the field name in messages. */
+static wfm_status get_int(const wfm_json *obj, const char *key, const char *path, int lo, int hi,
+                          int *out, wfm_error *err) {
+    const wfm_json *v = wfm_json_get(obj, key);
+    int64_t x;
+    char got[48];
+    if (!v) return CFG_FAIL(err, "%s is missing", path);
+    describe(got, sizeof got, v);
+    if (!wfm_json_int64(v, &x)) return CFG_FAIL(err, "%s must be an integer (got %s)", path, got);
+    if (x < lo || x > hi) return CFG_FAIL(err, "%s must be in %d..%d (got %s)", path, lo, hi, got);
+    *out = (int)x;
+    return WFM_OK;
+}
+
+/* Number member as a finite float. */
+static wfm_status get_float(const wfm_json *v, const char *path, float *out, wfm_error *err) {
+    char got[48];
+    if (!v) return CFG_FAIL(err, "%s is missing", path);
+    describe(got, sizeof got, v);
+    if (!wfm_json_is(v, WFM_JSON_NUMBER)) return CFG_FAIL(err, "%s must be a number (got %s)", path, got);
+    float f = (float)v->u.number;
+    if (!isfinite(f)) return CFG_FAIL(err, "%s is out of float range (got %s)", path, got);
+    *out = f;
+    return WFM_OK;
+}
+
+/* String member copied into dst[cap]: no NUL or control characters. */
+static wfm_status get_text(const wfm_json *obj, const char *key, const char *path, int allow_empty,
+                           char *dst, size_t cap, wfm_error *err) {
+    const wfm_json *v = wfm_json_get(obj, key);
+    char got[48];
+    if (!v) return CFG_FAIL(err, "%s is missing", path);
+    if (!wfm_json_is(v, WFM_JSON_STRING)) {
+        describe(got, sizeof got, v);
+        return CFG_FAIL(err, "%s must be a string (got %s)", path, got);
+    }
+    if (!allow_empty && v->len == 0) return CFG_FAIL(err, "%s must not be empty", path);
+    if (v->len >= cap) return CFG_FAIL(err, "%s is too long (%zu bytes, at most %zu)", path, v->len, cap - 1);
+    for (size_t i = 0; i < v->len; i++) {
+        unsigned char c = (unsigned char)v->u.string[i];
+        if (c < 0x20 || c == 0x7F)
+            return CFG_FAIL(err, "%s contains a control character (byte 0x%02x)", path, c);
+    }
+    memcpy(dst, v->u.string, v->len + 1);
+    return WFM_OK;
+}
+
+static wfm_status parse_channel(const wfm_json *v, int i, wfm_channel_cfg *ch, wfm_error *err) {
+    char path[64], got[48];
+    wfm_status st;
+    if (!wfm_json_is(v, WFM_JSON_OBJECT)) {
+        describe(got, sizeof got, v);
+        return CFG_FAIL(err, "channels[%d] must be an object (got %s)", i, got);
+    }
+    snprintf(path, sizeof path, "channels[%d].name", i);
+    if ((st = get_text(v, "name", path, 0, ch->name, sizeof ch->name, err))) return st;
+    snprintf(path, sizeof path, "channels[%d].unit", i);
+    if ((st = get_text(v, "unit", path, 1, ch->unit, sizeof ch->unit, err))) return st;
+    snprintf(path, sizeof path, "channels[%d].mean", i);
+    if ((st = get_float(wfm_json_get(v, "mean"), path, &ch->mean, err))) return st;
+    snprintf(path, sizeof path, "channels[%d].std", i);
+    if ((st = get_float(wfm_json_get(v, "std"), path, &ch->std, err))) return st;
+    if (!(ch->std > 0)) {
+        describe(got, sizeof got, wfm_json_get(v, "std"));
+        return CFG_FAIL(err, "%s must be > 0 (got %s)", path, got);
+    }
+    const wfm_json *clip = wfm_json_get(v, "clip");
+    snprintf(path, sizeof path, "channels[%d].clip", i);
+    if (!clip) return CFG_FAIL(err, "%s is missing", path);
+    if (!wfm_json_is(clip, WFM_JSON_ARRAY) || wfm_json_count(clip) != 2)
+        return CFG_FAIL(err, "%s must be an array [min, max]", path);
+    snprintf(path, sizeof path, "channels[%d].clip[0]", i);
+    if ((st = get_float(wfm_json_at(clip, 0), path, &ch->clip_min, err))) return st;
+    snprintf(path, sizeof path, "channels[%d].clip[1]", i);
+    if ((st = get_float(wfm_json_at(clip, 1), path, &ch->clip_max, err))) return st;
+    if (!(ch->clip_min < ch->clip_max))
+        return CFG_FAIL(err, "channels[%d].clip must have clip[0] < clip[1] (got [%.9g, %.9g])", i,
+                        (double)ch->clip_min, (double)ch->clip_max);
+    return WFM_OK;
+}
+
+static wfm_status parse_block(const wfm_json *root, const char *key, int min_layers,
+                              wfm_block_cfg *b, wfm_error *err) {
+    const wfm_json *v = wfm_json_get(root, key);
+    char path[64], got[48];
+    wfm_status st;
+    if (!v) return CFG_FAIL(err, "%s is missing", key);
+    if (!wfm_json_is(v, WFM_JSON_OBJECT)) {
+        describe(got, sizeof got, v);
+        return CFG_FAIL(err, "%s must be an object (got %s)", key, got);
+    }
+    snprintf(path, sizeof path, "%s.dim", key);
+    if ((st = get_int(v, "dim", path, WFM_CFG_MIN_DIM, WFM_CFG_MAX_DIM, &b->dim, err))) return st;
+    snprintf(path, sizeof path, "%s.layers", key);
+    if ((st = get_int(v, "layers", path, min_layers, WFM_CFG_MAX_LAYERS, &b->layers, err))) return st;
+    snprintf(path, sizeof path, "%s.heads", key);
+    if ((st = get_int(v, "heads", path, 1, b->dim, &b->heads, err))) return st;
+    snprintf(path, sizeof path, "%s.mlp_dim", key);
+    if ((st = get_int(v, "mlp_dim", path, 1, WFM_CFG_MAX_MLP, &b->mlp_dim, err))) return st;
+    if (b->dim % 4)
+        return CFG_FAIL(err, "%s.dim must be divisible by 4 for 2D sin-cos positions (got %d)", key, b->dim);
+    if (b->dim % b->heads)
+        return CFG_FAIL(err, "%s.dim (%d) must be divisible by %s.heads (%d)", key, b->dim, key, b->heads);
+    return WFM_OK;
+}
+
+static wfm_status parse_root(const wfm_json *root, wfm_config *c, wfm_error *err) {
+    wfm_status st;
+    char got[48];
+    if (!wfm_json_is(root, WFM_JSON_OBJECT)) {
+        describe(got, sizeof got, root);
+        return CFG_FAIL(err, "must be a JSON object (got %s)", got);
+    }
+    const wfm_json *fv = wfm_json_get(root, "format_version");
+    int64_t ver;
+    if (!fv) return CFG_FAIL(err, "format_version is missing");
+    describe(got, sizeof got, fv);
+    if (!wfm_json_int64(fv, &ver)) return CFG_FAIL(err, "format_version must be an integer (got %s)", got);
+    if (ver != 1) return CFG_FAIL(err, "format_version %s is not supported (this build reads 1)", got);
+    c->format_version = 1;
+
+    if ((st = get_text(root, "architecture", "architecture", 0, c->architecture,
+                       sizeof c->architecture, err)))
+        return st;
+    if (strcmp(c->architecture, "lsm2_mae"))
+        return CFG_FAIL(err, "architecture '%s' is not supported (expected 'lsm2_mae')", c->architecture);
+
+    if ((st = get_int(root, "window_minutes", "window_minutes", 1, WFM_CFG_MAX_WINDOW,
+                      &c->window_minutes, err)) ||
+        (st = get_int(root, "patch_minutes", "patch_minutes", 1, WFM_CFG_MAX_PATCH,
+                      &c->patch_minutes, err)))
+        return st;
+    if (c->window_minutes % c->patch_minutes)
+        return CFG_FAIL(err, "window_minutes (%d) must be a multiple of patch_minutes (%d)",
+                        c->window_minutes, c->patch_minutes);
+
+    c->norm_eps = 1e-6f;
+    const wfm_json *eps = wfm_json_get(root, "norm_eps");
+    if (eps) {
+        if ((st = get_float(eps, "norm_eps", &c->norm_eps, err))) return st;
+        if (!(c->norm_eps > 0)) {
+            describe(got, sizeof got, eps);
+            return CFG_FAIL(err, "norm_eps must be > 0 (got %s)", got);
+        }
+    }
+
+    const wfm_json *chs = wfm_json_get(root, "channels");
+    if (!chs) return CFG_FAIL(err, "channels is missing");
+    if (!wfm_json_is(chs, WFM_JSON_ARRAY)) {
+        describe(got, sizeof got, chs);
+        return CFG_FAIL(err, "channels must be an array (got %s)", got);
+    }
+    size_t nc = wfm_json_count(chs);
+    if (nc < 1 || nc > WFM_CFG_MAX_CHANNELS)
+        return CFG_FAIL(err, "channels must have 1..%d entries (got %zu)", WFM_CFG_MAX_CHANNELS, nc);
+    c->channels = calloc(nc, sizeof *c->channels);
+    if (!c->channels) return wfm_fail(err, WFM_ERR_NO_MEMORY, "config: out of memory");
+    c->n_channels = (int)nc;
+    for (int i = 0; i < c->n_channels; i++) {
+        if ((st = parse_channel(wfm_json_at(chs, (size_t)i), i, &c->channels[i], err))) return st;
+        for (int j = 0; j < i; j++)
+            if (!strcmp(c->channels[i].name, c->channels[j].name))
+                return CFG_FAIL(err, "channels[%d].name '%s' repeats channels[%d].name", i,
+                                c->channels[i].name, j);
+    }
+
+    if ((st = parse_block(root, "encoder", 1, &c->enc, err))) return st;
+    const wfm_json *dec = wfm_json_get(root, "decoder");
+    if (dec && !wfm_json_is(dec, WFM_JSON_NULL)) {
+        if ((st = parse_block(root, "decoder", 0, &c->dec, err))) return st;
+        c->has_decoder = 1;
+    }
+    return WFM_OK;
+}
+
+wfm_status wfm_config_parse(const char *json, size_t len, wfm_config *out, wfm_error *err) {
+    if (!out || (!json && len)) return wfm_fail(err, WFM_ERR_INVALID_ARG, "config: NULL argument");
+    memset(out, 0, sizeof *out);
+    wfm_json_doc *doc = NULL;
+    wfm_status st = wfm_json_parse(json, len, &doc, err);
+    if (st) {
+        if (st == WFM_ERR_FORMAT) st = WFM_ERR_CONFIG;
+        if (err) err->status = st;
+        wfm_error_prefix(err, "config");
+        return st;
+    }
+    st = parse_root(wfm_json_root(doc), out, err);
+    wfm_json_free(doc);
+    if (st) wfm_config_free(out);
+    return st;
+}
+
+void wfm_config_free(wfm_config *cfg) {
+    if (!cfg) return;
+    free(cfg->channels);
+    memset(cfg, 0, sizeof *cfg);
+}
+
+/* ---- required tensors ------------------------------------------------- */
+
+size_t wfm_config_tensor_count(const wfm_config *cfg) {
+    if (!cfg) return 0;
+    size_t n = 2 + 12 * (size_t)cfg->enc.layers + 2;
+    if (cfg->has_decoder) n += 3 + 12 * (size_t)cfg->dec.layers + 2 + 2;
+    return n;
+}
+
+typedef struct spec_list {
+    wfm_tensor_spec *specs;
+    size_t n;
+} spec_list;
+
+static void add(spec_list *l, const char *prefix, const char *name, int ndim, uint64_t d0, uint64_t d1) {
+    wfm_tensor_spec *s = &l->specs[l->n++];
+    memset(s, 0, sizeof *s);
+    snprintf(s->name, sizeof s->name, "%s%s", prefix, name);
+    s->ndim = ndim;
+    s->shape[0] = d0;
+    s->shape[1] = ndim > 1 ? d1 : 0;
+}
+
+static void add_stack(spec_list *l, const char *stack, const wfm_block_cfg *b) {
+    const uint64_t d = (uint64_t)b->dim, m = (uint64_t)b->mlp_dim;
+    char p[40];
+    for (int i = 0; i < b->layers; i++) {
+        snprintf(p, sizeof p, "%s.layers.%d.", stack, i);
+        add(l, p, "norm1.weight", 1, d, 0);
+        add(l, p, "norm1.bias", 1, d, 0);
+        add(l, p, "attn.qkv.weight", 2, 3 * d, d);
+        add(l, p, "attn.qkv.bias", 1, 3 * d, 0);
+        add(l, p, "attn.proj.weight", 2, d, d);
+        add(l, p, "attn.proj.bias", 1, d, 0);
+        add(l, p, "norm2.weight", 1, d, 0);
+        add(l, p, "norm2.bias", 1, d, 0);
+        add(l, p, "mlp.fc1.weight", 2, m, d);
+        add(l, p, "mlp.fc1.bias", 1, m, 0);
+        add(l, p, "mlp.fc2.weight", 2, d, m);
+        add(l, p, "mlp.fc2.bias", 1, d, 0);
+    }
+    snprintf(p, sizeof p, "%s.", stack);
+    add(l, p, "norm.weight", 1, d, 0);
+    add(l, p, "norm.bias", 1, d, 0);
+}
+
+wfm_status wfm_config_expected_tensors(const wfm_config *cfg, wfm_tensor_spec *specs,
+                                       size_t capacity, size_t *count, wfm_error *err) {
+    if (!cfg || !specs || !count) return wfm_fail(err, WFM_ERR_INVALID_ARG, "config: NULL argument");
+    size_t need = wfm_config_tensor_count(cfg);
+    *count = 0;
+    if (capacity < need)
+        return wfm_fail(err, WFM_ERR_INVALID_ARG, "config: %zu tensor specs needed, room for %zu",
+                        need, capacity);
+    spec_list l = {specs, 0};
+    const uint64_t P = (uint64_t)cfg->patch_minutes, De = (uint64_t)cfg->enc.dim;
+    add(&l, "", "patch_embed.weight", 2, De, P);
+    add(&l, "", "patch_embed.bias", 1, De, 0);
+    add_stack(&l, "encoder", &cfg->enc);
+    if (cfg->has_decoder) {
+        const uint64_t Dd = (uint64_t)cfg->dec.dim;
+        add(&l, "", "decoder.embed.weight", 2, Dd, De);
+        add(&l, "", "decoder.embed.bias", 1, Dd, 0);
+        add(&l, "", "decoder.mask_token", 1, Dd, 0);
+        add_stack(&l, "decoder", &cfg->dec);
+        add(&l, "", "decoder.head.weight", 2, P, Dd);
+        add(&l, "", "decoder.head.bias", 1, P, 0);
+    }
+    *count = l.n;
+    return WFM_OK;
+}
+
+static void shape_str(char *buf, size_t cap, int ndim, const uint64_t *shape) {
+    size_t o = (size_t)snprintf(buf, cap, "[");
+    for (int i = 0; i < ndim && o < cap; i++)
+        o += (size_t)snprintf(buf + o, cap - o, "%s%llu", i ? ", " : "", (unsigned long long)shape[i]);
+    if (o < cap) snprintf(buf + o, cap - o, "]");
+}
+
+wfm_status wfm_config_check_tensors(const wfm_config *cfg, const wfm_st_file *file, wfm_error *err) {
+    if (!cfg || !file) return wfm_fail(err, WFM_ERR_INVALID_ARG, "config: NULL argument");
+    size_t n = wfm_config_tensor_count(cfg), got_n = 0;
+    wfm_tensor_spec *specs = malloc(n * sizeof *specs);
+    unsigned char *seen = calloc(file->n_tensors ? file->n_tensors : 1, 1);
+    wfm_status st = WFM_OK;
+    if (!specs || !seen) {
+        st = wfm_fail(err, WFM_ERR_NO_MEMORY, "config: out of memory");
+        goto done;
+    }
+    if ((st = wfm_config_expected_tensors(cfg, specs, n, &got_n, err))) goto done;
+    for (size_t i = 0; i < got_n; i++) {
+        const wfm_tensor_spec *s = &specs[i];
+        const wfm_st_tensor *t = wfm_st_find(file, s->name);
+        if (!t) {
+            st = wfm_fail(err, WFM_ERR_FORMAT, "missing tensor '%s' (required by the config)", s->name);
+            goto done;
+        }
+        int same = t->ndim == s->ndim;
+        for (int d = 0; same && d < s->ndim; d++) same = t->shape[d] == s->shape[d];
+        if (!same) {
+            char want[96], have[128];
+            shape_str(want, sizeof want, s->ndim, s->shape);
+            shape_str(have, sizeof have, t->ndim, t->shape);
+            st = wfm_fail(err, WFM_ERR_FORMAT, "tensor '%s': shape %s does not match the config (expected %s)",
+                          s->name, have, want);
+            goto done;
+        }
+        seen[t - file->tensors] = 1;
+    }
+    for (size_t i = 0; i < file->n_tensors; i++) {
+        if (seen[i]) continue;
+        char q[96];
+        wfm_json_quote(q, sizeof q, file->tensors[i].name, strlen(file->tensors[i].name));
+        st = wfm_fail(err, WFM_ERR_FORMAT, "unexpected tensor '%s' (not part of this config)", q);
+        goto done;
+    }
+done:
+    free(specs);
+    free(seen);
+    return st;
+}

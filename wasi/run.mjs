@@ -1,0 +1,24 @@
+#!/usr/bin/env node
+// Runs a WASI binary (the wearfm CLI, a test or a benchmark) under Node's
+// node:wasi. The current directory is preopened as "." and the filesystem
+// root as "/", so relative and absolute paths both work, as with
+//   wasmtime run --dir . --dir / build/wasi/wearfm.wasm ...
+import { WASI } from 'node:wasi';
+import { readFile } from 'node:fs/promises';
+import process from 'node:process';
+
+const [, , wasmPath, ...args] = process.argv;
+if (!wasmPath) {
+  console.error('usage: node wasi/run.mjs FILE.wasm [args...]');
+  process.exit(2);
+}
+const wasi = new WASI({
+  version: 'preview1',
+  args: [wasmPath, ...args],
+  env: { WFM_KERNELS: process.env.WFM_KERNELS ?? '' },
+  preopens: { '.': process.cwd(), '/': '/' },
+  returnOnExit: true,
+});
+const module = await WebAssembly.compile(await readFile(wasmPath));
+const instance = await WebAssembly.instantiate(module, wasi.getImportObject());
+process.exitCode = wasi.start(instance);
