@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# The whole suite (`make test`). Each stage prints its own results; the last
+# line is "N passed, N failed" over the stages. Any failed stage fails the run.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export NODE_PATH=/usr/share/nodejs
+B=build
+PY=/usr/bin/python3
+WT="$B/pyvenv/bin/python wasi/run_wasmtime.py"
+passed=0; failed=0; failures=()
+
+stage() { # stage NAME COMMAND...
+  local name=$1; shift
+  echo
+  echo "=== $name"
+  local t0=$SECONDS
+  if "$@"; then
+    passed=$((passed + 1)); echo "--- $name: ok ($((SECONDS - t0)) s)"
+  else
+    failed=$((failed + 1)); failures+=("$name"); echo "--- $name: FAILED ($((SECONDS - t0)) s)"
+  fi
+}
+
+build_native() { make -s native; }
+build_wasi() { make -s wasi; }
+build_web() { make -s web; }
+
+unit_native() { (cd $B/native && ctest --output-on-failure -j2); }
+
+unit_wasi() { # every C unit test, compiled for WASI, under node:wasi and wasmtime
+  local ok=0 t
+  for t in $B/wasi/test_*.wasm; do
+    echo "--- $t (node:wasi)"; node wasi/run.mjs "$t" | tail -1 || ok=1
+    [ "${PIPESTATUS[0]}" = 0 ] || ok=1
+    echo "--- $t (wasmtime)"; $WT "$t" | tail -1
+    [ "${PIPESTATUS[0]}" = 0 ] || ok=1
+  done
+  return $ok
+}
+
+sanitize() {
+  CC=clang cmake -S . -B $B/asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DWFM_SANITIZE=ON -DWFM_BENCH=OFF >/dev/null &&
+    ninja -C $B/asan >/dev/null && (cd $B/asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j2)
+}
+
+fuzz_bounded() {
+  CC=clang cmake -S . -B $B/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWFM_FUZZ=ON -DWFM_TESTS=OFF -DWFM_BENCH=OFF >/dev/null &&
+    ninja -C $B/fuzz >/dev/null || return 1
+  local f rc=0
+  for f in $B/fuzz/fuzz_*; do
+    [ -x "$f" ] || continue
+    local name; name=$(basename "$f")
+    mkdir -p "$B/fuzz/corpus_$name"
+    local seeds="fuzz/corpus_${name#fuzz_}"
+    "$f" "$B/fuzz/corpus_$name" $( [ -d "$seeds" ] && echo "$seeds") \
+      $( [ -f "fuzz/${name#fuzz_}.dict" ] && echo "-dict=fuzz/${name#fuzz_}.dict") \
+      -max_total_time="${FUZZ_SECONDS:-60}" -print_final_stats=1 2>&1 | grep -E "stat::number_of_executed_units|ERROR|SUMMARY|Done" || true
+    [ "${PIPESTATUS[0]}" = 0 ] || rc=1
+  done
+  return $rc
+}
+
+parity() { # C (native, WASI under node and wasmtime) vs PyTorch, and builds vs each other
+  $PY tests/parity/parity.py --workdir $B/parity "$@" \
+    --wearfm "$B/native/wearfm" \
+    --wearfm "node wasi/run.mjs $B/wasi/wearfm.wasm" \
+    --wearfm "$WT $B/wasi/wearfm.wasm"
+}
+
+web_node() { node web/test/core_node.test.mjs; }
+
+stage "build: native" build_native
+stage "build: wasi" build_wasi
+stage "build: web (emscripten)" build_web
+stage "unit tests: native" unit_native
+stage "unit tests: wasi (node + wasmtime)" unit_wasi
+stage "unit tests: asan+ubsan" sanitize
+stage "parity: small configs vs pytorch, cross-build" parity
+stage "parity: paper config (26 ch x 1440 min) vs pytorch" parity --paper-only
+[ -f web/test/core_node.test.mjs ] && stage "web build in node (wasmBinary) vs native" web_node
+stage "fuzz: bounded libFuzzer run" fuzz_bounded
+
+echo
+[ ${#failures[@]} -gt 0 ] && printf 'failed stage: %s\n' "${failures[@]}"
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
