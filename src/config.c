@@ -14,7 +14,7 @@
 /* What a value is, for "(got ...)": the number itself, else its type. */
 static void describe(char *buf, size_t cap, const wfm_json *v) {
     if (wfm_json_is(v, WFM_JSON_NUMBER)) snprintf(buf, cap, "%.9g", v->u.number);
-    else snprintf(buf, cap, "a %s", wfm_json_type_name(v->type));
+    else snprintf(buf, cap, "%s", wfm_json_kind(v->type));
 }
 
 /* Integer member `key` of obj in [lo, hi]; path is the field name in messages. */

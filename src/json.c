@@ -5,6 +5,7 @@
 #include "error.h"
 #include <locale.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -86,6 +87,15 @@ static int fail_at(parser *p, size_t at, const char *what) {
     p->status = WFM_ERR_FORMAT;
     wfm_fail(p->err, WFM_ERR_FORMAT, "json: %s at byte %zu", what, at);
     return -1;
+}
+
+/* "unexpected character 'x'" or "unexpected byte 0xNN" at the current position. */
+static int fail_char(parser *p) {
+    unsigned char c = p->s[p->pos];
+    char what[40];
+    if (c > 0x20 && c < 0x7F) snprintf(what, sizeof what, "unexpected character '%c'", c);
+    else snprintf(what, sizeof what, "unexpected byte 0x%02x", c);
+    return fail_at(p, p->pos, what);
 }
 
 static int fail_oom(parser *p) {
@@ -470,7 +480,7 @@ static int parse_value(parser *p, wfm_json *v) {
         return literal(p, "null");
     default:
         if (c == '-' || is_digit(c)) return parse_number(p, v);
-        return fail_at(p, p->pos, "unexpected character");
+        return fail_char(p);
     }
 }
 
@@ -514,6 +524,18 @@ const char *wfm_json_type_name(wfm_json_type type) {
     case WFM_JSON_STRING: return "string";
     case WFM_JSON_ARRAY: return "array";
     case WFM_JSON_OBJECT: return "object";
+    }
+    return "?";
+}
+
+const char *wfm_json_kind(wfm_json_type type) {
+    switch (type) {
+    case WFM_JSON_NULL: return "null";
+    case WFM_JSON_BOOL: return "a boolean";
+    case WFM_JSON_NUMBER: return "a number";
+    case WFM_JSON_STRING: return "a string";
+    case WFM_JSON_ARRAY: return "an array";
+    case WFM_JSON_OBJECT: return "an object";
     }
     return "?";
 }

@@ -52,6 +52,8 @@ const wfm_json *wfm_json_root(const wfm_json_doc *doc);
 
 /* "null", "boolean", "number", "string", "array", "object". */
 const char *wfm_json_type_name(wfm_json_type type);
+/* The same for messages: "null", "a boolean", ..., "an array", "an object". */
+const char *wfm_json_kind(wfm_json_type type);
 
 /* Accessors are NULL-safe: a NULL or wrong-typed value gives NULL / 0. */
 int wfm_json_is(const wfm_json *v, wfm_json_type type);

@@ -86,7 +86,7 @@ static wfm_status parse_tensor(const wfm_json *m, uint64_t data_size, wfm_st_ten
     }
     if (memchr(name, 0, nl)) return tensor_fail(err, name, nl, "name contains a NUL character", NULL);
     if (!wfm_json_is(m, WFM_JSON_OBJECT)) {
-        snprintf(buf, sizeof buf, "entry is a %s, not an object", wfm_json_type_name(m->type));
+        snprintf(buf, sizeof buf, "entry is %s, not an object", wfm_json_kind(m->type));
         return tensor_fail(err, name, nl, buf, NULL);
     }
     for (size_t i = 0; i < wfm_json_count(m); i++) {
@@ -199,8 +199,8 @@ static wfm_status check_coverage(wfm_st_file *f, const wfm_st_tensor **sorted, w
         if (t->begin < pos) {
             wfm_json_quote(q2, sizeof q2, prev->name, strlen(prev->name));
             return wfm_fail(err, WFM_ERR_FORMAT,
-                            "tensor '%s': data_offsets [%" PRIu64 ", %" PRIu64 ") overlap tensor '%s' "
-                            "[%" PRIu64 ", %" PRIu64 ")", q1, t->begin, t->end, q2, prev->begin, prev->end);
+                            "tensor '%s': data_offsets [%" PRIu64 ", %" PRIu64 "] overlap tensor '%s' "
+                            "[%" PRIu64 ", %" PRIu64 "]", q1, t->begin, t->end, q2, prev->begin, prev->end);
         }
         pos = t->end;
         prev = t;
@@ -214,15 +214,15 @@ static wfm_status check_coverage(wfm_st_file *f, const wfm_st_tensor **sorted, w
 
 static wfm_status check_metadata(const wfm_json *meta, wfm_error *err) {
     if (!wfm_json_is(meta, WFM_JSON_OBJECT))
-        return wfm_fail(err, WFM_ERR_FORMAT, "__metadata__ is a %s, not an object",
-                        wfm_json_type_name(meta->type));
+        return wfm_fail(err, WFM_ERR_FORMAT, "__metadata__ is %s, not an object",
+                        wfm_json_kind(meta->type));
     char q[96];
     for (size_t i = 0; i < wfm_json_count(meta); i++) {
         const wfm_json *m = wfm_json_at(meta, i);
         wfm_json_quote(q, sizeof q, m->key, m->key_len);
         if (!wfm_json_is(m, WFM_JSON_STRING))
-            return wfm_fail(err, WFM_ERR_FORMAT, "__metadata__['%s'] is a %s, not a string", q,
-                            wfm_json_type_name(m->type));
+            return wfm_fail(err, WFM_ERR_FORMAT, "__metadata__['%s'] is %s, not a string", q,
+                            wfm_json_kind(m->type));
         if (memchr(m->key, 0, m->key_len))
             return wfm_fail(err, WFM_ERR_FORMAT, "__metadata__ key '%s' contains a NUL character", q);
         if (!wfm_json_string_is_c(m))
@@ -310,8 +310,8 @@ wfm_status wfm_st_parse_header(const char *json, size_t len, uint64_t data_size,
     }
     const wfm_json *root = wfm_json_root(doc);
     if (!wfm_json_is(root, WFM_JSON_OBJECT))
-        st = wfm_fail(err, WFM_ERR_FORMAT, "header: JSON is a %s, not an object",
-                      wfm_json_type_name(root->type));
+        st = wfm_fail(err, WFM_ERR_FORMAT, "header: JSON is %s, not an object",
+                      wfm_json_kind(root->type));
     else
         st = fill(out, root, data_size, err);
     wfm_json_free(doc);
