@@ -67,7 +67,7 @@ parity() { # C (native, WASI under node and wasmtime) vs PyTorch, and builds vs 
     --wearfm "$WT $B/wasi/wearfm.wasm"
 }
 
-web_node() { node web/test/core_node.test.mjs; }
+web_node() { node --test web/test/; }
 
 stage "build: native" build_native
 stage "build: wasi" build_wasi
