@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Runs a WASI binary (the wearfm CLI, a test or a benchmark) under Node's
-// node:wasi. The current directory is preopened as "." and the filesystem
-// root as "/", so relative and absolute paths both work, as with
-//   wasmtime run --dir . --dir / build/wasi/wearfm.wasm ...
+// node:wasi. Only the current directory is preopened, so paths must be
+// relative to it, exactly as with
+//   wasmtime run --dir . build/wasi/wearfm.wasm ...
 import { WASI } from 'node:wasi';
 import { readFile } from 'node:fs/promises';
 import process from 'node:process';
@@ -16,7 +16,7 @@ const wasi = new WASI({
   version: 'preview1',
   args: [wasmPath, ...args],
   env: { WFM_KERNELS: process.env.WFM_KERNELS ?? '' },
-  preopens: { '.': process.cwd(), '/': '/' },
+  preopens: { '.': process.cwd() },
   returnOnExit: true,
 });
 const module = await WebAssembly.compile(await readFile(wasmPath));

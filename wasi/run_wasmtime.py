@@ -1,7 +1,8 @@
 """Runs a WASI binary under the real wasmtime engine (PyPI's `wasmtime`
-package embeds it). Same preopens as wasi/run.mjs; equivalent to
+package embeds it). Same preopen as wasi/run.mjs (the current directory only, so paths must be
+relative); equivalent to
 
-    wasmtime run --dir . --dir / FILE.wasm ARGS...
+    wasmtime run --dir . FILE.wasm ARGS...
 
 usage: build/pyvenv/bin/python wasi/run_wasmtime.py FILE.wasm [args...]
 """
@@ -28,7 +29,6 @@ def main() -> int:
     wasi.inherit_stdout()
     wasi.inherit_stderr()
     wasi.preopen_dir(".", ".")
-    wasi.preopen_dir("/", "/")
     store.set_wasi(wasi)
     instance = linker.instantiate(store, module)
     try:
