@@ -1,5 +1,6 @@
 # Toolchain for the WASI build: Debian's clang + wasi-libc + lld + libclang-rt wasm32.
 set(CMAKE_SYSTEM_NAME WASI)
+list(APPEND CMAKE_MODULE_PATH "${CMAKE_CURRENT_LIST_DIR}")
 set(CMAKE_SYSTEM_VERSION 1)
 set(CMAKE_SYSTEM_PROCESSOR wasm32)
 set(CMAKE_C_COMPILER clang)

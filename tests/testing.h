@@ -7,8 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-static int wfm_t_failed_checks;
-static int wfm_t_passed, wfm_t_failed;
+#if defined(__GNUC__)
+#define WFM_T_UNUSED __attribute__((unused))
+#else
+#define WFM_T_UNUSED
+#endif
+static int wfm_t_failed_checks WFM_T_UNUSED;
+static int wfm_t_passed WFM_T_UNUSED, wfm_t_failed WFM_T_UNUSED;
 
 #define CHECK(cond)                                                              \
     do {                                                                         \

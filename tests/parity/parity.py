@@ -208,10 +208,10 @@ def arr(v):
 
 
 def c_outputs(cmd, model, csv, cfg, mode, has_decoder, timeout):
-    """Run embed / tokens / impute / impute --raw; return arrays + problems."""
+    """Run embed / tokens / impute / impute --raw; return the parsed arrays."""
     extra = [] if mode == "compact" else ["--mask-mode", mode]
     names = [ch["name"] for ch in cfg["channels"]]
-    res, problems = {}, []
+    res = {}
 
     emb = run_cli(cmd, ["embed", model, csv, "--format", "json"] + extra, timeout)
     ws = emb["windows"]
@@ -238,7 +238,7 @@ def c_outputs(cmd, model, csv, cfg, mode, has_decoder, timeout):
             res["reconstruction" if raw else "imputed"] = np.stack(vals)
             if not raw:
                 res["filled"] = np.stack(filled)
-    return res, problems
+    return res
 
 
 def check_structure(c, ref, x, cfg):
@@ -367,13 +367,13 @@ def run_parity(args, report):
             for mode in case["modes"]:
                 name = case["name"] + ("" if mode == "compact" else f" {mode}") + (f" [cmd{k}]" if multi else "")
                 try:
-                    out, problems = c_outputs(cmd, model_path, csv_path, cfg, mode,
+                    out = c_outputs(cmd, model_path, csv_path, cfg, mode,
                                               cfg.get("decoder") is not None, args.timeout)
                 except (CliError, KeyError, TypeError, ValueError, IndexError) as e:
                     report.line(name, {"emb": None, "rec": None, "imp": None, "tok": None}, BOUND_TORCH,
                                 [f"{type(e).__name__}: {e}"])
                     continue
-                problems += check_structure(out, ref, x, cfg)
+                problems = check_structure(out, ref, x, cfg)
                 if problems:
                     report.line(name, {"emb": None, "rec": None, "imp": None, "tok": None}, BOUND_TORCH, problems)
                     continue
