@@ -73,7 +73,6 @@ static void gemm_4x8(size_t m, size_t nc, size_t kc, const float *a, size_t a_st
         v11 = v21 = v31 = v01;
     }
 
-    /* Pointer increments rather than a0[k]: V8 emits fewer address ops. */
     for (; kc != 0; kc--) {
         const v128_t b0 = wasm_v128_load(b);
         const v128_t b1 = wasm_v128_load(b + 4);
