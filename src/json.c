@@ -11,7 +11,7 @@
 
 /* Implementation limits (RFC 8259 section 9 allows them). */
 #define MAX_NUMBER_CHARS 400        /* longer numbers are surely not model data */
-#define MAX_VALUES (1u << 22)       /* bounds memory for hostile headers */
+#define MAX_VALUES (1u << 20)       /* bounds memory for hostile headers (~64 MiB of nodes) */
 #define ARENA_ALIGN 16
 #define ARENA_MIN_BLOCK 1024
 #define ARENA_MAX_BLOCK (1u << 20)

@@ -1,5 +1,6 @@
 /* GEMM and expminusmax kernels, every kernel set this CPU runs, against
  * double-precision references. */
+#define _POSIX_C_SOURCE 200112L /* setenv */
 #include <float.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,17 +118,18 @@ TEST(kernel_registry) {
     }
 }
 
-/* Every small shape, all four bias/accumulate combinations, both packings. */
+/* Every small shape, all four bias/accumulate combinations, both packings;
+ * k = 0 too (C becomes bias-or-zero, or stays as it was). */
 TEST(gemm_small_shapes) {
-    static const size_t dims[] = {1, 2, 3, 5, 7, 13, 17};
-    const size_t nd = sizeof dims / sizeof dims[0];
+    static const size_t dims[] = {1, 2, 3, 5, 7, 13, 17}, kdims[] = {0, 1, 2, 3, 5, 7, 13, 17};
+    const size_t nd = sizeof dims / sizeof dims[0], nk = sizeof kdims / sizeof kdims[0];
     for (const wfm_kernels *const *kr = wfm_kernels_available(); *kr; kr++) {
         int bad = 0;
         for (size_t im = 0; im < nd; im++)
             for (size_t in = 0; in < nd; in++)
-                for (size_t ik = 0; ik < nd; ik++)
+                for (size_t ik = 0; ik < nk; ik++)
                     for (int v = 0; v < 8; v++) {
-                        gemm_case t = {dims[im], dims[in], dims[ik], dims[ik] + 3, dims[in] + 5,
+                        gemm_case t = {dims[im], dims[in], kdims[ik], kdims[ik] + 3, dims[in] + 5,
                                        v & 1, (v >> 1) & 1, (v >> 2) & 1};
                         bad += run_case(*kr, &t);
                     }

@@ -158,7 +158,7 @@ class Attention(nn.Module):
         # q, k, v in that order, heads contiguous within each.
         qkv = self.qkv(x).reshape(B, N, 3, H, hd).permute(2, 0, 3, 1, 4)
         q, k, v = qkv[0], qkv[1], qkv[2]
-        s = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(hd))
+        s = (q * (1.0 / math.sqrt(hd))) @ k.transpose(-2, -1)  # scale the smaller tensor
         if key_mask is not None:
             # A sample with no allowed key would give NaN rows; let it attend
             # everything instead (its outputs are discarded anyway).

@@ -14,6 +14,7 @@ import math
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -185,8 +186,12 @@ class CliError(Exception):
     pass
 
 
-def run_cli(cmd, args, timeout):
-    argv = shlex.split(cmd) + args
+def run_cli(cmd, args, out_path, timeout):
+    """Run CMD ARGS -o OUT_PATH and parse OUT_PATH. Output goes to a file, not
+    a pipe: node's WASI silently drops output written to a full pipe."""
+    if os.path.exists(out_path):
+        os.remove(out_path)  # never read a previous run's output
+    argv = shlex.split(cmd) + args + ["-o", out_path]
     try:
         p = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -197,9 +202,10 @@ def run_cli(cmd, args, timeout):
         tail = (p.stderr or p.stdout).strip().splitlines()[-3:]
         raise CliError(f"exit {p.returncode}: {' '.join(argv)}: {' | '.join(tail)}")
     try:
-        return json.loads(p.stdout)
-    except json.JSONDecodeError as e:
-        raise CliError(f"bad JSON from {' '.join(argv)}: {e}: {p.stdout[:200]!r}")
+        with open(out_path) as f:
+            return json.load(f)
+    except (OSError, json.JSONDecodeError) as e:
+        raise CliError(f"bad output from {' '.join(argv)}: {e}")
 
 
 def arr(v):
@@ -207,20 +213,20 @@ def arr(v):
     return np.array(v, dtype=np.float64)
 
 
-def c_outputs(cmd, model, csv, cfg, mode, has_decoder, timeout):
+def c_outputs(cmd, model, csv, cfg, mode, has_decoder, out_prefix, timeout):
     """Run embed / tokens / impute / impute --raw; return the parsed arrays."""
     extra = [] if mode == "compact" else ["--mask-mode", mode]
     names = [ch["name"] for ch in cfg["channels"]]
     res = {}
 
-    emb = run_cli(cmd, ["embed", model, csv, "--format", "json"] + extra, timeout)
+    emb = run_cli(cmd, ["embed", model, csv, "--format", "json"] + extra, out_prefix + ".embed.json", timeout)
     ws = emb["windows"]
     res["starts"] = [w["start"] for w in ws]
     res["embedding"] = arr([w["embedding"] for w in ws])
     res["n_visible"] = np.array([w["visible_tokens"] for w in ws])
     res["total_tokens"] = np.array([w["total_tokens"] for w in ws])
 
-    tok = run_cli(cmd, ["tokens", model, csv, "--format", "json"] + extra, timeout)
+    tok = run_cli(cmd, ["tokens", model, csv, "--format", "json"] + extra, out_prefix + ".tokens.json", timeout)
     res["visible"] = np.array([w["visible"] for w in tok["windows"]], dtype=bool)
     res["token_embeddings"] = np.stack([
         np.stack([np.full(len(ws[0]["embedding"]), np.nan) if t is None else arr(t) for t in w["tokens"]])
@@ -229,7 +235,7 @@ def c_outputs(cmd, model, csv, cfg, mode, has_decoder, timeout):
     if has_decoder:
         for raw in (False, True):
             imp = run_cli(cmd, ["impute", model, csv, "--format", "json"] + (["--raw"] if raw else []) + extra,
-                          timeout)
+                          out_prefix + (".raw.json" if raw else ".impute.json"), timeout)
             vals, filled = [], []
             for w in imp["windows"]:
                 col = [w["channels"].index(n) for n in names]  # any column order
@@ -367,8 +373,8 @@ def run_parity(args, report):
             for mode in case["modes"]:
                 name = case["name"] + ("" if mode == "compact" else f" {mode}") + (f" [cmd{k}]" if multi else "")
                 try:
-                    out = c_outputs(cmd, model_path, csv_path, cfg, mode,
-                                              cfg.get("decoder") is not None, args.timeout)
+                    out = c_outputs(cmd, model_path, csv_path, cfg, mode, cfg.get("decoder") is not None,
+                                    os.path.join(workdir, f"{case['name']}.{mode}.cmd{k}"), args.timeout)
                 except (CliError, KeyError, TypeError, ValueError, IndexError) as e:
                     report.line(name, {"emb": None, "rec": None, "imp": None, "tok": None}, BOUND_TORCH,
                                 [f"{type(e).__name__}: {e}"])
@@ -594,7 +600,8 @@ def main():
     ap.add_argument("--wearfm", action="append", default=[],
                     help="CLI command prefix (shell-split); repeat to compare builds")
     ap.add_argument("--paper", action="store_true", help="also run the paper-sized model (slow)")
-    ap.add_argument("--workdir", default=None, help="files for the CLI (default: a temp dir in ./build/parity)")
+    ap.add_argument("--workdir", default=None,
+                    help="files for the CLI (default: a temp dir in ./build/parity, removed if all pass)")
     ap.add_argument("--self-check", action="store_true", help="check the reference itself (default without --wearfm)")
     ap.add_argument("--only", default=None, help="regex: run only matching cases")
     ap.add_argument("--ref-dtype", default="float64", choices=["float32", "float64"])
@@ -602,7 +609,8 @@ def main():
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args()
     args.ref_dtype = getattr(torch, args.ref_dtype)
-    if args.workdir is None:
+    auto_workdir = args.workdir is None
+    if auto_workdir:
         os.makedirs(os.path.join("build", "parity"), exist_ok=True)
         args.workdir = tempfile.mkdtemp(dir=os.path.join("build", "parity"))
     torch.set_num_threads(os.cpu_count() or 1)
@@ -612,6 +620,8 @@ def main():
         self_check(args, report)
     if args.wearfm:
         run_parity(args, report)
+    if auto_workdir and not report.failed:
+        shutil.rmtree(args.workdir)  # keep the files only when there is something to debug
     print(f"{report.passed} passed, {report.failed} failed")
     sys.exit(1 if report.failed else 0)
 
