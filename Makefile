@@ -6,8 +6,7 @@ export NODE_PATH := /usr/share/nodejs
 JOBS ?= $(shell nproc)
 BUILD := build
 
-.PHONY: all setup native wasi web build test test-unit test-wasi test-sanitize test-parity \
-        test-parity-paper test-crossbuild test-fuzz fuzz demo bench clean
+.PHONY: all setup native wasi web build test fuzz demo bench clean
 
 all: build
 

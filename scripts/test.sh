@@ -76,7 +76,7 @@ stage "unit tests: native" unit_native
 stage "unit tests: wasi (node + wasmtime)" unit_wasi
 stage "unit tests: asan+ubsan" sanitize
 stage "parity: small configs vs pytorch, cross-build" parity
-stage "parity: paper config (26 ch x 1440 min) vs pytorch" parity --paper-only
+stage "parity: paper config (26 ch x 1440 min) vs pytorch, cross-build" parity --paper --only paper
 [ -f web/test/core_node.test.mjs ] && stage "web build in node (wasmBinary) vs native" web_node
 stage "fuzz: bounded libFuzzer run" fuzz_bounded
 
