@@ -26,15 +26,22 @@ static double now(void) {
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* Best time of one call of fn over repeats lasting >= min_s (and >= 3),
- * after warm-up calls (V8 tiers a function up only after it ran a while). */
+/* Best time of one call of fn, timed in batches of >= 10 ms (so clock
+ * granularity and glitches cannot make a best-of outlier), over >= 3
+ * batches and >= min_s, after warm-up (V8 tiers a function up only after
+ * it ran a while). */
 static double best_time(void (*fn)(void *), void *ctx, double min_s) {
-    for (double t0 = now(); now() - t0 < min_s / 4;) fn(ctx);
-    double best = 1e30, t_start = now();
+    size_t calls = 0;
+    const double t_warm = now();
+    do { fn(ctx); calls++; } while (now() - t_warm < min_s / 4);
+    const double per_call = (now() - t_warm) / (double)calls;
+    const size_t batch = per_call >= 0.01 ? 1 : (size_t)(0.01 / per_call) + 1;
+    double best = 1e30;
+    const double t_start = now();
     for (int rep = 0; rep < 3 || now() - t_start < min_s; rep++) {
         const double t0 = now();
-        fn(ctx);
-        const double dt = now() - t0;
+        for (size_t i = 0; i < batch; i++) fn(ctx);
+        const double dt = (now() - t0) / (double)batch;
         if (dt < best) best = dt;
     }
     return best;
@@ -149,19 +156,15 @@ typedef struct {
     const float *a, *packed, *bias;
     float *c;
     int panels; /* attention tile: wfm_gemm_panels on a packed head */
-    int reps;   /* calls per timing (small tiles) */
 } gemm_ctx;
 
 static void gemm_run(void *p) {
     const gemm_ctx *g = p;
-    for (int r = 0; r < g->reps; r++) {
-        if (g->panels)
-            wfm_gemm_panels(g->kr, g->m, g->n, g->k, g->a, g->k, g->packed, g->k * g->kr->nr,
-                            NULL, g->c, g->n, 0);
-        else
-            wfm_gemm(g->kr, g->pool, g->m, g->n, g->k, g->a, g->k, g->packed, g->bias, g->c,
-                     g->n, 0);
-    }
+    if (g->panels)
+        wfm_gemm_panels(g->kr, g->m, g->n, g->k, g->a, g->k, g->packed, g->k * g->kr->nr, NULL,
+                        g->c, g->n, 0);
+    else
+        wfm_gemm(g->kr, g->pool, g->m, g->n, g->k, g->a, g->k, g->packed, g->bias, g->c, g->n, 0);
 }
 
 /* Buffers for the largest shape, allocated once: repeated large allocations
@@ -171,9 +174,8 @@ typedef struct { float *a, *b, *bias, *c, *packed; } buffers;
 static double gemm_gflops(const wfm_kernels *kr, wfm_pool *pool, const buffers *buf,
                           size_t m, size_t n, size_t k, int panels, double min_s) {
     wfm_gemm_pack_nt(kr, buf->b, k, n, k, buf->packed);
-    const int reps = panels ? 200 : 1;
-    gemm_ctx g = {kr, pool, m, n, k, buf->a, buf->packed, buf->bias, buf->c, panels, reps};
-    return 2.0 * m * n * k * reps / best_time(gemm_run, &g, min_s) * 1e-9;
+    gemm_ctx g = {kr, pool, m, n, k, buf->a, buf->packed, buf->bias, buf->c, panels};
+    return 2.0 * m * n * k / best_time(gemm_run, &g, min_s) * 1e-9;
 }
 
 typedef struct { int panels; size_t m, n, k; } shape;

@@ -8,8 +8,19 @@
 #include "ops.h"
 #include "safetensors.h"
 #include <stdio.h>
+#include <sys/types.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* A week of 26 channels in 10-minute patches is 26,208 tokens; anything far
+ * beyond that is a malformed or hostile config, and attention is O(N^2). */
+#define WFM_MAX_TOKENS 65536
+
+/* malloc of a x b floats, NULL when the size overflows size_t (wasm32!). */
+static float *alloc_floats(size_t a, size_t b) {
+    if (a && b > SIZE_MAX / sizeof(float) / a) return NULL;
+    return malloc(a * b * sizeof(float));
+}
 
 typedef struct source {
     FILE *file;               /* either a file ... */
@@ -26,7 +37,7 @@ static wfm_status source_read(source *s, uint64_t offset, size_t n, void *dst, w
         memcpy(dst, s->buf + offset, n);
         return WFM_OK;
     }
-    if (fseek(s->file, (long)offset, SEEK_SET) != 0 || fread(dst, 1, n, s->file) != n)
+    if (fseeko(s->file, (off_t)offset, SEEK_SET) != 0 || fread(dst, 1, n, s->file) != n)
         return wfm_fail(err, WFM_ERR_IO, "could not read %zu bytes at offset %llu", n,
                         (unsigned long long)offset);
     return WFM_OK;
@@ -61,8 +72,8 @@ static wfm_status read_tensor(loader *ld, const char *name, int ndim, const int6
     if (numel > ld->cap) {
         free(ld->raw);
         free(ld->f32);
-        ld->raw = malloc(numel * 4);
-        ld->f32 = malloc(numel * sizeof(float));
+        ld->raw = (uint8_t *)alloc_floats(numel, 1);
+        ld->f32 = alloc_floats(numel, 1);
         ld->cap = ld->raw && ld->f32 ? numel : 0;
         if (!ld->cap) return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory reading '%s'", name);
     }
@@ -94,7 +105,7 @@ static wfm_status load_linear(loader *ld, const char *prefix, int n_out, int n_i
     wfm_status st = read_tensor(ld, name, 2, shape, err);
     if (st) return st;
     const wfm_kernels *kr = ld->m->kr;
-    l->w_packed = malloc(sizeof(float) * wfm_gemm_packed_size(kr, (size_t)n_out, (size_t)n_in));
+    l->w_packed = alloc_floats(wfm_gemm_packed_size(kr, (size_t)n_out, (size_t)n_in), 1);
     if (!l->w_packed) return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory for '%s'", name);
     wfm_gemm_pack_nt(kr, ld->f32, (size_t)n_in, (size_t)n_out, (size_t)n_in, l->w_packed);
     snprintf(name, sizeof name, "%s.bias", prefix);
@@ -118,7 +129,7 @@ static wfm_status load_stack(loader *ld, const char *prefix, wfm_block_cfg cfg, 
     wfm_status st;
     s->cfg = cfg;
     s->blocks = calloc((size_t)(cfg.layers > 0 ? cfg.layers : 1), sizeof *s->blocks);
-    s->pos = malloc(sizeof(float) * (size_t)m->n_tokens * cfg.dim);
+    s->pos = alloc_floats((size_t)m->n_tokens, (size_t)cfg.dim);
     if (!s->blocks || !s->pos) return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory for %s", prefix);
     wfm_pos2d_sincos(s->pos, cfg.dim, m->n_patches, m->cfg.n_channels);
     for (int i = 0; i < cfg.layers; i++) {
@@ -186,18 +197,18 @@ wfm_status wfm_workspace_alloc(wfm_model *m, wfm_error *err) {
     int threads = wfm_pool_size(m->pool);
     free(ws->attn_scratch);
     ws->attn_scratch_per_thread = scratch;
-    ws->attn_scratch = malloc(sizeof(float) * scratch * (size_t)threads);
+    ws->attn_scratch = alloc_floats(scratch, (size_t)threads);
     if (!ws->h) {
-        ws->h = malloc(sizeof(float) * N * dmax);
-        ws->xn = malloc(sizeof(float) * N * dmax);
-        ws->tmp = malloc(sizeof(float) * N * dmax);
-        ws->qkv = malloc(sizeof(float) * N * 3 * dmax);
-        ws->mlp = malloc(sizeof(float) * N * mmax);
-        ws->kv_packed = malloc(sizeof(float) * kv);
-        ws->patches = malloc(sizeof(float) * N * (size_t)c->patch_minutes);
-        ws->stack_out = malloc(sizeof(float) * N * dmax);
-        ws->enc_out = malloc(sizeof(float) * N * (size_t)c->enc.dim);
-        ws->dec_out = malloc(sizeof(float) * N * (size_t)c->patch_minutes);
+        ws->h = alloc_floats(N, dmax);
+        ws->xn = alloc_floats(N, dmax);
+        ws->tmp = alloc_floats(N, dmax);
+        ws->qkv = alloc_floats(N, 3 * dmax);
+        ws->mlp = alloc_floats(N, mmax);
+        ws->kv_packed = alloc_floats(kv, 1);
+        ws->patches = alloc_floats(N, (size_t)c->patch_minutes);
+        ws->stack_out = alloc_floats(N, dmax);
+        ws->enc_out = alloc_floats(N, (size_t)c->enc.dim);
+        ws->dec_out = alloc_floats(N, (size_t)c->patch_minutes);
         ws->visible_index = malloc(sizeof(int) * N);
         ws->visible = malloc(N);
     }
@@ -273,6 +284,12 @@ static wfm_status load_from_source(source *src, const wfm_model_params *params, 
     if (!(m->config_json = strdup(cfg_json))) { st = wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory"); goto fail; }
     m->n_patches = m->cfg.window_minutes / m->cfg.patch_minutes;
     m->n_tokens = m->n_patches * m->cfg.n_channels;
+    if (m->n_tokens > WFM_MAX_TOKENS) {
+        st = wfm_fail(err, WFM_ERR_CONFIG,
+                      "config: %d tokens per window (%d patches x %d channels) exceeds the limit of %d",
+                      m->n_tokens, m->n_patches, m->cfg.n_channels, WFM_MAX_TOKENS);
+        goto fail;
+    }
     m->kr = wfm_kernels_best();
     m->mask_mode = p.mask_mode;
     if ((st = load_weights(&ld, err))) goto fail;
@@ -313,8 +330,8 @@ wfm_status wfm_model_load_file(const char *path, const wfm_model_params *params,
     if (!f) return wfm_fail(err, WFM_ERR_IO, "cannot open model '%s'", path);
     source src = {0};
     src.file = f;
-    long size = -1;
-    if (fseek(f, 0, SEEK_END) == 0) size = ftell(f);
+    off_t size = -1;
+    if (fseeko(f, 0, SEEK_END) == 0) size = ftello(f);
     if (size < 0) {
         fclose(f);
         return wfm_fail(err, WFM_ERR_IO, "cannot determine the size of '%s'", path);

@@ -174,6 +174,13 @@ TEST(tensor_mismatches_are_named) {
     expect_load_error(&c, WFM_ERR_FORMAT, "patch_embed.weight");
 }
 
+TEST(oversized_window_is_refused) {
+    /* A tiny file can describe a huge window: 10080 one-minute patches x 8
+     * channels = 80,640 tokens. It must fail cleanly, not allocate gigabytes. */
+    mb_config c = {.T = 10080, .P = 1, .C = 8, .de = 8, .le = 1, .he = 2, .me = 8};
+    expect_load_error(&c, WFM_ERR_CONFIG, "exceeds the limit");
+}
+
 TEST(file_and_buffer_load_agree) {
     size_t size;
     uint8_t *buf = mb_build(&SMALL, 1234, &size);
@@ -203,6 +210,7 @@ int main(void) {
     RUN(bad_inputs_get_errors);
     RUN(encoder_only_model);
     RUN(tensor_mismatches_are_named);
+    RUN(oversized_window_is_refused);
     RUN(file_and_buffer_load_agree);
     return TEST_SUMMARY();
 }

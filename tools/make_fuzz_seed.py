@@ -6,7 +6,8 @@ Plain python (struct + json), no numpy/torch, so it runs anywhere:
     python3 tools/make_fuzz_seed.py [out_dir]   # default: fuzz/corpus_safetensors
 
 Valid seeds: T=20, P=10, C=2, encoder and decoder dim 8, 1 layer, 2 heads,
-mlp 16, in F32, F16 and BF16, plus an encoder-only F32 model. Broken seeds
+mlp 16, in F32, F16 and BF16, plus an encoder-only F32 model and one whose
+decoder has no layers. Broken seeds
 (each with one defect) give the fuzzer a head start on the error paths.
 """
 import json
@@ -120,6 +121,9 @@ def main():
         files[f"tiny_{dt.lower()}.safetensors"] = serialize(*model_file(CONFIG, dt))
     enc_only = {k: v for k, v in CONFIG.items() if k != "decoder"}
     files["tiny_encoder_only_f32.safetensors"] = serialize(*model_file(enc_only, "F32"))
+    no_dec_layers = json.loads(json.dumps(CONFIG))
+    no_dec_layers["decoder"]["layers"] = 0
+    files["tiny_decoder_0_layers_f16.safetensors"] = serialize(*model_file(no_dec_layers, "F16"))
 
     # Broken seeds, one defect each.
     h, d = model_file(CONFIG, "F16")
