@@ -68,6 +68,7 @@ parity() { # C (native, WASI under node and wasmtime) vs PyTorch, and builds vs 
 }
 
 web_node() { node --test web/test/; }
+cli() { bash tests/test_cli.sh; }
 
 stage "build: native" build_native
 stage "build: wasi" build_wasi
@@ -75,6 +76,7 @@ stage "build: web (emscripten)" build_web
 stage "unit tests: native" unit_native
 stage "unit tests: wasi (node + wasmtime)" unit_wasi
 stage "unit tests: asan+ubsan" sanitize
+stage "cli: exit codes, messages, stdin, formats (native + wasi)" cli
 stage "parity: small configs vs pytorch, cross-build" parity
 stage "parity: paper config (26 ch x 1440 min) vs pytorch, cross-build" parity --paper --only paper
 [ -f web/test/core_node.test.mjs ] && stage "web build in node (wasmBinary) vs native" web_node

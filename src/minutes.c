@@ -127,7 +127,17 @@ static int parse_float(field f, float *out) {
     return 0;
 }
 
-typedef struct { int64_t minute; size_t line; } row_key;
+/* Advances *q past one line; [*lb, *le) is the line without its \r\n.
+ * Returns 0 for a blank line. */
+static int next_line(const char **q, const char *end, const char **lb, const char **le) {
+    const char *nl = memchr(*q, '\n', (size_t)(end - *q));
+    *lb = *q;
+    *le = nl ? nl : end;
+    *q = nl ? nl + 1 : end;
+    if (*le > *lb && (*le)[-1] == '\r') (*le)--;
+    return *le > *lb;
+}
+
 
 void wfm_minutes_free(wfm_minutes *t) {
     if (!t) return;
@@ -176,14 +186,8 @@ wfm_status wfm_minutes_read_csv(const char *text, size_t len, wfm_minutes **out,
     int64_t lo = INT64_MAX, hi = INT64_MIN;
     size_t rows = 0, line = 1;
     const char *body = eol ? eol + 1 : end;
-    for (const char *q = body; q < end; line++) {
-        const char *le = memchr(q, '\n', (size_t)(end - q));
-        const char *next = le ? le + 1 : end;
-        if (!le) le = end;
-        if (le > q && le[-1] == '\r') le--;
-        const char *lb = q;
-        q = next;
-        if (lb == le) continue; /* blank line */
+    for (const char *q = body, *lb, *le; q < end; line++) {
+        if (!next_line(&q, end, &lb, &le)) continue; /* blank line */
         size_t n = split_line(lb, le, f, MAX_CHANNELS + 2);
         if (n != nf) {
             wfm_minutes_free(t);
@@ -224,14 +228,8 @@ wfm_status wfm_minutes_read_csv(const char *text, size_t len, wfm_minutes **out,
     for (size_t i = 0; i < total; i++) t->values[i] = NAN;
 
     /* Pass 2: fill the grid (rows were validated above). */
-    for (const char *q = body; q < end;) {
-        const char *le = memchr(q, '\n', (size_t)(end - q));
-        const char *next = le ? le + 1 : end;
-        if (!le) le = end;
-        if (le > q && le[-1] == '\r') le--;
-        const char *lb = q;
-        q = next;
-        if (lb == le) continue;
+    for (const char *q = body, *lb, *le; q < end;) {
+        if (!next_line(&q, end, &lb, &le)) continue;
         split_line(lb, le, f, MAX_CHANNELS + 2);
         int64_t minute;
         wfm_parse_minute(f[0].b, (size_t)(f[0].e - f[0].b), &minute);

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# The CLI's contract: exit codes, messages, stdin, formats; native and WASI.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+W=build/cli-test
+mkdir -p $W
+MODEL=models/wearfm-demo-random.safetensors
+SAMPLE=data/sample/fitabase_4020332650.csv
+pass=0; fail=0
+check() { # check NAME EXPECTED_EXIT CMD... ; stderr kept in $W/err
+  local name=$1 want=$2; shift 2
+  "$@" > $W/out 2> $W/err
+  local rc=$?
+  if [ "$rc" = "$want" ]; then pass=$((pass + 1)); echo "ok   $name"
+  else fail=$((fail + 1)); echo "FAIL $name: exit $rc, wanted $want"; head -3 $W/err; fi
+}
+grep_err() { # grep_err NAME PATTERN
+  if grep -q -- "$2" $W/err; then pass=$((pass + 1)); echo "ok   $1"
+  else fail=$((fail + 1)); echo "FAIL $1: stderr lacks '$2'"; head -3 $W/err; fi
+}
+
+for build in native wasi; do
+  if [ $build = native ]; then CLI=(build/native/wearfm); else CLI=(node --no-warnings wasi/run.mjs build/wasi/wearfm.wasm); fi
+  check "$build --help" 0 "${CLI[@]}" --help
+  check "$build no arguments is a usage error" 2 "${CLI[@]}"
+  check "$build unknown option" 2 "${CLI[@]}" embed $MODEL $SAMPLE --bogus
+  check "$build unknown format" 2 "${CLI[@]}" embed $MODEL $SAMPLE --format xml
+  check "$build missing model" 3 "${CLI[@]}" embed models/none.safetensors $SAMPLE
+  grep_err "$build missing model message" "cannot open model"
+  printf 'not a model' > $W/junk.safetensors
+  check "$build junk model" 3 "${CLI[@]}" info $W/junk.safetensors
+  printf 'timestamp,heart_rate\n2016-05-05T00:00,60\n2016-05-05T00:01,sixty\n' > $W/bad.csv
+  check "$build bad CSV" 4 "${CLI[@]}" embed $MODEL $W/bad.csv
+  grep_err "$build bad CSV names line and column" "line 3, column 'heart_rate'"
+  printf 'timestamp,heart_rate\n2016-05-05T00:00,\n' > $W/empty.csv
+  check "$build no observed data" 5 "${CLI[@]}" embed $MODEL $W/empty.csv
+  printf 'timestamp,pressure\n2016-05-05T00:00,1\n' > $W/nomatch.csv
+  check "$build no matching channel" 4 "${CLI[@]}" embed $MODEL $W/nomatch.csv
+  check "$build embed from a file" 0 "${CLI[@]}" embed $MODEL $SAMPLE -q -o $W/emb_file.csv
+  check "$build embed from stdin" 0 sh -c "\"\$@\" embed $MODEL - -q -o $W/emb_stdin.csv < $SAMPLE" sh "${CLI[@]}"
+  if cmp -s $W/emb_file.csv $W/emb_stdin.csv && [ "$(wc -l < $W/emb_file.csv)" = 4 ]; then
+    pass=$((pass + 1)); echo "ok   $build stdin and file give the same 3 embeddings"
+  else fail=$((fail + 1)); echo "FAIL $build stdin vs file"; fi
+  check "$build impute json" 0 "${CLI[@]}" impute $MODEL $SAMPLE --format json -q -o $W/imp.json
+  if python3 -c "import json,sys; d=json.load(open('$W/imp.json')); w=d['windows']; assert len(w)==3 and len(w[0]['values'])==1440 and len(w[0]['values'][0])==4" 2>/dev/null; then
+    pass=$((pass + 1)); echo "ok   $build impute JSON is valid with 3 x 1440 x 4 values"
+  else fail=$((fail + 1)); echo "FAIL $build impute JSON"; fi
+  check "$build progress on stderr for multi-day input" 0 "${CLI[@]}" impute $MODEL $SAMPLE -o $W/imp.csv
+  grep_err "$build progress lines" "window 3/3"
+done
+echo "$pass passed, $fail failed"
+[ $fail = 0 ]
