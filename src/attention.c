@@ -41,7 +41,6 @@ typedef struct {
     float *scratch;
     size_t scratch_per_thread;
     int n_qtiles;
-    float scale;
 } attn_ctx;
 
 static float *head_k(const attn_ctx *a, int h) { return a->kv_packed + (size_t)h * (a->k_size + a->v_size); }
@@ -91,10 +90,16 @@ static void attend_tile(void *p, size_t task, int thread) {
         for (int i = 0; i < rows; i++) {
             float *s = S + (size_t)i * KEY_TILE;
             float m = row_max[i];
-            for (int j = 0; j < cols; j++) {
-                s[j] *= a->scale;
-                if (kv && !kv[j]) s[j] = -FLT_MAX; /* exp underflows to exactly 0 */
-                else if (s[j] > m) m = s[j];
+            if (a->s.q_scale != 1.0f)
+                for (int j = 0; j < cols; j++) s[j] *= a->s.q_scale;
+            if (kv) {
+                for (int j = 0; j < cols; j++) {
+                    if (!kv[j]) s[j] = -FLT_MAX; /* exp underflows to exactly 0 */
+                    else if (s[j] > m) m = s[j];
+                }
+            } else {
+                float tile_max = kr->rmax((size_t)cols, s);
+                m = tile_max > m ? tile_max : m;
             }
             /* Rescale what was accumulated under the previous max. */
             float corr = row_max[i] == -INFINITY ? 0.0f : expf(row_max[i] - m);
@@ -135,7 +140,6 @@ void wfm_attention(const wfm_kernels *kr, wfm_pool *pool, wfm_attention_shape s,
     a.scratch = scratch;
     a.scratch_per_thread = scratch_per_thread;
     a.n_qtiles = (s.n + q_tile(kr) - 1) / q_tile(kr);
-    a.scale = 1.0f / sqrtf((float)a.hd);
     wfm_pool_run(pool, (size_t)s.heads, pack_head, &a);
     wfm_pool_run(pool, (size_t)s.heads * a.n_qtiles, attend_tile, &a);
 }

@@ -11,6 +11,8 @@
 typedef struct wfm_attention_shape {
     int n;            /* tokens (queries = keys) */
     int dim, heads;   /* head_dim = dim / heads */
+    float q_scale;    /* scores are (q . k) * q_scale; the model folds
+                         1/sqrt(head_dim) into its query weights and passes 1 */
 } wfm_attention_shape;
 
 /* Floats of packed K/V storage needed for all heads. */

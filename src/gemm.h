@@ -25,11 +25,15 @@ typedef void (*wfm_gemm_ukernel_fn)(size_t m, size_t nc, size_t kc,
  * raddstoreexpminusmax.) Used by online-softmax attention. */
 typedef float (*wfm_expminusmax_fn)(size_t n, const float *x, float max, float *y);
 
+/* max(x[0..n-1]) for n >= 1 (XNNPACK's rmax). Used by online softmax. */
+typedef float (*wfm_rmax_fn)(size_t n, const float *x);
+
 typedef struct wfm_kernels {
     const char *name;     /* "scalar", "avx2_fma", "wasm_simd128" */
     int mr, nr;
     wfm_gemm_ukernel_fn gemm;
     wfm_expminusmax_fn expminusmax;
+    wfm_rmax_fn rmax;
 } wfm_kernels;
 
 /* The kernel sets, defined in kernels/gemm_<isa>.c. Only those built in

@@ -7,6 +7,7 @@
 #include "error.h"
 #include "ops.h"
 #include "safetensors.h"
+#include <math.h>
 #include <stdio.h>
 #include <sys/types.h>
 #include <stdlib.h>
@@ -95,8 +96,11 @@ static wfm_status load_vector(loader *ld, const char *name, int n, float **out, 
     return WFM_OK;
 }
 
-static wfm_status load_linear(loader *ld, const char *prefix, int n_out, int n_in, wfm_linear *l,
-                              wfm_error *err) {
+/* Loads a Linear layer; the first `scaled_rows` outputs are multiplied by
+ * `scale` (weights and bias), which folds attention's 1/sqrt(head_dim) into
+ * the query projection instead of scaling every score. */
+static wfm_status load_linear_scaled(loader *ld, const char *prefix, int n_out, int n_in, int scaled_rows,
+                                     float scale, wfm_linear *l, wfm_error *err) {
     char name[400];
     int64_t shape[2] = {n_out, n_in};
     l->n_out = n_out;
@@ -104,12 +108,20 @@ static wfm_status load_linear(loader *ld, const char *prefix, int n_out, int n_i
     snprintf(name, sizeof name, "%s.weight", prefix);
     wfm_status st = read_tensor(ld, name, 2, shape, err);
     if (st) return st;
+    for (size_t i = 0; i < (size_t)scaled_rows * n_in; i++) ld->f32[i] *= scale;
     const wfm_kernels *kr = ld->m->kr;
     l->w_packed = alloc_floats(wfm_gemm_packed_size(kr, (size_t)n_out, (size_t)n_in), 1);
     if (!l->w_packed) return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory for '%s'", name);
     wfm_gemm_pack_nt(kr, ld->f32, (size_t)n_in, (size_t)n_out, (size_t)n_in, l->w_packed);
     snprintf(name, sizeof name, "%s.bias", prefix);
-    return load_vector(ld, name, n_out, &l->bias, err);
+    if ((st = load_vector(ld, name, n_out, &l->bias, err))) return st;
+    for (int i = 0; i < scaled_rows; i++) l->bias[i] *= scale;
+    return WFM_OK;
+}
+
+static wfm_status load_linear(loader *ld, const char *prefix, int n_out, int n_in, wfm_linear *l,
+                              wfm_error *err) {
+    return load_linear_scaled(ld, prefix, n_out, n_in, 0, 1.0f, l, err);
 }
 
 static wfm_status load_norm(loader *ld, const char *prefix, int dim, wfm_layernorm *n, wfm_error *err) {
@@ -136,7 +148,8 @@ static wfm_status load_stack(loader *ld, const char *prefix, wfm_block_cfg cfg, 
         wfm_block *b = &s->blocks[i];
 #define SUB(x) (snprintf(name, sizeof name, "%s.layers.%d." x, prefix, i), name)
         if ((st = load_norm(ld, SUB("norm1"), cfg.dim, &b->norm1, err)) ||
-            (st = load_linear(ld, SUB("attn.qkv"), 3 * cfg.dim, cfg.dim, &b->qkv, err)) ||
+            (st = load_linear_scaled(ld, SUB("attn.qkv"), 3 * cfg.dim, cfg.dim, cfg.dim,
+                                     1.0f / sqrtf((float)(cfg.dim / cfg.heads)), &b->qkv, err)) ||
             (st = load_linear(ld, SUB("attn.proj"), cfg.dim, cfg.dim, &b->proj, err)) ||
             (st = load_norm(ld, SUB("norm2"), cfg.dim, &b->norm2, err)) ||
             (st = load_linear(ld, SUB("mlp.fc1"), cfg.mlp_dim, cfg.dim, &b->fc1, err)) ||
@@ -187,7 +200,7 @@ wfm_status wfm_workspace_alloc(wfm_model *m, wfm_error *err) {
         if ((size_t)c->dec.dim > dmax) dmax = (size_t)c->dec.dim;
         if ((size_t)c->dec.mlp_dim > mmax) mmax = (size_t)c->dec.mlp_dim;
     }
-    wfm_attention_shape se = {(int)N, c->enc.dim, c->enc.heads}, sd = {(int)N, c->dec.dim, c->dec.heads};
+    wfm_attention_shape se = {(int)N, c->enc.dim, c->enc.heads, 1.0f}, sd = {(int)N, c->dec.dim, c->dec.heads, 1.0f};
     size_t kv = wfm_attention_kv_size(m->kr, se), scratch = wfm_attention_scratch_size(m->kr, se);
     if (c->has_decoder) {
         size_t kvd = wfm_attention_kv_size(m->kr, sd), sc = wfm_attention_scratch_size(m->kr, sd);

@@ -49,7 +49,7 @@ static void block_forward(wfm_model *m, const wfm_stack *s, const wfm_block *b,
 
     layernorm(m, &b->norm1, h, ws->xn, n);
     wfm_linear_forward(m, &b->qkv, ws->xn, n, ws->qkv);
-    wfm_attention_shape shape = {n, dim, s->cfg.heads};
+    wfm_attention_shape shape = {n, dim, s->cfg.heads, 1.0f}; /* q pre-scaled at load */
     wfm_attention(m->kr, m->pool, shape, ws->qkv, key_visible, ws->xn,
                   ws->kv_packed, ws->attn_scratch, ws->attn_scratch_per_thread);
     wfm_linear_forward(m, &b->proj, ws->xn, n, ws->tmp);

@@ -44,7 +44,7 @@ static double run_case(const wfm_kernels *kr, wfm_pool *pool, int n, int dim, in
         any |= kv[j];
     }
     if (!any) kv[n / 2] = 1;
-    wfm_attention_shape s = {n, dim, heads};
+    wfm_attention_shape s = {n, dim, heads, 1.0f / sqrtf((float)(dim / heads))};
     float *kvp = malloc(sizeof(float) * wfm_attention_kv_size(kr, s));
     size_t per = wfm_attention_scratch_size(kr, s);
     float *scratch = malloc(sizeof(float) * per * (size_t)wfm_pool_size(pool));
@@ -96,7 +96,7 @@ TEST(attention_threads_bit_identical) {
     float *qkv = malloc(sizeof(float) * nq), *o1 = malloc(sizeof(float) * (size_t)n * dim),
           *o2 = malloc(sizeof(float) * (size_t)n * dim);
     for (size_t i = 0; i < nq; i++) qkv[i] = wfm_t_uniform(&seed);
-    wfm_attention_shape s = {n, dim, heads};
+    wfm_attention_shape s = {n, dim, heads, 1.0f / sqrtf((float)(dim / heads))};
     float *kvp = malloc(sizeof(float) * wfm_attention_kv_size(kr, s));
     size_t per = wfm_attention_scratch_size(kr, s);
     float *scratch = malloc(sizeof(float) * per * 2);

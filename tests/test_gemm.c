@@ -101,7 +101,7 @@ TEST(kernel_registry) {
     CHECK(wfm_kernels_by_name(NULL) == NULL);
     for (const wfm_kernels *const *k = all; *k; k++) {
         printf("     kernel set %s (%dx%d)\n", (*k)->name, (*k)->mr, (*k)->nr);
-        CHECK((*k)->mr >= 1 && (*k)->nr >= 1 && (*k)->gemm && (*k)->expminusmax);
+        CHECK((*k)->mr >= 1 && (*k)->nr >= 1 && (*k)->gemm && (*k)->expminusmax && (*k)->rmax);
         CHECK(wfm_kernels_by_name((*k)->name) == *k);
     }
 #if defined(WFM_HAVE_WASM_SIMD) || defined(__wasm_simd128__)
@@ -217,6 +217,20 @@ TEST(gemm_threads_bit_identical) {
     wfm_pool_destroy(pool);
 }
 
+TEST(rmax) {
+    unsigned seed = 17;
+    float x[301];
+    for (const wfm_kernels *const *k = wfm_kernels_available(); *k; k++)
+        for (size_t n = 1; n <= 301; n += (n < 20 ? 1 : 37)) {
+            for (size_t i = 0; i < n; i++) x[i] = -50.0f + 10.0f * wfm_t_uniform(&seed);
+            size_t at = wfm_t_rand(&seed) % n; /* the max anywhere, including the tail */
+            x[at] = -39.5f;
+            float want = x[0];
+            for (size_t i = 1; i < n; i++) want = x[i] > want ? x[i] : want;
+            CHECK_MSG((*k)->rmax(n, x) == want, "%s n=%zu", (*k)->name, n);
+        }
+}
+
 TEST(expminusmax) {
     static const size_t sizes[] = {1, 3, 4, 7, 8, 9, 15, 16, 17, 31, 100, 1000, 1003};
     static const float maxes[] = {0.0f, 3.5f, -20.0f};
@@ -287,6 +301,7 @@ int main(void) {
     RUN(gemm_large_shapes);
     RUN(gemm_panels_subrange);
     RUN(gemm_threads_bit_identical);
+    RUN(rmax);
     RUN(expminusmax);
     RUN(expminusmax_extremes_and_agreement);
     return TEST_SUMMARY();

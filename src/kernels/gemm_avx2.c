@@ -131,4 +131,16 @@ static float expminusmax(size_t n, const float *x, float max, float *y) {
     return _mm_cvtss_f32(s);
 }
 
-const wfm_kernels wfm_kernels_avx2_fma = {"avx2_fma", MR, NR, gemm_6x16, expminusmax};
+static float rmax(size_t n, const float *x) {
+    __m256 vm = _mm256_set1_ps(x[0]);
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) vm = _mm256_max_ps(vm, _mm256_loadu_ps(x + i));
+    __m128 m = _mm_max_ps(_mm256_castps256_ps128(vm), _mm256_extractf128_ps(vm, 1));
+    m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+    m = _mm_max_ss(m, _mm_movehdup_ps(m));
+    float r = _mm_cvtss_f32(m);
+    for (; i < n; i++) r = x[i] > r ? x[i] : r;
+    return r;
+}
+
+const wfm_kernels wfm_kernels_avx2_fma = {"avx2_fma", MR, NR, gemm_6x16, expminusmax, rmax};

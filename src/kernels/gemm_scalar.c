@@ -41,4 +41,10 @@ static float expminusmax(size_t n, const float *x, float max, float *y) {
     return sum;
 }
 
-const wfm_kernels wfm_kernels_scalar = {"scalar", MR, NR, gemm_4x8, expminusmax};
+static float rmax(size_t n, const float *x) {
+    float m = x[0];
+    for (size_t i = 1; i < n; i++) m = x[i] > m ? x[i] : m;
+    return m;
+}
+
+const wfm_kernels wfm_kernels_scalar = {"scalar", MR, NR, gemm_4x8, expminusmax, rmax};
