@@ -48,5 +48,9 @@ for build in native wasi; do
   check "$build progress on stderr for multi-day input" 0 "${CLI[@]}" impute $MODEL $SAMPLE -o $W/imp.csv
   grep_err "$build progress lines" "window 3/3"
 done
+# The README's C API example.
+check "C API example runs" 0 build/native/embed_day $MODEL $SAMPLE
+if [ "$(grep -c 'embedding from' $W/out)" = 3 ]; then pass=$((pass + 1)); echo "ok   C API example embeds 3 days"
+else fail=$((fail + 1)); echo "FAIL C API example output"; cat $W/out; fi
 echo "$pass passed, $fail failed"
 [ $fail = 0 ]
