@@ -114,6 +114,7 @@ wfm_status wfm_run(wfm_model *model, const float *x, wfm_outputs *out, wfm_error
 /* Convenience wrappers around wfm_run. */
 wfm_status wfm_embed(wfm_model *model, const float *x, float *embedding, wfm_error *err);
 wfm_status wfm_impute(wfm_model *model, const float *x, float *imputed, wfm_error *err);
+wfm_status wfm_reconstruct(wfm_model *model, const float *x, float *reconstruction, wfm_error *err);
 
 
 /* ---- minute tables (importers) ----------------------------------------- */

@@ -229,3 +229,9 @@ wfm_status wfm_impute(wfm_model *m, const float *x, float *imputed, wfm_error *e
     o.imputed = imputed;
     return wfm_run(m, x, &o, err);
 }
+
+wfm_status wfm_reconstruct(wfm_model *m, const float *x, float *reconstruction, wfm_error *err) {
+    wfm_outputs o = {0};
+    o.reconstruction = reconstruction;
+    return wfm_run(m, x, &o, err);
+}

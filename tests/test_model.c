@@ -73,6 +73,9 @@ TEST(compaction_equals_attention_masking) {
         printf("  %d%% missing patches: %d visible, compact vs attention: embedding %.2e, reconstruction %.2e\n",
                pct, a.nv, e1, e2);
         CHECK(e1 < 1e-5 && e2 < 1e-5);
+        float *r2 = malloc(sizeof(float) * tc);
+        CHECK(wfm_reconstruct(mc, x, r2, NULL) == WFM_OK && memcmp(r2, a.rec, sizeof(float) * tc) == 0);
+        free(r2);
         /* Imputation keeps every observed value exactly. */
         for (size_t i = 0; i < tc; i++)
             if (!isnan(x[i])) CHECK(a.imp[i] == x[i]);
