@@ -40,13 +40,16 @@ demo: native wasi
 bench: native wasi
 	@bash bench/run.sh
 
-# Long fuzzing run of the model loader (Ctrl-C to stop); `make test` runs ~1 minute of it.
+# Long fuzzing run of every libFuzzer target (the model loader, the CSV
+# importer), FUZZ_SECONDS each; `make test` runs ~1 minute of each.
 FUZZ_SECONDS ?= 3600
 fuzz: setup
 	@CC=clang cmake -S . -B $(BUILD)/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWFM_FUZZ=ON -DWFM_TESTS=OFF -DWFM_BENCH=OFF >/dev/null
-	@ninja -C $(BUILD)/fuzz fuzz_safetensors
-	@mkdir -p $(BUILD)/fuzz/corpus && $(BUILD)/fuzz/fuzz_safetensors $(BUILD)/fuzz/corpus fuzz/corpus_safetensors \
-	   -dict=fuzz/safetensors.dict -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1
+	@ninja -C $(BUILD)/fuzz
+	@for t in $(BUILD)/fuzz/fuzz_*; do n=$${t##*/fuzz_}; mkdir -p $(BUILD)/fuzz/corpus_$$n; \
+	   echo "== $$t for $(FUZZ_SECONDS) s"; \
+	   $$t $(BUILD)/fuzz/corpus_$$n fuzz/corpus_$$n -dict=fuzz/$$n.dict \
+	     -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 || exit 1; done
 
 clean:
 	rm -rf $(BUILD)

@@ -1,15 +1,15 @@
 /* libFuzzer target: any byte string given to wfm_model_load_buffer must load
  * or fail cleanly with a message, never crash, leak or read out of bounds.
  *
- *   cmake -S . -B build-fuzz -G Ninja -DCMAKE_C_COMPILER=clang -DWFM_FUZZ=ON \
- *       -DCMAKE_C_FLAGS="-fsanitize=fuzzer-no-link,address,undefined"
+ *   make fuzz FUZZ_SECONDS=600        (or by hand:)
+ *   cmake -S . -B build-fuzz -G Ninja -DCMAKE_C_COMPILER=clang -DWFM_FUZZ=ON
  *   ninja -C build-fuzz fuzz_safetensors
  *   python3 tools/make_fuzz_seed.py
  *   mkdir -p /tmp/corpus && build-fuzz/fuzz_safetensors /tmp/corpus fuzz/corpus_safetensors \
  *       -dict=fuzz/safetensors.dict -max_len=16384
  *
- * (The CMAKE_C_FLAGS give the library itself coverage instrumentation;
- * without them libFuzzer only sees this file and mutates blindly.)
+ * (WFM_FUZZ=ON also instruments the library itself; without that libFuzzer
+ * only sees this file and mutates blindly.)
  * A loaded model that is small enough also runs one window, so odd but
  * valid configs (encoder-only, zero decoder layers, ...) get exercised. */
 #include <math.h>

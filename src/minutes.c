@@ -170,6 +170,11 @@ wfm_status wfm_minutes_read_csv(const char *text, size_t len, wfm_minutes **out,
     for (int c = 0; c < t->n_channels; c++) {
         size_t n = (size_t)(f[c + 1].e - f[c + 1].b);
         if (n == 0) { wfm_minutes_free(t); return wfm_fail(err, WFM_ERR_INVALID_ARG, "line 1: column %d has an empty name", c + 2); }
+        for (size_t k = 0; k < n; k++)
+            if ((unsigned char)f[c + 1].b[k] < 0x20 || f[c + 1].b[k] == 0x7f) {
+                wfm_minutes_free(t);
+                return wfm_fail(err, WFM_ERR_INVALID_ARG, "line 1: column %d's name has a control character", c + 2);
+            }
         t->names[c] = malloc(n + 1);
         if (!t->names[c]) { wfm_minutes_free(t); return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory"); }
         memcpy(t->names[c], f[c + 1].b, n);

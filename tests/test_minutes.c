@@ -48,6 +48,7 @@ TEST(malformed_input_names_the_line) {
     expect_error("timestamp\n", "at least one channel");
     expect_error("timestamp,hr\n", "no rows");
     expect_error("timestamp,hr,hr\n2016-05-05T00:00,1,2\n", "duplicate column 'hr'");
+    expect_error("timestamp,h\x01r\n2016-05-05T00:00,1\n", "control character");
     expect_error("timestamp,hr\n2016-05-05T00:00,60\n2016-05-05T00:01,60,3\n", "line 3: 3 fields");
     expect_error("timestamp,hr\n2016-05-05T00:00,60\n5/5/2016 12:00 AM,61\n", "line 3: bad timestamp");
     expect_error("timestamp,hr\n2016-02-30T00:00,60\n", "line 2: bad timestamp");
