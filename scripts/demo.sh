@@ -3,8 +3,8 @@
 # natively and under WASI, and reports what it did.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-MODEL=${MODEL:-models/wearfm-demo-random.safetensors}
-SAMPLE=${SAMPLE:-data/sample/fitabase_4020332650.csv}
+source scripts/common.sh
+MODEL=$SHIPPED_MODEL
 OUT=build/demo
 mkdir -p $OUT
 

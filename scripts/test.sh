@@ -5,6 +5,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 export NODE_PATH=/usr/share/nodejs
 B=build
+source scripts/common.sh
 PY=/usr/bin/python3
 WT="$B/pyvenv/bin/python wasi/run_wasmtime.py"
 passed=0; failed=0; failures=()
@@ -62,6 +63,7 @@ fuzz_bounded() {
 
 parity() { # C (native, WASI under node and wasmtime) vs PyTorch, and builds vs each other
   $PY tests/parity/parity.py --workdir $B/parity "$@" \
+    --model-file "$SHIPPED_MODEL" --input-csv "$SAMPLE" \
     --wearfm "$B/native/wearfm" \
     --wearfm "node wasi/run.mjs $B/wasi/wearfm.wasm" \
     --wearfm "$WT $B/wasi/wearfm.wasm"

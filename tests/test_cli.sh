@@ -4,8 +4,8 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 W=build/cli-test
 mkdir -p $W
-MODEL=models/wearfm-demo-random.safetensors
-SAMPLE=data/sample/fitabase_4020332650.csv
+source scripts/common.sh
+MODEL=$SHIPPED_MODEL
 pass=0; fail=0
 check() { # check NAME EXPECTED_EXIT CMD... ; stderr kept in $W/err
   local name=$1 want=$2; shift 2

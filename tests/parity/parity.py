@@ -247,12 +247,13 @@ def c_outputs(cmd, model, csv, cfg, mode, has_decoder, out_prefix, timeout):
     return res
 
 
-def check_structure(c, ref, x, cfg):
+def check_structure(c, ref, x, cfg, start=None):
     """Shapes, window starts, visibility: everything that is not a float."""
     problems = []
     B, T, C = x.shape
     N = T // cfg["patch_minutes"] * C
-    starts = [(START + dt.timedelta(minutes=b * T)).strftime("%Y-%m-%dT%H:%M") for b in range(B)]
+    start = start or START
+    starts = [(start + dt.timedelta(minutes=b * T)).strftime("%Y-%m-%dT%H:%M") for b in range(B)]
     if [s[:16] for s in c["starts"]] != starts:
         problems.append(f"window starts {c['starts']} != {starts}")
         return problems
@@ -281,7 +282,7 @@ def compare(a, b, ref_vis):
 # --------------------------------------------------------------------------
 # Cases
 
-def case_list(paper):
+def case_list(paper, model_file=None, input_csv=None):
     def small(T=180):
         return lambda: small_config(T)
 
@@ -326,6 +327,9 @@ def case_list(paper):
         dict(name="encoder_only", cfg=encoder_only,
              missing=lambda x, c, r: drop_minutes(drop_tokens(x, c, r, 0.4), r, 0.1)),
     ]
+    if model_file:
+        cases.append(dict(name="model:" + os.path.basename(model_file), model_file=model_file,
+                          input_csv=input_csv, modes=("compact", "attention")))
     if paper:
         cases.append(dict(name="paper_day50", cfg=paper_config,
                           missing=lambda x, c, r: drop_minutes(drop_tokens(x, c, r, 0.5), r, 0.05)))
@@ -337,8 +341,33 @@ def case_list(paper):
     return cases
 
 
+def read_days_csv(path, cfg):
+    """A real minute CSV of whole windows (model channel names, first row at a
+    window start) -> (x [windows, T, C] with NaN, start datetime)."""
+    T = cfg["window_minutes"]
+    names = [ch["name"] for ch in cfg["channels"]]
+    with open(path) as f:
+        header = f.readline().strip().split(",")
+        rows = [line.rstrip("\n").split(",") for line in f if line.strip()]
+    cols = {h: i for i, h in enumerate(header)}
+    start = dt.datetime.fromisoformat(rows[0][0].replace(" ", "T")[:16])
+    n = (int((dt.datetime.fromisoformat(rows[-1][0].replace(" ", "T")[:16]) - start).total_seconds() // 60) // T + 1)
+    x = np.full((n * T, len(names)), np.nan, dtype=np.float32)
+    for r in rows:
+        i = int((dt.datetime.fromisoformat(r[0].replace(" ", "T")[:16]) - start).total_seconds() // 60)
+        for c, name in enumerate(names):
+            v = r[cols[name]] if name in cols else ""
+            if v not in ("", "NaN", "nan", "NA"):
+                x[i, c] = np.float32(float(v))
+    return x.reshape(n, T, len(names)), start
+
+
 def prepare(case, workdir):
     """Model file, input window(s) with NaNs, CSV. Returns (cfg, model_path, x, csv_path)."""
+    if "model_file" in case:  # a real model on a real recording, as given
+        cfg = load_model(case["model_file"]).cfg
+        x, case["start"] = read_days_csv(case["input_csv"], cfg)
+        return cfg, case["model_file"], x, case["input_csv"]
     rng = np.random.default_rng(case["seed"])
     cfg = case["cfg"]()
     model = init_random(WearFM(cfg), case["seed"], ln_noise=0.3, bias_std=0.1)  # non-trivial LN
@@ -359,7 +388,7 @@ def run_parity(args, report):
     multi = len(cmds) > 1
     for k, cmd in enumerate(cmds):
         print(f"cmd{k}: {cmd}")
-    for case in case_list(args.paper):
+    for case in case_list(args.paper, args.model_file, args.input_csv):
         if args.only and not re.search(args.only, case["name"]):
             continue
         cfg, model_path, x, csv_path = prepare(case, workdir)
@@ -379,7 +408,7 @@ def run_parity(args, report):
                     report.line(name, {"emb": None, "rec": None, "imp": None, "tok": None}, BOUND_TORCH,
                                 [f"{type(e).__name__}: {e}"])
                     continue
-                problems = check_structure(out, ref, x, cfg)
+                problems = check_structure(out, ref, x, cfg, case.get("start"))
                 if problems:
                     report.line(name, {"emb": None, "rec": None, "imp": None, "tok": None}, BOUND_TORCH, problems)
                     continue
@@ -604,6 +633,8 @@ def main():
                     help="files for the CLI (default: a temp dir in ./build/parity, removed if all pass)")
     ap.add_argument("--self-check", action="store_true", help="check the reference itself (default without --wearfm)")
     ap.add_argument("--only", default=None, help="regex: run only matching cases")
+    ap.add_argument("--model-file", default=None, help="also compare this model file ...")
+    ap.add_argument("--input-csv", default=None, help="... on this real minute CSV of whole windows")
     ap.add_argument("--ref-dtype", default="float64", choices=["float32", "float64"])
     ap.add_argument("--timeout", type=float, default=900.0, help="seconds per CLI call")
     ap.add_argument("-v", "--verbose", action="store_true")

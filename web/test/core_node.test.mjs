@@ -11,8 +11,9 @@ import { createRequire } from 'node:module';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const build = process.env.WFM_BUILD ?? path.join(root, 'build');
-const modelPath = path.join(root, 'models/wearfm-demo-random.safetensors');
-const samplePath = path.join(root, 'data/sample/fitabase_4020332650.csv');
+// The shipped model and sample, as in scripts/common.sh.
+const modelPath = path.join(root, process.env.SHIPPED_MODEL ?? 'models/wearfm-demo-random.safetensors');
+const samplePath = path.join(root, process.env.SAMPLE ?? 'data/sample/fitabase_4020332650.csv');
 
 async function loadCore() {
   // Emscripten 3.1.6's ES-module glue still reaches for CommonJS globals under Node.

@@ -1,0 +1,159 @@
+#!/usr/bin/env python3
+"""AIM pretraining (LSM-2 style) on user-days, or the naive ablation.
+
+    python3 tools/train.py --data build/fitabase --out models/NAME.safetensors
+    python3 tools/train.py --data build/fitabase --naive --out build/naive.safetensors
+
+AdamW with linear warmup then cosine decay, fixed seeds, split by user
+(tools/userdays.py). Logs JSON lines to --log. Writes the model with its
+config and a "provenance" string in the config (training data, split,
+steps, time), loadable by the C core.
+"""
+import argparse
+import json
+import math
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import aim  # noqa: E402
+import userdays  # noqa: E402
+from wearfm_ref import WearFM, init_random, save_model  # noqa: E402
+
+# The C core keeps units to 31 bytes; docs/data.md has the full definitions.
+UNITS = {"heart_rate": "bpm", "steps": "steps/min", "intensity": "level 0-3",
+         "sleep_state": "2 asleep 1 restless 0 awake"}
+CLIP = (-5.0, 10.0)  # z-units: wide enough for step bursts, cuts sensor spikes
+
+
+def make_config(mean, std, args):
+    return {
+        "format_version": 1,
+        "architecture": "lsm2_mae",
+        "window_minutes": userdays.DAY,
+        "patch_minutes": 10,
+        "norm_eps": 1e-6,
+        "channels": [{"name": n, "unit": UNITS[n], "mean": round(float(m), 4), "std": round(float(s), 4),
+                      "clip": list(CLIP)} for n, m, s in zip(userdays.CHANNELS, mean, std)],
+        "encoder": {"dim": args.enc_dim, "layers": args.enc_layers, "heads": args.enc_heads,
+                    "mlp_dim": 4 * args.enc_dim},
+        "decoder": {"dim": args.dec_dim, "layers": args.dec_layers, "heads": args.dec_heads,
+                    "mlp_dim": 4 * args.dec_dim},
+    }
+
+
+def lr_at(step, total, peak, warmup):
+    if step < warmup:
+        return peak * (step + 1) / warmup
+    progress = (step - warmup) / max(1, total - warmup)
+    return peak * 0.5 * (1 + math.cos(math.pi * progress))
+
+
+def batch_loss(model, x_obs, x_in, gen, naive):
+    """x_obs: real observations (targets); x_in: what the model sees."""
+    cfg = model.cfg
+    NP = cfg["window_minutes"] // cfg["patch_minutes"]
+    C = len(cfg["channels"])
+    _, inherited = aim.tokenize(x_obs, cfg)
+    art = aim.artificial_mask(inherited if not naive else torch.ones_like(inherited), NP, C, gen)
+    pred, visible, _ = aim.masked_forward(model, x_in, art, naive=naive)
+    z, obs = aim.target_z(x_obs, cfg)
+    return aim.masked_mse(pred, z, obs, ~visible)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", required=True, help="directory of per-user minute CSVs (wearfm import fitabase)")
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--naive", action="store_true", help="train the naive ablation (imputed input, no inherited mask)")
+    ap.add_argument("--steps", type=int, default=3000)
+    ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--weight-decay", type=float, default=0.05)
+    ap.add_argument("--warmup", type=float, default=0.05, help="fraction of steps")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--threads", type=int, default=os.cpu_count())
+    ap.add_argument("--enc-dim", type=int, default=128)
+    ap.add_argument("--enc-layers", type=int, default=4)
+    ap.add_argument("--enc-heads", type=int, default=4)
+    ap.add_argument("--dec-dim", type=int, default=64)
+    ap.add_argument("--dec-layers", type=int, default=2)
+    ap.add_argument("--dec-heads", type=int, default=4)
+    ap.add_argument("--dtype", default="F32", choices=["F32", "F16", "BF16"])
+    ap.add_argument("--log", default=None, help="JSON-lines training log")
+    ap.add_argument("--eval-every", type=int, default=250)
+    args = ap.parse_args()
+
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    gen = torch.Generator().manual_seed(args.seed)
+    rng = np.random.default_rng(args.seed)
+
+    users = userdays.load_dir(args.data)
+    train_ids, val_ids = userdays.split_users(users)
+    x_train, _ = userdays.stack(users, train_ids)
+    x_val, _ = userdays.stack(users, val_ids)
+    mean, std = userdays.channel_stats(x_train)
+    cfg = make_config(mean, std, args)
+    model = init_random(WearFM(cfg), args.seed)
+    n_params = sum(p.numel() for p in model.parameters())
+    print(f"train: {len(train_ids)} users, {len(x_train)} days; validation: {len(val_ids)} users, "
+          f"{len(x_val)} days; {n_params} parameters; {'naive ablation' if args.naive else 'AIM'}", flush=True)
+
+    x_train_in = aim.naive_inputs(x_train, cfg) if args.naive else x_train
+    x_val_in = aim.naive_inputs(x_val, cfg) if args.naive else x_val
+    decay = [p for n, p in model.named_parameters() if p.ndim == 2]
+    no_decay = [p for n, p in model.named_parameters() if p.ndim < 2]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": args.weight_decay},
+                             {"params": no_decay, "weight_decay": 0.0}], lr=args.lr, betas=(0.9, 0.95))
+    warmup = max(1, int(args.warmup * args.steps))
+    log = open(args.log, "w") if args.log else None
+    t0 = time.time()
+    val_gen_seed = 1234
+
+    def validate():
+        model.eval()
+        g = torch.Generator().manual_seed(val_gen_seed)  # the same masks every time
+        with torch.no_grad():
+            losses = [float(batch_loss(model, torch.from_numpy(x_val[i:i + 64]), torch.from_numpy(x_val_in[i:i + 64]),
+                                       g, args.naive)) for i in range(0, len(x_val), 64)]
+        model.train()
+        return float(np.mean(losses))
+
+    model.train()
+    for step in range(args.steps):
+        lr = lr_at(step, args.steps, args.lr, warmup)
+        for group in opt.param_groups:
+            group["lr"] = lr
+        idx = rng.integers(0, len(x_train), args.batch)
+        loss = batch_loss(model, torch.from_numpy(x_train[idx]), torch.from_numpy(x_train_in[idx]), gen, args.naive)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        rec = {"step": step + 1, "loss": round(float(loss), 5), "lr": lr, "seconds": round(time.time() - t0, 1)}
+        if (step + 1) % args.eval_every == 0 or step + 1 == args.steps:
+            rec["val_loss"] = round(validate(), 5)
+            print(json.dumps(rec), flush=True)
+        if log:
+            log.write(json.dumps(rec) + "\n")
+            log.flush()
+
+    seconds = time.time() - t0
+    cfg["provenance"] = (
+        f"{'naive ablation' if args.naive else 'AIM'} pretraining by tools/train.py on Fitabase minute data "
+        f"(Furberg et al. 2016, CC BY 4.0): train users {','.join(train_ids)}; validation users "
+        f"{','.join(val_ids)}; {args.steps} steps x batch {args.batch}, seed {args.seed}, "
+        f"{seconds / 60:.1f} min on {args.threads} CPU threads")
+    model.cfg = cfg
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    save_model(args.out, model.eval(), cfg, dtype=args.dtype)
+    print(f"wrote {args.out} ({os.path.getsize(args.out) / 1e6:.2f} MB) after {seconds:.0f} s", flush=True)
+
+
+if __name__ == "__main__":
+    main()
