@@ -1,0 +1,87 @@
+#include "csv.h"
+#include <ctype.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *wfm_csv_skip_bom(const char *p, const char *end) {
+    return end - p >= 3 && !memcmp(p, "\xEF\xBB\xBF", 3) ? p + 3 : p;
+}
+
+int wfm_csv_next_line(const char **q, const char *end, const char **lb, const char **le) {
+    const char *nl = memchr(*q, '\n', (size_t)(end - *q));
+    *lb = *q;
+    *le = nl ? nl : end;
+    *q = nl ? nl + 1 : end;
+    if (*le > *lb && (*le)[-1] == '\r') (*le)--;
+    return *le > *lb;
+}
+
+size_t wfm_csv_split(const char *b, const char *e, wfm_field *f, size_t max) {
+    size_t n = 0;
+    const char *p = b;
+    for (;;) {
+        const char *q = memchr(p, ',', (size_t)(e - p));
+        if (!q) q = e;
+        if (n < max) {
+            const char *fb = p, *fe = q;
+            while (fb < fe && (*fb == ' ' || *fb == '\t')) fb++;
+            while (fe > fb && (fe[-1] == ' ' || fe[-1] == '\t')) fe--;
+            if (fe - fb >= 2 && *fb == '"' && fe[-1] == '"') { fb++; fe--; }
+            f[n].b = fb;
+            f[n].e = fe;
+        }
+        n++;
+        if (q >= e) break;
+        p = q + 1;
+    }
+    return n;
+}
+
+int wfm_csv_is_missing(wfm_field f) {
+    size_t n = wfm_field_len(f);
+    return n == 0 || (n == 3 && (!strncmp(f.b, "NaN", 3) || !strncmp(f.b, "nan", 3) || !strncmp(f.b, "NAN", 3))) ||
+           (n == 2 && !strncmp(f.b, "NA", 2)) || (n == 4 && !strncmp(f.b, "null", 4));
+}
+
+int wfm_csv_parse_float(wfm_field f, float *out) {
+    size_t n = wfm_field_len(f);
+    /* Fast path for the common case, small non-negative integers (steps, codes, bpm). */
+    if (n > 0 && n <= 6) {
+        int v = 0;
+        size_t i = 0;
+        while (i < n && f.b[i] >= '0' && f.b[i] <= '9') v = v * 10 + (f.b[i++] - '0');
+        if (i == n) { *out = (float)v; return 0; }
+    }
+    char buf[64];
+    if (n == 0 || n >= sizeof buf) return -1;
+    memcpy(buf, f.b, n);
+    buf[n] = 0;
+    char *end;
+    double v = strtod(buf, &end);
+    if (end != buf + n || !isfinite(v) || fabs(v) > 3.0e38) return -1;
+    *out = (float)v;
+    return 0;
+}
+
+int wfm_csv_parse_id(wfm_field f, int64_t *out) {
+    size_t n = wfm_field_len(f);
+    if (n == 0) return -1;
+    int64_t v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!isdigit((unsigned char)f.b[i])) return -1;
+        int d = f.b[i] - '0';
+        if (v > (INT64_MAX - d) / 10) return -1;
+        v = v * 10 + d;
+    }
+    *out = v;
+    return 0;
+}
+
+int wfm_field_is(wfm_field f, const char *word) {
+    size_t n = strlen(word);
+    if (wfm_field_len(f) != n) return 0;
+    for (size_t i = 0; i < n; i++)
+        if (tolower((unsigned char)f.b[i]) != tolower((unsigned char)word[i])) return 0;
+    return 1;
+}
