@@ -149,6 +149,117 @@ void wfm_format_minute(int64_t minute, char *buf);
 /* Parses a timestamp into minutes; returns 0 on success. */
 int wfm_parse_minute(const char *text, size_t len, int64_t *minute);
 
+/* Missingness of minute tables, accumulated over many tables (users), for
+ * reports. Zero-initialise the struct; the first table sets n_channels and
+ * later tables must have the same number (channels are matched by position).
+ * A gap is a maximal run of consecutive missing minutes of one channel
+ * inside a table; its length bucket is 1-9, 10-59, 60-179, 180-719 or
+ * >= 720 minutes. */
+#define WFM_MISSINGNESS_MAX_CHANNELS 8
+#define WFM_GAP_BUCKETS 5
+typedef struct wfm_missingness {
+    int n_channels;
+    size_t tables, minutes, days;              /* days: calendar days touched by the tables */
+    size_t missing[WFM_MISSINGNESS_MAX_CHANNELS];
+    size_t days_observed[WFM_MISSINGNESS_MAX_CHANNELS]; /* days with >= 1 observed value */
+    size_t hour_minutes[24];                    /* minutes at each hour of the day */
+    size_t hour_missing[WFM_MISSINGNESS_MAX_CHANNELS][24];
+    size_t gaps[WFM_MISSINGNESS_MAX_CHANNELS][WFM_GAP_BUCKETS];        /* number of gaps */
+    size_t gap_minutes[WFM_MISSINGNESS_MAX_CHANNELS][WFM_GAP_BUCKETS]; /* missing minutes in them */
+} wfm_missingness;
+
+/* Lower bound of gap bucket b (1, 10, 60, 180, 720). */
+int wfm_gap_bucket_min(int b);
+wfm_status wfm_missingness_add(wfm_missingness *acc, const wfm_minutes *t, wfm_error *err);
+
+/* ---- Fitabase (Fitbit) exports ------------------------------------------ */
+
+/* An accumulator of Fitabase CSV exports, read from memory buffers (the
+ * browser passes file contents), merged per user. docs/data.md has the
+ * conventions: channels, units, the sleep encoding, plausibility ranges,
+ * duplicates and the non-wear rule. */
+typedef struct wfm_fitabase wfm_fitabase;
+
+/* Channels of the tables built by wfm_fitabase_user_minutes, in this order. */
+enum {
+    WFM_FITABASE_HEART_RATE = 0, /* bpm: mean of the minute's samples in 25..250 */
+    WFM_FITABASE_STEPS = 1,      /* steps/min, 0..300 */
+    WFM_FITABASE_INTENSITY = 2,  /* 0 sedentary, 1 light, 2 moderate, 3 very active */
+    WFM_FITABASE_SLEEP_STATE = 3,/* inside a sleep log: 2 asleep, 1 restless, 0 awake; else missing */
+    WFM_FITABASE_CHANNELS = 4
+};
+/* "heart_rate", "steps", "intensity", "sleep_state"; NULL out of range. */
+const char *wfm_fitabase_channel_name(int channel);
+
+typedef enum wfm_fitabase_kind {
+    WFM_FITABASE_UNKNOWN = 0,
+    WFM_FITABASE_STEPS_WIDE,          /* Id,ActivityHour,Steps00..Steps59 */
+    WFM_FITABASE_INTENSITIES_WIDE,    /* Id,ActivityHour,Intensity00..Intensity59 */
+    WFM_FITABASE_STEPS_NARROW,        /* Id,ActivityMinute,Steps */
+    WFM_FITABASE_INTENSITIES_NARROW,  /* Id,ActivityMinute,Intensity */
+    WFM_FITABASE_SLEEP,               /* Id,date,value,logId (minuteSleep) */
+    WFM_FITABASE_HEARTRATE_SECONDS    /* Id,Time,Value */
+} wfm_fitabase_kind;
+
+/* The kind of export, from its header line (WFM_FITABASE_UNKNOWN if none). */
+wfm_fitabase_kind wfm_fitabase_detect(const char *text, size_t len);
+/* "minuteStepsWide", ...: the export's file-name stem. */
+const char *wfm_fitabase_kind_name(wfm_fitabase_kind kind);
+
+wfm_status wfm_fitabase_create(wfm_fitabase **out, wfm_error *err);
+void wfm_fitabase_free(wfm_fitabase *fb);
+
+/* Parses one export (any kind above, detected from the header) and merges
+ * it. All or nothing: on any error (named by line, and column where there is
+ * one) nothing of the file is added. Rows may come in any order. A minute
+ * (heart rate: a second) given again keeps the later row's value. Values
+ * outside the plausible range become missing, never clipped. `kind` may be
+ * NULL. */
+wfm_status wfm_fitabase_add(wfm_fitabase *fb, const char *text, size_t len, wfm_fitabase_kind *kind,
+                            wfm_error *err);
+
+/* Users, sorted by id. */
+size_t wfm_fitabase_user_count(const wfm_fitabase *fb);
+int64_t wfm_fitabase_user_id(const wfm_fitabase *fb, size_t i);  /* -1 out of range */
+
+/* What the adds read, by channel (WFM_FITABASE_*). */
+typedef struct wfm_fitabase_counts {
+    size_t files, rows;
+    size_t values[WFM_FITABASE_CHANNELS];      /* cells read (heart rate: samples) */
+    size_t dropped[WFM_FITABASE_CHANNELS];     /* empty or outside the plausible range: stored missing */
+    size_t duplicates[WFM_FITABASE_CHANNELS];  /* same user-minute (HR: second) again, same value */
+    size_t conflicts[WFM_FITABASE_CHANNELS];   /* ... with another value: the later row won */
+} wfm_fitabase_counts;
+void wfm_fitabase_get_counts(const wfm_fitabase *fb, wfm_fitabase_counts *out);
+
+/* The non-wear rule: Fitbit writes 0 steps and intensity 0 while the band is
+ * off the wrist. A run of at least `min_minutes` consecutive minutes with
+ * steps and intensity each 0 or missing (at least one of them observed),
+ * no heart rate and outside sleep logs is non-wear: its steps and intensity
+ * become missing. A user with no heart rate at all carries no wear signal,
+ * so for them the run must be at least `min_minutes_no_hr` long. */
+typedef enum wfm_nonwear_rule {
+    WFM_NONWEAR_OFF = 0,
+    WFM_NONWEAR_AUTO = 1,          /* the rule above (default) */
+    WFM_NONWEAR_MOVEMENT_ONLY = 2  /* every user as if without heart rate (to validate the rule) */
+} wfm_nonwear_rule;
+
+typedef struct wfm_fitabase_options {
+    wfm_nonwear_rule nonwear_rule;  /* WFM_NONWEAR_AUTO */
+    int nonwear_min_minutes;        /* 60 */
+    int nonwear_min_minutes_no_hr;  /* 180 */
+} wfm_fitabase_options;
+
+wfm_fitabase_options wfm_fitabase_default_options(void);
+
+/* The user's minute table: channels WFM_FITABASE_* (names from
+ * wfm_fitabase_channel_name), from midnight of the first day with data to
+ * midnight after the last, NaN = missing. `options` may be NULL for the
+ * defaults. `nonwear_minutes`, if not NULL, receives the number of minutes
+ * the non-wear rule set missing. */
+wfm_status wfm_fitabase_user_minutes(const wfm_fitabase *fb, int64_t user, const wfm_fitabase_options *options,
+                                     wfm_minutes **out, size_t *nonwear_minutes, wfm_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -39,14 +39,20 @@ unit_wasi() { # every C unit test, compiled for WASI, under node:wasi and wasmti
   return $ok
 }
 
+quiet() { # run a build step; show its output only when it fails
+  local log; log=$(mktemp)
+  "$@" > "$log" 2>&1 || { tail -40 "$log"; rm -f "$log"; return 1; }
+  rm -f "$log"
+}
+
 sanitize() {
-  CC=clang cmake -S . -B $B/asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DWFM_SANITIZE=ON -DWFM_BENCH=OFF >/dev/null &&
-    ninja -C $B/asan >/dev/null && (cd $B/asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j2)
+  quiet env CC=clang cmake -S . -B $B/asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DWFM_SANITIZE=ON -DWFM_BENCH=OFF &&
+    quiet ninja -C $B/asan && (cd $B/asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j2)
 }
 
 fuzz_bounded() {
-  CC=clang cmake -S . -B $B/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWFM_FUZZ=ON -DWFM_TESTS=OFF -DWFM_BENCH=OFF >/dev/null &&
-    ninja -C $B/fuzz >/dev/null || return 1
+  quiet env CC=clang cmake -S . -B $B/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWFM_FUZZ=ON -DWFM_TESTS=OFF -DWFM_BENCH=OFF &&
+    quiet ninja -C $B/fuzz || return 1
   local f rc=0
   for f in $B/fuzz/fuzz_*; do
     [ -x "$f" ] || continue
