@@ -77,6 +77,7 @@ parity() { # C (native, WASI under node and wasmtime) vs PyTorch, and builds vs 
 
 web_node() { node --test web/test/; }
 cli() { bash tests/test_cli.sh; }
+train_smoke() { bash tests/test_train_smoke.sh; }
 
 stage "build: native" build_native
 stage "build: wasi" build_wasi
@@ -87,6 +88,7 @@ stage "unit tests: asan+ubsan" sanitize
 stage "cli: exit codes, messages, stdin, formats (native + wasi)" cli
 stage "parity: small configs vs pytorch, cross-build" parity
 stage "parity: paper config (26 ch x 1440 min) vs pytorch, cross-build" parity --paper --only paper
+stage "training smoke: trainer -> safetensors -> C core parity -> evaluation" train_smoke
 [ -f web/test/core_node.test.mjs ] && stage "web build in node (wasmBinary) vs native" web_node
 stage "fuzz: bounded libFuzzer run" fuzz_bounded
 
