@@ -6,7 +6,7 @@ export NODE_PATH := /usr/share/nodejs
 JOBS ?= $(shell nproc)
 BUILD := build
 
-.PHONY: all setup native wasi web build test fuzz demo bench clean
+.PHONY: all setup native wasi web build test fuzz demo bench data train eval clean
 
 all: build
 
@@ -50,6 +50,29 @@ fuzz: setup
 	   echo "== $$t for $(FUZZ_SECONDS) s"; \
 	   $$t $(BUILD)/fuzz/corpus_$$n fuzz/corpus_$$n -dict=fuzz/$$n.dict \
 	     -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 || exit 1; done
+
+# Real data -> model (issue: AIM pretraining). DATA is the Fitabase export.
+DATA ?= ../shared/data/fitabase
+MODEL_NAME ?= wearfm-minute-fitabase
+TRAIN_STEPS ?= 1200
+data: native
+	@build/native/wearfm import fitabase $(DATA)/*.csv -o $(BUILD)/fitabase --report > $(BUILD)/fitabase-report.txt
+	@echo "wrote $(BUILD)/fitabase/*.csv and $(BUILD)/fitabase-report.txt"
+
+# Trains the shipped AIM model and the naive ablation side by side (1 thread
+# each, the same budget); ~50 min on 2 cores.
+train: data
+	@mkdir -p $(BUILD)/train
+	@/usr/bin/python3 tools/train.py --data $(BUILD)/fitabase --out models/$(MODEL_NAME).safetensors \
+	   --steps $(TRAIN_STEPS) --threads 1 --log $(BUILD)/train/aim.jsonl > $(BUILD)/train/aim.out 2>&1 & \
+	 /usr/bin/python3 tools/train.py --data $(BUILD)/fitabase --out models/$(MODEL_NAME)-naive.safetensors --naive \
+	   --steps $(TRAIN_STEPS) --threads 1 --log $(BUILD)/train/naive.jsonl > $(BUILD)/train/naive.out 2>&1 & \
+	 wait; tail -n 2 $(BUILD)/train/aim.out $(BUILD)/train/naive.out
+
+# Reproduces the model card's evaluation table on the validation users.
+eval: data
+	@/usr/bin/python3 tools/evaluate.py --data $(BUILD)/fitabase --model models/$(MODEL_NAME).safetensors \
+	   --naive models/$(MODEL_NAME)-naive.safetensors --json $(BUILD)/eval/results.json
 
 clean:
 	rm -rf $(BUILD)

@@ -25,7 +25,8 @@ BAR_RATIO = 0.4
 
 
 def artificial_mask(inherited_visible, n_patches, n_channels, generator, p_random=0.5):
-    """-> bool [B, N], True = artificially masked (token n = c*NP + p)."""
+    """-> (bool [B, N] True = artificially masked (token n = c*NP + p),
+    bool [B] True where the sample uses the random strategy)."""
     B, N = inherited_visible.shape
     use_random = torch.rand(B, generator=generator) < p_random
     # Random: mask the extra tokens needed to reach 80% among the visible ones.
@@ -38,13 +39,14 @@ def artificial_mask(inherited_visible, n_patches, n_channels, generator, p_rando
     n_bars = round(BAR_RATIO * n_patches)
     col_rank = torch.rand(B, n_patches, generator=generator).argsort(1).argsort(1)
     bars = (col_rank < n_bars)[:, None, :].expand(B, n_channels, n_patches).reshape(B, N)
-    return torch.where(use_random[:, None], random_mask, bars)
+    return torch.where(use_random[:, None], random_mask, bars), use_random
 
 
-def removable(n_tokens):
-    """Tokens every training sample is guaranteed to have masked (bars mask
-    40%, random 80%), hence the fixed number removed from the encoder input."""
-    return round(BAR_RATIO * n_tokens)
+def removable(n_tokens, random_strategy):
+    """The fixed number of tokens removed from the encoder input: what every
+    sample of that strategy is guaranteed to have masked (random: 80% of the
+    tokens, bars: 40%)."""
+    return round((RANDOM_RATIO if random_strategy else BAR_RATIO) * n_tokens)
 
 
 def encode_dropout(model, patches, visible, keep):
@@ -100,21 +102,29 @@ def naive_inputs(x, cfg):
     return np.where(np.isnan(filled), mean, filled).astype(np.float32)
 
 
-def masked_forward(model, x, art_mask, naive=False, keep=None):
+def masked_forward(model, x, art_mask, naive=False, random_strategy=None):
     """Encoder (dropout removal) + decoder for a batch.
 
-    x [B, T, C] torch, original units with NaN; art_mask [B, N] bool.
+    x [B, T, C] torch, original units with NaN; art_mask [B, N] bool;
+    random_strategy [B] bool (from artificial_mask), or None when nothing is
+    artificially masked (inference: keep every visible token).
     For the naive ablation x must already be imputed (naive_inputs).
     Returns (pred z [B, N, P], visible [B, N], inherited [B, N])."""
     patches, inherited = tokenize(x, model.cfg)
     if naive:
         inherited = torch.ones_like(inherited)
     visible = inherited & ~art_mask
-    N = visible.shape[1]
-    if keep is None:
-        keep = N - removable(N)
-    keep = max(keep, int(visible.sum(1).max()))
-    enc = encode_dropout(model, patches, visible, keep)
+    B, N = visible.shape
+    if random_strategy is None:
+        enc = encode_dropout(model, patches, visible, max(int(visible.sum(1).max()), 1))
+    else:
+        # Each strategy group drops its own fixed number of tokens.
+        enc = torch.zeros(B, N, model.enc_pos.shape[1], dtype=patches.dtype)
+        for flag in (True, False):
+            rows = (random_strategy == flag).nonzero().squeeze(1)
+            if len(rows):
+                keep = max(N - removable(N, flag), int(visible[rows].sum(1).max()), 1)
+                enc = enc.index_copy(0, rows, encode_dropout(model, patches[rows], visible[rows], keep))
     return model.decode(enc, visible), visible, inherited
 
 

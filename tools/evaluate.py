@@ -47,7 +47,7 @@ def model_fill(model, x_hidden, naive=False, batch=64):
             if naive:
                 xin = torch.from_numpy(aim.naive_inputs(xb, cfg))
                 art = torch.zeros(len(xb), model.enc_pos.shape[0], dtype=torch.bool)
-                pred, _, _ = aim.masked_forward(model, xin, art, naive=True, keep=model.enc_pos.shape[0])
+                pred, _, _ = aim.masked_forward(model, xin, art, naive=True)
                 rec = pred.reshape(len(xb), len(cfg["channels"]), DAY).permute(0, 2, 1) * model.ch_std + model.ch_mean
             else:
                 rec = model(torch.from_numpy(xb))["reconstruction"]

@@ -59,8 +59,8 @@ def batch_loss(model, x_obs, x_in, gen, naive):
     NP = cfg["window_minutes"] // cfg["patch_minutes"]
     C = len(cfg["channels"])
     _, inherited = aim.tokenize(x_obs, cfg)
-    art = aim.artificial_mask(inherited if not naive else torch.ones_like(inherited), NP, C, gen)
-    pred, visible, _ = aim.masked_forward(model, x_in, art, naive=naive)
+    art, strategy = aim.artificial_mask(inherited if not naive else torch.ones_like(inherited), NP, C, gen)
+    pred, visible, _ = aim.masked_forward(model, x_in, art, naive=naive, random_strategy=strategy)
     z, obs = aim.target_z(x_obs, cfg)
     return aim.masked_mse(pred, z, obs, ~visible)
 
