@@ -3,14 +3,14 @@
  *   wearfm embed  MODEL INPUT.csv [options]
  *   wearfm impute MODEL INPUT.csv [options]
  *   wearfm tokens MODEL INPUT.csv [options]
+ *   wearfm import fitabase FILE... [options]   (cli/import.c)
  * INPUT may be '-' for stdin. See usage() for options and exit codes. */
 #include "wearfm.h"
+#include "cli.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2, EXIT_MODEL = 3, EXIT_INPUT = 4, EXIT_NO_DATA = 5 };
 
 static void usage(FILE *f) {
     fprintf(f,
@@ -21,6 +21,9 @@ static void usage(FILE *f) {
             "  wearfm embed  MODEL INPUT [options]   one embedding per window\n"
             "  wearfm impute MODEL INPUT [options]   fill the gaps of every window\n"
             "  wearfm tokens MODEL INPUT [options]   per-token encoder outputs\n"
+            "  wearfm import fitabase FILE... [-o OUTDIR] [--user ID] [--no-nonwear] [--report]\n"
+            "                                        Fitabase CSV exports -> one minute CSV per user\n"
+            "                                        (see 'wearfm import --help')\n"
             "\n"
             "INPUT is a minute CSV (header: timestamp,<channel>,...; timestamps\n"
             "YYYY-MM-DDTHH:MM in local time; empty or NaN = missing), or '-' for stdin.\n"
@@ -100,7 +103,7 @@ static int parse_args(int argc, char **argv, options *o) {
     o->cmd = pos[0];
     int need = !strcmp(o->cmd, "info") ? 2 : 3;
     if (strcmp(o->cmd, "info") && strcmp(o->cmd, "embed") && strcmp(o->cmd, "impute") && strcmp(o->cmd, "tokens")) {
-        fprintf(stderr, "wearfm: unknown command '%s' (info, embed, impute, tokens)\n", o->cmd);
+        fprintf(stderr, "wearfm: unknown command '%s' (info, embed, impute, tokens, import)\n", o->cmd);
         return -1;
     }
     if (npos != need) {
@@ -112,7 +115,7 @@ static int parse_args(int argc, char **argv, options *o) {
     return 0;
 }
 
-static char *read_all(const char *path, size_t *len) {
+char *cli_read_all(const char *path, size_t *len) {
     FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
     if (!f) return NULL;
     size_t cap = 1 << 16, n = 0;
@@ -344,6 +347,7 @@ static int cmd_run(const options *o, wfm_model *m, const wfm_minutes *t, FILE *o
 }
 
 int main(int argc, char **argv) {
+    if (argc >= 2 && !strcmp(argv[1], "import")) return cli_import(argc - 1, argv + 1);
     options o;
     if (parse_args(argc, argv, &o)) return EXIT_USAGE;
     if (!strcmp(o.cmd, "tokens") && !o.json) o.json = 1;
@@ -360,7 +364,7 @@ int main(int argc, char **argv) {
     wfm_minutes *t = NULL;
     if (o.input) {
         size_t len = 0;
-        char *text = read_all(o.input, &len);
+        char *text = cli_read_all(o.input, &len);
         if (!text) {
             fprintf(stderr, "wearfm: cannot read input '%s'\n", o.input);
             wfm_model_free(m);
