@@ -73,6 +73,10 @@ def stack(users, ids):
 
 def channel_stats(x):
     """Per-channel mean/std over observed minutes (training data only)."""
+    observed = (~np.isnan(x)).sum(axis=(0, 1))
+    if (observed < 2).any():
+        missing = [c for c, n in zip(CHANNELS, observed) if n < 2]
+        raise ValueError(f"no training data for channel(s) {missing}: cannot standardise them")
     mean = np.nanmean(x, axis=(0, 1))
     std = np.nanstd(x, axis=(0, 1))
     return mean.astype(np.float64), np.maximum(std, 1e-3).astype(np.float64)
