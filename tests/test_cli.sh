@@ -47,7 +47,23 @@ for build in native wasi; do
   else fail=$((fail + 1)); echo "FAIL $build impute JSON"; fi
   check "$build progress on stderr for multi-day input" 0 "${CLI[@]}" impute $MODEL $SAMPLE -o $W/imp.csv
   grep_err "$build progress lines" "window 3/3"
+  # wearfm import fitabase: real snippets in, per-user minute CSVs out.
+  rm -rf $W/imp_$build && mkdir -p $W/imp_$build
+  check "$build import fitabase" 0 "${CLI[@]}" import fitabase fuzz/corpus_fitabase/heartrate.csv \
+    fuzz/corpus_fitabase/steps_wide.csv fuzz/corpus_fitabase/intensities_wide.csv fuzz/corpus_fitabase/sleep.csv \
+    -o $W/imp_$build
+  if [ "$(head -1 $W/imp_$build/2022484408.csv 2>/dev/null)" = "timestamp,heart_rate,steps,intensity,sleep_state" ] &&
+     grep -q '^2016-04-12T07:21,' $W/imp_$build/2022484408.csv; then
+    pass=$((pass + 1)); echo "ok   $build import writes per-user minute CSVs"
+  else fail=$((fail + 1)); echo "FAIL $build import output"; ls $W/imp_$build; fi
+  printf 'Id,Time,Value\n2022484408,4/12/2016 7:21:00 AM,97\n2022484408,4/12/2016 7:21:05 AM,ninety\n' > $W/bad_hr.csv
+  check "$build import of a malformed file" 4 "${CLI[@]}" import fitabase $W/bad_hr.csv -o $W/imp_$build
+  grep_err "$build import error names line and column" "line 3, column 'Value'"
+  check "$build import of an unknown user" 5 "${CLI[@]}" import fitabase fuzz/corpus_fitabase/heartrate.csv --user 42 -o $W/imp_$build
 done
+# The two builds import identically.
+if diff -r $W/imp_native $W/imp_wasi > /dev/null; then pass=$((pass + 1)); echo "ok   native and WASI imports are identical"
+else fail=$((fail + 1)); echo "FAIL native vs WASI import"; fi
 # The README's C API example.
 check "C API example runs" 0 build/native/embed_day $MODEL $SAMPLE
 if [ "$(grep -c 'embedding from' $W/out)" = 3 ]; then pass=$((pass + 1)); echo "ok   C API example embeds 3 days"
