@@ -1,5 +1,6 @@
 # The Emscripten build of the core: web/dist-style ES module + .wasm.
-add_executable(wearfm_web ${CMAKE_SOURCE_DIR}/web/wearfm_web.c)
+file(GLOB WFM_WEB_SOURCES ${CMAKE_SOURCE_DIR}/web/*.c)
+add_executable(wearfm_web ${WFM_WEB_SOURCES})
 set_target_properties(wearfm_web PROPERTIES OUTPUT_NAME wearfm_core SUFFIX ".mjs")
 target_compile_options(wearfm_web PRIVATE ${WFM_WARN} ${WFM_OPT})
 target_link_libraries(wearfm_web PRIVATE wearfm)
