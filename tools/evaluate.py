@@ -165,6 +165,7 @@ def main():
     cfg = model.cfg
     std = np.array([c["std"] for c in cfg["channels"]], dtype=np.float32)
     x_train, _ = userdays.stack(users, train_ids)
+    channel_mean = np.nanmean(x_train, axis=(0, 1)).astype(np.float32)
     population = time_of_day_profile(x_train)
 
     results = {"validation_users": val_ids, "scenarios": {}}
@@ -216,8 +217,12 @@ def main():
             fills["LOCF"] = locf_fill(xh)
         fills["population time-of-day mean" if name == "hr_sensor" else "user time-of-day mean"] = \
             np.where(np.isnan(xh), prof, xh)
+        # A baseline with nothing to work from (e.g. no heart rate left in the
+        # day) falls back to the training mean of the channel, so every
+        # method is scored on the same minutes.
         res = {}
         for method, pred in fills.items():
+            pred = np.where(np.isnan(pred), channel_mean, pred)
             hr_z, n_hr = mse(pred, x, S, HR, std[HR])
             hr_bpm, _ = mse(pred, x, S, HR)
             per_ch = [mse(pred, x, S, c, std[c])[0] for c in range(x.shape[2])]
