@@ -6,7 +6,7 @@ export NODE_PATH := /usr/share/nodejs
 JOBS ?= $(shell nproc)
 BUILD := build
 
-.PHONY: all setup native wasi web build test fuzz demo bench data train eval clean
+.PHONY: all setup native wasi web build test fuzz demo bench data train eval clean serve
 
 all: build
 
@@ -29,6 +29,11 @@ web: setup
 	@ninja -C $(BUILD)/web
 
 build: native wasi web
+
+# The browser demo on http://localhost:$(PORT)/ with COOP/COEP and CSP headers (web/README.md).
+PORT ?= 8080
+serve: web
+	@PORT=$(PORT) node web/serve.mjs
 
 # The whole suite; scripts/test.sh prints one line per stage and a summary.
 test: setup
@@ -75,7 +80,7 @@ train: data
 
 # Reproduces the model card's evaluation table on the validation users.
 eval: data
-	@/usr/bin/python3 tools/evaluate.py --data $(BUILD)/fitabase --model models/$(MODEL_NAME).safetensors \
+	@$(TRAIN_ENV) /usr/bin/python3 tools/evaluate.py --data $(BUILD)/fitabase --model models/$(MODEL_NAME).safetensors \
 	   --naive models/$(MODEL_NAME)-naive.safetensors --json $(BUILD)/eval/results.json
 
 clean:

@@ -11,4 +11,7 @@ char *cli_read_all(const char *path, size_t *len);
 /* wearfm import ...: argv[0] is "import". */
 int cli_import(int argc, char **argv);
 
+/* wearfm probe ...: argv[0] is "probe" (cli/probe.c). */
+int cli_probe(int argc, char **argv);
+
 #endif

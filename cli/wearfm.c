@@ -4,6 +4,7 @@
  *   wearfm impute MODEL INPUT.csv [options]
  *   wearfm tokens MODEL INPUT.csv [options]
  *   wearfm import fitabase FILE... [options]   (cli/import.c)
+ *   wearfm probe fit|predict|eval|info ...     (cli/probe.c)
  * INPUT may be '-' for stdin. See usage() for options and exit codes. */
 #include "wearfm.h"
 #include "cli.h"
@@ -24,6 +25,10 @@ static void usage(FILE *f) {
             "  wearfm import fitabase FILE... [-o OUTDIR] [--user ID] [--no-nonwear] [--report]\n"
             "                                        Fitabase CSV exports -> one minute CSV per user\n"
             "                                        (see 'wearfm import --help')\n"
+            "  wearfm probe fit FEATURES.csv --labels COL -o PROBE   linear probe on embeddings\n"
+            "  wearfm probe predict PROBE FEATURES.csv [--model MODEL]\n"
+            "  wearfm probe eval FEATURES.csv --labels COL [--groups COL] [--folds K]\n"
+            "                                        (see 'wearfm probe --help')\n"
             "\n"
             "INPUT is a minute CSV (header: timestamp,<channel>,...; timestamps\n"
             "YYYY-MM-DDTHH:MM in local time; empty or NaN = missing), or '-' for stdin.\n"
@@ -103,7 +108,7 @@ static int parse_args(int argc, char **argv, options *o) {
     o->cmd = pos[0];
     int need = !strcmp(o->cmd, "info") ? 2 : 3;
     if (strcmp(o->cmd, "info") && strcmp(o->cmd, "embed") && strcmp(o->cmd, "impute") && strcmp(o->cmd, "tokens")) {
-        fprintf(stderr, "wearfm: unknown command '%s' (info, embed, impute, tokens, import)\n", o->cmd);
+        fprintf(stderr, "wearfm: unknown command '%s' (info, embed, impute, tokens, import, probe)\n", o->cmd);
         return -1;
     }
     if (npos != need) {
@@ -348,6 +353,7 @@ static int cmd_run(const options *o, wfm_model *m, const wfm_minutes *t, FILE *o
 
 int main(int argc, char **argv) {
     if (argc >= 2 && !strcmp(argv[1], "import")) return cli_import(argc - 1, argv + 1);
+    if (argc >= 2 && !strcmp(argv[1], "probe")) return cli_probe(argc - 1, argv + 1);
     options o;
     if (parse_args(argc, argv, &o)) return EXIT_USAGE;
     if (!strcmp(o.cmd, "tokens") && !o.json) o.json = 1;

@@ -15,6 +15,7 @@ DEBIAN_PACKAGES=(
   libopenblas0-pthread                           # makes torch's CPU matmuls ~30x faster
   python3-venv                                   # venv for the wasmtime engine from PyPI
   nodejs                                         # node:wasi runner, Emscripten tests
+  chromium                                       # web demo end-to-end test (headless, via playwright-core)
 )
 
 SUDO=""

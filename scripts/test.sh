@@ -76,6 +76,7 @@ parity() { # C (native, WASI under node and wasmtime) vs PyTorch, and builds vs 
 }
 
 web_node() { node --test web/test/; }
+web_e2e() { node --test web/e2e/; }
 cli() { bash tests/test_cli.sh; }
 train_smoke() { bash tests/test_train_smoke.sh; }
 
@@ -89,7 +90,9 @@ stage "cli: exit codes, messages, stdin, formats (native + wasi)" cli
 stage "parity: small configs vs pytorch, cross-build" parity
 stage "parity: paper config (26 ch x 1440 min) vs pytorch, cross-build" parity --paper --only paper
 stage "training smoke: trainer -> safetensors -> C core parity -> evaluation" train_smoke
-[ -f web/test/core_node.test.mjs ] && stage "web build in node (wasmBinary) vs native" web_node
+stage "probes vs numpy/pytorch: ridge closed form, logistic L-BFGS, metrics, hash; probe CLI (native + wasi)" bash tests/probe/run.sh
+[ -f web/test/core_node.test.mjs ] && stage "web build in node (wasmBinary) vs native; web unit tests (parsers, aggregator, sources)" web_node
+stage "web demo end to end: chromium headless, BLE emulation, browser vs native CLI" web_e2e
 stage "fuzz: bounded libFuzzer run" fuzz_bounded
 
 echo

@@ -77,6 +77,8 @@ int wfm_model_find_channel(const wfm_model *m, const char *name) {
 
 const char *wfm_model_config_json(const wfm_model *m) { return m ? m->config_json : NULL; }
 
+const char *wfm_model_weights_hash(const wfm_model *m) { return m ? m->weights_hash : NULL; }
+
 /* Standardise, clip and cut into patches (token n = c*NP + p). A patch with
  * no observed minute is inherited-missing; inside a visible patch, missing
  * minutes take the mean of its observed z-values. Returns visible count. */

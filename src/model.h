@@ -61,6 +61,7 @@ struct wfm_model {
     wfm_pool *pool;
     wfm_mask_mode mask_mode;
     wfm_workspace ws;
+    char weights_hash[32];  /* "fnv1a64w:<16 hex>", see model_load.c (probe binding) */
 };
 
 /* model_load.c */

@@ -64,3 +64,90 @@ EMSCRIPTEN_KEEPALIVE double wfmw_minutes_window(const wfm_minutes *t, const wfm_
 }
 /* Writes "YYYY-MM-DDTHH:MM" into buf (20 bytes). */
 EMSCRIPTEN_KEEPALIVE void wfmw_format_minute(double minute, char *buf) { wfm_format_minute((int64_t)minute, buf); }
+
+/* Runs one window with every output, including per-token ones (any pointer may be 0). */
+EMSCRIPTEN_KEEPALIVE int wfmw_run_all(wfm_model *m, const float *x, float *embedding, float *reconstruction,
+                                      float *imputed, float *token_embeddings, uint8_t *token_visible,
+                                      int *n_visible) {
+    wfm_outputs o = {0};
+    o.embedding = embedding;
+    o.reconstruction = reconstruction;
+    o.imputed = imputed;
+    o.token_embeddings = token_embeddings;
+    o.token_visible = token_visible;
+    memset(&last_error, 0, sizeof last_error);
+    wfm_status st = wfm_run(m, x, &o, &last_error);
+    if (n_visible) *n_visible = o.n_visible_tokens;
+    return (int)st;
+}
+
+/* Model channels: name, unit, and stats[4] = mean, std, clip_min, clip_max. */
+EMSCRIPTEN_KEEPALIVE const char *wfmw_channel_name(const wfm_model *m, int c) {
+    wfm_channel_info ch;
+    return wfm_model_get_channel(m, c, &ch, NULL) == WFM_OK ? ch.name : NULL;
+}
+EMSCRIPTEN_KEEPALIVE const char *wfmw_channel_unit(const wfm_model *m, int c) {
+    wfm_channel_info ch;
+    return wfm_model_get_channel(m, c, &ch, NULL) == WFM_OK ? ch.unit : NULL;
+}
+EMSCRIPTEN_KEEPALIVE void wfmw_channel_stats(const wfm_model *m, int c, float *stats) {
+    wfm_channel_info ch = {0};
+    wfm_model_get_channel(m, c, &ch, NULL);
+    stats[0] = ch.mean, stats[1] = ch.std, stats[2] = ch.clip_min, stats[3] = ch.clip_max;
+}
+
+/* Minute table columns, so JS can draw an imported table without parsing it again. */
+EMSCRIPTEN_KEEPALIVE int wfmw_minutes_channels(const wfm_minutes *t) { return wfm_minutes_channels(t); }
+EMSCRIPTEN_KEEPALIVE const char *wfmw_minutes_channel_name(const wfm_minutes *t, int k) {
+    return wfm_minutes_channel_name(t, k);
+}
+EMSCRIPTEN_KEEPALIVE const float *wfmw_minutes_values(const wfm_minutes *t) { return wfm_minutes_values(t); }
+EMSCRIPTEN_KEEPALIVE double wfmw_minutes_duplicates(const wfm_minutes *t) { return (double)wfm_minutes_duplicates(t); }
+
+/* Fitabase importer: the same C code as `wearfm import fitabase`. Ids are
+ * passed as doubles (Fitabase ids have 10 digits, exact below 2^53). */
+EMSCRIPTEN_KEEPALIVE wfm_fitabase *wfmw_fitabase_create(void) {
+    wfm_fitabase *fb = NULL;
+    memset(&last_error, 0, sizeof last_error);
+    return wfm_fitabase_create(&fb, &last_error) == WFM_OK ? fb : NULL;
+}
+EMSCRIPTEN_KEEPALIVE void wfmw_fitabase_free(wfm_fitabase *fb) { wfm_fitabase_free(fb); }
+/* Returns the detected kind (> 0), or -1 with wfmw_last_error() set. */
+EMSCRIPTEN_KEEPALIVE int wfmw_fitabase_add(wfm_fitabase *fb, const char *text, size_t len) {
+    wfm_fitabase_kind kind = WFM_FITABASE_UNKNOWN;
+    memset(&last_error, 0, sizeof last_error);
+    return wfm_fitabase_add(fb, text, len, &kind, &last_error) == WFM_OK ? (int)kind : -1;
+}
+EMSCRIPTEN_KEEPALIVE int wfmw_fitabase_detect(const char *text, size_t len) { return (int)wfm_fitabase_detect(text, len); }
+EMSCRIPTEN_KEEPALIVE const char *wfmw_fitabase_kind_name(int kind) {
+    return wfm_fitabase_kind_name((wfm_fitabase_kind)kind);
+}
+EMSCRIPTEN_KEEPALIVE double wfmw_fitabase_user_count(const wfm_fitabase *fb) { return (double)wfm_fitabase_user_count(fb); }
+EMSCRIPTEN_KEEPALIVE double wfmw_fitabase_user_id(const wfm_fitabase *fb, double i) {
+    return (double)wfm_fitabase_user_id(fb, (size_t)i);
+}
+/* counts[18]: files, rows, then values, dropped, duplicates, conflicts by channel (4 each). */
+EMSCRIPTEN_KEEPALIVE void wfmw_fitabase_counts(const wfm_fitabase *fb, double *counts) {
+    wfm_fitabase_counts c;
+    wfm_fitabase_get_counts(fb, &c);
+    counts[0] = (double)c.files, counts[1] = (double)c.rows;
+    for (int k = 0; k < WFM_FITABASE_CHANNELS; k++) {
+        counts[2 + k] = (double)c.values[k];
+        counts[6 + k] = (double)c.dropped[k];
+        counts[10 + k] = (double)c.duplicates[k];
+        counts[14 + k] = (double)c.conflicts[k];
+    }
+}
+/* The user's minute table (non-wear rule: 0 off, 1 auto, 2 movement only), or 0 with
+ * wfmw_last_error() set; *nonwear gets the minutes the rule set missing. */
+EMSCRIPTEN_KEEPALIVE wfm_minutes *wfmw_fitabase_user_minutes(const wfm_fitabase *fb, double user, int nonwear_rule,
+                                                            double *nonwear) {
+    wfm_fitabase_options opt = wfm_fitabase_default_options();
+    opt.nonwear_rule = (wfm_nonwear_rule)nonwear_rule;
+    wfm_minutes *t = NULL;
+    size_t nw = 0;
+    memset(&last_error, 0, sizeof last_error);
+    wfm_status st = wfm_fitabase_user_minutes(fb, (int64_t)user, &opt, &t, &nw, &last_error);
+    if (nonwear) *nonwear = (double)nw;
+    return st == WFM_OK ? t : NULL;
+}

@@ -12,7 +12,7 @@ import { createRequire } from 'node:module';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const build = process.env.WFM_BUILD ?? path.join(root, 'build');
 // The shipped model and sample, as in scripts/common.sh.
-const modelPath = path.join(root, process.env.SHIPPED_MODEL ?? 'models/wearfm-demo-random.safetensors');
+const modelPath = path.join(root, process.env.SHIPPED_MODEL ?? 'models/wearfm-minute-fitabase.safetensors');
 const samplePath = path.join(root, process.env.SAMPLE ?? 'data/sample/fitabase_4020332650.csv');
 
 async function loadCore() {

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Probes end to end (scripts/test.sh stage "probes vs numpy/pytorch"):
+# numpy (ridge/linear closed form, metrics, grouped CV, weights hash),
+# PyTorch (logistic L-BFGS coefficients; WASI == native), and the CLI's
+# contract for `wearfm probe` (exit codes and messages, native and WASI).
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+source scripts/common.sh
+PY=/usr/bin/python3
+W=build/probe-check
+mkdir -p $W
+rc=0
+$PY tests/probe/check_numpy.py || rc=1
+$PY tests/probe/check_torch.py || rc=1
+
+pass=0; fail=0
+check() { # check NAME EXPECTED_EXIT CMD...
+  local name=$1 want=$2; shift 2
+  "$@" > $W/out 2> $W/err
+  local got=$?
+  if [ "$got" = "$want" ]; then pass=$((pass + 1)); echo "ok   $name"
+  else fail=$((fail + 1)); echo "FAIL $name: exit $got, wanted $want"; head -3 $W/err; fi
+}
+grep_err() { # grep_err NAME PATTERN
+  if grep -q -- "$2" $W/err; then pass=$((pass + 1)); echo "ok   $1"
+  else fail=$((fail + 1)); echo "FAIL $1: stderr lacks '$2'"; head -3 $W/err; fi
+}
+F=$W/numpy.csv   # written by check_numpy.py: user,label,target,x0..x24
+{ head -1 $F; awk -F, 'NR > 1 && $2 == "a"' $F; } > $W/one_class.csv
+{ head -1 $F; sed -n '2,40p' $F | sed 's/^\(u[0-9]*\),[abc],/\1,z,/'; } > $W/unknown_class.csv
+printf 'user,label,x0\nu1,,1\nu2,,2\n' > $W/no_labels.csv
+cp "$SHIPPED_MODEL" $W/other_model.safetensors
+printf '\x01' | dd of=$W/other_model.safetensors bs=1 seek=$(($(stat -c %s $W/other_model.safetensors) - 3)) conv=notrunc 2>/dev/null
+for build in native wasi; do
+  if [ $build = native ]; then CLI=(build/native/wearfm); else CLI=(node --no-warnings wasi/run.mjs build/wasi/wearfm.wasm); fi
+  P=$W/cli_$build.safetensors
+  check "$build probe --help" 0 "${CLI[@]}" probe --help
+  check "$build probe without a command" 2 "${CLI[@]}" probe
+  check "$build probe fit without --labels" 2 "${CLI[@]}" probe fit $F -o $P
+  check "$build probe unknown task" 2 "${CLI[@]}" probe fit $F --labels label --task svm -o $P
+  check "$build probe fit bound to a model" 0 "${CLI[@]}" probe fit $F --labels label --features x --model "$SHIPPED_MODEL" -o $P
+  check "$build probe predict, same model" 0 "${CLI[@]}" probe predict $P $F --model "$SHIPPED_MODEL"
+  check "$build probe predict, another encoder" 3 "${CLI[@]}" probe predict $P $F --model $W/other_model.safetensors
+  grep_err "$build hash mismatch message" "another encoder"
+  check "$build probe predict from stdin" 0 sh -c "\"\$@\" probe predict $P - --format json -q < $F" sh "${CLI[@]}"
+  check "$build probe predict, a label the probe does not know" 4 "${CLI[@]}" probe predict $P $W/unknown_class.csv --labels label
+  grep_err "$build unknown class message" "label 'z' is not one of the probe's classes"
+  check "$build probe fit on a single class" 4 "${CLI[@]}" probe fit $W/one_class.csv --labels label --features x -o $P.1
+  grep_err "$build single class message" "single class"
+  check "$build probe fit, text target for ridge" 4 "${CLI[@]}" probe fit $F --labels label --task ridge -o $P.1
+  grep_err "$build text target message" "is not a number"
+  check "$build probe fit, no labelled rows" 5 "${CLI[@]}" probe fit $W/no_labels.csv --labels label -o $P.1
+  check "$build probe predict, not a probe" 3 "${CLI[@]}" probe predict "$SHIPPED_MODEL" $F
+  grep_err "$build not a probe message" "model file"
+  check "$build probe eval, grouped, json" 0 "${CLI[@]}" probe eval $F --labels label --groups user --features x --format json -q -o $W/eval_$build.json
+done
+if cmp -s $W/eval_native.json $W/eval_wasi.json; then pass=$((pass + 1)); echo "ok   eval: WASI output == native output"
+else fail=$((fail + 1)); echo "FAIL eval: WASI output differs from native"; fi
+echo "cli: $pass passed, $fail failed"
+[ $fail = 0 ] || rc=1
+exit $rc

@@ -1,0 +1,794 @@
+/* Linear probes: ridge against the closed form computed here in double,
+ * logistic regression at a known optimum and at gradient = 0, metrics against
+ * hand-computed values (ties, single-class folds), grouped CV, malformed
+ * labels, save/load, and the encoder binding. */
+#include "wearfm.h"
+#include "testing.h"
+#include "model_builder.h"
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- helpers --------------------------------------------------------------- */
+
+/* Random features with different means and scales per column. */
+static float *random_x(size_t n, size_t d, unsigned seed) {
+    float *x = malloc(sizeof(float) * n * d);
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < d; j++) x[i * d + j] = (float)(3.0 * j - 5) + (float)(1 + j % 4) * wfm_t_uniform(&seed);
+    return x;
+}
+
+/* Standardisation in double, as the probe documents it (population std). */
+static void standardize_d(const float *x, size_t n, size_t d, double *xs, double *mean, double *sd) {
+    for (size_t j = 0; j < d; j++) {
+        double m = 0, v = 0;
+        for (size_t i = 0; i < n; i++) m += x[i * d + j];
+        m /= (double)n;
+        for (size_t i = 0; i < n; i++) v += (x[i * d + j] - m) * (x[i * d + j] - m);
+        mean[j] = m;
+        sd[j] = sqrt(v / (double)n);
+        for (size_t i = 0; i < n; i++) xs[i * d + j] = (x[i * d + j] - m) / sd[j];
+    }
+}
+
+/* Gaussian elimination with partial pivoting (A is n x n, b -> x). */
+static void solve_d(double *a, double *b, size_t n) {
+    for (size_t c = 0; c < n; c++) {
+        size_t piv = c;
+        for (size_t r = c + 1; r < n; r++) if (fabs(a[r * n + c]) > fabs(a[piv * n + c])) piv = r;
+        for (size_t k = 0; k < n; k++) { double t = a[c * n + k]; a[c * n + k] = a[piv * n + k]; a[piv * n + k] = t; }
+        double t = b[c]; b[c] = b[piv]; b[piv] = t;
+        for (size_t r = c + 1; r < n; r++) {
+            double f = a[r * n + c] / a[c * n + c];
+            for (size_t k = c; k < n; k++) a[r * n + k] -= f * a[c * n + k];
+            b[r] -= f * b[c];
+        }
+    }
+    for (size_t c = n; c-- > 0;) {
+        double s = b[c];
+        for (size_t k = c + 1; k < n; k++) s -= a[c * n + k] * b[k];
+        b[c] = s / a[c * n + c];
+    }
+}
+
+/* Reads the probe's parameters back through a save: weight [q x d], bias, mean, std. */
+typedef struct params_t { float w[64 * 16], b[16], mean[64], sd[64]; int q; } params_t;
+static uint64_t rd64(const uint8_t *p) { uint64_t v = 0; for (int k = 7; k >= 0; k--) v = v << 8 | p[k]; return v; }
+static void probe_params(const wfm_probe *p, params_t *o) {
+    /* The file layout is fixed (name order): bias, feature_mean, feature_std, weight. */
+    void *buf;
+    size_t size;
+    wfm_probe_info info;
+    wfm_probe_get_info(p, &info);
+    CHECK(wfm_probe_save_buffer(p, &buf, &size, NULL) == WFM_OK);
+    const uint8_t *data = (const uint8_t *)buf + 8 + rd64(buf);
+    int d = info.n_features, q = info.n_classes > 2 ? info.n_classes : 1;
+    o->q = q;
+    memcpy(o->b, data, sizeof(float) * (size_t)q);
+    memcpy(o->mean, data + 4 * q, sizeof(float) * (size_t)d);
+    memcpy(o->sd, data + 4 * (q + d), sizeof(float) * (size_t)d);
+    memcpy(o->w, data + 4 * (q + 2 * d), sizeof(float) * (size_t)(q * d));
+    wfm_probe_buffer_free(buf);
+}
+
+/* ---- ridge and linear ------------------------------------------------------- */
+
+TEST(ridge_matches_closed_form) {
+    const size_t n = 300, d = 9;
+    float *x = random_x(n, d, 7);
+    float *y = malloc(sizeof(float) * n);
+    unsigned s = 99;
+    for (size_t i = 0; i < n; i++) {
+        double v = 10;
+        for (size_t j = 0; j < d; j++) v += (0.3 * j - 1) * x[i * d + j];
+        y[i] = (float)(v + 0.5 * wfm_t_uniform(&s));
+    }
+    double xs[300 * 9], mean[9], sd[9], a[81], rhs[9], lambda = 0.05, my = 0;
+    standardize_d(x, n, d, xs, mean, sd);
+    for (size_t i = 0; i < n; i++) my += y[i];
+    my /= (double)n;
+    for (size_t j = 0; j < d; j++) {
+        rhs[j] = 0;
+        for (size_t k = 0; k < d; k++) {
+            double g = 0;
+            for (size_t i = 0; i < n; i++) g += xs[i * d + j] * xs[i * d + k];
+            a[j * d + k] = g / (double)n + (j == k ? lambda : 0);
+        }
+        for (size_t i = 0; i < n; i++) rhs[j] += xs[i * d + j] * (y[i] - my) / (double)n;
+    }
+    solve_d(a, rhs, d);
+    for (int task = 0; task < 2; task++) {
+        wfm_probe_params p = wfm_probe_default_params();
+        p.task = task ? WFM_PROBE_LINEAR : WFM_PROBE_RIDGE;
+        p.lambda = lambda;
+        p.tol = 1e-10;
+        wfm_probe *pr = NULL;
+        wfm_error err = {0};
+        CHECK_MSG(wfm_probe_fit(x, n, d, NULL, y, NULL, &p, &pr, &err) == WFM_OK, "%s", err.message);
+        if (!pr) continue;
+        params_t pp;
+        probe_params(pr, &pp);
+        double worst = 0;
+        for (size_t j = 0; j < d; j++) {
+            worst = fmax(worst, fabs(pp.w[j] - rhs[j]) / fmax(1e-3, fabs(rhs[j])));
+            CHECK_NEAR(pp.mean[j], mean[j], 1e-5 * fabs(mean[j]) + 1e-6);
+            CHECK_NEAR(pp.sd[j], sd[j], 1e-5 * sd[j]);
+        }
+        CHECK_MSG(worst < 2e-5, "%s: max relative coefficient error %g", task ? "linear" : "ridge", worst);
+        /* predictions against the double formula */
+        float pred[300];
+        CHECK(wfm_probe_predict(pr, NULL, x, n, d, pred, NULL, NULL) == WFM_OK);
+        double pe = 0;
+        for (size_t i = 0; i < n; i++) {
+            double z = my;
+            for (size_t j = 0; j < d; j++) z += rhs[j] * xs[i * d + j];
+            pe = fmax(pe, fabs(pred[i] - z));
+        }
+        CHECK_MSG(pe < 1e-4, "prediction error %g", pe);
+        wfm_probe_info info;
+        wfm_probe_get_info(pr, &info);
+        CHECK(info.converged);
+        CHECK(info.n_classes == 0 && info.n_outputs == 1 && info.n_train == n);
+        wfm_probe_free(pr);
+    }
+    free(x);
+    free(y);
+}
+
+TEST(ridge_constant_feature_and_lambda_zero) {
+    const size_t n = 50, d = 3;
+    float x[150], y[50];
+    unsigned s = 3;
+    for (size_t i = 0; i < n; i++) {
+        x[i * d] = wfm_t_uniform(&s);
+        x[i * d + 1] = 4.25f; /* constant */
+        x[i * d + 2] = wfm_t_uniform(&s);
+        y[i] = 2 * x[i * d] - x[i * d + 2];
+    }
+    wfm_probe_params p = wfm_probe_default_params();
+    p.task = WFM_PROBE_RIDGE;
+    p.lambda = 1e-6;
+    wfm_probe *pr = NULL;
+    CHECK(wfm_probe_fit(x, n, d, NULL, y, NULL, &p, &pr, NULL) == WFM_OK);
+    params_t pp;
+    if (pr) {
+        probe_params(pr, &pp);
+        CHECK(pp.sd[1] == 1.0f && pp.w[1] == 0.0f);
+        wfm_probe_free(pr);
+    }
+    /* ridge with lambda 0 is refused; linear (L-BFGS) takes it */
+    p.lambda = 0;
+    wfm_error err = {0};
+    CHECK(wfm_probe_fit(x, n, d, NULL, y, NULL, &p, &pr, &err) == WFM_ERR_INVALID_ARG);
+    CHECK(strstr(err.message, "lambda > 0") != NULL);
+    p.task = WFM_PROBE_LINEAR;
+    p.tol = 1e-9;
+    CHECK_MSG(wfm_probe_fit(x, n, d, NULL, y, NULL, &p, &pr, &err) == WFM_OK, "%s", err.message);
+    if (pr) {
+        float pred[50];
+        wfm_probe_predict(pr, NULL, x, n, d, pred, NULL, NULL);
+        double e = 0;
+        for (size_t i = 0; i < n; i++) e = fmax(e, fabs(pred[i] - y[i]));
+        CHECK_MSG(e < 1e-4, "OLS fit of an exact linear target: error %g", e);
+        wfm_probe_free(pr);
+    }
+}
+
+/* ---- logistic ------------------------------------------------------------ */
+
+/* 1-D separable data: x = +1 (class 1) and -1 (class 0), m rows each. The
+ * standardised feature is x itself, b = 0 by symmetry, and the optimum of
+ * log(1 + e^-w) + lambda/2 w^2 solves lambda w = 1 / (1 + e^w). */
+TEST(logistic_separable_known_optimum) {
+    const size_t m = 20, n = 2 * m;
+    float x[40];
+    int y[40];
+    for (size_t i = 0; i < n; i++) { y[i] = i % 2; x[i] = y[i] ? 1.0f : -1.0f; }
+    const double lambdas[] = {1e-3, 1e-2, 0.1, 1};
+    for (int t = 0; t < 4; t++) {
+        double lam = lambdas[t], lo = 0, hi = 100;
+        for (int k = 0; k < 200; k++) {
+            double mid = 0.5 * (lo + hi);
+            if (lam * mid < 1 / (1 + exp(mid))) lo = mid; else hi = mid;
+        }
+        wfm_probe_params p = wfm_probe_default_params();
+        p.lambda = lam;
+        p.tol = 1e-12;
+        wfm_probe *pr = NULL;
+        wfm_error err = {0};
+        CHECK_MSG(wfm_probe_fit(x, n, 1, y, NULL, NULL, &p, &pr, &err) == WFM_OK, "%s", err.message);
+        if (!pr) continue;
+        params_t pp;
+        probe_params(pr, &pp);
+        CHECK_NEAR(pp.w[0], lo, 1e-6 * fmax(1, lo));
+        CHECK_NEAR(pp.b[0], 0, 1e-7);
+        wfm_probe_info info;
+        wfm_probe_get_info(pr, &info);
+        CHECK(info.converged);
+        wfm_probe_free(pr);
+    }
+}
+
+/* Gradient of the documented objective in double at the probe's (float)
+ * parameters; returns ||grad||_inf. */
+static double objective_grad(const wfm_probe *pr, const float *x, const int *y, size_t n, size_t d, int K,
+                             double lambda, int balanced) {
+    params_t pp;
+    probe_params(pr, &pp);
+    int q = pp.q;
+    double *g = calloc((size_t)q * (d + 1), sizeof(double)), cnt[16] = {0}, S = 0;
+    for (size_t i = 0; i < n; i++) cnt[y[i]]++;
+    for (size_t i = 0; i < n; i++) {
+        double xs[64], z[16], r[16];
+        for (size_t j = 0; j < d; j++) xs[j] = ((double)x[i * d + j] - pp.mean[j]) / pp.sd[j];
+        for (int k = 0; k < q; k++) {
+            z[k] = pp.b[k];
+            for (size_t j = 0; j < d; j++) z[k] += pp.w[k * d + j] * xs[j];
+        }
+        double w = balanced ? (double)n / (K * cnt[y[i]]) : 1;
+        S += w;
+        if (q == 1) {
+            r[0] = 1 / (1 + exp(-z[0])) - y[i];
+        } else {
+            double mx = z[0], s = 0;
+            for (int k = 1; k < q; k++) mx = fmax(mx, z[k]);
+            for (int k = 0; k < q; k++) s += exp(z[k] - mx);
+            for (int k = 0; k < q; k++) r[k] = exp(z[k] - mx) / s - (k == y[i]);
+        }
+        for (int k = 0; k < q; k++) {
+            for (size_t j = 0; j < d; j++) g[k * d + j] += w * r[k] * xs[j];
+            g[(size_t)q * d + k] += w * r[k];
+        }
+    }
+    double gi = 0;
+    for (int k = 0; k < q; k++) {
+        for (size_t j = 0; j < d; j++) gi = fmax(gi, fabs(g[k * d + j] / S + lambda * pp.w[k * d + j]));
+        gi = fmax(gi, fabs(g[(size_t)q * d + k] / S));
+    }
+    free(g);
+    return gi;
+}
+
+TEST(logistic_gradient_is_zero_at_the_optimum) {
+    const size_t n = 400, d = 6;
+    float *x = random_x(n, d, 11);
+    int y[400];
+    unsigned s = 5;
+    for (int K = 2; K <= 4; K++) {
+        for (size_t i = 0; i < n; i++) {
+            /* class from a noisy linear score; imbalanced */
+            double v = x[i * d] / 1.0 - 0.5 * x[i * d + 2] / 3.0 + 0.8 * wfm_t_uniform(&s);
+            int c = (int)floor((v + 7) / 1.2);
+            y[i] = c < 0 ? 0 : c >= K ? K - 1 : c;
+        }
+        int cnt[4] = {0};
+        for (size_t i = 0; i < n; i++) cnt[y[i]]++;
+        int ok = 1;
+        for (int k = 0; k < K; k++) ok &= cnt[k] > 0;
+        if (!ok) { for (size_t i = 0; i < (size_t)K; i++) y[i] = (int)i; }
+        for (int balanced = 0; balanced < 2; balanced++) {
+            wfm_probe_params p = wfm_probe_default_params();
+            p.lambda = 1e-2;
+            p.balanced = balanced;
+            p.tol = 1e-10;
+            wfm_probe *pr = NULL;
+            wfm_error err = {0};
+            CHECK_MSG(wfm_probe_fit(x, n, d, y, NULL, NULL, &p, &pr, &err) == WFM_OK, "%s", err.message);
+            if (!pr) continue;
+            wfm_probe_info info;
+            wfm_probe_get_info(pr, &info);
+            double gi = objective_grad(pr, x, y, n, d, K, p.lambda, balanced);
+            /* float parameters: the gradient there is ~ eps_f32 * |H| |w| */
+            CHECK_MSG(gi < 2e-6, "K=%d balanced=%d: ||grad||_inf = %g (solver said %g after %d it)", K, balanced, gi,
+                      info.grad_norm, info.iterations);
+            CHECK(info.converged && info.n_classes == K && info.n_outputs == K);
+            /* probabilities sum to 1 */
+            float prob[400 * 4];
+            int cls[400];
+            CHECK(wfm_probe_predict(pr, NULL, x, n, d, prob, cls, NULL) == WFM_OK);
+            double worst = 0;
+            for (size_t i = 0; i < n; i++) {
+                double sum = 0;
+                int best = 0;
+                for (int k = 0; k < K; k++) { sum += prob[i * K + k]; if (prob[i * K + k] > prob[i * K + best]) best = k; }
+                worst = fmax(worst, fabs(sum - 1));
+                CHECK(cls[i] == best);
+            }
+            CHECK(worst < 1e-6);
+            wfm_probe_free(pr);
+        }
+    }
+    free(x);
+}
+
+TEST(fit_is_deterministic) {
+    const size_t n = 200, d = 5;
+    float *x = random_x(n, d, 3);
+    int y[200];
+    for (size_t i = 0; i < n; i++) y[i] = (int)(i % 3);
+    void *b1, *b2;
+    size_t s1, s2;
+    wfm_probe *p1 = NULL, *p2 = NULL;
+    wfm_probe_params p = wfm_probe_default_params();
+    p.cv_lambda = 1;
+    CHECK(wfm_probe_fit(x, n, d, y, NULL, NULL, &p, &p1, NULL) == WFM_OK);
+    CHECK(wfm_probe_fit(x, n, d, y, NULL, NULL, &p, &p2, NULL) == WFM_OK);
+    if (p1 && p2) {
+        wfm_probe_save_buffer(p1, &b1, &s1, NULL);
+        wfm_probe_save_buffer(p2, &b2, &s2, NULL);
+        CHECK(s1 == s2 && !memcmp(b1, b2, s1));
+        wfm_probe_buffer_free(b1);
+        wfm_probe_buffer_free(b2);
+    }
+    wfm_probe_free(p1);
+    wfm_probe_free(p2);
+    free(x);
+}
+
+TEST(cv_lambda_prefers_shrinkage_on_noise_and_little_on_signal) {
+    const size_t n = 240, d = 20;
+    float *x = random_x(n, d, 21);
+    float y[240];
+    unsigned s = 8;
+    /* pure noise target: the strongest penalty wins */
+    for (size_t i = 0; i < n; i++) y[i] = wfm_t_uniform(&s);
+    wfm_probe_params p = wfm_probe_default_params();
+    p.task = WFM_PROBE_RIDGE;
+    p.cv_lambda = 1;
+    wfm_probe *pr = NULL;
+    wfm_error err = {0};
+    CHECK_MSG(wfm_probe_fit(x, n, d, NULL, y, NULL, &p, &pr, &err) == WFM_OK, "%s", err.message);
+    wfm_probe_info info;
+    const double *ls, *sc;
+    wfm_metric m;
+    if (pr) {
+        wfm_probe_get_info(pr, &info);
+        CHECK_MSG(info.lambda >= 1, "noise: lambda %g", info.lambda);
+        CHECK(wfm_probe_cv_scores(pr, &ls, &sc, &m) == 7);
+        CHECK(m == WFM_METRIC_AUTO);
+        wfm_probe_free(pr);
+    }
+    /* a clean linear signal: a small penalty wins */
+    for (size_t i = 0; i < n; i++) y[i] = x[i * d + 3] - 0.5f * x[i * d + 7] + 0.01f * wfm_t_uniform(&s);
+    for (int task = 0; task < 2; task++) {
+        p.task = task ? WFM_PROBE_LINEAR : WFM_PROBE_RIDGE;
+        CHECK_MSG(wfm_probe_fit(x, n, d, NULL, y, NULL, &p, &pr, &err) == WFM_OK, "%s", err.message);
+        if (pr) {
+            wfm_probe_get_info(pr, &info);
+            CHECK_MSG(info.lambda <= 1e-3, "signal: lambda %g", info.lambda);
+            wfm_probe_free(pr);
+        }
+    }
+    /* classification with a metric choice and a custom grid */
+    int lab[240];
+    for (size_t i = 0; i < n; i++) lab[i] = x[i * d + 3] + 0.3f * wfm_t_uniform(&s) > x[0 * d + 3] ? 1 : 0;
+    double grid[] = {10, 1e-3};
+    p = wfm_probe_default_params();
+    p.cv_lambda = 1;
+    p.lambdas = grid;
+    p.n_lambdas = 2;
+    p.cv_metric = WFM_METRIC_BALANCED_ACCURACY;
+    CHECK_MSG(wfm_probe_fit(x, n, d, lab, NULL, NULL, &p, &pr, &err) == WFM_OK, "%s", err.message);
+    if (pr) {
+        CHECK(wfm_probe_cv_scores(pr, &ls, &sc, &m) == 2 && ls[0] == 1e-3 && ls[1] == 10 && m == WFM_METRIC_BALANCED_ACCURACY);
+        wfm_probe_free(pr);
+    }
+    p.cv_metric = WFM_METRIC_RMSE;
+    CHECK(wfm_probe_fit(x, n, d, lab, NULL, NULL, &p, &pr, &err) == WFM_ERR_INVALID_ARG);
+    CHECK(strstr(err.message, "rmse") != NULL);
+    free(x);
+}
+
+/* ---- metrics ---------------------------------------------------------------- */
+
+TEST(binary_metrics_by_hand_with_ties) {
+    const int y[6] = {0, 0, 1, 1, 0, 1};
+    const float p1[6] = {0.1f, 0.4f, 0.35f, 0.8f, 0.4f, 0.4f};
+    float pr[12];
+    for (int i = 0; i < 6; i++) { pr[2 * i] = 1 - p1[i]; pr[2 * i + 1] = p1[i]; }
+    double m[WFM_METRIC_COUNT];
+    CHECK(wfm_metrics_classification(y, pr, 6, 2, m, NULL) == WFM_OK);
+    /* pairs (pos, neg): 0.35 beats 0.1; 0.8 beats all; 0.4 beats 0.1 and ties 0.4 twice -> 6/9 */
+    CHECK_NEAR(m[WFM_METRIC_AUROC], 6.0 / 9.0, 1e-12);
+    /* argmax: class 1 only where p1 > 0.5 (row 3) -> correct rows 0, 1, 3, 4 */
+    CHECK_NEAR(m[WFM_METRIC_ACCURACY], 4.0 / 6.0, 1e-12);
+    CHECK_NEAR(m[WFM_METRIC_BALANCED_ACCURACY], (1.0 + 1.0 / 3) / 2, 1e-12);
+    /* F1: class 0 tp 3, 5 predicted, 3 true -> 0.75; class 1: tp 1, 1 predicted, 3 true -> 0.5 */
+    CHECK_NEAR(m[WFM_METRIC_MACRO_F1], 0.625, 1e-12);
+    double ll = -(log(0.9f) + log(0.6f) + log(0.35f) + log(0.8f) + log(0.6f) + log(0.4f)) / 6;
+    CHECK_NEAR(m[WFM_METRIC_LOG_LOSS], ll, 1e-6);
+    CHECK(isnan(m[WFM_METRIC_MAE]) && isnan(m[WFM_METRIC_R2]));
+    /* all scores tied: AUROC 0.5 */
+    for (int i = 0; i < 6; i++) { pr[2 * i] = 0.5f; pr[2 * i + 1] = 0.5f; }
+    CHECK(wfm_metrics_classification(y, pr, 6, 2, m, NULL) == WFM_OK);
+    CHECK_NEAR(m[WFM_METRIC_AUROC], 0.5, 1e-12);
+    /* a single class: AUROC undefined, balanced accuracy over the class present */
+    const int one[3] = {1, 1, 1};
+    const float q[6] = {0.2f, 0.8f, 0.7f, 0.3f, 0.4f, 0.6f};
+    CHECK(wfm_metrics_classification(one, q, 3, 2, m, NULL) == WFM_OK);
+    CHECK(isnan(m[WFM_METRIC_AUROC]));
+    CHECK_NEAR(m[WFM_METRIC_BALANCED_ACCURACY], 2.0 / 3, 1e-12);
+    CHECK_NEAR(m[WFM_METRIC_ACCURACY], 2.0 / 3, 1e-12);
+    /* F1: class 1 tp 2, predicted 2, true 3 -> 0.8; class 0 predicted once, never true -> 0 */
+    CHECK_NEAR(m[WFM_METRIC_MACRO_F1], 0.4, 1e-12);
+}
+
+TEST(multiclass_auroc_one_vs_rest_by_hand) {
+    /* 3 classes, 5 rows */
+    const int y[5] = {0, 1, 2, 2, 1};
+    const float p[15] = {0.6f, 0.3f, 0.1f,
+                         0.2f, 0.5f, 0.3f,
+                         0.1f, 0.2f, 0.7f,
+                         0.3f, 0.3f, 0.4f,
+                         0.3f, 0.3f, 0.4f};
+    double m[WFM_METRIC_COUNT];
+    CHECK(wfm_metrics_classification(y, p, 5, 3, m, NULL) == WFM_OK);
+    /* class 0: pos 0.6 vs neg {0.2,0.1,0.3,0.3}: 4/4 = 1.
+     * class 1: pos {0.5, 0.3} vs neg {0.3, 0.2, 0.3}: 0.5 beats 3; 0.3 ties 2 (1), beats 0.2 -> 2; 5/6.
+     * class 2: pos {0.7, 0.4} vs neg {0.1, 0.3, 0.4}: 0.7 beats 3; 0.4 beats 2, ties 1 -> 2.5; 5.5/6. */
+    CHECK_NEAR(m[WFM_METRIC_AUROC], (1 + 5.0 / 6 + 5.5 / 6) / 3, 1e-12);
+    /* argmax: 0, 1, 2, 2, 2 (ties 0.3/0.3/0.4 -> 2) -> 4/5 correct */
+    CHECK_NEAR(m[WFM_METRIC_ACCURACY], 0.8, 1e-12);
+    CHECK_NEAR(m[WFM_METRIC_BALANCED_ACCURACY], (1 + 0.5 + 1) / 3, 1e-12);
+    /* F1: c0 1; c1 tp1 pred1 true2 -> 2/3; c2 tp2 pred3 true2 -> 0.8 */
+    CHECK_NEAR(m[WFM_METRIC_MACRO_F1], (1 + 2.0 / 3 + 0.8) / 3, 1e-7);
+    /* class 0 absent: its one-vs-rest AUROC is left out of the mean */
+    const int y2[5] = {1, 1, 2, 2, 1};
+    CHECK(wfm_metrics_classification(y2, p, 5, 3, m, NULL) == WFM_OK);
+    /* class 1: pos {0.3, 0.5, 0.3} vs neg {0.2, 0.3}: 0.3 -> 1 + .5, 0.5 -> 2, 0.3 -> 1.5: 5/6
+     * class 2: pos {0.7, 0.4} vs neg {0.1, 0.3, 0.4}: 5.5/6 */
+    CHECK_NEAR(m[WFM_METRIC_AUROC], (5.0 / 6 + 5.5 / 6) / 2, 1e-12);
+    wfm_error err = {0};
+    const int bad[5] = {0, 1, 3, 2, 1};
+    CHECK(wfm_metrics_classification(bad, p, 5, 3, m, &err) == WFM_ERR_INVALID_ARG);
+    CHECK(strstr(err.message, "row 2") && strstr(err.message, "not a class"));
+}
+
+TEST(regression_metrics_by_hand) {
+    const float y[4] = {1, 2, 3, 4}, p[4] = {1.5f, 2, 2.5f, 5};
+    double m[WFM_METRIC_COUNT];
+    CHECK(wfm_metrics_regression(y, p, 4, m, NULL) == WFM_OK);
+    CHECK_NEAR(m[WFM_METRIC_MAE], 0.5, 1e-12);
+    CHECK_NEAR(m[WFM_METRIC_RMSE], sqrt(0.375), 1e-12);
+    CHECK_NEAR(m[WFM_METRIC_R2], 1 - 1.5 / 5, 1e-12);
+    /* r = cov / (sd sd): dy = -1.5 -.5 .5 1.5, dp = -1.25 -.75 -.25 2.25 */
+    double syp = 1.875 + 0.375 - 0.125 + 3.375, syy = 5, spp = 1.5625 + 0.5625 + 0.0625 + 5.0625;
+    CHECK_NEAR(m[WFM_METRIC_PEARSON_R], syp / sqrt(syy * spp), 1e-12);
+    CHECK(isnan(m[WFM_METRIC_AUROC]) && isnan(m[WFM_METRIC_ACCURACY]));
+    const float c[4] = {2, 2, 2, 2};
+    CHECK(wfm_metrics_regression(y, c, 4, m, NULL) == WFM_OK);
+    CHECK(isnan(m[WFM_METRIC_PEARSON_R]) && !isnan(m[WFM_METRIC_R2]));
+    CHECK(wfm_metrics_regression(c, p, 4, m, NULL) == WFM_OK);
+    CHECK(isnan(m[WFM_METRIC_R2]) && isnan(m[WFM_METRIC_PEARSON_R]));
+    CHECK(!strcmp(wfm_metric_name(WFM_METRIC_BALANCED_ACCURACY), "balanced_accuracy") && !wfm_metric_name(WFM_METRIC_COUNT));
+}
+
+/* ---- cross-validation ------------------------------------------------------------ */
+
+TEST(grouped_cv_never_splits_a_subject) {
+    const size_t n = 300, d = 4;
+    float *x = random_x(n, d, 4);
+    int y[300], g[300];
+    unsigned s = 17;
+    for (size_t i = 0; i < n; i++) {
+        g[i] = (int)(wfm_t_rand(&s) % 13) * 7 - 20; /* 13 subjects, arbitrary ids, uneven sizes */
+        y[i] = x[i * d + 1] + 0.5f * wfm_t_uniform(&s) > -2 ? 1 : 0;
+    }
+    for (int folds = 0; folds <= 5; folds += 5) {
+        wfm_probe_cv *cv = NULL;
+        wfm_error err = {0};
+        CHECK_MSG(wfm_probe_cross_validate(x, n, d, y, NULL, g, folds, NULL, &cv, &err) == WFM_OK, "%s", err.message);
+        if (!cv) continue;
+        CHECK(cv->n_folds == (folds ? 5 : 13));
+        /* each subject is in exactly one fold */
+        for (size_t i = 0; i < n; i++)
+            for (size_t k = 0; k < n; k++)
+                if (g[i] == g[k] && cv->fold_of_row[i] != cv->fold_of_row[k]) { CHECK(0); i = k = n; }
+        size_t tot = 0;
+        for (int f = 0; f < cv->n_folds; f++) {
+            CHECK(cv->fold_train_rows[f] + cv->fold_test_rows[f] == n);
+            CHECK(cv->fold_test_groups[f] == (folds ? cv->fold_test_groups[f] : 1));
+            tot += (size_t)cv->fold_test_groups[f];
+        }
+        CHECK(tot == 13);
+        CHECK(cv->n_defined[WFM_METRIC_ACCURACY] == cv->n_folds);
+        CHECK(cv->mean[WFM_METRIC_AUROC] > 0.7 && cv->pooled[WFM_METRIC_AUROC] > 0.7);
+        CHECK(isnan(cv->mean[WFM_METRIC_RMSE]));
+        wfm_probe_cv_free(cv);
+    }
+    /* with cv_lambda: the inner folds are grouped too; it still runs */
+    wfm_probe_params p = wfm_probe_default_params();
+    p.cv_lambda = 1;
+    p.inner_folds = 3;
+    wfm_probe_cv *cv = NULL;
+    wfm_error err = {0};
+    CHECK_MSG(wfm_probe_cross_validate(x, n, d, y, NULL, g, 4, &p, &cv, &err) == WFM_OK, "%s", err.message);
+    if (cv) {
+        for (int f = 0; f < cv->n_folds; f++) CHECK(cv->fold_lambda[f] > 0);
+        wfm_probe_cv_free(cv);
+    }
+    free(x);
+}
+
+TEST(cv_single_class_folds_are_reported) {
+    /* 3 subjects: two only ever class 0, one only class 1 */
+    const size_t n = 60, d = 2;
+    float *x = random_x(n, d, 9);
+    int y[60], g[60];
+    for (size_t i = 0; i < n; i++) { g[i] = (int)(i / 20); y[i] = g[i] == 2; }
+    wfm_probe_cv *cv = NULL;
+    wfm_error err = {0};
+    CHECK_MSG(wfm_probe_cross_validate(x, n, d, y, NULL, g, 0, NULL, &cv, &err) == WFM_OK, "%s", err.message);
+    if (cv) {
+        CHECK(cv->n_folds == 3);
+        /* fold of subject 2: trained on class 0 only -> skipped */
+        CHECK(cv->fold_status[2] == 1 && cv->n_skipped == 1);
+        CHECK(isnan(cv->fold_metrics[2 * WFM_METRIC_COUNT + WFM_METRIC_ACCURACY]));
+        /* the others: a single class in the test fold -> AUROC undefined, accuracy defined */
+        CHECK(isnan(cv->fold_metrics[0 * WFM_METRIC_COUNT + WFM_METRIC_AUROC]));
+        CHECK(cv->n_defined[WFM_METRIC_AUROC] == 0 && isnan(cv->mean[WFM_METRIC_AUROC]));
+        CHECK(cv->n_defined[WFM_METRIC_ACCURACY] == 2);
+        CHECK(isnan(cv->predictions[2 * 40]));
+        /* pooled over the two fitted folds: only class 0 rows -> AUROC undefined too */
+        CHECK(isnan(cv->pooled[WFM_METRIC_AUROC]) && !isnan(cv->pooled[WFM_METRIC_ACCURACY]));
+        wfm_probe_cv_free(cv);
+    }
+    /* stratified k-fold keeps every class in every fold */
+    for (size_t i = 0; i < n; i++) y[i] = (int)(i % 3 == 0);
+    CHECK(wfm_probe_cross_validate(x, n, d, y, NULL, NULL, 5, NULL, &cv, NULL) == WFM_OK);
+    if (cv) {
+        for (int f = 0; f < 5; f++) {
+            int pos = 0;
+            for (size_t i = 0; i < n; i++) pos += cv->fold_of_row[i] == f && y[i];
+            CHECK(pos == 4);
+            CHECK(cv->fold_status[f] == 0 && !isnan(cv->fold_metrics[f * WFM_METRIC_COUNT + WFM_METRIC_AUROC]));
+        }
+        wfm_probe_cv_free(cv);
+    }
+    /* regression CV */
+    float t[60];
+    for (size_t i = 0; i < n; i++) t[i] = 2 * x[i * d] + 1;
+    wfm_probe_params p = wfm_probe_default_params();
+    p.task = WFM_PROBE_RIDGE;
+    p.lambda = 1e-6;
+    CHECK(wfm_probe_cross_validate(x, n, d, NULL, t, NULL, 3, &p, &cv, NULL) == WFM_OK);
+    if (cv) {
+        CHECK(cv->mean[WFM_METRIC_R2] > 0.999 && cv->mean[WFM_METRIC_RMSE] < 1e-2 && isnan(cv->mean[WFM_METRIC_AUROC]));
+        CHECK(cv->n_defined[WFM_METRIC_R2] == 3 && cv->std[WFM_METRIC_R2] >= 0);
+        wfm_probe_cv_free(cv);
+    }
+    free(x);
+}
+
+/* ---- malformed input ------------------------------------------------------------- */
+
+TEST(malformed_labels_give_clear_errors) {
+    float x[20];
+    int y[10];
+    float t[10];
+    for (int i = 0; i < 10; i++) { x[2 * i] = (float)i; x[2 * i + 1] = (float)(i % 3); y[i] = i % 2; t[i] = (float)i; }
+    wfm_error err = {0};
+    wfm_probe *pr = NULL;
+    wfm_probe_params p = wfm_probe_default_params();
+    /* a single class */
+    int one[10] = {0};
+    const char *names[3] = {"awake", "asleep", "restless"};
+    p.class_names = names;
+    p.n_classes = 2;
+    CHECK(wfm_probe_fit(x, 10, 2, one, NULL, NULL, &p, &pr, &err) == WFM_ERR_INVALID_ARG);
+    CHECK_MSG(strstr(err.message, "single class") && strstr(err.message, "'awake'"), "%s", err.message);
+    /* an unknown class */
+    y[4] = 2;
+    CHECK(wfm_probe_fit(x, 10, 2, y, NULL, NULL, &p, &pr, &err) == WFM_ERR_INVALID_ARG);
+    CHECK_MSG(strstr(err.message, "row 4") && strstr(err.message, "not a known class"), "%s", err.message);
+    y[4] = -1;
+    p.n_classes = 0;
+    CHECK(wfm_probe_fit(x, 10, 2, y, NULL, NULL, &p, &pr, &err) == WFM_ERR_INVALID_ARG);
+    CHECK_MSG(strstr(err.message, "row 4") && strstr(err.message, "-1"), "%s", err.message);
+    y[4] = 0;
+    /* a declared class with no rows */
+    p.n_classes = 3;
+    CHECK(wfm_probe_fit(x, 10, 2, y, NULL, NULL, &p, &pr, &err) == WFM_ERR_INVALID_ARG);
+    CHECK_MSG(strstr(err.message, "'restless'") && strstr(err.message, "no rows"), "%s", err.message);
+    p.n_classes = 0;
+    p.class_names = NULL;
+    /* NaN target, NaN feature, wrong kind of labels */
+    p.task = WFM_PROBE_RIDGE;
+    t[7] = NAN;
+    CHECK(wfm_probe_fit(x, 10, 2, NULL, t, NULL, &p, &pr, &err) == WFM_ERR_INVALID_ARG);
+    CHECK_MSG(strstr(err.message, "row 7") && strstr(err.message, "NaN"), "%s", err.message);
+    t[7] = 7;
+    CHECK(wfm_probe_fit(x, 10, 2, y, NULL, NULL, &p, &pr, &err) == WFM_ERR_INVALID_ARG);
+    CHECK_MSG(strstr(err.message, "numeric targets"), "%s", err.message);
+    x[13] = NAN;
+    CHECK(wfm_probe_fit(x, 10, 2, NULL, t, NULL, &p, &pr, &err) == WFM_ERR_INVALID_ARG);
+    CHECK_MSG(strstr(err.message, "row 6, feature 1"), "%s", err.message);
+    x[13] = 1;
+    p.task = WFM_PROBE_LOGISTIC;
+    CHECK(wfm_probe_fit(x, 10, 2, NULL, t, NULL, &p, &pr, &err) == WFM_ERR_INVALID_ARG);
+    CHECK_MSG(strstr(err.message, "class labels"), "%s", err.message);
+    p.lambda = NAN;
+    CHECK(wfm_probe_fit(x, 10, 2, y, NULL, NULL, &p, &pr, &err) == WFM_ERR_INVALID_ARG);
+    CHECK(pr == NULL);
+    /* evaluation with a label the probe does not know */
+    p = wfm_probe_default_params();
+    CHECK(wfm_probe_fit(x, 10, 2, y, NULL, NULL, &p, &pr, &err) == WFM_OK);
+    if (pr) {
+        double m[WFM_METRIC_COUNT];
+        y[3] = 5;
+        CHECK(wfm_probe_evaluate(pr, NULL, x, 10, 2, y, NULL, m, &err) == WFM_ERR_INVALID_ARG);
+        CHECK_MSG(strstr(err.message, "row 3") && strstr(err.message, "label 5"), "%s", err.message);
+        y[3] = 1;
+        CHECK(wfm_probe_evaluate(pr, NULL, x, 10, 2, y, NULL, m, &err) == WFM_OK);
+        CHECK(m[WFM_METRIC_ACCURACY] >= 0 && m[WFM_METRIC_ACCURACY] <= 1);
+        CHECK(wfm_probe_predict(pr, NULL, x, 5, 3, NULL, NULL, &err) == WFM_ERR_INVALID_ARG);
+        CHECK_MSG(strstr(err.message, "3 columns"), "%s", err.message);
+        wfm_probe_free(pr);
+    }
+    /* cross-validation: too few groups */
+    int g[10] = {0};
+    wfm_probe_cv *cv = NULL;
+    CHECK(wfm_probe_cross_validate(x, 10, 2, y, NULL, g, 0, NULL, &cv, &err) == WFM_ERR_INVALID_ARG);
+    CHECK_MSG(strstr(err.message, "at least 2 groups"), "%s", err.message);
+    CHECK(wfm_probe_cross_validate(x, 10, 2, y, NULL, NULL, 11, NULL, &cv, &err) == WFM_ERR_INVALID_ARG);
+    CHECK(cv == NULL);
+}
+
+/* ---- save / load and the encoder binding ------------------------------------------- */
+
+TEST(save_load_round_trip) {
+    const size_t n = 120, d = 5;
+    float *x = random_x(n, d, 12);
+    int y[120];
+    for (size_t i = 0; i < n; i++) y[i] = (int)(i % 3);
+    const char *classes[3] = {"awake", "light \"sleep\"", "deep\\sleep"};
+    const char *feats[5] = {"emb_0", "emb_1", "emb_2", "emb_3", "emb_4"};
+    wfm_probe_params p = wfm_probe_default_params();
+    p.class_names = classes;
+    p.feature_names = feats;
+    p.balanced = 1;
+    p.cv_lambda = 1;
+    wfm_probe *pr = NULL, *back = NULL;
+    wfm_error err = {0};
+    CHECK(wfm_probe_fit(x, n, d, y, NULL, NULL, &p, &pr, &err) == WFM_OK);
+    if (!pr) { free(x); return; }
+    void *buf;
+    size_t size;
+    CHECK(wfm_probe_save_buffer(pr, &buf, &size, &err) == WFM_OK);
+    CHECK_MSG(wfm_probe_load_buffer(buf, size, &back, &err) == WFM_OK, "%s", err.message);
+    if (back) {
+        float a[360], b[360];
+        CHECK(wfm_probe_predict(pr, NULL, x, n, d, a, NULL, NULL) == WFM_OK);
+        CHECK(wfm_probe_predict(back, NULL, x, n, d, b, NULL, NULL) == WFM_OK);
+        CHECK(!memcmp(a, b, sizeof a));
+        wfm_probe_info i1, i2;
+        wfm_probe_get_info(pr, &i1);
+        wfm_probe_get_info(back, &i2);
+        CHECK(i1.lambda == i2.lambda && i1.balanced == 1 && i2.balanced == 1 && i1.n_train == i2.n_train);
+        CHECK(i1.iterations == i2.iterations && i2.converged && i2.encoder_hash == NULL);
+        CHECK(!strcmp(wfm_probe_class_name(back, 1), "light \"sleep\"") && !strcmp(wfm_probe_class_name(back, 2), "deep\\sleep"));
+        CHECK(wfm_probe_find_class(back, "awake") == 0 && wfm_probe_find_class(back, "nope") == -1);
+        CHECK(!strcmp(wfm_probe_feature_name(back, 4), "emb_4"));
+        const double *l1, *l2, *s1, *s2;
+        wfm_metric m1, m2;
+        CHECK(wfm_probe_cv_scores(pr, &l1, &s1, &m1) == 7 && wfm_probe_cv_scores(back, &l2, &s2, &m2) == 7);
+        CHECK(!memcmp(l1, l2, 7 * sizeof(double)) && !memcmp(s1, s2, 7 * sizeof(double)));
+        /* saving again gives the same bytes */
+        void *buf2;
+        size_t size2;
+        CHECK(wfm_probe_save_buffer(back, &buf2, &size2, NULL) == WFM_OK);
+        CHECK(size2 == size && !memcmp(buf, buf2, size));
+        wfm_probe_buffer_free(buf2);
+        wfm_probe_free(back);
+    }
+    /* file round trip and errors */
+    CHECK(wfm_probe_save_file(pr, "test_probe.tmp.safetensors", &err) == WFM_OK);
+    CHECK_MSG(wfm_probe_load_file("test_probe.tmp.safetensors", &back, &err) == WFM_OK, "%s", err.message);
+    wfm_probe_free(back);
+    remove("test_probe.tmp.safetensors");
+    CHECK(wfm_probe_load_file("no/such/probe.safetensors", &back, &err) == WFM_ERR_IO);
+    CHECK(wfm_probe_load_buffer(buf, size - 3, &back, &err) != WFM_OK && back == NULL);
+    /* a model file is not a probe */
+    size_t ms;
+    mb_config mc = {.T = 60, .P = 10, .C = 2, .de = 8, .le = 1, .he = 2, .me = 16};
+    uint8_t *model = mb_build(&mc, 5, &ms);
+    CHECK(wfm_probe_load_buffer(model, ms, &back, &err) == WFM_ERR_FORMAT);
+    CHECK_MSG(strstr(err.message, "model file"), "%s", err.message);
+    free(model);
+    /* corrupt metadata: the task */
+    char *s = malloc(size);
+    memcpy(s, buf, size);
+    char *t = strstr(s + 8, "logistic");
+    if (t) memcpy(t, "logisti_", 8);
+    CHECK(wfm_probe_load_buffer(s, size, &back, &err) == WFM_ERR_FORMAT);
+    CHECK_MSG(strstr(err.message, "task"), "%s", err.message);
+    free(s);
+    wfm_probe_buffer_free(buf);
+    wfm_probe_free(pr);
+    free(x);
+}
+
+TEST(encoder_binding_and_hash_mismatch) {
+    mb_config mc = {.T = 60, .P = 10, .C = 2, .de = 8, .le = 1, .he = 2, .me = 16, .dd = 8, .ld = 1, .hd = 2, .md = 16};
+    size_t s1, s2;
+    uint8_t *b1 = mb_build(&mc, 1, &s1), *b2 = mb_build(&mc, 2, &s2);
+    wfm_model *m1 = NULL, *m1b = NULL, *m2 = NULL;
+    CHECK(wfm_model_load_buffer(b1, s1, NULL, &m1, NULL) == WFM_OK);
+    CHECK(wfm_model_load_buffer(b1, s1, NULL, &m1b, NULL) == WFM_OK);
+    CHECK(wfm_model_load_buffer(b2, s2, NULL, &m2, NULL) == WFM_OK);
+    if (!m1 || !m2 || !m1b) return;
+    const char *h1 = wfm_model_weights_hash(m1), *h2 = wfm_model_weights_hash(m2);
+    CHECK(!strncmp(h1, "fnv1a64w:", 9) && strlen(h1) == 25);
+    CHECK(strcmp(h1, h2) != 0 && !strcmp(h1, wfm_model_weights_hash(m1b)));
+    /* one weight byte changed -> another hash */
+    b1[s1 - 2] ^= 1;
+    wfm_model *m3 = NULL;
+    CHECK(wfm_model_load_buffer(b1, s1, NULL, &m3, NULL) == WFM_OK);
+    if (m3) CHECK(strcmp(h1, wfm_model_weights_hash(m3)) != 0);
+    wfm_model_free(m3);
+
+    const size_t n = 40, d = 8;
+    float *x = random_x(n, d, 2);
+    int y[40];
+    for (size_t i = 0; i < n; i++) y[i] = x[i * d] > -5;
+    wfm_probe_params p = wfm_probe_default_params();
+    p.model = m1;
+    wfm_probe *bound = NULL, *free_probe = NULL, *back = NULL;
+    wfm_error err = {0};
+    CHECK(wfm_probe_fit(x, n, d, y, NULL, NULL, &p, &bound, &err) == WFM_OK);
+    p.model = NULL;
+    CHECK(wfm_probe_fit(x, n, d, y, NULL, NULL, &p, &free_probe, &err) == WFM_OK);
+    if (bound && free_probe) {
+        float out[80];
+        wfm_probe_info info;
+        wfm_probe_get_info(bound, &info);
+        CHECK(info.encoder_hash && !strcmp(info.encoder_hash, h1));
+        CHECK(wfm_probe_predict(bound, m1b, x, n, d, out, NULL, &err) == WFM_OK);
+        CHECK(wfm_probe_predict(bound, m2, x, n, d, out, NULL, &err) == WFM_ERR_INVALID_ARG);
+        CHECK_MSG(strstr(err.message, "another encoder") && strstr(err.message, h1) && strstr(err.message, h2), "%s", err.message);
+        CHECK(wfm_probe_check_model(bound, m2, NULL) == WFM_ERR_INVALID_ARG);
+        double m[WFM_METRIC_COUNT];
+        CHECK(wfm_probe_evaluate(bound, m2, x, n, d, y, NULL, m, NULL) == WFM_ERR_INVALID_ARG);
+        /* the binding survives a save */
+        void *buf;
+        size_t size;
+        CHECK(wfm_probe_save_buffer(bound, &buf, &size, NULL) == WFM_OK);
+        CHECK(wfm_probe_load_buffer(buf, size, &back, NULL) == WFM_OK);
+        wfm_probe_buffer_free(buf);
+        if (back) {
+            CHECK(wfm_probe_predict(back, m2, x, n, d, out, NULL, &err) == WFM_ERR_INVALID_ARG);
+            CHECK(wfm_probe_predict(back, m1, x, n, d, out, NULL, &err) == WFM_OK);
+            wfm_probe_free(back);
+        }
+        /* an unbound probe skips the check */
+        CHECK(wfm_probe_predict(free_probe, m2, x, n, d, out, NULL, &err) == WFM_OK);
+    }
+    wfm_probe_free(bound);
+    wfm_probe_free(free_probe);
+    wfm_model_free(m1);
+    wfm_model_free(m1b);
+    wfm_model_free(m2);
+    free(b1);
+    free(b2);
+    free(x);
+}
+
+int main(void) {
+    RUN(ridge_matches_closed_form);
+    RUN(ridge_constant_feature_and_lambda_zero);
+    RUN(logistic_separable_known_optimum);
+    RUN(logistic_gradient_is_zero_at_the_optimum);
+    RUN(fit_is_deterministic);
+    RUN(cv_lambda_prefers_shrinkage_on_noise_and_little_on_signal);
+    RUN(binary_metrics_by_hand_with_ties);
+    RUN(multiclass_auroc_one_vs_rest_by_hand);
+    RUN(regression_metrics_by_hand);
+    RUN(grouped_cv_never_splits_a_subject);
+    RUN(cv_single_class_folds_are_reported);
+    RUN(malformed_labels_give_clear_errors);
+    RUN(save_load_round_trip);
+    RUN(encoder_binding_and_hash_mismatch);
+    return TEST_SUMMARY();
+}

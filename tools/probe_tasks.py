@@ -1,0 +1,398 @@
+#!/usr/bin/env python3
+"""Downstream linear-probe tasks on Fitabase: AIM vs naive embeddings vs
+hand-made statistics, with leave-users-out cross-validation by the C core.
+
+    /usr/bin/python3 tools/probe_tasks.py --data build/fitabase \\
+        --model models/wearfm-minute-fitabase.safetensors \\
+        --naive models/wearfm-minute-fitabase-naive.safetensors \\
+        [--wearfm build/native/wearfm] [--workdir build/probe-tasks] [--folds 5] \\
+        [--markdown build/probe-tasks/results.md]
+
+Every probe is fit and scored by `wearfm probe eval ... --groups user`
+(grouped K-fold: a user is never on both sides; class-balanced logistic
+regression; lambda chosen by an inner grouped CV on the training users).
+Embeddings come from `wearfm tokens MODEL CSV` (the on-device path).
+
+Inputs: the per-user minute CSVs of `wearfm import fitabase` (header
+timestamp,heart_rate,steps,intensity,sleep_state; whole days). Models take
+whole days (1440 min, 10-min patches; token n = c*144 + p, channels in the
+order heart_rate, steps, intensity, sleep_state).
+
+Task 1, sleep vs wake per 10-minute slot (sleep_state is REMOVED from every
+input, so it cannot leak into the features):
+  asleep  the slot lies in a sleep log (>= 5 of its 10 minutes carry a
+          sleep_state) and most of those minutes are asleep (2) or restless (1);
+  awake   either the same inside a log with most minutes awake (0), or a
+          daytime slot (10:00-20:00) outside any sleep log, with the device
+          worn (heart rate or steps observed in the slot), on a calendar day
+          that holds sleep-log minutes. Fitbit logs every sleep of about an
+          hour or more automatically for a user who wears the band to bed,
+          so on such days the daytime outside the logs is awake time. We do
+          NOT require steps > 0 for "awake": that would define the label by
+          an input channel (sedentary daytime must count as awake too).
+  Slots with a 5/5 tie inside a log, or at a log's edge (< 5 minutes in the
+  log), are left out. Awake-in-bed minutes are rare in this data set, so
+  "awake" is mostly daytime, and time of day alone nearly separates the
+  classes (the embeddings carry the slot's position); the metric of record
+  is balanced accuracy.
+
+Task 1b, sleep vs wake at night: the same, but only slots between 20:00
+and 10:00 on both sides: asleep in a log vs worn and outside any log
+(evenings before bed, mornings after waking, nights without sleep). With
+the time of day matched this is the harder, more informative comparison.
+
+Task 2, moderate-to-vigorous activity from heart rate alone: a slot with
+>= 5 observed intensity minutes is "active" when at least half of them are
+moderate or very active (intensity >= 2), else "inactive". The input to the
+models is heart rate ONLY (steps, intensity and sleep_state removed); only
+slots with heart rate observed count. Intensity comes from Fitbit's
+accelerometer, a different sensor, so the question is whether a single-modality
+embedding (the situation AIM trains for: a whole channel missing) still
+carries the activity information of its heart-rate patch.
+
+Feature sets (the same rows for all of them):
+  (a) AIM: mean of the visible token embeddings of the input channels at the
+      slot (a patch with no observed minute is never a token);
+  (b) naive ablation: the input imputed as in tools/aim.py naive_inputs
+      (linear interpolation within the day, the channel mean elsewhere;
+      removed channels are all mean), run through the C core, where every
+      token is then observed; the same mean over the slot's channels that
+      are observed in the raw data;
+  (c) statistics of the raw input channels: mean/std/min/max over the slot
+      and over slot +- 30 min, a missing indicator per channel and window
+      (missing stats are 0), and the time of day (sin, cos) - the token
+      embeddings carry the slot's position through their positional
+      encoding, so the baseline gets it too;
+  (d) task 1 only: (a)-(c) with heart rate removed from the input as well.
+"""
+import argparse
+import json
+import math
+import os
+import subprocess
+import sys
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import userdays  # noqa: E402
+from safetensors_io import read_header  # noqa: E402
+
+CH = userdays.CHANNELS            # heart_rate, steps, intensity, sleep_state
+HR, STEPS, INTENSITY, SLEEP = range(4)
+DAY, P = 1440, 10
+NP = DAY // P
+
+
+def log(*a):
+    print(*a, file=sys.stderr, flush=True)
+
+
+def model_config(path):
+    _, meta, _ = read_header(path)
+    cfg = json.loads(meta["wearfm.config"])
+    if cfg["window_minutes"] != DAY or cfg["patch_minutes"] != P:
+        raise SystemExit(f"{path}: this script needs a day model with 10-minute patches")
+    names = [c["name"] for c in cfg["channels"]]
+    if names != CH:
+        raise SystemExit(f"{path}: channels {names}, expected {CH}")
+    return cfg
+
+
+def fmt(v):
+    return "" if np.isnan(v) else f"{v:.6g}"
+
+
+def write_minutes(path, days, dates, channels):
+    """A minute CSV with only `channels` (indices into CH)."""
+    with open(path, "w") as f:
+        f.write("timestamp," + ",".join(CH[c] for c in channels) + "\n")
+        for d, date in enumerate(dates):
+            block = days[d][:, channels]
+            for t in range(DAY):
+                f.write(f"{date}T{t // 60:02d}:{t % 60:02d}," + ",".join(fmt(v) for v in block[t]) + "\n")
+
+
+def naive_days(days, removed, cfg):
+    """tools/aim.py naive_inputs, day by day (numpy only, no torch needed)."""
+    x = days.copy()
+    x[..., removed] = np.nan
+    out = x.copy()
+    t = np.arange(DAY)
+    for b in range(x.shape[0]):
+        for c in range(x.shape[2]):
+            v = x[b, :, c]
+            ok = ~np.isnan(v)
+            if ok.sum() >= 2:
+                first, last = t[ok][0], t[ok][-1]
+                inside = (t >= first) & (t <= last)
+                out[b, inside, c] = np.interp(t[inside], t[ok], v[ok])
+    mean = np.array([c["mean"] for c in cfg["channels"]], dtype=np.float32)
+    return np.where(np.isnan(out), mean, out).astype(np.float32)
+
+
+def day_tokens(wearfm, model, csv, threads):
+    """{date: (tokens [N, D] float32, NaN rows for invisible)} from `wearfm tokens`."""
+    r = subprocess.run([wearfm, "tokens", model, csv, "--format", "json", "-q", "--threads", str(threads)],
+                       capture_output=True, text=True)
+    if r.returncode not in (0, 5):  # 5: no window with observed data
+        raise SystemExit(f"wearfm tokens failed ({r.returncode}): {r.stderr}")
+    if r.returncode == 5:
+        return {}
+    out = {}
+    for w in json.loads(r.stdout)["windows"]:
+        toks = w["tokens"]
+        D = next(len(t) for t in toks if t is not None)
+        a = np.full((len(toks), D), np.nan, dtype=np.float32)
+        for n, t in enumerate(toks):
+            if t is not None:
+                a[n] = t
+        out[w["start"][:10]] = a
+    return out
+
+
+# ------------------------------------------------------------------ labels
+
+def night(p):
+    """20:00-10:00"""
+    return p >= 120 or p < 60
+
+
+def sleep_labels(days, dates, night_only=False):
+    """[(day, slot, label)] for task 1; label 1 = asleep, 0 = awake. Awake
+    outside logs: 10:00-20:00, or with night_only 20:00-10:00 (and then
+    in-log slots only at night too)."""
+    rows = []
+    for d in range(len(dates)):
+        s = days[d, :, SLEEP].reshape(NP, P)
+        if not (~np.isnan(days[d, :, SLEEP])).any():
+            continue  # no sleep log on this calendar day: daytime status unknown
+        worn = (~np.isnan(days[d, :, HR]) | ~np.isnan(days[d, :, STEPS])).reshape(NP, P).any(1)
+        for p in range(NP):
+            if night_only and not night(p):
+                continue
+            inlog = ~np.isnan(s[p])
+            if inlog.sum() >= 5:
+                asleep = ((s[p] == 1) | (s[p] == 2)).sum()
+                awake = (s[p] == 0).sum()
+                if asleep != awake:
+                    rows.append((d, p, int(asleep > awake)))
+            elif not inlog.any() and worn[p] and night(p) == night_only:
+                rows.append((d, p, 0))
+    return rows
+
+
+def activity_labels(days, dates):
+    """[(day, slot, label)] for task 2; label 1 = active (MVPA), needs HR in the slot."""
+    rows = []
+    for d in range(len(dates)):
+        it = days[d, :, INTENSITY].reshape(NP, P)
+        hr = days[d, :, HR].reshape(NP, P)
+        for p in range(NP):
+            obs = ~np.isnan(it[p])
+            if obs.sum() >= 5 and (~np.isnan(hr[p])).any():
+                rows.append((d, p, int((it[p][obs] >= 2).sum() * 2 >= obs.sum())))
+    return rows
+
+
+# ---------------------------------------------------------------- features
+
+def stat_features(days, d, p, channels):
+    """mean/std/min/max of each channel over the slot and slot +- 30 min, a
+    missing flag per channel and window, and the time of day."""
+    f = []
+    for lo, hi in ((p * P, p * P + P), (p * P - 30, p * P + P + 30)):
+        idx = np.arange(lo, hi)
+        # the +-30 min window may reach into the neighbouring days
+        di, ti = d + idx // DAY, idx % DAY
+        ok = (di >= 0) & (di < days.shape[0])
+        for c in channels:
+            v = days[di[ok], ti[ok], c]
+            v = v[~np.isnan(v)]
+            f += [v.mean(), v.std(), v.min(), v.max(), 0.0] if len(v) else [0.0, 0.0, 0.0, 0.0, 1.0]
+    ang = 2 * math.pi * (p + 0.5) / NP
+    return f + [math.sin(ang), math.cos(ang)]
+
+
+def token_feature(tok, p, channels, observed):
+    """Mean of the tokens of `channels` at slot p whose patch is observed in the raw data."""
+    vs = [tok[c * NP + p] for c in channels if observed[c]]
+    vs = [v for v in vs if not np.isnan(v[0])]
+    return np.mean(vs, axis=0) if vs else None
+
+
+# -------------------------------------------------------------------- main
+
+def run_eval(args, csv, n_users):
+    k = min(args.folds, n_users)
+    cmd = [args.wearfm, "probe", "eval", csv, "--labels", "label", "--groups", "user", "--features", "f_",
+           "--folds", str(k), "--balanced", "--format", "json", "-q"]
+    lam = args.probe_lambda
+    if lam is None and n_users - -(-n_users // k) < 2:
+        # a grouped inner CV needs two users in every outer training set
+        lam = 1e-2
+        log(f"  only {n_users} users: lambda fixed at {lam:g} (no inner CV)")
+    cmd += ["--lambda", str(lam)] if lam is not None else \
+        ["--cv-lambda", "--lambdas", args.lambdas, "--inner-folds", str(args.inner_folds)]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode:
+        log(f"  probe eval failed ({r.returncode}): {r.stderr.strip()}")
+        return None
+    return json.loads(r.stdout)
+
+
+def write_rows(path, rows):
+    """rows: [(user, id, label, feature vector)]"""
+    with open(path, "w") as f:
+        D = len(rows[0][3])
+        f.write("user,slot,label," + ",".join(f"f_{j}" for j in range(D)) + "\n")
+        for u, sid, lab, v in rows:
+            f.write(f"{u},{sid},{lab}," + ",".join(f"{x:.7g}" for x in v) + "\n")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", required=True)
+    ap.add_argument("--model", required=True, help="the AIM model")
+    ap.add_argument("--naive", required=True, help="the naive-ablation model")
+    ap.add_argument("--wearfm", default="build/native/wearfm")
+    ap.add_argument("--workdir", default="build/probe-tasks")
+    ap.add_argument("--folds", type=int, default=5, help="grouped folds (users); 0 = leave one user out")
+    ap.add_argument("--lambdas", default="1e-4,1e-3,1e-2,1e-1,1", help="grid for the inner CV of lambda")
+    ap.add_argument("--inner-folds", type=int, default=3)
+    ap.add_argument("--lambda", dest="probe_lambda", type=float, default=None,
+                    help="a fixed lambda instead of the inner CV")
+    ap.add_argument("--tasks", default="sleep,sleep_night,activity")
+    ap.add_argument("--threads", type=int, default=0)
+    ap.add_argument("--markdown", default=None, help="also write the table here (default WORKDIR/results.md)")
+    args = ap.parse_args()
+    if args.folds <= 0:
+        args.folds = 10 ** 6
+    os.makedirs(args.workdir, exist_ok=True)
+    cfgs = {"aim": model_config(args.model), "naive": model_config(args.naive)}
+    users = userdays.load_dir(args.data)
+    log(f"{len(users)} users, {sum(len(v[1]) for v in users.values())} days")
+
+    # Input variants: which channels the models see (sleep_state never).
+    variants = {"all": [HR, STEPS, INTENSITY], "no_hr": [STEPS, INTENSITY], "hr_only": [HR]}
+    tasks = [t for t in args.tasks.split(",") if t]
+    plan = []  # (task, variant)
+    for t in ("sleep", "sleep_night"):
+        if t in tasks:
+            plan += [(t, "all"), (t, "no_hr")]
+    if "activity" in tasks:
+        plan += [("activity", "hr_only")]
+    needed = sorted({v for _, v in plan})
+
+    rows = {(t, v, fs): [] for t, v in plan for fs in ("aim", "naive", "stats")}
+    for ui, (uid, (days, dates)) in enumerate(sorted(users.items())):
+        labels = {"sleep": sleep_labels(days, dates), "sleep_night": sleep_labels(days, dates, night_only=True),
+                  "activity": activity_labels(days, dates)}
+        if not any(labels[t] for t in tasks):
+            continue
+        log(f"user {ui + 1}/{len(users)} {uid}: {len(dates)} days, "
+            + ", ".join(f"{t} {len(labels[t])} slots" for t in tasks))
+        toks = {}
+        for v in needed:
+            if not any(labels[t] for t, vv in plan if vv == v):
+                continue
+            ch = variants[v]
+            csv = os.path.join(args.workdir, f"in_{uid}_{v}.csv")
+            write_minutes(csv, days, dates, ch)
+            toks[("aim", v)] = day_tokens(args.wearfm, args.model, csv, args.threads)
+            removed = [c for c in range(4) if c not in ch]
+            write_minutes(csv, naive_days(days, removed, cfgs["naive"]), dates, [0, 1, 2, 3])
+            toks[("naive", v)] = day_tokens(args.wearfm, args.naive, csv, args.threads)
+            os.remove(csv)
+        for t, v in plan:
+            ch = variants[v]
+            for d, p, lab in labels[t]:
+                date = dates[d]
+                observed = {c: bool((~np.isnan(days[d, p * P:(p + 1) * P, c])).any()) for c in ch}
+                if not any(observed.values()):
+                    continue
+                fa = toks[("aim", v)].get(date)
+                fn = toks[("naive", v)].get(date)
+                if fa is None or fn is None:
+                    continue
+                va, vn = token_feature(fa, p, ch, observed), token_feature(fn, p, ch, observed)
+                if va is None or vn is None:
+                    continue
+                sid = f"{date}T{p * P // 60:02d}:{p * P % 60:02d}"
+                rows[(t, v, "aim")].append((uid, sid, lab, va))
+                rows[(t, v, "naive")].append((uid, sid, lab, vn))
+                rows[(t, v, "stats")].append((uid, sid, lab, stat_features(days, d, p, ch)))
+
+    names = {"aim": "(a) AIM embedding", "naive": "(b) naive-ablation embedding", "stats": "(c) window statistics"}
+    vnames = {"all": "HR, steps, intensity", "no_hr": "steps, intensity (HR removed)", "hr_only": "HR only"}
+    tnames = {"sleep": "Sleep vs wake (10-min slots; awake = in-log wake or daytime 10:00-20:00)",
+              "sleep_night": "Sleep vs wake at night (20:00-10:00 only: time of day does not give it away)",
+              "activity": "Moderate-to-vigorous activity from heart rate alone"}
+    results = []
+    for t, v in plan:
+        for fs in ("aim", "naive", "stats"):
+            rs = rows[(t, v, fs)]
+            n_users = len({r[0] for r in rs})
+            classes = {r[2] for r in rs}
+            entry = {"task": t, "input": v, "features": fs, "rows": len(rs), "users": n_users,
+                     "positives": sum(r[2] for r in rs)}
+            if len(rs) < 10 or n_users < 2 or len(classes) < 2:
+                log(f"{t}/{v}/{fs}: {len(rs)} rows, {n_users} users, classes {sorted(classes)}: not enough to evaluate")
+                results.append(entry)
+                continue
+            csv = os.path.join(args.workdir, f"rows_{t}_{v}_{fs}.csv")
+            write_rows(csv, rs)
+            log(f"{t}/{v}/{fs}: {len(rs)} rows x {len(rs[0][3])} features, {n_users} users -> probe eval")
+            ev = run_eval(args, csv, n_users)
+            if ev:
+                lams = sorted({f["lambda"] for f in ev["folds"] if f["lambda"] is not None})
+                entry.update(mean=ev["mean"], std=ev["std"], pooled=ev["pooled"], n_defined=ev["n_defined"],
+                             folds=len(ev["folds"]), skipped=ev["skipped_folds"], dims=ev["features"], lambdas=lams)
+            results.append(entry)
+    with open(os.path.join(args.workdir, "results.json"), "w") as f:
+        json.dump(results, f, indent=1)
+
+    def pm(e, k):
+        if "mean" not in e or e["mean"].get(k) is None:
+            return "n/a"
+        s = e["std"].get(k)
+        nd, nf = e["n_defined"].get(k), e["folds"] - e["skipped"]
+        extra = f" ({nd:.0f}/{nf} folds)" if nd is not None and nd < nf else ""
+        return f"{e['mean'][k]:.3f} ± {(s if s is not None else float('nan')):.3f}{extra}"
+
+    lines = []
+    for t in tasks:
+        es = [e for e in results if e["task"] == t]
+        if not es:
+            continue
+        folds = f"{args.folds} grouped folds" if args.folds < 10 ** 6 else "one fold per user"
+        lines += [f"### {tnames[t]}", "",
+                  f"Leave-users-out CV ({folds}; mean ± std over folds, n/a where undefined in every fold), "
+                  "class-balanced logistic probe, "
+                  + (f"lambda {args.probe_lambda:g}" if args.probe_lambda is not None
+                     else f"lambda by inner grouped CV over {{{args.lambdas}}}") + "; pooled AUROC over all "
+                  "out-of-fold predictions.", "",
+                  "| features | model input | rows (positive) | users | folds | lambda | balanced accuracy | AUROC "
+                  "| pooled AUROC | macro-F1 | accuracy |",
+                  "|---|---|---|---|---|---|---|---|---|---|---|"]
+        for e in es:
+            lam = e.get("lambdas") or []
+            lam = "n/a" if not lam else f"{lam[0]:g}" if len(lam) == 1 else f"{lam[0]:g}–{lam[-1]:g}"
+            pooled = e.get("pooled", {}).get("auroc")
+            lines.append(f"| {names[e['features']]} | {vnames[e['input']]} | {e['rows']} ({e['positives']}) | "
+                         f"{e['users']} | {e.get('folds', 'n/a')}"
+                         f"{' (' + str(e['skipped']) + ' skipped)' if e.get('skipped') else ''} | {lam} | "
+                         f"{pm(e, 'balanced_accuracy')} | {pm(e, 'auroc')} | "
+                         f"{'n/a' if pooled is None else f'{pooled:.3f}'} | {pm(e, 'macro_f1')} | {pm(e, 'accuracy')} |")
+        lines.append("")
+    table = "\n".join(lines)
+    print(table)
+    md = args.markdown or os.path.join(args.workdir, "results.md")
+    with open(md, "w") as f:
+        f.write(table + "\n")
+    log(f"wrote {md} and {os.path.join(args.workdir, 'results.json')}")
+
+
+if __name__ == "__main__":
+    main()

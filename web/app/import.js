@@ -1,0 +1,47 @@
+// Opened files -> one dataset. Fitabase exports and the generic minute CSV
+// are parsed by the C importers in the worker (the same code as the CLI);
+// Empatica E4 files become samples for the minute aggregator.
+import { e4Kind, looksLikeE4, parseE4 } from '../src/parsers/e4.js';
+import { MinuteAggregator } from '../src/aggregator.js';
+
+/**
+ * @returns {Promise<{table?, aggregator?, notes: string[], users?: {id, table}[]}>}
+ */
+export async function importFiles(api, files) {
+  const notes = [], fitabase = [], minuteTables = [];
+  let agg = null;
+  for (const file of files) {
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    const head = new TextDecoder().decode(bytes.subarray(0, 512)).replace(/^\uFEFF/, '');
+    const kind = e4Kind(file.name);
+    if (kind && looksLikeE4(head)) {
+      const samples = parseE4(kind, new TextDecoder().decode(bytes));
+      if (!samples.length) { notes.push(`${file.name}: E4 ${kind} is not used here`); continue; }
+      (agg ??= new MinuteAggregator()).addAll(samples);
+      notes.push(`${file.name}: Empatica E4 ${kind}, ${samples.length} samples`);
+    } else if (/^timestamp\s*,/i.test(head)) {
+      minuteTables.push({ name: file.name, table: await api.readMinutesCsv(bytes) });
+    } else if (await api.fitabaseKind(bytes)) {
+      fitabase.push({ name: file.name, bytes });
+    } else {
+      notes.push(`${file.name}: not a file this page can read (see the list of formats above)`);
+    }
+  }
+  if (fitabase.length) {
+    const res = await api.importFitabase(fitabase);
+    notes.push(`Fitabase export (${res.files.map((f) => f.kind).join(', ')})`);
+    if (!res.users.length) throw new Error('The Fitabase files hold no participant data.');
+    const u = res.users[0];
+    if (res.users.length > 1) notes.push(`${res.users.length} participants in these files; showing ${u.id} (choose another below)`);
+    if (u.nonwearMinutes) notes.push(`${u.nonwearMinutes} minutes looked like the band was off the wrist and count as not recorded`);
+    return { table: u.table, notes, users: res.users };
+  }
+  if (minuteTables.length) {
+    const { name, table } = minuteTables[0];
+    notes.push(`${name}: minute table, ${table.length} minutes, channels ${table.channels.join(', ')}`);
+    if (minuteTables.length > 1) notes.push('only the first minute table is shown');
+    return { table, notes };
+  }
+  if (agg) return { aggregator: agg, notes };
+  throw new Error(notes.join('; ') || 'No file was chosen.');
+}

@@ -1,0 +1,103 @@
+#!/usr/bin/env node
+// A tiny static server for the demo page on localhost (`make serve`). It
+// sends the headers the page needs: COOP/COEP (cross-origin isolation, so a
+// threaded build could use SharedArrayBuffer) and a CSP that lets the page
+// talk to its own origin only. Only the files listed in ROUTES are served.
+import http from 'node:http';
+import { createReadStream, statSync, existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const web = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(web, '..');
+
+export const HEADERS = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+  'Content-Security-Policy': "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; img-src 'self' data: blob:; style-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'Permissions-Policy': 'camera=(), microphone=(), geolocation=(), bluetooth=(self), accelerometer=(self)',
+  'Cache-Control': 'no-cache',
+};
+
+const TYPES = { '.html': 'text/html; charset=utf-8', '.css': 'text/css; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8', '.wasm': 'application/wasm', '.csv': 'text/csv; charset=utf-8', '.safetensors': 'application/octet-stream', '.ts': 'text/plain; charset=utf-8' };
+
+// The shipped model and sample, as scripts/common.sh names them.
+function shellDefault(name, fallback) {
+  const m = new RegExp(`${name}=\\$\\{${name}:-([^}]+)\\}`).exec(readFileSync(path.join(root, 'scripts/common.sh'), 'utf8'));
+  return process.env[name] ?? m?.[1] ?? fallback;
+}
+
+/** URL path -> file on disk; directories map a whole folder of web/. */
+export function routes({ model = shellDefault('SHIPPED_MODEL', 'models/wearfm-demo-random.safetensors'), sample = shellDefault('SAMPLE', 'data/sample/fitabase_4020332650.csv'), build = path.join(root, 'build') } = {}) {
+  return {
+    files: {
+      '/': path.join(web, 'index.html'),
+      '/index.html': path.join(web, 'index.html'),
+      '/style.css': path.join(web, 'style.css'),
+      '/wearfm.d.ts': path.join(web, 'wearfm.d.ts'),
+      '/core/wearfm_core.mjs': path.join(build, 'web/wearfm_core.mjs'),
+      '/core/wearfm_core.wasm': path.join(build, 'web/wearfm_core.wasm'),
+      '/core/wearfm_core_mt.mjs': path.join(build, 'web/wearfm_core_mt.mjs'),
+      '/core/wearfm_core_mt.wasm': path.join(build, 'web/wearfm_core_mt.wasm'),
+      '/core/wearfm_core_mt.worker.js': path.join(build, 'web/wearfm_core_mt.worker.js'),
+      '/model/wearfm.safetensors': path.resolve(root, model),
+      '/sample/sample.csv': path.resolve(root, sample),
+    },
+    dirs: { '/src/': path.join(web, 'src'), '/app/': path.join(web, 'app') },
+  };
+}
+
+function resolve(r, urlPath) {
+  if (r.files[urlPath]) return r.files[urlPath];
+  for (const [prefix, dir] of Object.entries(r.dirs)) {
+    if (!urlPath.startsWith(prefix)) continue;
+    const file = path.resolve(dir, '.' + urlPath.slice(prefix.length - 1));
+    if (file.startsWith(dir + path.sep) && /\.(m?js)$/.test(file)) return file;
+  }
+  return null;
+}
+
+/** isolate: false drops COOP/COEP (to test the single-threaded fallback). */
+export function createServer({ isolate = true, ...options } = {}) {
+  const r = routes(options);
+  return http.createServer((req, res) => {
+    const urlPath = decodeURIComponent(new URL(req.url, 'http://localhost').pathname);
+    const file = resolve(r, urlPath);
+    const headers = { ...HEADERS };
+    if (!isolate) for (const h of ['Cross-Origin-Opener-Policy', 'Cross-Origin-Embedder-Policy']) delete headers[h];
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { ...headers, Allow: 'GET, HEAD' }).end();
+      return;
+    }
+    if (!file || !existsSync(file) || !statSync(file).isFile()) {
+      res.writeHead(404, { ...headers, 'Content-Type': 'text/plain' }).end('not found\n');
+      return;
+    }
+    headers['Content-Type'] = TYPES[path.extname(file)] ?? 'application/octet-stream';
+    headers['Content-Length'] = statSync(file).size;
+    res.writeHead(200, headers);
+    if (req.method === 'HEAD') res.end();
+    else createReadStream(file).pipe(res);
+  });
+}
+
+/** Listens on 127.0.0.1; port 0 picks a free one. Resolves with {server, url}. */
+export function serve({ port = 8080, host = '127.0.0.1', ...options } = {}) {
+  const server = createServer(options);
+  return new Promise((ok, fail) => {
+    server.once('error', fail);
+    server.listen(port, host, () => ok({ server, url: `http://${host === '127.0.0.1' ? 'localhost' : host}:${server.address().port}/` }));
+  });
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const port = Number(process.env.PORT ?? 8080);
+  const r = routes();
+  for (const f of ['/core/wearfm_core.mjs', '/model/wearfm.safetensors'])
+    if (!existsSync(r.files[f])) console.error(`serve: missing ${r.files[f]} (run make web)`);
+  const { url } = await serve({ port });
+  console.log(`wearfm demo: ${url}  (localhost only; Ctrl-C to stop)`);
+}

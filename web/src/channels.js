@@ -1,0 +1,23 @@
+// The channels the page knows: how streaming samples become one value per
+// minute, and how they are drawn. Model channels keep the names and units of
+// docs/data.md; the others (hrv_rmssd, movement) are shown and exported but
+// are not model inputs unless a model declares them.
+export const CHANNELS = {
+  heart_rate: { label: 'Heart rate', unit: 'bpm', agg: 'mean', min: 40, max: 180, color: '#c0392b' },
+  hrv_rmssd: { label: 'Heart rate variability, RMSSD', short: 'HRV (RMSSD)', unit: 'ms', agg: 'rmssd', min: 0, max: 150, color: '#8e44ad', from: 'rr' },
+  steps: { label: 'Steps', unit: 'steps/min', agg: 'sum', min: 0, max: 150, color: '#2471a3' },
+  intensity: { label: 'Activity intensity', unit: '0 to 3', agg: 'max', min: 0, max: 3, color: '#1e8449' },
+  sleep_state: { label: 'Sleep', unit: '2 asleep, 1 restless, 0 awake', agg: 'last', min: 0, max: 2, color: '#34495e' },
+  energy_expended: { label: 'Energy expended (cumulative)', unit: 'kJ', agg: 'last', min: null, max: null, color: '#7f8c8d', hidden: true },
+  movement: { label: 'Movement', unit: 'mg', agg: 'mean', min: 0, max: 500, color: '#d35400' },
+};
+
+/** The per-minute channel a raw sample channel feeds (rr feeds hrv_rmssd). */
+export function minuteChannelOf(sampleChannel) {
+  for (const [name, c] of Object.entries(CHANNELS)) if (c.from === sampleChannel) return name;
+  return sampleChannel;
+}
+
+export function channelMeta(name) {
+  return CHANNELS[name] ?? { label: name, unit: '', agg: 'mean', min: null, max: null, color: '#555' };
+}

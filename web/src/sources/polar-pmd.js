@@ -1,0 +1,58 @@
+// Polar raw accelerometer over PMD (H10, Verity Sense, OH1): start the ACC
+// stream on the control point, parse data frames (raw or delta-compressed)
+// and turn each sample into `movement`, |‖a‖ − 1 g| in mg. Samples are timed
+// backwards from the frame's arrival at the sample rate the sensor confirmed.
+import { PMD_SERVICE, PMD_CONTROL_POINT, PMD_DATA, MEASUREMENT, encodeStart, parseControlResponse, parseDataFrame } from '../parsers/pmd.js';
+import { BleLink } from './ble-link.js';
+
+export class PolarAccSource {
+  constructor({ bluetooth = globalThis.navigator?.bluetooth, sampleRate = 52, range = 8, now = Date.now } = {}) {
+    Object.assign(this, { bluetooth, sampleRate, range, now });
+  }
+
+  async start(onSample, onEvent = () => {}) {
+    if (!this.bluetooth) throw new Error('Web Bluetooth is not available in this browser (use Chrome or Edge).');
+    this.onSample = onSample;
+    const device = await this.bluetooth.requestDevice({ filters: [{ namePrefix: 'Polar' }], optionalServices: [PMD_SERVICE] });
+    this.link = new BleLink({ device, onEvent, now: this.now, setup: (server) => this.setup(server) });
+    await this.link.connect();
+  }
+
+  async setup(server) {
+    const service = await server.getPrimaryService(PMD_SERVICE);
+    const cp = await service.getCharacteristic(PMD_CONTROL_POINT);
+    const data = await service.getCharacteristic(PMD_DATA);
+    const response = new Promise((resolve) => {
+      const h = (e) => { cp.removeEventListener('characteristicvaluechanged', h); resolve(parseControlResponse(e.target.value)); };
+      cp.addEventListener('characteristicvaluechanged', h);
+    });
+    await cp.startNotifications();
+    this.data?.removeEventListener('characteristicvaluechanged', this.listener); // same object after a reconnect
+    this.data = data;
+    this.listener = (e) => this.handle(e.target.value);
+    data.addEventListener('characteristicvaluechanged', this.listener);
+    await data.startNotifications();
+    await cp.writeValueWithResponse(encodeStart(MEASUREMENT.ACC, { sampleRate: this.sampleRate, resolution: 16, range: this.range }));
+    let timer;
+    const late = new Promise((_, no) => { timer = setTimeout(() => no(new Error('the Polar sensor did not answer the start command')), 10000); });
+    const r = await Promise.race([response, late]).finally(() => clearTimeout(timer));
+    if (!r.ok) throw new Error(`Polar sensor refused the accelerometer stream (status ${r.status})`);
+    this.factor = r.settings.factor?.[0] ?? 1;
+  }
+
+  handle(value) {
+    const t = this.now();
+    let f;
+    try {
+      f = parseDataFrame(value, { factor: this.factor });
+    } catch {
+      return;
+    }
+    if (f.type !== MEASUREMENT.ACC) return;
+    const n = f.samples.length, dt = 1000 / this.sampleRate;
+    f.samples.forEach(([x, y, z], i) =>
+      this.onSample({ t: t - (n - 1 - i) * dt, channel: 'movement', value: Math.abs(Math.hypot(x, y, z) - 1000) }));
+  }
+
+  stop() { this.link?.stop(); }
+}

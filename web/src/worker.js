@@ -1,0 +1,61 @@
+// The Web Worker that owns the wasm core, so inference never blocks the page.
+// Messages: {id, op, args} -> {id, ok, result} | {id, ok: false, error} and
+// {id, progress}. Typed arrays travel in transfer lists, both ways.
+import { WearfmCore, transferables } from './core.js';
+import { fetchModel, clearModelCache } from './model-fetch.js';
+
+// The threaded build needs shared wasm memory, which browsers give only to
+// cross-origin-isolated pages; anywhere else (or if it fails to start) the
+// single-threaded build runs, with no error.
+const POOL = 4; // -sPTHREAD_POOL_SIZE in web.cmake: threads beyond it would wait for a worker
+let variant = 'single';
+let threads = 1;
+async function start() {
+  if (self.crossOriginIsolated && typeof SharedArrayBuffer === 'function') {
+    try {
+      const { default: create } = await import('../core/wearfm_core_mt.mjs');
+      // Its thread pool starts before the module resolves; never wait forever on it.
+      let timer;
+      const late = new Promise((_, no) => { timer = setTimeout(() => no(new Error('thread pool did not start in 20 s')), 20000); });
+      const m = await Promise.race([create(), late]).finally(() => clearTimeout(timer));
+      variant = 'pthreads';
+      threads = Math.max(1, Math.min(POOL, navigator.hardwareConcurrency || 1));
+      return new WearfmCore(m);
+    } catch (e) {
+      console.warn(`wearfm: threaded build unavailable (${e?.message ?? e}); running single-threaded`);
+    }
+  }
+  const { default: create } = await import('../core/wearfm_core.mjs');
+  return new WearfmCore(await create());
+}
+let corePromise = null;
+const core = () => (corePromise ??= start());
+
+const ops = {
+  async init() { const c = await core(); return { version: c.version, probes: c.hasProbe(), variant, threads }; },
+  async load({ url, bytes, cache, threads: wanted }, progress) {
+    let fromCache = false;
+    if (!bytes) ({ bytes, fromCache } = await fetchModel(url, { cache, onProgress: progress }));
+    const info = (await core()).loadModel(bytes, { threads: Math.min(wanted ?? threads, threads) });
+    return { ...info, fromCache, bytes: bytes.length };
+  },
+  async run({ x, want }) { return (await core()).run(x, want); },
+  async readMinutesCsv({ bytes }) { return (await core()).readMinutesCsv(bytes); },
+  async fitabaseKind({ bytes }) { return (await core()).fitabaseKind(bytes); },
+  async importFitabase({ files, options }) { return (await core()).importFitabase(files, options); },
+  async analyzeTable({ table, options }) { return (await core()).analyzeTable(table, options); },
+  async probeFit(args) { return (await core()).probeFit(args); },
+  async probePredict(args) { return (await core()).probePredict(args); },
+  async probeInfo(args) { return (await core()).probeInfo(args); },
+  async clearCache() { await clearModelCache(); return true; },
+};
+
+self.onmessage = async ({ data: { id, op, args } }) => {
+  try {
+    if (!ops[op]) throw new Error(`unknown operation ${op}`);
+    const result = await ops[op](args ?? {}, (p) => self.postMessage({ id, progress: p }));
+    self.postMessage({ id, ok: true, result }, transferables(result));
+  } catch (e) {
+    self.postMessage({ id, ok: false, error: String(e?.message ?? e) });
+  }
+};

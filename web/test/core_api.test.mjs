@@ -1,0 +1,73 @@
+// The worker's core wrapper (web/src/core.js) on the Emscripten build: whole
+// tables analysed window by window must equal the native CLI (embed, impute,
+// impute --raw) within 1e-5, and the Fitabase importer must give the CLI's
+// per-user tables exactly.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, mkdtempSync, readdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import { WearfmCore } from '../src/core.js';
+import { tableToCsv } from '../src/minute-csv.js';
+import { loadCoreModule, root, build, modelPath, samplePath, relErr } from '../testlib/load-core.mjs';
+
+const cli = path.join(build, 'native/wearfm');
+const native = (args) => execFileSync(cli, [...args, '--threads', '1', '-q'], { maxBuffer: 1 << 28 }).toString();
+
+async function core() {
+  const c = new WearfmCore(await loadCoreModule());
+  c.loadModel(readFileSync(modelPath));
+  return c;
+}
+
+test('analyzeTable on the sample equals the native CLI (embed, impute, impute --raw)', async () => {
+  const c = await core();
+  const table = c.readMinutesCsv(readFileSync(samplePath));
+  const res = c.analyzeTable(table, { embedding: true, imputed: true, reconstruction: true });
+  const emb = JSON.parse(native(['embed', modelPath, samplePath, '--format', 'json'])).windows;
+  const imp = JSON.parse(native(['impute', modelPath, samplePath, '--format', 'json'])).windows;
+  const raw = JSON.parse(native(['impute', modelPath, samplePath, '--format', 'json', '--raw'])).windows;
+  assert.equal(res.windows.length, emb.length);
+  assert.ok(res.windows.length >= 3);
+  res.windows.forEach((w, i) => {
+    assert.equal(w.startText, emb[i].start);
+    assert.equal(w.visibleTokens, emb[i].visible_tokens);
+    assert.ok(relErr(w.embedding, emb[i].embedding) < 1e-5);
+    assert.ok(relErr(w.imputed, imp[i].values.flat()) < 1e-5);
+    assert.ok(relErr(w.reconstruction, raw[i].values.flat()) < 1e-5);
+    assert.deepEqual(Array.from(w.filled), imp[i].filled.flat());
+  });
+});
+
+test('a window run keeps observed values and gives per-token outputs', async () => {
+  const c = await core();
+  const { windowMinutes: T, nChannels: C, nTokens: N, encDim: D } = c.info;
+  const x = new Float32Array(T * C).fill(NaN);
+  for (let t = 0; t < 300; t++) x[t * C] = 60 + (t % 7);
+  const out = c.run(x, { imputed: true, tokens: true, embedding: true });
+  assert.equal(out.tokenEmbeddings.length, N * D);
+  assert.equal(out.tokenVisible.reduce((a, b) => a + b, 0), out.visibleTokens);
+  for (let t = 0; t < 300; t++) assert.equal(out.imputed[t * C], x[t * C]);
+  assert.ok(out.imputed.every(Number.isFinite));
+  assert.throws(() => c.run(new Float32Array(T * C).fill(NaN)), /observed|no data|visible/i);
+  assert.throws(() => c.run(new Float32Array(3)), /Float32Array of/);
+});
+
+test('Fitabase import through wasm equals `wearfm import fitabase`', async () => {
+  const c = await core();
+  const dir = path.join(root, 'fuzz/corpus_fitabase');
+  const names = ['heartrate.csv', 'steps_wide.csv', 'intensities_wide.csv', 'sleep.csv'];
+  const files = names.map((n) => ({ name: n, bytes: readFileSync(path.join(dir, n)) }));
+  assert.equal(c.fitabaseKind(files[0].bytes), 'heartrate_seconds');
+  const res = c.importFitabase(files);
+  assert.deepEqual(res.files.map((f) => f.kind), ['heartrate_seconds', 'minuteStepsWide', 'minuteIntensitiesWide', 'minuteSleep']);
+  const out = mkdtempSync(path.join(os.tmpdir(), 'wfm-import-'));
+  execFileSync(cli, ['import', 'fitabase', ...names.map((n) => path.join(dir, n)), '-o', out], { stdio: 'ignore' });
+  const ids = readdirSync(out).map((f) => f.replace(/\.csv$/, '')).sort();
+  assert.deepEqual(res.users.map((u) => u.id), ids);
+  for (const u of res.users)
+    assert.equal(tableToCsv(u.table), readFileSync(path.join(out, `${u.id}.csv`), 'utf8'), `user ${u.id}`);
+  assert.ok(res.counts.rows > 0);
+  assert.throws(() => c.importFitabase([{ name: 'bad.csv', bytes: new TextEncoder().encode('Id,Time,Value\n1,4/12/2016 7:21:00 AM,ninety\n') }]), /bad\.csv: line 2/);
+});

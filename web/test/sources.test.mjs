@@ -1,0 +1,142 @@
+// Data sources against fake Web Bluetooth and motion objects: the heart-rate
+// source turns notifications into samples, polls readable characteristics,
+// and reconnects after a drop with a new segment; the Polar source starts the
+// accelerometer and reads frames; replay emits a table's observed minutes.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { BleHeartRateSource } from '../src/sources/ble-hr.js';
+import { PolarAccSource } from '../src/sources/polar-pmd.js';
+import { MotionSource } from '../src/sources/motion.js';
+import { ReplaySource } from '../src/sources/replay.js';
+import { MinuteAggregator } from '../src/aggregator.js';
+
+class FakeChar extends EventTarget {
+  constructor(props = { notify: true, read: false }) { super(); this.properties = props; this.reads = 0; this.writes = []; }
+  async startNotifications() { if (!this.properties.notify) throw new Error('no notify'); }
+  push(bytes) { this.value = new DataView(Uint8Array.from(bytes).buffer); this.dispatchEvent(new Event('characteristicvaluechanged')); }
+  dispatchEvent(e) { Object.defineProperty(e, 'target', { value: this }); return super.dispatchEvent(e); }
+  async readValue() { this.reads++; this.onRead?.(); return this.value; }
+  async writeValueWithResponse(b) { this.writes.push([...b]); this.onWrite?.(b); }
+}
+
+function fakeDevice(chars) {
+  const device = new EventTarget();
+  device.name = 'Fake';
+  device.gatt = {
+    connected: false, connects: 0, failNext: 0,
+    async connect() {
+      if (this.failNext > 0) { this.failNext--; throw new Error('out of range'); }
+      this.connected = true; this.connects++;
+      return { getPrimaryService: async () => ({ getCharacteristic: async (u) => chars[u] }) };
+    },
+    disconnect() { this.connected = false; },
+  };
+  return device;
+}
+const fakeBluetooth = (device) => ({ requestDevice: async () => device });
+
+test('heart-rate source: notifications -> heart_rate and RR samples; no-contact drops HR', async () => {
+  const ch = new FakeChar();
+  const src = new BleHeartRateSource({ bluetooth: fakeBluetooth(fakeDevice({ heart_rate_measurement: ch })), now: () => 1000000 });
+  const got = [], events = [];
+  await src.start((s) => got.push(s), (e) => events.push(e.type));
+  ch.push([0x16, 72, 0x00, 0x04, 0x00, 0x02]); // contact detected, RR 1000 ms, 500 ms
+  ch.push([0x04, 90]); // contact supported, not detected
+  src.stop();
+  assert.deepEqual(events, ['connected']);
+  assert.deepEqual(got, [
+    { t: 1000000, channel: 'heart_rate', value: 72 },
+    { t: 1000000, channel: 'rr', value: 500, segment: 1 },
+    { t: 999500, channel: 'rr', value: 1000, segment: 1 },
+  ]);
+});
+
+test('heart-rate source: polls a readable characteristic when notifications are silent', async () => {
+  const ch = new FakeChar({ notify: false, read: true });
+  ch.onRead = () => ch.push([0x00, 64]);
+  const src = new BleHeartRateSource({ bluetooth: fakeBluetooth(fakeDevice({ heart_rate_measurement: ch })), pollMs: 10 });
+  const got = [];
+  await src.start((s) => got.push(s));
+  await new Promise((r) => setTimeout(r, 60));
+  src.stop();
+  assert.ok(ch.reads >= 2);
+  assert.ok(got.length >= 2 && got.every((s) => s.value === 64));
+});
+
+test('heart-rate source: a drop is reported, reconnects with back-off, new segment', async () => {
+  const ch = new FakeChar();
+  const dev = fakeDevice({ heart_rate_measurement: ch });
+  let clock = 0;
+  const src = new BleHeartRateSource({ bluetooth: fakeBluetooth(dev), now: () => clock });
+  const events = [], agg = new MinuteAggregator({ localMinute: (ms) => Math.floor(ms / 60000) });
+  await src.start((s) => agg.add(s), (e) => {
+    events.push(e.type);
+    if (e.type === 'disconnected') agg.openGap(e.t);
+    if (e.type === 'connected' && e.segment > 1) agg.closeGap(e.t);
+  });
+  src.link.sleep = async () => { clock += 1000; };
+  ch.push([0x10, 60, 0x00, 0x04]);
+  clock = 5000;
+  dev.gatt.connected = false;
+  dev.gatt.failNext = 1; // the first attempt fails
+  dev.dispatchEvent(new Event('gattserverdisconnected'));
+  await new Promise((r) => setTimeout(r, 20));
+  ch.push([0x10, 61, 0x00, 0x04]);
+  src.stop();
+  assert.deepEqual(events, ['connected', 'disconnected', 'reconnecting', 'error', 'reconnecting', 'connected']);
+  assert.equal(dev.gatt.connects, 2);
+  assert.equal(src.link.segment, 2);
+  assert.deepEqual(agg.gaps, [{ from: 5000, to: 7000 }]);
+  assert.deepEqual(agg.bins.get('hrv_rmssd').get(0).rr.map((b) => b.seg), [1, 2]);
+});
+
+test('Polar source: writes the ACC start command, reads the factor, parses frames into movement', async () => {
+  const PMD = 'fb005c8%-02e7-f387-1cad-8acd2d8df0c8';
+  const cp = new FakeChar({ notify: true, write: true }), data = new FakeChar();
+  const f = [...new Uint8Array(new Float32Array([1]).buffer)];
+  cp.onWrite = () => queueMicrotask(() => cp.push([0xf0, 0x02, 0x02, 0x00, 0x00, 0x05, 0x01, ...f]));
+  const src = new PolarAccSource({ bluetooth: fakeBluetooth(fakeDevice({ [PMD.replace('%', '1')]: cp, [PMD.replace('%', '2')]: data })), now: () => 10000, sampleRate: 50 });
+  const got = [];
+  await src.start((s) => got.push(s));
+  assert.deepEqual(cp.writes[0].slice(0, 2), [0x02, 0x02]);
+  const le16 = (v) => [v & 0xff, (v >> 8) & 0xff];
+  data.push([0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, ...le16(0), ...le16(0), ...le16(1000), ...le16(0), ...le16(0), ...le16(1500)]);
+  src.stop();
+  assert.deepEqual(got, [{ t: 9980, channel: 'movement', value: 0 }, { t: 10000, channel: 'movement', value: 500 }]);
+});
+
+test('motion source: devicemotion with gravity -> movement in mg', async () => {
+  const target = new EventTarget();
+  target.DeviceMotionEvent = function () {};
+  const src = new MotionSource({ target, now: () => 5 });
+  const got = [];
+  await src.start((s) => got.push(s));
+  const e = new Event('devicemotion');
+  e.accelerationIncludingGravity = { x: 0, y: 0, z: 2 * 9.80665 };
+  target.dispatchEvent(e);
+  src.stop();
+  target.dispatchEvent(e);
+  assert.deepEqual(got, [{ t: 5, channel: 'movement', value: 1000 }]);
+});
+
+test('motion source: says so when no reading arrives (a desktop has the event, not the sensor)', async () => {
+  const target = new EventTarget();
+  target.DeviceMotionEvent = function () {};
+  const events = [];
+  const src = new MotionSource({ target, silentMs: 5 });
+  await src.start(() => {}, (e) => events.push(e));
+  await new Promise((r) => setTimeout(r, 30));
+  src.stop();
+  assert.deepEqual(events.map((e) => e.type), ['connected', 'error']);
+  assert.match(events[1].message, /no motion sensor/);
+});
+
+test('replay: a table streamed back through the aggregator is the same table', async () => {
+  const table = { start: 28000 * 1440, length: 1440, channels: ['heart_rate', 'steps'], values: new Float32Array(2880).fill(NaN) };
+  for (let i = 100; i < 400; i++) { table.values[i * 2] = 60 + (i % 9) + 0.25; if (i % 3) table.values[i * 2 + 1] = i % 50; }
+  const agg = new MinuteAggregator();
+  await new ReplaySource(table, { minutesPerTick: 500, tickMs: 1 }).start((s) => agg.add(s));
+  const back = agg.table({ channels: table.channels });
+  assert.equal(back.start, table.start);
+  assert.deepEqual(back.values, table.values);
+});

@@ -1,0 +1,249 @@
+// Types of the wearfm browser API (src/wearfm.js), hand-written.
+// Typed arrays passed to a method are TRANSFERRED to the worker (postMessage
+// transfer list): they are detached afterwards. Pass a copy (`x.slice()`) to
+// keep one. Results arrive as fresh typed arrays, transferred back.
+
+/** A window: T*C floats, minute-major (x[t*C + c]), original units, NaN = missing. */
+export type Window = Float32Array;
+
+export interface Features {
+  wasm: boolean;
+  /** WebAssembly SIMD; required (the core is built with -msimd128). */
+  simd: boolean;
+  crossOriginIsolated: boolean;
+  /** SharedArrayBuffer usable (cross-origin isolated); a pthreads build would need it. */
+  sharedMemory: boolean;
+  /** Threads the core uses: 1, or up to 4 with the pthreads build. */
+  threads: number;
+  /** The build the worker runs: 'pthreads' when cross-origin isolated, else 'single'. */
+  build: 'pthreads' | 'single';
+  bluetooth: boolean;
+  motion: boolean;
+  cacheStorage: boolean;
+}
+
+export interface ChannelInfo {
+  name: string;
+  unit: string;
+  mean: number;
+  std: number;
+  clipMin: number;
+  clipMax: number;
+}
+
+export interface ModelInfo {
+  windowMinutes: number;
+  patchMinutes: number;
+  nChannels: number;
+  nTokens: number;
+  encDim: number; encLayers: number; encHeads: number; encMlpDim: number;
+  decDim: number; decLayers: number; decHeads: number; decMlpDim: number;
+  hasDecoder: boolean;
+  threads: number;
+  nParams: number;
+  channels: ChannelInfo[];
+  /** The model's config JSON, as stored in the safetensors file. */
+  config: Record<string, unknown>;
+  /** wearfm core version, "0.1.0". */
+  version: string;
+  /** Whether the core build exports linear-probe entry points. */
+  probes: boolean;
+  /** Whether load() read the model from Cache Storage. */
+  fromCache: boolean;
+  /** Model file size in bytes. */
+  bytes: number;
+}
+
+export interface LoadProgress {
+  loaded: number;
+  /** null when the server sent no Content-Length. */
+  total: number | null;
+  fromCache: boolean;
+}
+
+export interface LoadOptions {
+  onProgress?: (p: LoadProgress) => void;
+  /** Keep the model file in Cache Storage (ask the person first). Default false. */
+  cache?: boolean;
+}
+
+export interface RunResult {
+  visibleTokens: number;
+  /** [N]: 1 visible, 0 inherited-missing. */
+  tokenVisible: Uint8Array;
+  embedding?: Float32Array;
+  reconstruction?: Float32Array;
+  imputed?: Float32Array;
+  /** [N * encDim]; NaN rows for masked tokens. */
+  tokenEmbeddings?: Float32Array;
+}
+
+export interface ImputeResult extends RunResult {
+  /** imputed (observed values kept), or reconstruction with raw: true. */
+  values: Float32Array;
+}
+
+/** A minute table: local wall-clock minutes since 1970-01-01T00:00, NaN = missing. */
+export interface MinuteTable {
+  start: number;
+  length: number;
+  channels: string[];
+  /** Row-major [length * channels.length]. */
+  values: Float32Array;
+  duplicates?: number;
+}
+
+export interface AnalyzeOptions {
+  embedding?: boolean;       // default true
+  imputed?: boolean;         // default true
+  reconstruction?: boolean;  // default false
+  tokens?: boolean;          // default false
+}
+
+export interface WindowResult extends RunResult {
+  /** Window start, minutes (multiple of windowMinutes), and as "YYYY-MM-DDTHH:MM". */
+  start: number;
+  startText: string;
+  totalTokens: number;
+  /** [T*C]: 1 where the input was missing (filled by the model). */
+  filled: Uint8Array;
+}
+
+export interface Analysis {
+  /** Model channel order of the window arrays. */
+  channels: string[];
+  windowMinutes: number;
+  /** Every window with an observed value, as `wearfm impute/embed` outputs them. */
+  windows: WindowResult[];
+}
+
+export interface FitabaseCounts {
+  files: number;
+  rows: number;
+  values: Record<string, number>;
+  dropped: Record<string, number>;
+  duplicates: Record<string, number>;
+  conflicts: Record<string, number>;
+}
+
+export interface FitabaseImport {
+  files: { name: string; kind: string }[];
+  counts: FitabaseCounts;
+  users: { id: string; nonwearMinutes: number; table: MinuteTable }[];
+}
+
+export type Bytes = Uint8Array | ArrayBuffer | ArrayBufferView;
+
+/** Linear probes (docs/probes.md); a probe travels as the bytes of its safetensors file. */
+export interface ProbeFitArgs {
+  /** n x d rows, row-major, finite. Transferred. */
+  X: Float32Array;
+  n: number;
+  d: number;
+  /** Classification: class indices 0..K-1. Transferred. */
+  labels?: Int32Array;
+  /** Regression targets. Transferred. */
+  targets?: Float32Array;
+  /** Groups for the inner cross-validation of cvLambda (rows of one group never on both sides). Transferred. */
+  groups?: Int32Array;
+  /** Default: 'logistic' with labels, 'ridge' with targets. */
+  task?: 'logistic' | 'ridge' | 'linear';
+  lambda?: number;
+  balanced?: boolean;
+  maxIter?: number;
+  tol?: number;
+  cvLambda?: boolean;
+  lambdas?: number[];
+  innerFolds?: number;
+  /** -1 auto, or a metric index (accuracy 0, balanced accuracy 1, macro F1 2, AUROC 3, log loss 4, ...). */
+  cvMetric?: number;
+  seed?: number;
+  nClasses?: number;
+  classNames?: string[];
+  featureNames?: string[];
+  /** Bind the probe to the loaded model's weights (predicting with another model is then refused). */
+  bind?: boolean;
+}
+
+export interface ProbeInfo {
+  task: 'logistic' | 'ridge' | 'linear';
+  nFeatures: number;
+  nClasses: number;
+  nOutputs: number;
+  iterations: number;
+  converged: boolean;
+  balanced: boolean;
+  nTrain: number;
+  lambda: number;
+  /** The bound encoder's weights hash ("fnv1a64w:..."), or null. */
+  encoderHash: string | null;
+  classes: string[];
+}
+
+export interface ProbePredictArgs {
+  probe: Bytes;
+  X: Float32Array;
+  n: number;
+  d: number;
+  /** Refuse a probe bound to another encoder than the loaded model. Default true. */
+  check?: boolean;
+}
+
+export interface ProbePrediction {
+  /** n x nOutputs: class probabilities, or values. */
+  outputs: Float32Array;
+  /** Most probable class per row (classification only). */
+  classes?: Int32Array;
+  info: ProbeInfo;
+}
+
+export class WearfmError extends Error {}
+
+export const SIMD_MESSAGE: string;
+export function detectFeatures(g?: typeof globalThis): Features;
+
+/** Starts the worker. Rejects with SIMD_MESSAGE when WebAssembly SIMD is missing. */
+export function createWearfm(options?: { workerUrl?: string | URL }): Promise<Wearfm>;
+
+export class Wearfm {
+  readonly features: Features;
+  readonly version: string;
+  info: ModelInfo | null;
+  /** A same-origin URL (fetched with progress, cached only if options.cache) or the model bytes. */
+  load(urlOrBytes: string | URL | Bytes, options?: LoadOptions): Promise<ModelInfo>;
+  embed(x: Window, options?: { tokens?: boolean }): Promise<RunResult & { embedding: Float32Array }>;
+  impute(x: Window, options?: { raw?: boolean }): Promise<ImputeResult>;
+  /** Every window of a table with observed data, exactly as the CLI; table.values is transferred. */
+  analyzeTable(table: MinuteTable, options?: AnalyzeOptions): Promise<Analysis>;
+  /** The generic minute CSV (timestamp,<channel>,...), parsed by the C importer. */
+  readMinutesCsv(bytes: Bytes | string): Promise<MinuteTable>;
+  /** "minuteStepsWide", "heartrate_seconds", ... from a CSV header, or null. Not transferred. */
+  fitabaseKind(bytes: Bytes): Promise<string | null>;
+  importFitabase(files: { name: string; bytes: Bytes }[], options?: { nonwear?: 'auto' | 'off' | 'movement-only' }): Promise<FitabaseImport>;
+  /** Fits a linear probe on rows (e.g. day embeddings). Rejects with "not available in this build" without probe exports. */
+  probeFit(args: ProbeFitArgs): Promise<{ probe: Uint8Array; info: ProbeInfo }>;
+  /** Predicts rows with a probe file's bytes (copied; X is transferred). */
+  probePredict(args: ProbePredictArgs): Promise<ProbePrediction>;
+  probeInfo(probe: Bytes): Promise<ProbeInfo>;
+  /** Deletes the cached model files. */
+  clearCache(): Promise<boolean>;
+  terminate(): void;
+}
+
+/** A data source (src/sources/): samples are {t: epoch ms, channel, value}. */
+export interface Sample {
+  t: number;
+  channel: string;
+  value: number;
+  /** Connection segment (RR intervals are differenced only within one). */
+  segment?: number;
+}
+export interface SourceEvent {
+  type: 'connected' | 'disconnected' | 'reconnecting' | 'done' | 'error';
+  t: number;
+  message?: string;
+}
+export interface Source {
+  start(onSample: (s: Sample) => void, onEvent?: (e: SourceEvent) => void): Promise<void>;
+  stop(): void;
+}
