@@ -31,7 +31,7 @@ function shellDefault(name, fallback) {
 }
 
 /** URL path -> file on disk; directories map a whole folder of web/. */
-export function routes({ model = shellDefault('SHIPPED_MODEL', 'models/wearfm-demo-random.safetensors'), sample = shellDefault('SAMPLE', 'data/sample/fitabase_4020332650.csv'), build = path.join(root, 'build') } = {}) {
+export function routes({ model = shellDefault('SHIPPED_MODEL', 'models/wearfm-minute-fitabase.safetensors'), sample = shellDefault('SAMPLE', 'data/sample/fitabase_4020332650.csv'), build = path.join(root, 'build') } = {}) {
   return {
     files: {
       '/': path.join(web, 'index.html'),

@@ -108,7 +108,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--wearfm", default="build/native/wearfm")
     ap.add_argument("--workdir", default="build/probe-check")
-    ap.add_argument("--model", default=os.environ.get("SHIPPED_MODEL", "models/wearfm-demo-random.safetensors"))
+    ap.add_argument("--model", default=os.environ.get("SHIPPED_MODEL", "models/wearfm-minute-fitabase.safetensors"))
     a = ap.parse_args()
     os.makedirs(os.path.join(ROOT, a.workdir), exist_ok=True)
     rng = np.random.default_rng(7)

@@ -14,7 +14,7 @@ import path from 'node:path';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const build = process.env.WFM_BUILD ?? path.join(root, 'build');
-const modelPath = path.join(root, process.env.SHIPPED_MODEL ?? 'models/wearfm-demo-random.safetensors');
+const modelPath = path.join(root, process.env.SHIPPED_MODEL ?? 'models/wearfm-minute-fitabase.safetensors');
 const cli = path.join(build, 'native/wearfm');
 const native = (args) => execFileSync(cli, ['probe', ...args, '-q'], { maxBuffer: 1 << 28 }).toString();
 
