@@ -17,6 +17,8 @@ if build/native/wearfm info "$MODEL" --format json | grep -q '"provenance": *"UN
   echo "  *** NOTE: this model is RANDOMLY INITIALISED (untrained). The fills below show the"
   echo "  *** runtime working end to end, not meaningful predictions. A trained model replaces it."
 fi
+card="${MODEL%.safetensors}.md"
+[ -f "$card" ] && echo "card:   $card (data, split, training cost, evaluation against baselines)"
 echo
 build/native/wearfm info "$MODEL"
 
