@@ -30,3 +30,7 @@ $WT $B/wasi/bench_model.wasm $B/bench-paper.safetensors "$REPS"
 echo
 echo "## Paper-config day embedding, WASI under Node (fixed 240 MiB memory)"
 node --no-warnings wasi/run.mjs $B/wasi/bench_model_fixedmem.wasm $B/bench-paper.safetensors "$REPS"
+echo
+echo "## Logistic probe fit, 10,000 x 384 (native, WASI under Node)"
+$B/native/bench_probe
+node --no-warnings wasi/run.mjs $B/wasi/bench_probe.wasm
