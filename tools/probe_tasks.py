@@ -115,21 +115,11 @@ def write_minutes(path, days, dates, channels):
 
 
 def naive_days(days, removed, cfg):
-    """tools/aim.py naive_inputs, day by day (numpy only, no torch needed)."""
+    """The naive ablation's input (tools/aim.py naive_inputs) with `removed` channels gone."""
+    import aim  # torch-backed module; imported here so the rest of this script needs numpy only
     x = days.copy()
     x[..., removed] = np.nan
-    out = x.copy()
-    t = np.arange(DAY)
-    for b in range(x.shape[0]):
-        for c in range(x.shape[2]):
-            v = x[b, :, c]
-            ok = ~np.isnan(v)
-            if ok.sum() >= 2:
-                first, last = t[ok][0], t[ok][-1]
-                inside = (t >= first) & (t <= last)
-                out[b, inside, c] = np.interp(t[inside], t[ok], v[ok])
-    mean = np.array([c["mean"] for c in cfg["channels"]], dtype=np.float32)
-    return np.where(np.isnan(out), mean, out).astype(np.float32)
+    return aim.naive_inputs(x, cfg)
 
 
 def day_tokens(wearfm, model, csv, threads):
