@@ -13,27 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#if defined(__wasm__)
-#define PEAK_LABEL "peak wasm linear memory"
-static double peak_mb(void) { return (double)__builtin_wasm_memory_size(0) * 65536.0 / 1048576.0; }
-#else
-#include <sys/resource.h>
-#define PEAK_LABEL "peak RSS"
-static double peak_mb(void) {
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return ru.ru_maxrss / 1024.0;
-}
-#endif
+#include "bench_common.h"
 
 static const mb_config PAPER = {.T = 1440, .P = 10, .C = 26, .de = 384, .le = 12, .he = 6, .me = 1536,
                                 .dd = 256, .ld = 4, .hd = 8, .md = 1024};
 
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 int main(int argc, char **argv) {
     if (argc == 3 && !strcmp(argv[1], "--write")) {
@@ -51,9 +35,9 @@ int main(int argc, char **argv) {
     p.n_threads = 1;
     wfm_model *m = NULL;
     wfm_error err = {0};
-    double t0 = now();
+    double t0 = bench_now();
     if (wfm_model_load_file(argv[1], &p, &m, &err)) { fprintf(stderr, "%s\n", err.message); return 1; }
-    double t_load = now() - t0;
+    double t_load = bench_now() - t0;
     wfm_model_info info;
     wfm_model_get_info(m, &info);
     size_t tc = (size_t)info.window_minutes * info.n_channels;
@@ -77,16 +61,16 @@ int main(int argc, char **argv) {
         for (int r = 0; r < reps; r++) {
             wfm_outputs o = {0};
             o.embedding = emb;
-            double s = now();
+            double s = bench_now();
             if (wfm_run(m, x, &o, &err)) { fprintf(stderr, "%s\n", err.message); return 1; }
-            double e = now() - s;
+            double e = bench_now() - s;
             if (e < best) best = e;
             nv = o.n_visible_tokens;
         }
         if (k == 0) base = best;
         printf("| %d%% | %d | %.3f | %.2fx |\n", pcts[k], nv, best, base / best);
     }
-    printf("%s: %.1f MB\n", PEAK_LABEL, peak_mb());
+    printf("%s: %.1f MB\n", BENCH_PEAK_LABEL, bench_peak_mb());
     free(x); free(emb);
     wfm_model_free(m);
     return 0;

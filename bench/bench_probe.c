@@ -14,26 +14,8 @@
 #include <string.h>
 #include <time.h>
 
-#if defined(__wasm__)
-#define BUILD "WASI (wasm32, single thread)"
-static double memory_mb(void) { return (double)__builtin_wasm_memory_size(0) * 65536.0 / 1048576.0; }
-#define MEMORY_LABEL "wasm linear memory"
-#else
-#define BUILD "native"
-#include <sys/resource.h>
-static double memory_mb(void) {
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return ru.ru_maxrss / 1024.0;
-}
-#define MEMORY_LABEL "peak RSS"
-#endif
+#include "bench_common.h"
 
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 static double gauss(unsigned *s) { /* sum of 4 uniforms: bell-shaped, variance 4/3 */
     return (wfm_t_uniform(s) + wfm_t_uniform(s) + wfm_t_uniform(s) + wfm_t_uniform(s)) * 0.866;
@@ -75,9 +57,9 @@ int main(int argc, char **argv) {
         for (int r = 0; r < reps; r++) {
             wfm_probe *p = NULL;
             wfm_error err = {0};
-            double t0 = now();
+            double t0 = bench_now();
             if (wfm_probe_fit(x, n, d, y, NULL, NULL, NULL, &p, &err)) { fprintf(stderr, "%s\n", err.message); return 1; }
-            double dt = now() - t0;
+            double dt = bench_now() - t0;
             if (dt < best) best = dt;
             wfm_probe_get_info(p, &info);
             double m[WFM_METRIC_COUNT];
@@ -85,11 +67,11 @@ int main(int argc, char **argv) {
             acc = m[WFM_METRIC_ACCURACY];
             wfm_probe_free(p);
         }
-        printf("| %s | logistic, %s | %zu x %zu | %d | %d | %s | %.3f | **%.3f s** |\n", BUILD,
+        printf("| %s | logistic, %s | %zu x %zu | %d | %d | %s | %.3f | **%.3f s** |\n", BENCH_BUILD,
                t ? "softmax" : "binary", n, d, t ? 5 : 2, info.iterations, info.converged ? "yes" : "no", acc, best);
         fflush(stdout);
     }
-    printf("\n%s at the end: %.1f MB (the features alone are %.1f MB)\n", MEMORY_LABEL, memory_mb(),
+    printf("\n%s at the end: %.1f MB (the features alone are %.1f MB)\n", BENCH_PEAK_LABEL, bench_peak_mb(),
            n * d * 4.0 / 1048576.0);
     free(mix); free(x); free(lat); free(y2); free(y5);
     return 0;
