@@ -26,6 +26,8 @@ static void import_usage(FILE *f) {
             "  -o, --output OUTDIR   where to write (default: the current directory; created if needed)\n"
             "  --user ID             only this user\n"
             "  --no-nonwear          keep Fitbit's zeros while the band was off the wrist\n"
+            "  --sleep-logs-only     sleep_state only inside sleep logs (default: a worn minute\n"
+            "                        outside the logs is awake, 0, for a user who has logs)\n"
             "  --report              print a missingness report to stdout\n"
             "  -q, --quiet           no progress on stderr\n"
             "\n"
@@ -38,7 +40,7 @@ typedef struct import_opts {
     int n_files;
     const char *outdir;
     int64_t user;
-    int one_user, nonwear, report, quiet;
+    int one_user, nonwear, sleep_logs_only, report, quiet;
 } import_opts;
 
 static int parse_import_args(int argc, char **argv, import_opts *o) {
@@ -63,6 +65,7 @@ static int parse_import_args(int argc, char **argv, import_opts *o) {
             }
             i++;
         } else if (!strcmp(a, "--no-nonwear")) o->nonwear = 0;
+        else if (!strcmp(a, "--sleep-logs-only")) o->sleep_logs_only = 1;
         else if (!strcmp(a, "--report")) o->report = 1;
         else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) o->quiet = 1;
         else if (a[0] == '-' && a[1]) { fprintf(stderr, "wearfm import: unknown option '%s' (see --help)\n", a); return EXIT_USAGE; }
@@ -326,6 +329,7 @@ static int run_import(const import_opts *o) {
     if (rc == EXIT_OK && o->report && !r) { fprintf(stderr, "wearfm: out of memory\n"); rc = EXIT_RUNTIME; }
     wfm_fitabase_options opt = wfm_fitabase_default_options();
     if (!o->nonwear) opt.nonwear_rule = WFM_NONWEAR_OFF;
+    if (o->sleep_logs_only) opt.sleep_outside_logs = WFM_SLEEP_OUTSIDE_MISSING;
     size_t written = 0, nonwear_total = 0, days = 0;
     for (size_t i = 0; rc == EXIT_OK && i < wfm_fitabase_user_count(fb); i++) {
         int64_t id = wfm_fitabase_user_id(fb, i);

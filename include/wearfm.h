@@ -249,10 +249,20 @@ typedef enum wfm_nonwear_rule {
     WFM_NONWEAR_MOVEMENT_ONLY = 2  /* every user as if without heart rate (to validate the rule) */
 } wfm_nonwear_rule;
 
+/* What sleep_state means outside a sleep log. Fitbit detects sleep by itself
+ * while the band is worn, so for a user whose export has sleep logs at all,
+ * a worn minute outside every log is awake (0). For a user with no sleep log
+ * the device's sleep is unknown, and the minute stays missing. */
+typedef enum wfm_sleep_outside_logs {
+    WFM_SLEEP_OUTSIDE_AWAKE_WHEN_WORN = 0, /* default (docs/data.md) */
+    WFM_SLEEP_OUTSIDE_MISSING = 1          /* only logged minutes carry a value */
+} wfm_sleep_outside_logs;
+
 typedef struct wfm_fitabase_options {
     wfm_nonwear_rule nonwear_rule;  /* WFM_NONWEAR_AUTO */
     int nonwear_min_minutes;        /* 60 */
     int nonwear_min_minutes_no_hr;  /* 180 */
+    wfm_sleep_outside_logs sleep_outside_logs; /* WFM_SLEEP_OUTSIDE_AWAKE_WHEN_WORN */
 } wfm_fitabase_options;
 
 wfm_fitabase_options wfm_fitabase_default_options(void);

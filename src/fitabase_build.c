@@ -14,6 +14,7 @@ wfm_fitabase_options wfm_fitabase_default_options(void) {
     o.nonwear_rule = WFM_NONWEAR_AUTO;
     o.nonwear_min_minutes = 60;
     o.nonwear_min_minutes_no_hr = 180;
+    o.sleep_outside_logs = WFM_SLEEP_OUTSIDE_AWAKE_WHEN_WORN;
     return o;
 }
 
@@ -50,6 +51,8 @@ wfm_status wfm_fitabase_user_minutes(const wfm_fitabase *fb, int64_t user, const
     if (o.nonwear_rule < WFM_NONWEAR_OFF || o.nonwear_rule > WFM_NONWEAR_MOVEMENT_ONLY || o.nonwear_min_minutes < 1 ||
         o.nonwear_min_minutes_no_hr < 1)
         return wfm_fail(err, WFM_ERR_INVALID_ARG, "non-wear options: unknown rule or a run length below 1 minute");
+    if (o.sleep_outside_logs != WFM_SLEEP_OUTSIDE_AWAKE_WHEN_WORN && o.sleep_outside_logs != WFM_SLEEP_OUTSIDE_MISSING)
+        return wfm_fail(err, WFM_ERR_INVALID_ARG, "unknown sleep_outside_logs option %d", (int)o.sleep_outside_logs);
     const fb_user *u = wfm_fb_find_user(fb, user);
     if (!u || !u->n_days) return wfm_fail(err, WFM_ERR_NO_DATA, "user %lld is not in the data", (long long)user);
 
@@ -80,6 +83,7 @@ wfm_status wfm_fitabase_user_minutes(const wfm_fitabase *fb, int64_t user, const
     }
     free(last_sample);
     size_t changed = wfm_nonwear_apply(v, n, &o);
+    wfm_sleep_outside_logs_apply(v, n, &o); /* after non-wear: it decides what counts as worn */
     if (nonwear_minutes) *nonwear_minutes = changed;
     *out = t;
     return WFM_OK;

@@ -38,3 +38,20 @@ size_t wfm_nonwear_apply(float *v, size_t n, const wfm_fitabase_options *o) {
     }
     return changed;
 }
+
+size_t wfm_sleep_outside_logs_apply(float *v, size_t n, const wfm_fitabase_options *o) {
+    const size_t C = WFM_FITABASE_CHANNELS;
+    if (o->sleep_outside_logs == WFM_SLEEP_OUTSIDE_MISSING) return 0;
+    int has_logs = 0;
+    for (size_t m = 0; m < n && !has_logs; m++) has_logs = !isnan(v[m * C + WFM_FITABASE_SLEEP_STATE]);
+    if (!has_logs) return 0;
+    size_t set = 0;
+    for (size_t m = 0; m < n; m++) {
+        float *r = v + m * C;
+        if (!isnan(r[WFM_FITABASE_SLEEP_STATE])) continue;
+        int worn = !isnan(r[WFM_FITABASE_HEART_RATE]) || !isnan(r[WFM_FITABASE_STEPS]) ||
+                   !isnan(r[WFM_FITABASE_INTENSITY]);
+        if (worn) { r[WFM_FITABASE_SLEEP_STATE] = 0.0f; set++; }
+    }
+    return set;
+}

@@ -416,8 +416,16 @@ TEST(sleep_without_heart_rate) {
     wfm_minutes *t = table(fb, 4, WFM_NONWEAR_AUTO, &changed);
     CHECK(changed == 0 && at(t, "2016-05-01T03:00", STEPS) == 0 && isnan(at(t, "2016-05-01T03:00", HR)));
     CHECK(at(t, "2016-05-01T00:00", SLEEP) == 2 && at(t, "2016-05-01T00:01", SLEEP) == 1 && at(t, "2016-05-01T00:02", SLEEP) == 0);
-    CHECK(isnan(at(t, "2016-05-01T08:00", SLEEP)));
+    CHECK(at(t, "2016-05-01T08:00", SLEEP) == 0); /* worn outside every log: awake */
     wfm_minutes_free(t);
+    wfm_fitabase_options o = wfm_fitabase_default_options();
+    o.sleep_outside_logs = WFM_SLEEP_OUTSIDE_MISSING;
+    wfm_error err = {0};
+    CHECK(wfm_fitabase_user_minutes(fb, 4, &o, &t, NULL, &err) == WFM_OK);
+    CHECK(isnan(at(t, "2016-05-01T08:00", SLEEP)) && at(t, "2016-05-01T00:00", SLEEP) == 2);
+    wfm_minutes_free(t);
+    o.sleep_outside_logs = (wfm_sleep_outside_logs)7;
+    CHECK(wfm_fitabase_user_minutes(fb, 4, &o, &t, NULL, &err) == WFM_ERR_INVALID_ARG && !t);
     wfm_fitabase_free(fb);
     free(st.s); free(sl.s);
 }
