@@ -6,21 +6,28 @@ export NODE_PATH := /usr/share/nodejs
 JOBS ?= $(shell nproc)
 BUILD := build
 
-.PHONY: all setup native wasi web build test fuzz demo bench data train eval clean serve
+.PHONY: all setup setup-base native wasi web build test fuzz demo bench data train eval clean serve sample
 
 all: build
 
 # Installs packages only when something is missing (see scripts/setup.sh).
+# `setup` is everything; `setup-base` only what the native and WASI builds
+# and `make demo` need, so the demo does not pull in Chromium, PyTorch and
+# Emscripten.
 setup: $(BUILD)/.setup-done
 $(BUILD)/.setup-done: scripts/setup.sh
 	@bash scripts/setup.sh
+	@mkdir -p $(BUILD) && touch $@ $(BUILD)/.setup-base-done
+setup-base: $(BUILD)/.setup-base-done
+$(BUILD)/.setup-base-done: scripts/setup.sh
+	@bash scripts/setup.sh base
 	@mkdir -p $(BUILD) && touch $@
 
-native: setup
+native: setup-base
 	@cmake -S . -B $(BUILD)/native -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 	@ninja -C $(BUILD)/native
 
-wasi: setup
+wasi: setup-base
 	@cmake -S . -B $(BUILD)/wasi -G Ninja -DCMAKE_TOOLCHAIN_FILE=$(CURDIR)/cmake/wasi.cmake -DCMAKE_BUILD_TYPE=Release >/dev/null
 	@ninja -C $(BUILD)/wasi
 
@@ -42,7 +49,12 @@ test: setup
 demo: native wasi
 	@bash scripts/demo.sh
 
-bench: native wasi
+# Regenerates the demo's sample (data/sample/fitabase_4388161847.csv) from
+# $(DATA) with the C importer; run it after any importer change.
+sample: native
+	@DATA=$(DATA) bash scripts/make_sample.sh
+
+bench: setup native wasi
 	@bash bench/run.sh
 
 # Long fuzzing run of every libFuzzer target (the model loader, the CSV
@@ -70,7 +82,7 @@ data: native
 # the attention tensors are reallocated every step, and returning them to
 # the kernel cost a third of the CPU time in page faults.
 TRAIN_ENV := OPENBLAS_NUM_THREADS=1 MALLOC_MMAP_THRESHOLD_=4294967296 MALLOC_TRIM_THRESHOLD_=68719476736 MALLOC_TOP_PAD_=1073741824
-train: data
+train: setup data
 	@mkdir -p $(BUILD)/train
 	@$(TRAIN_ENV) /usr/bin/python3 tools/train.py --data $(BUILD)/fitabase --out models/$(MODEL_NAME).safetensors \
 	   --steps $(TRAIN_STEPS) --threads 1 --log $(BUILD)/train/aim.jsonl > $(BUILD)/train/aim.out 2>&1 & \
@@ -79,7 +91,7 @@ train: data
 	 wait; tail -n 2 $(BUILD)/train/aim.out $(BUILD)/train/naive.out
 
 # Reproduces the model card's evaluation table on the validation users.
-eval: data
+eval: setup data
 	@$(TRAIN_ENV) /usr/bin/python3 tools/evaluate.py --data $(BUILD)/fitabase --model models/$(MODEL_NAME).safetensors \
 	   --naive models/$(MODEL_NAME)-naive.safetensors --json $(BUILD)/eval/results.json
 

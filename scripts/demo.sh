@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
-# `make demo`: the shipped model fills the gaps of a bundled real sample,
-# natively and under WASI, and reports what it did.
+# `make demo`: the shipped model fills the gaps of 3 real days of a person it
+# never saw in training, natively and under WASI. Stretches of recorded data
+# are hidden from it, so its fills can be judged against the truth and
+# against linear interpolation, in numbers and in one picture per day.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/common.sh
 MODEL=$SHIPPED_MODEL
+PERSON=4388161847
+DEMO_SAMPLE=${DEMO_SAMPLE:-data/sample/fitabase_$PERSON.csv}   # scripts/make_sample.sh regenerates it
 OUT=build/demo
-mkdir -p $OUT
+rm -rf $OUT && mkdir -p $OUT
 
 echo "== wearfm demo"
-echo "sample: $SAMPLE"
-echo "        3 real days of Fitabase participant 4020332650 (Furberg et al. 2016, Zenodo 53894, CC BY 4.0)"
+echo "sample: $DEMO_SAMPLE"
+echo "        3 real days of Fitabase participant $PERSON (Furberg et al. 2016, Zenodo 53894, CC BY 4.0)"
 echo "model:  $MODEL"
 if build/native/wearfm info "$MODEL" --format json | grep -q '"provenance": *"UNTRAINED'; then
   echo
@@ -19,21 +23,29 @@ if build/native/wearfm info "$MODEL" --format json | grep -q '"provenance": *"UN
 fi
 card="${MODEL%.safetensors}.md"
 [ -f "$card" ] && echo "card:   $card (data, split, training cost, evaluation against baselines)"
+build/native/wearfm info "$MODEL" --format json > $OUT/model.json
+
 echo
-build/native/wearfm info "$MODEL"
+echo "== hiding recorded stretches from the model (the truth is kept for scoring)"
+python3 tools/demo_report.py mask "$DEMO_SAMPLE" $OUT
+echo "wrote $OUT/masked.csv (the sample with those minutes emptied) and $OUT/hidden.json"
 
 echo
 echo "== native: impute + embed"
-build/native/wearfm impute "$MODEL" "$SAMPLE" -o $OUT/imputed.native.csv
-build/native/wearfm embed "$MODEL" "$SAMPLE" -q -o $OUT/embeddings.native.csv
+build/native/wearfm impute "$MODEL" $OUT/masked.csv -q -o $OUT/imputed.native.csv
+build/native/wearfm embed "$MODEL" $OUT/masked.csv -q -o $OUT/embeddings.native.csv
 echo "wrote $OUT/imputed.native.csv and $OUT/embeddings.native.csv ($(($(wc -l < $OUT/embeddings.native.csv) - 1)) day embeddings)"
 
 echo
 echo "== WASI (node:wasi): the same, from stdin, as a gateway would run it"
-node --no-warnings wasi/run.mjs build/wasi/wearfm.wasm impute "$MODEL" - -q -o $OUT/imputed.wasi.csv < "$SAMPLE"
+node --no-warnings wasi/run.mjs build/wasi/wearfm.wasm impute "$MODEL" - -q -o $OUT/imputed.wasi.csv < $OUT/masked.csv
 echo "wrote $OUT/imputed.wasi.csv"
-echo "   (with the wasmtime CLI: wasmtime run --dir . build/wasi/wearfm.wasm impute $MODEL - < $SAMPLE)"
+echo "   (with the wasmtime CLI: wasmtime run --dir . build/wasi/wearfm.wasm impute $MODEL - < $OUT/masked.csv)"
 
 echo
-echo "== gaps and fills"
-python3 tools/demo_report.py $OUT/imputed.native.csv $OUT/imputed.wasi.csv $OUT
+echo "== the model's fills against the truth and against linear interpolation"
+python3 tools/demo_report.py report "$DEMO_SAMPLE" $OUT --person $PERSON
+if command -v rsvg-convert >/dev/null; then
+  for f in $OUT/day-*.svg; do rsvg-convert "$f" -o "${f%.svg}.png"; done
+  echo "and the same as PNG: $OUT/day-*.png"
+fi

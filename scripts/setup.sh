@@ -2,8 +2,23 @@
 # Installs everything the build, the demo and the tests need, from Debian,
 # npm and PyPI. Idempotent: it checks before installing, so `make` can call
 # it every time. Run as root (or with sudo available).
+#
+#   scripts/setup.sh        everything (`make test`, web, fuzzing, training)
+#   scripts/setup.sh base   only the native and WASI builds and `make demo`:
+#                           compilers, wasi-libc, node, python3 (no Chromium,
+#                           PyTorch, Emscripten or PyPI/npm packages)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+PROFILE=${1:-all}
+case "$PROFILE" in all|base) ;; *) echo "usage: scripts/setup.sh [all|base]" >&2; exit 2 ;; esac
+
+BASE_PACKAGES=(
+  cmake ninja-build make gcc                     # native build
+  clang lld llvm                                 # WASI build
+  wasi-libc libclang-rt-14-dev-wasm32            # WASI sysroot and builtins
+  python3                                        # the demo's report and pictures (standard library only)
+  nodejs                                         # node:wasi runner
+)
 
 DEBIAN_PACKAGES=(
   cmake ninja-build make gcc                     # native build
@@ -21,6 +36,8 @@ DEBIAN_PACKAGES=(
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 
+if [ "$PROFILE" = base ]; then DEBIAN_PACKAGES=("${BASE_PACKAGES[@]}"); fi
+
 missing=()
 for p in "${DEBIAN_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -36,6 +53,8 @@ if [ ${#want[@]} -gt 0 ]; then
   $SUDO apt-get update -q
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${want[@]}"
 fi
+
+if [ "$PROFILE" = base ]; then echo "setup (base): ok"; exit 0; fi
 
 # The real wasmtime engine, embedded in PyPI's `wasmtime` package.
 VENV=build/pyvenv
