@@ -39,9 +39,9 @@ DAY = 1440
 # Categorical channels: (value, label, colour). Fills are shown at the
 # nearest level (rounded and clipped), the way a category is read.
 LEVELS = {
-    "intensity": [(0, "sedentary", "#d9d9d9"), (1, "light", "#a6d96a"),
-                  (2, "moderate", "#fdae61"), (3, "very active", "#d7301f")],
-    "sleep_state": [(0, "awake", "#fde9a9"), (1, "restless", "#9ecae1"), (2, "asleep", "#24528f")],
+    "intensity": [(0, "sedentary", "#c6dbef"), (1, "light", "#74c476"),
+                  (2, "moderate", "#fd8d3c"), (3, "very active", "#cb181d")],
+    "sleep_state": [(0, "awake", "#f4a582"), (1, "restless", "#92c5de"), (2, "asleep", "#2166ac")],
 }
 TITLES = {"heart_rate": "Heart rate", "steps": "Steps", "intensity": "Activity intensity",
           "sleep_state": "Sleep (from the Fitbit)"}
@@ -197,7 +197,7 @@ def training_people(model):
 def cmd_report(sample, out_dir, person):
     channels, times, truth, _ = read_minutes(sample)
     ch_n, times_n, fill_n, filled_n = read_minutes(os.path.join(out_dir, "imputed.native.csv"))
-    ch_w, times_w, fill_w, _ = read_minutes(os.path.join(out_dir, "imputed.wasi.csv"))
+    ch_w, times_w, fill_w, filled_w = read_minutes(os.path.join(out_dir, "imputed.wasi.csv"))
     with open(os.path.join(out_dir, "hidden.json")) as f:
         gaps = json.load(f)
     with open(os.path.join(out_dir, "model.json")) as f:
@@ -221,9 +221,10 @@ def cmd_report(sample, out_dir, person):
     # native vs WASI
     diff = max(abs(a - b) for r, s in zip(fill_n, fill_w) for a, b in zip(r, s))
     scale = max(abs(a) for r in fill_n for a in r) or 1.0
-    same = diff / scale < 1e-5
-    print(f"native vs WASI: {'the same fills' if same else 'DIFFERENT FILLS'}, max |difference| {diff:.3g} "
-          f"over {n * C} values (relative {diff / scale:.2g})")
+    same = diff / scale < 1e-5 and filled_n == filled_w
+    print(f"native vs WASI: {'the same fills' if same else 'DIFFERENT FILLS'} (same filled minutes: "
+          f"{'yes' if filled_n == filled_w else 'NO'}; max |difference| {diff:.2g} over {n * C} values, "
+          f"relative {diff / scale:.1g}, limit 1e-5)")
 
     # what the model filled: the hidden minutes and the band's own gaps
     real_missing = sum(1 for i in range(n) for c in range(C) if truth[i][c] is None)
@@ -237,24 +238,35 @@ def cmd_report(sample, out_dir, person):
         for c in (channels.index(x) for x in g["channels"]):
             lin[(g["label"], c)] = linear_fill(truth, mask, c, g["start"], g["start"] + g["minutes"])
     print()
-    print("heart rate on the hidden minutes (hidden from the model, recorded by the band):")
-    print(f"  {'':<2} {'stretch':<28}{'min':>5}   {'MSE bpm²':>8} {'model':>7} {'linear':>7}   {'MAE bpm':>8} {'model':>6} {'linear':>6}")
-    all_m, all_l = [], []
+    print("heart rate on the hidden minutes (recorded by the band, hidden from the model):")
+    print(f"  {'':<36}{'':>5}  {'MSE (bpm²)':>16}  {'MAE (bpm)':>14}")
+    print(f"  {'':<3}{'stretch':<33}{'min':>5}  {'model':>8}{'linear':>8}  {'model':>7}{'linear':>7}")
+    row = lambda lab, what, pm, pl: print(
+        f"  {lab:<3}{what:<33}{len(pm):>5}  {mse_mae(pm)[0]:>8.1f}{mse_mae(pl)[0]:>8.1f}"
+        f"  {mse_mae(pm)[1]:>7.1f}{mse_mae(pl)[1]:>7.1f}")
+    per = {}
     for g in gaps:
         a = g["start"]
         pm = [(fill_n[a + k][hr], truth[a + k][hr]) for k in range(g["minutes"])]
         pl = [(lin[(g["label"], hr)][k], truth[a + k][hr]) for k in range(g["minutes"])]
-        all_m += pm
-        all_l += pl
+        per.setdefault(g["kind"], ([], [], []))
+        per[g["kind"]][0].extend(pm)
+        per[g["kind"]][1].extend(pl)
+        per[g["kind"]][2].append(g["label"])
         (m2, m1), (l2, l1) = mse_mae(pm), mse_mae(pl)
         g["scores"] = {"model_mae": m1, "linear_mae": l1, "model_mse": m2, "linear_mse": l2}
         s = a % DAY
-        what = f"{g['day'][5:]} {hhmm(s)}-{hhmm(s + g['minutes'])} {'HR only' if g['kind'] == 'heart rate only' else 'all ch.'}"
-        print(f"  {g['label']:<2} {what:<28}{g['minutes']:>5}   {'':>8} {m2:>7.1f} {l2:>7.1f}   {'':>8} {m1:>6.1f} {l1:>6.1f}")
-    (m2, m1), (l2, l1) = mse_mae(all_m), mse_mae(all_l)
-    print(f"  {'':<2} {'all hidden heart rate':<28}{len(all_m):>5}   {'':>8} {m2:>7.1f} {l2:>7.1f}   {'':>8} {m1:>6.1f} {l1:>6.1f}")
+        row(g["label"], f"{g['day'][5:]} {hhmm(s)}-{hhmm(s + g['minutes'])} "
+            f"{'heart rate only' if g['kind'] == 'heart rate only' else 'all channels'}", pm, pl)
+    all_m, all_l = [], []
+    for kind, (pm, pl, labels) in per.items():
+        row("", f"{kind} ({', '.join(labels)})", pm, pl)
+        all_m += pm
+        all_l += pl
+    row("", "all hidden heart rate", all_m, all_l)
+    m2, l2 = mse_mae(all_m)[0], mse_mae(all_l)[0]
     better = "the model" if m2 < l2 else "linear interpolation"
-    print(f"  lower heart-rate MSE here: {better} ({min(m2, l2):.1f} vs {max(m2, l2):.1f} bpm²)")
+    print(f"  lower heart-rate MSE over all hidden minutes: {better} ({min(m2, l2):.1f} vs {max(m2, l2):.1f} bpm²)")
 
     others = [c for c in range(C) if c != hr]
     ag = [g for g in gaps if g["kind"] == "all channels"]
@@ -279,7 +291,23 @@ def cmd_report(sample, out_dir, person):
             else:
                 print(f"  {name:<12} MAE: model {mse_mae(pm)[1]:.2f}, linear {mse_mae(pl)[1]:.2f} "
                       f"{units.get(name) or UNITS.get(name, '')} over {len(pm)} min")
-    print("  (3 days of one person: a picture to judge, not an evaluation; the model card has that)")
+    bad = []
+    for c, name in enumerate(channels):
+        vals = [fill_n[i][c] for i in range(n) if filled_n[i][c]]
+        if name in LEVELS:
+            top = LEVELS[name][-1][0]
+            k = sum(1 for v in vals if v < 0 or v > top or abs(v - round(v)) > 1e-6)
+            if k:
+                bad.append(f"{name:<12} {k} of {len(vals)} fills are not one of its levels (drawn at the nearest)")
+        elif name == "steps":
+            k = sum(1 for v in vals if v < 0)
+            if k:
+                bad.append(f"{name:<12} {k} of {len(vals)} fills are negative (down to {min(vals):.1f})")
+    if bad:
+        print("model fills outside the valid values (all filled minutes):")
+        for b in bad:
+            print("  " + b)
+    print("3 days of one person make a picture to judge, not an evaluation: the model card has that.")
 
     print()
     for d0 in day_starts(times):
@@ -537,7 +565,7 @@ def svg_day(channels, units, truth, fill, filled, mask, lin, gaps, d0, day, pers
                     f"{g['label']}: every channel hidden {hhmm(s)}-{hhmm(s + g['minutes'])}")
             svg.text(zx, y + 16, head, 13, weight="bold")
             if sc:
-                svg.text(zx, y + 33, f"average error on the hidden heart rate: model {sc['model_mae']:.1f} bpm, "
+                svg.text(zx, y + 33, f"mean absolute error on the hidden heart rate: model {sc['model_mae']:.1f} bpm, "
                          f"linear interpolation {sc['linear_mae']:.1f} bpm", 12, fill="#333")
             zy = y + 44
             continuous_panel(svg, zx, zy, zw, 150, a, b, hr, "heart_rate", units.get("heart_rate") or "bpm",
