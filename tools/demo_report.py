@@ -470,7 +470,7 @@ def category_panel(svg, x0, y0, w, m0, m1, c, name, truth, fill, filled, mask, l
         svg.rect(lx, y0 - 16, 12, 12, col, 'stroke="#777" stroke-width="0.5"')
         svg.text(lx + 16, y0 - 6, label, 11)
         lx += 26 + 6.5 * len(label)
-    svg.text(lx + 8, y0 - 6, "(blank: no value; estimates shown at the nearest level)", 11, fill="#666")
+    svg.text(lx + 8, y0 - 6, "(grey: not recorded; estimates drawn at the nearest level)", 11, fill="#666")
     for s, e in runs([mask[i][c] for i in idx]):
         svg.rect(xm(m0 + s) - 2, y0 - 2, xm(m0 + e) - xm(m0 + s) + 4, h + 4, C_HIDDEN,
                  'stroke="#c9a400" stroke-width="1" stroke-dasharray="3 2"')
@@ -479,6 +479,9 @@ def category_panel(svg, x0, y0, w, m0, m1, c, name, truth, fill, filled, mask, l
         svg.rect(x0, ty, w, th, "white", 'stroke="#ccc" stroke-width="0.6"')
         svg.text(x0 - 6, ty + th - 3, label, 11, "end", fill="#444")
         vals = [get(i) for i in idx]
+        if t == 0:
+            for a, b in runs([v is None for v in vals]):
+                svg.rect(xm(m0 + a), ty, xm(m0 + b) - xm(m0 + a), th, C_NODATA)
         k = 0
         while k < len(vals):
             j = k
