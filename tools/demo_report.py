@@ -20,9 +20,10 @@ starting between 09:00 and 19:00; all-channel gap: 60 min between 07:00 and
 22:00, at least 30 min away from the other. The choice never looks at the
 model, so the numbers are what they are.
 
-The pictures are SVG written by hand with the standard library: the demo
-must run on a fresh Debian machine without installing a plotting stack
-(matplotlib is not in the demo's dependencies; scripts/setup.sh base).
+The pictures are SVG written by hand with the standard library, on purpose:
+no plotting library is installed for /usr/bin/python3 (matplotlib is not),
+and the demo must run on a fresh Debian machine with only the packages of
+`scripts/setup.sh base`. If rsvg-convert is there, demo.sh also makes PNGs.
 """
 import csv
 import datetime
