@@ -1,134 +1,149 @@
-"""Adaptive and Inherited Masking (AIM, LSM-2) for training, on top of the
-reference model in wearfm_ref.py (whose forward is the inference path).
+"""Adaptive and Inherited Masking (AIM, LSM-2) for training format_version 2
+models, on top of the reference model in wearfm_ref.py (whose forward is
+the inference path, so training scores exactly what `impute` outputs).
 
-- inherited mask: tokens with no observed minute (tokenize);
-- artificial mask, one strategy per sample: random 80% of all tokens
-  (inherited tokens count toward the 80%), or temporal bars: 40% of the
-  time columns across every channel;
-- the union is masked. A fixed number of tokens is removed from the
-  encoder input (dropout removal); any further masked tokens stay in the
-  sequence and are hidden from attention by the key mask;
-- the decoder sees a mask token at every masked position;
-- the loss is the MSE on observed minutes inside masked tokens.
+- inherited mask: tokens with no observed minute;
+- artificial masks hide *minutes*, one strategy per sample (`STRATEGIES`):
+  random 80% of the 10-min tokens (LSM-2), temporal slices (gaps of any
+  length at any minute, every channel), channel gaps (one channel hidden
+  for a while, the others recording: a heart-rate gap while steps are
+  counted), sensor slices (one channel hidden all day) and forecasts
+  (everything from a time on). A token left with no observed minute is
+  masked; a token with some left stays visible with its hidden minutes
+  taking the anchor, so partial patches are trained exactly as `impute`
+  fills them;
+- dropout removal: masked tokens are removed from the encoder input; the
+  rows that pad a sample to the longest in the batch are hidden by the key
+  mask;
+- the loss is scored on every hidden observed minute: MSE in z-units for
+  continuous and count channels, cross-entropy for categories, averaged
+  per channel so the sparse heart rate weighs as much as steps.
 
-The naive ablation instead imputes its input (linear interpolation, then
-the channel mean) and has no inherited mask: every token is visible unless
-artificially masked.
+The naive ablation has no inherited mask: its input is the linear
+interpolation of what is left (wearfm_ref.tokens_v2), every token visible.
 """
 import numpy as np
 import torch
+import torch.nn.functional as F
 
-from wearfm_ref import tokenize
+from wearfm_ref import _channel_stats, channel_z, standardise, tokens_v2
 
 RANDOM_RATIO = 0.8
-BAR_RATIO = 0.4
+# (name, probability): the mixture of artificial masks.
+STRATEGIES = (("random", 0.2), ("temporal", 0.2), ("channel_gaps", 0.3), ("sensor", 0.15), ("forecast", 0.15))
+GAP_MIN, GAP_MAX = 3, 240  # minutes, log-uniform
 
 
-def artificial_mask(inherited_visible, n_patches, n_channels, generator, p_random=0.5):
-    """-> (bool [B, N] True = artificially masked (token n = c*NP + p),
-    bool [B] True where the sample uses the random strategy)."""
-    B, N = inherited_visible.shape
-    use_random = torch.rand(B, generator=generator) < p_random
-    # Random: mask the extra tokens needed to reach 80% among the visible ones.
-    n_inherited = (~inherited_visible).sum(1)
-    extra = (round(RANDOM_RATIO * N) - n_inherited).clamp(min=0)
-    scores = torch.rand(B, N, generator=generator).masked_fill(~inherited_visible, 2.0)
-    rank = scores.argsort(1).argsort(1)
-    random_mask = rank < extra[:, None]
-    # Bars: 40% of the time columns, all channels.
-    n_bars = round(BAR_RATIO * n_patches)
-    col_rank = torch.rand(B, n_patches, generator=generator).argsort(1).argsort(1)
-    bars = (col_rank < n_bars)[:, None, :].expand(B, n_channels, n_patches).reshape(B, N)
-    return torch.where(use_random[:, None], random_mask, bars), use_random
-
-
-def removable(n_tokens, random_strategy):
-    """The fixed number of tokens removed from the encoder input: what every
-    sample of that strategy is guaranteed to have masked (random: 80% of the
-    tokens, bars: 40%)."""
-    return round((RANDOM_RATIO if random_strategy else BAR_RATIO) * n_tokens)
-
-
-def encode_dropout(model, patches, visible, keep):
-    """Encoder on `keep` tokens per sample: the visible ones first (in token
-    order), then masked ones as padding that the key mask hides. Returns
-    normed outputs [B, N, De], zero at masked tokens."""
-    h = model.patch_embed(patches) + model.enc_pos
-    order = torch.sort((~visible).to(torch.int8), dim=1, stable=True).indices[:, :keep]
-    key = torch.gather(visible, 1, order)
-    idx = order[..., None].expand(-1, -1, h.shape[-1])
-    hv = model.encoder(torch.gather(h, 1, idx), key_mask=key)
-    hv = hv * key[..., None].to(hv.dtype)
-    out = torch.zeros_like(h).scatter_add(1, idx, hv)
-    return out * visible[..., None].to(out.dtype)
-
-
-def target_z(x, cfg):
-    """Observed minutes in z-units as tokens [B, N, P] and their mask."""
-    mean = torch.tensor([c["mean"] for c in cfg["channels"]], dtype=x.dtype)
-    std = torch.tensor([c["std"] for c in cfg["channels"]], dtype=x.dtype)
-    lo = torch.tensor([c["clip"][0] for c in cfg["channels"]], dtype=x.dtype)
-    hi = torch.tensor([c["clip"][1] for c in cfg["channels"]], dtype=x.dtype)
-    z = torch.maximum(torch.minimum((x - mean) / std, hi), lo)
-    B, T, C = x.shape
-    P = cfg["patch_minutes"]
-    z = z.permute(0, 2, 1).reshape(B, C * (T // P), P)
-    obs = ~torch.isnan(z)
-    return torch.nan_to_num(z), obs
-
-
-def linear_fill(x):
-    """Naive imputation of [B, T, C] (numpy, NaN = missing): linear
-    interpolation between observed minutes of each day and channel; before
-    the first and after the last observation, NaN stays (the caller maps it
-    to 0 in z-units, the channel mean)."""
-    out = x.copy()
-    t = np.arange(x.shape[1])
-    for b in range(x.shape[0]):
-        for c in range(x.shape[2]):
-            v = x[b, :, c]
-            ok = ~np.isnan(v)
-            if ok.sum() >= 2:
-                first, last = t[ok][0], t[ok][-1]
-                inside = (t >= first) & (t <= last)
-                out[b, inside, c] = np.interp(t[inside], t[ok], v[ok])
+def _gaps(rng, T, k):
+    """k (start, length) pairs, lengths log-uniform in [GAP_MIN, GAP_MAX],
+    starts at any minute."""
+    out = []
+    for _ in range(k):
+        L = int(round(np.exp(rng.uniform(np.log(GAP_MIN), np.log(GAP_MAX)))))
+        s = int(rng.integers(0, T - L + 1))
+        out.append((s, L))
     return out
 
 
-def naive_inputs(x, cfg):
-    """The naive ablation's view of x: imputed, nothing missing."""
-    filled = linear_fill(x)
-    mean = np.array([c["mean"] for c in cfg["channels"]], dtype=np.float32)
-    return np.where(np.isnan(filled), mean, filled).astype(np.float32)
+def _pick_channel(rng, observed_any, focus=0, p_focus=0.6):
+    """A channel with data, the focus channel (heart rate) more often."""
+    have = np.flatnonzero(observed_any)
+    if len(have) == 0:
+        return None
+    if observed_any[focus] and rng.random() < p_focus:
+        return focus
+    return int(rng.choice(have))
 
 
-def masked_forward(model, x, art_mask, naive=False, random_strategy=None):
-    """Encoder (dropout removal) + decoder for a batch.
+def hide_mask(x, P, rng, strategy=None):
+    """Minutes to hide [B, T, C] bool for x [B, T, C] (numpy, NaN = missing),
+    one strategy per sample. Returns (mask, strategy names)."""
+    B, T, C = x.shape
+    names = [s for s, _ in STRATEGIES]
+    probs = np.array([p for _, p in STRATEGIES])
+    hide = np.zeros((B, T, C), dtype=bool)
+    used = []
+    for b in range(B):
+        s = strategy or names[rng.choice(len(names), p=probs / probs.sum())]
+        obs = ~np.isnan(x[b])
+        if s == "random":
+            NP = T // P
+            tok = rng.random((C, NP)) < RANDOM_RATIO
+            hide[b] = np.repeat(tok, P, axis=1).T
+        elif s == "temporal":
+            for st, L in _gaps(rng, T, int(rng.integers(1, 5))):
+                hide[b, st:st + L, :] = True
+        elif s == "channel_gaps":
+            c = _pick_channel(rng, obs.any(0))
+            if c is not None:
+                for st, L in _gaps(rng, T, int(rng.integers(1, 7))):
+                    hide[b, st:st + L, c] = True
+        elif s == "sensor":
+            c = _pick_channel(rng, obs.any(0))
+            if c is not None:
+                hide[b, :, c] = True
+        elif s == "forecast":
+            hide[b, int(rng.integers(60, T - 60)):, :] = True
+        else:
+            raise ValueError(f"unknown strategy {s}")
+        used.append(s)
+    return hide & ~np.isnan(x), used
 
-    x [B, T, C] torch, original units with NaN; art_mask [B, N] bool;
-    random_strategy [B] bool (from artificial_mask), or None when nothing is
-    artificially masked (inference: keep every visible token).
-    For the naive ablation x must already be imputed (naive_inputs).
-    Returns (pred z [B, N, P], visible [B, N], inherited [B, N])."""
-    patches, inherited = tokenize(x, model.cfg)
-    if naive:
-        inherited = torch.ones_like(inherited)
-    visible = inherited & ~art_mask
-    B, N = visible.shape
-    if random_strategy is None:
-        enc = encode_dropout(model, patches, visible, max(int(visible.sum(1).max()), 1))
-    else:
-        # Each strategy group drops its own fixed number of tokens.
-        enc = torch.zeros(B, N, model.enc_pos.shape[1], dtype=patches.dtype)
-        for flag in (True, False):
-            rows = (random_strategy == flag).nonzero().squeeze(1)
-            if len(rows):
-                keep = max(N - removable(N, flag), int(visible[rows].sum(1).max()), 1)
-                enc = enc.index_copy(0, rows, encode_dropout(model, patches[rows], visible[rows], keep))
-    return model.decode(enc, visible), visible, inherited
+
+def level_index(x, cfg):
+    """Category targets: the index of the nearest level, [B, T, C] int64
+    (0 for non-category channels and missing minutes)."""
+    out = np.zeros(x.shape, dtype=np.int64)
+    for c, ch in enumerate(cfg["channels"]):
+        if ch["kind"] == "category":
+            lv = np.asarray(ch["levels"], dtype=np.float64)
+            v = np.nan_to_num(x[..., c], nan=lv[0])
+            out[..., c] = np.abs(v[..., None] - lv).argmin(-1)
+    return out
 
 
-def masked_mse(pred, z, obs, masked):
-    """MSE over observed minutes inside masked tokens (z-units)."""
-    w = (obs & masked[..., None]).to(pred.dtype)
-    return ((pred - z) ** 2 * w).sum() / w.sum().clamp(min=1)
+def encode_dropout(model, patches, visible):
+    """Encoder on each sample's visible tokens only (dropout removal), padded
+    to the longest sample; padding is hidden by the key mask. The same
+    function as the reference's compact branch."""
+    return model.encode(patches, visible, mode="compact")
+
+
+def masked_loss(model, x_obs, hide, targets_idx=None):
+    """Loss for one batch. x_obs [B, T, C] torch (real observations, NaN =
+    missing); hide [B, T, C] bool torch (minutes to hide, observed ones).
+    Returns (loss, {channel name: its loss} for the channels scored)."""
+    cfg = model.cfg
+    x_in = x_obs.masked_fill(hide, float("nan"))
+    patches, visible, anchor_tok, observed = tokens_v2(x_in, cfg)
+    enc = encode_dropout(model, patches, visible)
+    head = model.decode(enc, visible, anchor_tok, observed)
+    zhat, h = channel_z(head, anchor_tok, cfg)
+    B, T, C = x_obs.shape
+    P = cfg["patch_minutes"]
+    NP = T // P
+    z = standardise(x_obs, cfg)  # [B, C, T] clipped target
+    scored = hide.permute(0, 2, 1)  # [B, C, T]
+    if targets_idx is None:
+        targets_idx = torch.from_numpy(level_index(x_obs.numpy(), cfg))
+    tgt_idx = targets_idx.permute(0, 2, 1)
+    losses, names = [], []
+    for c, ch in enumerate(cfg["channels"]):
+        w = scored[:, c]
+        n = w.sum()
+        if n == 0:
+            continue
+        rows = slice(c * NP, (c + 1) * NP)
+        if ch["kind"] == "category":
+            L = len(ch["levels"])
+            logits = h[:, rows, :, :L].reshape(B, T, L)
+            ce = F.cross_entropy(logits[w], tgt_idx[:, c][w])
+            losses.append(ce)
+            names.append(ch["name"])
+        else:
+            pred = zhat[:, rows].reshape(B, T)
+            losses.append(((pred - torch.nan_to_num(z[:, c])) ** 2)[w].mean())
+            names.append(ch["name"])
+    if not losses:
+        return head.sum() * 0.0, {}
+    return torch.stack(losses).mean(), {n: float(v) for n, v in zip(names, losses)}

@@ -27,18 +27,26 @@ from wearfm_ref import WearFM, init_random, save_model  # noqa: E402
 # The C core keeps units to 31 bytes; docs/data.md has the full definitions.
 UNITS = {"heart_rate": "bpm", "steps": "steps/min", "intensity": "level 0-3",
          "sleep_state": "2 asleep 1 restless 0 awake"}
+# What each channel is (docs/model-format.md): the fills stay inside these.
+# The limits are the importer's plausibility rules (docs/data.md).
+SEMANTICS = {"heart_rate": {"kind": "continuous", "range": [25.0, 250.0]},
+             "steps": {"kind": "count", "range": [0.0, 300.0]},
+             "intensity": {"kind": "category", "levels": [0, 1, 2, 3]},
+             "sleep_state": {"kind": "category", "levels": [0, 1, 2]}}
 CLIP = (-5.0, 10.0)  # z-units: wide enough for step bursts, cuts sensor spikes
 
 
 def make_config(mean, std, args):
     return {
-        "format_version": 1,
+        "format_version": 2,
         "architecture": "lsm2_mae",
         "window_minutes": userdays.DAY,
-        "patch_minutes": 10,
+        "patch_minutes": args.patch,
         "norm_eps": 1e-6,
-        "channels": [{"name": n, "unit": UNITS[n], "mean": round(float(m), 4), "std": round(float(s), 4),
-                      "clip": list(CLIP)} for n, m, s in zip(userdays.CHANNELS, mean, std)],
+        "fill": "anchored",
+        "inherited_mask": not args.naive,
+        "channels": [dict({"name": n, "unit": UNITS[n], "mean": round(float(m), 4), "std": round(float(s), 4),
+                           "clip": list(CLIP)}, **SEMANTICS[n]) for n, m, s in zip(userdays.CHANNELS, mean, std)],
         "encoder": {"dim": args.enc_dim, "layers": args.enc_layers, "heads": args.enc_heads,
                     "mlp_dim": 4 * args.enc_dim},
         "decoder": {"dim": args.dec_dim, "layers": args.dec_layers, "heads": args.dec_heads,
@@ -53,16 +61,17 @@ def lr_at(step, total, peak, warmup):
     return peak * 0.5 * (1 + math.cos(math.pi * progress))
 
 
-def batch_loss(model, x_obs, x_in, gen, naive):
-    """x_obs: real observations (targets); x_in: what the model sees."""
-    cfg = model.cfg
-    NP = cfg["window_minutes"] // cfg["patch_minutes"]
-    C = len(cfg["channels"])
-    _, inherited = aim.tokenize(x_obs, cfg)
-    art, strategy = aim.artificial_mask(inherited if not naive else torch.ones_like(inherited), NP, C, gen)
-    pred, visible, _ = aim.masked_forward(model, x_in, art, naive=naive, random_strategy=strategy)
-    z, obs = aim.target_z(x_obs, cfg)
-    return aim.masked_mse(pred, z, obs, ~visible)
+def batch_loss(model, x_obs, rng, strategy=None):
+    """x_obs: real observations [B, T, C] numpy; minutes hidden by aim.hide_mask."""
+    hide, _ = aim.hide_mask(x_obs, model.cfg["patch_minutes"], rng, strategy)
+    return aim.masked_loss(model, torch.from_numpy(x_obs), torch.from_numpy(hide))
+
+
+def sample_batch(rng, n, hr_days, other_days, hr_fraction):
+    """Indices of a batch: about hr_fraction of it from days with heart rate,
+    which are few (the loss on heart rate needs them)."""
+    k = rng.binomial(n, hr_fraction) if len(hr_days) and len(other_days) else (n if len(hr_days) else 0)
+    return np.concatenate([rng.choice(hr_days, k), rng.choice(other_days, n - k)]) if n - k else rng.choice(hr_days, k)
 
 
 def main():
@@ -80,17 +89,19 @@ def main():
     ap.add_argument("--enc-dim", type=int, default=128)
     ap.add_argument("--enc-layers", type=int, default=4)
     ap.add_argument("--enc-heads", type=int, default=4)
-    ap.add_argument("--dec-dim", type=int, default=64)
-    ap.add_argument("--dec-layers", type=int, default=2)
+    ap.add_argument("--dec-dim", type=int, default=128)
+    ap.add_argument("--dec-layers", type=int, default=3)
     ap.add_argument("--dec-heads", type=int, default=4)
+    ap.add_argument("--patch", type=int, default=10)
+    ap.add_argument("--hr-fraction", type=float, default=0.5, help="share of each batch from days with heart rate")
     ap.add_argument("--dtype", default="F32", choices=["F32", "F16", "BF16"])
+    ap.add_argument("--checkpoint-every", type=int, default=250, help="also write the model every N steps")
     ap.add_argument("--log", default=None, help="JSON-lines training log")
     ap.add_argument("--eval-every", type=int, default=250)
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
-    gen = torch.Generator().manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
 
     users = userdays.load_dir(args.data)
@@ -100,12 +111,13 @@ def main():
     mean, std = userdays.channel_stats(x_train)
     cfg = make_config(mean, std, args)
     model = init_random(WearFM(cfg), args.seed)
+    with torch.no_grad():  # start from the anchor (a zero residual) and uniform categories
+        model.decoder.head.weight.zero_()
+        model.decoder.head.bias.zero_()
     n_params = sum(p.numel() for p in model.parameters())
     print(f"train: {len(train_ids)} users, {len(x_train)} days; validation: {len(val_ids)} users, "
           f"{len(x_val)} days; {n_params} parameters; {'naive ablation' if args.naive else 'AIM'}", flush=True)
 
-    x_train_in = aim.naive_inputs(x_train, cfg) if args.naive else x_train
-    x_val_in = aim.naive_inputs(x_val, cfg) if args.naive else x_val
     decay = [p for n, p in model.named_parameters() if p.ndim == 2]
     no_decay = [p for n, p in model.named_parameters() if p.ndim < 2]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": args.weight_decay},
@@ -113,45 +125,65 @@ def main():
     warmup = max(1, int(args.warmup * args.steps))
     log = open(args.log, "w") if args.log else None
     t0 = time.time()
-    val_gen_seed = 1234
+    hr_day = ~np.isnan(x_train[..., 0]).all(1)
+    hr_days, other_days = np.flatnonzero(hr_day), np.flatnonzero(~hr_day)
+    # Validation: fixed masks, every strategy on every validation day.
+    val_masks = {s: aim.hide_mask(x_val, cfg["patch_minutes"], np.random.default_rng(1234), s)[0]
+                 for s, _ in aim.STRATEGIES}
 
     def validate():
+        """Mean loss per strategy, and the heart-rate loss (z^2) per strategy."""
         model.eval()
-        g = torch.Generator().manual_seed(val_gen_seed)  # the same masks every time
+        out = {}
         with torch.no_grad():
-            losses = [float(batch_loss(model, torch.from_numpy(x_val[i:i + 64]), torch.from_numpy(x_val_in[i:i + 64]),
-                                       g, args.naive)) for i in range(0, len(x_val), 64)]
+            for s, hide in val_masks.items():
+                tot, hr = [], []
+                for i in range(0, len(x_val), 64):
+                    loss, per = aim.masked_loss(model, torch.from_numpy(x_val[i:i + 64]), torch.from_numpy(hide[i:i + 64]))
+                    tot.append(float(loss))
+                    if "heart_rate" in per:
+                        hr.append(per["heart_rate"])
+                out[s] = round(float(np.mean(tot)), 5)
+                out[s + "_hr"] = round(float(np.mean(hr)), 5) if hr else None
         model.train()
-        return float(np.mean(losses))
+        out["mean"] = round(float(np.mean([out[s] for s, _ in aim.STRATEGIES])), 5)
+        return out
+
+    def provenance(steps_done, seconds):
+        return (f"{'naive ablation' if args.naive else 'AIM'} pretraining by tools/train.py on Fitabase minute data "
+                f"(Furberg et al. 2016, CC BY 4.0): train users {','.join(train_ids)}; validation users "
+                f"{','.join(val_ids)}; {steps_done} steps x batch {args.batch}, seed {args.seed}, "
+                f"{seconds / 60:.1f} min on {args.threads} CPU threads")
+
+    def write(path, steps_done):
+        c = dict(cfg, provenance=provenance(steps_done, time.time() - t0))
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        save_model(path, model.eval(), c, dtype=args.dtype)
+        model.train()
 
     model.train()
     for step in range(args.steps):
         lr = lr_at(step, args.steps, args.lr, warmup)
         for group in opt.param_groups:
             group["lr"] = lr
-        idx = rng.integers(0, len(x_train), args.batch)
-        loss = batch_loss(model, torch.from_numpy(x_train[idx]), torch.from_numpy(x_train_in[idx]), gen, args.naive)
+        idx = sample_batch(rng, args.batch, hr_days, other_days, args.hr_fraction)
+        loss, _ = batch_loss(model, x_train[idx], rng)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         rec = {"step": step + 1, "loss": round(float(loss), 5), "lr": lr, "seconds": round(time.time() - t0, 1)}
         if (step + 1) % args.eval_every == 0 or step + 1 == args.steps:
-            rec["val_loss"] = round(validate(), 5)
+            rec["val"] = validate()
             print(json.dumps(rec), flush=True)
         if log:
             log.write(json.dumps(rec) + "\n")
             log.flush()
+        if (step + 1) % args.checkpoint_every == 0:
+            write(args.out + ".ckpt", step + 1)
 
     seconds = time.time() - t0
-    cfg["provenance"] = (
-        f"{'naive ablation' if args.naive else 'AIM'} pretraining by tools/train.py on Fitabase minute data "
-        f"(Furberg et al. 2016, CC BY 4.0): train users {','.join(train_ids)}; validation users "
-        f"{','.join(val_ids)}; {args.steps} steps x batch {args.batch}, seed {args.seed}, "
-        f"{seconds / 60:.1f} min on {args.threads} CPU threads")
-    model.cfg = cfg
-    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    save_model(args.out, model.eval(), cfg, dtype=args.dtype)
+    write(args.out, args.steps)
     print(f"wrote {args.out} ({os.path.getsize(args.out) / 1e6:.2f} MB) after {seconds:.0f} s", flush=True)
 
 

@@ -23,6 +23,14 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from safetensors_io import read_safetensors, write_safetensors  # noqa: E402
 
 CONFIG_KEY = "wearfm.config"
+KINDS = ("continuous", "count", "category")
+MAX_LEVELS = 16
+
+
+def head_width(cfg):
+    """K values per minute from the decoder head: 1, or the most levels of a
+    category channel (its logits; continuous channels use value 0)."""
+    return max([1] + [len(c["levels"]) for c in cfg["channels"] if c["kind"] == "category"])
 
 # --------------------------------------------------------------------------
 # Config
@@ -38,7 +46,8 @@ def config_from_dict(d):
         if not cond:
             raise ValueError(f"wearfm config: {msg}")
 
-    need(cfg.get("format_version") == 1, "format_version must be 1")
+    need(cfg.get("format_version") in (1, 2), "format_version must be 1 or 2")
+    v2 = cfg["format_version"] == 2
     need(cfg.get("architecture") == "lsm2_mae", "architecture must be 'lsm2_mae'")
     T, P = cfg.get("window_minutes"), cfg.get("patch_minutes")
     need(isinstance(T, int) and isinstance(P, int) and T > 0 and P > 0 and T % P == 0,
@@ -55,6 +64,25 @@ def config_from_dict(d):
         need(float(ch["std"]) > 0, f"{ch['name']}: std must be > 0")
         lo, hi = ch["clip"]
         need(float(lo) < float(hi), f"{ch['name']}: clip[0] < clip[1] required")
+        kind = ch.setdefault("kind", "continuous")
+        need(kind in KINDS, f"{ch['name']}: kind must be one of {KINDS}")
+        need(v2 or kind == "continuous" and "range" not in ch and "levels" not in ch,
+             f"{ch['name']}: kind, range and levels need format_version 2")
+        if "range" in ch:
+            need(kind != "category" and float(ch["range"][0]) < float(ch["range"][1]),
+                 f"{ch['name']}: range [lo, hi] with lo < hi, not for a category")
+        if kind == "category":
+            lv = ch.get("levels")
+            need(isinstance(lv, list) and 2 <= len(lv) <= MAX_LEVELS and all(a < b for a, b in zip(lv, lv[1:])),
+                 f"{ch['name']}: a category needs 2..{MAX_LEVELS} increasing levels")
+        else:
+            need("levels" not in ch, f"{ch['name']}: levels are for categories only")
+    cfg["fill"] = cfg.get("fill", "direct")
+    need(cfg["fill"] in ("direct", "anchored") and (v2 or cfg["fill"] == "direct"),
+         "fill must be 'direct' or 'anchored' (anchored needs format_version 2)")
+    cfg["inherited_mask"] = cfg.get("inherited_mask", True)
+    need(isinstance(cfg["inherited_mask"], bool) and (v2 or cfg["inherited_mask"]),
+         "inherited_mask must be true or false (false needs format_version 2)")
     for part in ("encoder", "decoder"):
         s = cfg.get(part)
         if s is None:
@@ -105,6 +133,53 @@ def pos_2d_sincos(D, NP, C):
 
 # --------------------------------------------------------------------------
 # Tokenisation
+
+
+def standardise(x, cfg):
+    """[B, T, C] original units -> clipped z-values [B, C, T], NaN = missing."""
+    if torch.isinf(x).any():
+        raise ValueError("input contains +-Inf")
+    B, T, C = x.shape
+    assert T == cfg["window_minutes"] and C == len(cfg["channels"]), "x shape does not match config"
+    mean, std, lo, hi = (torch.from_numpy(a).to(x.dtype).to(x.device) for a in _channel_stats(cfg))
+    z = torch.maximum(torch.minimum((x - mean) / std, hi), lo)  # NaN propagates
+    return z.permute(0, 2, 1)
+
+
+def anchor(z):
+    """The anchor of every minute, [B, C, T] z-values from z [B, C, T] with NaN:
+    the observed value where there is one; between two observations the
+    straight line a + (b - a) * ((t - ta) / (tb - ta)) (float32 quotient, as in
+    the C core); before the first / after the last observation that
+    observation; 0 (the channel mean) for a channel with none in the window."""
+    T = z.shape[-1]
+    obs = ~torch.isnan(z)
+    t = torch.arange(T, device=z.device).expand_as(z)
+    prev = torch.where(obs, t, torch.full_like(t, -1)).cummax(-1).values
+    nxt = torch.where(obs, t, torch.full_like(t, T)).flip(-1).cummin(-1).values.flip(-1)
+    zf = torch.nan_to_num(z)
+    zp = zf.gather(-1, prev.clamp(min=0))
+    zn = zf.gather(-1, nxt.clamp(max=T - 1))
+    hp, hn = prev >= 0, nxt < T
+    frac = ((t - prev).to(torch.float32) / (nxt - prev).clamp(min=1).to(torch.float32)).to(z.dtype)
+    a = torch.where(hp & hn, zp + (zn - zp) * frac, torch.where(hp, zp, torch.where(hn, zn, torch.zeros_like(zf))))
+    return torch.where(obs, zf, a)
+
+
+def tokens_v2(x, cfg):
+    """format_version 2 tokenisation: (patches [B, N, P], visible [B, N],
+    anchor tokens [B, N, P], observed [B, N, P] float 0/1). Missing minutes of
+    a visible patch take the anchor. Without the inherited mask (naive
+    ablation) every minute is "observed", every token visible, and the input
+    is the anchor (linear interpolation) everywhere."""
+    B, T, C = x.shape
+    P = cfg["patch_minutes"]
+    z = standardise(x, cfg)
+    a = anchor(z).reshape(B, C * (T // P), P)
+    obs = ~torch.isnan(z).reshape(B, C * (T // P), P)
+    if not cfg["inherited_mask"]:
+        return a, torch.ones(a.shape[:2], dtype=torch.bool, device=x.device), a, torch.ones_like(a)
+    return a, obs.any(-1), a, obs.to(a.dtype)
 
 
 def tokenize(x, cfg):
@@ -207,14 +282,16 @@ class Encoder(nn.Module):
 
 
 class Decoder(nn.Module):
-    def __init__(self, s, enc_dim, P, eps):
+    def __init__(self, s, enc_dim, P, eps, K=1, anchored=False):
         super().__init__()
         self.embed = nn.Linear(enc_dim, s["dim"])
         self.mask_token = nn.Parameter(torch.zeros(s["dim"]))
         self.layers = nn.ModuleList([Block(s["dim"], s["heads"], s["mlp_dim"], eps)
                                      for _ in range(s["layers"])])
         self.norm = nn.LayerNorm(s["dim"], eps=eps)
-        self.head = nn.Linear(s["dim"], P)
+        self.head = nn.Linear(s["dim"], P * K)
+        # anchored fill: each token's anchor and observed flags enter the decoder
+        self.anchor_embed = nn.Linear(2 * P, s["dim"]) if anchored else None
 
 
 class WearFM(nn.Module):
@@ -230,7 +307,8 @@ class WearFM(nn.Module):
         De = cfg["encoder"]["dim"]
         self.patch_embed = nn.Linear(P, De)
         self.encoder = Encoder(cfg["encoder"], eps)
-        self.decoder = Decoder(cfg["decoder"], De, P, eps) if cfg["decoder"] else None
+        self.decoder = (Decoder(cfg["decoder"], De, P, eps, head_width(cfg), cfg["fill"] == "anchored")
+                        if cfg["decoder"] else None)
         # Fixed positions: not parameters, not saved.
         self.register_buffer("enc_pos", torch.from_numpy(pos_2d_sincos(De, NP, C)), persistent=False)
         if self.decoder is not None:
@@ -265,11 +343,14 @@ class WearFM(nn.Module):
             raise ValueError(f"unknown mask mode {mode!r}")
         return out * visible[..., None].to(out.dtype)
 
-    def decode(self, enc, visible):
-        """Decoder over all N tokens -> predicted z-values [B, N, P]."""
+    def decode(self, enc, visible, anchor_tok=None, observed=None):
+        """Decoder over all N tokens -> head output [B, N, P*K] (K = 1: the
+        z-values; anchored: added to the anchor by `fill_values`)."""
         dec = self.decoder
         d = dec.embed(enc)
         d = torch.where(visible[..., None], d, dec.mask_token.to(d.dtype).expand_as(d))
+        if dec.anchor_embed is not None:
+            d = d + dec.anchor_embed(torch.cat([anchor_tok, observed], -1))
         d = d + self.dec_pos
         for blk in dec.layers:
             d = blk(d)  # full attention, mask tokens included
@@ -282,7 +363,11 @@ class WearFM(nn.Module):
         intersected with the inherited mask (a token with no observed minute
         can never be visible), which is how training adds artificial masks.
         """
-        patches, inherited = tokenize(x, self.cfg)
+        v2 = self.cfg["format_version"] == 2
+        if v2:
+            patches, inherited, anchor_tok, observed = tokens_v2(x, self.cfg)
+        else:
+            (patches, inherited), anchor_tok, observed = tokenize(x, self.cfg), None, None
         vis = inherited if visible is None else (visible.to(torch.bool) & inherited)
         enc = self.encode(patches, vis, mode)
         counts = vis.sum(1, keepdim=True).to(enc.dtype)
@@ -296,12 +381,61 @@ class WearFM(nn.Module):
             "imputed": None,
         }
         if self.decoder is not None:
-            pred = self.decode(enc, vis)
-            recon = untokenize(pred, self.cfg) * self.ch_std + self.ch_mean  # no clipping
-            out["pred"] = pred
+            head = self.decode(enc, vis, anchor_tok, observed)
+            out["pred"] = head
+            if v2:
+                recon, prob = fill_values(head, anchor_tok, self.cfg)
+                out["fill_probability"] = torch.where(torch.isnan(x), prob, torch.full_like(prob, float("nan")))
+            else:
+                recon = untokenize(head, self.cfg) * self.ch_std + self.ch_mean  # no clipping
             out["reconstruction"] = recon
             out["imputed"] = torch.where(torch.isnan(x), recon, x)
         return out
+
+
+def channel_z(head, anchor_tok, cfg):
+    """format_version 2: the z-value of every minute of continuous and count
+    channels [B, N, P] (anchor + head when anchored), and the category logits
+    [B, N, P, K]. Training scores these; `fill_values` turns them into units."""
+    B, N, _ = head.shape
+    P, K = cfg["patch_minutes"], head_width(cfg)
+    h = head.reshape(B, N, P, K)
+    zhat = h[..., 0]
+    if cfg["fill"] == "anchored":
+        zhat = zhat + anchor_tok
+    return zhat, h
+
+
+def fill_values(head, anchor_tok, cfg):
+    """format_version 2 values in original units [B, T, C] and, for category
+    channels, the probability of the chosen level (NaN elsewhere):
+    continuous -> z*std + mean clipped to `range`; count -> also >= 0;
+    category -> the most probable level (ties: the lower level)."""
+    zhat, h = channel_z(head, anchor_tok, cfg)
+    B, N, P = zhat.shape
+    C = len(cfg["channels"])
+    NP = N // C
+    vals, probs = [], []
+    mean, std, _, _ = _channel_stats(cfg)
+    for c, ch in enumerate(cfg["channels"]):
+        rows = slice(c * NP, (c + 1) * NP)
+        if ch["kind"] == "category":
+            L = len(ch["levels"])
+            p = torch.softmax(h[:, rows, :, :L], -1)
+            pmax, idx = p.max(-1)
+            lv = torch.tensor(ch["levels"], dtype=head.dtype)
+            vals.append(lv[idx].reshape(B, -1))
+            probs.append(pmax.reshape(B, -1))
+        else:
+            v = zhat[:, rows].reshape(B, -1) * float(std[c]) + float(mean[c])
+            lo, hi = ch.get("range", (-math.inf, math.inf))
+            if ch["kind"] == "count":
+                lo = max(0.0, float(lo))
+            v = v.clamp(min=float(np.float32(lo)) if lo != -math.inf else None,
+                        max=float(np.float32(hi)) if hi != math.inf else None)
+            vals.append(v)
+            probs.append(torch.full_like(v, float("nan")))
+    return torch.stack(vals, -1), torch.stack(probs, -1)
 
 
 # --------------------------------------------------------------------------
