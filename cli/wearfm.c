@@ -40,6 +40,8 @@ static void usage(FILE *f) {
             "  --format csv|json       output format (default csv; tokens: json only)\n"
             "  -o, --output FILE       write to FILE instead of stdout\n"
             "  --raw                   impute: the decoder's reconstruction for every minute\n"
+            "                          (impute of a category channel also writes <name>_probability:\n"
+            "                          how likely the filled level is; empty where observed)\n"
             "  --mask-mode compact|attention   AIM form (default compact; same results)\n"
             "  --threads N             worker threads (default: all cores; WASI: 1)\n"
             "  -q, --quiet             no progress on stderr\n"
@@ -142,6 +144,11 @@ char *cli_read_all(const char *path, size_t *len) {
     return buf;
 }
 
+static const char *channel_name(const wfm_model *m, int c) {
+    wfm_channel_info ch;
+    return wfm_model_get_channel(m, c, &ch, NULL) == WFM_OK ? ch.name : "";
+}
+
 static void print_float(FILE *f, float v) {
     if (isnan(v)) fputs("null", f);
     else fprintf(f, "%.9g", v);
@@ -232,9 +239,17 @@ static int cmd_run(const options *o, wfm_model *m, const wfm_minutes *t, FILE *o
     float *vals = malloc(sizeof(float) * (size_t)T * C);
     float *tok = !strcmp(o->cmd, "tokens") ? malloc(sizeof(float) * (size_t)N * D) : NULL;
     uint8_t *vis = malloc((size_t)N);
-    if (!x || !emb || !vals || !vis || (!strcmp(o->cmd, "tokens") && !tok)) {
+    /* Category channels (format_version 2) report how sure each filled level is. */
+    int *is_category = calloc((size_t)C, sizeof *is_category), n_category = 0;
+    for (int c = 0; is_category && c < C; c++) {
+        wfm_channel_info ch;
+        wfm_model_get_channel(m, c, &ch, NULL);
+        n_category += is_category[c] = is_impute && ch.kind == WFM_CHANNEL_CATEGORY;
+    }
+    float *prob = malloc(sizeof(float) * (size_t)T * C);
+    if (!x || !emb || !vals || !vis || !is_category || !prob || (!strcmp(o->cmd, "tokens") && !tok)) {
         fprintf(stderr, "wearfm: out of memory\n");
-        free(x); free(emb); free(vals); free(tok); free(vis);
+        free(x); free(emb); free(vals); free(tok); free(vis); free(prob); free(is_category);
         return EXIT_RUNTIME;
     }
 
@@ -250,6 +265,7 @@ static int cmd_run(const options *o, wfm_model *m, const wfm_minutes *t, FILE *o
         fprintf(out, "timestamp");
         for (int c = 0; c < C; c++) { wfm_channel_info ch; wfm_model_get_channel(m, c, &ch, NULL); fprintf(out, ",%s", ch.name); }
         for (int c = 0; c < C; c++) { wfm_channel_info ch; wfm_model_get_channel(m, c, &ch, NULL); fprintf(out, ",%s_filled", ch.name); }
+        for (int c = 0; c < C; c++) if (is_category[c]) fprintf(out, ",%s_probability", channel_name(m, c));
         fputc('\n', out);
     }
 
@@ -268,6 +284,7 @@ static int cmd_run(const options *o, wfm_model *m, const wfm_minutes *t, FILE *o
         outp.token_visible = vis;
         if (is_embed) outp.embedding = emb;
         if (is_impute) { if (o->raw) outp.reconstruction = vals; else outp.imputed = vals; }
+        if (is_impute && n_category) outp.fill_probability = prob;
         if (tok) outp.token_embeddings = tok;
         wfm_error err = {0};
         wfm_status st = wfm_run(m, x, &outp, &err);
@@ -306,6 +323,18 @@ static int cmd_run(const options *o, wfm_model *m, const wfm_minutes *t, FILE *o
                     fputc(']', out);
                 }
                 fputc(']', out);
+                if (n_category) { /* per minute, the category channels in order: the chosen level's probability */
+                    fprintf(out, ", \"probability_channels\": [");
+                    for (int c = 0, k = 0; c < C; c++) if (is_category[c]) fprintf(out, "%s\"%s\"", k++ ? ", " : "", channel_name(m, c));
+                    fprintf(out, "], \"probability\": [");
+                    for (int i = 0; i < T; i++) {
+                        fputs(i ? ", [" : "[", out);
+                        for (int c = 0, k = 0; c < C; c++)
+                            if (is_category[c]) { if (k++) fputs(", ", out); print_float(out, prob[(size_t)i * C + c]); }
+                        fputc(']', out);
+                    }
+                    fputc(']', out);
+                }
             } else {
                 fprintf(out, ", \"visible\": [");
                 for (int n = 0; n < N; n++) fprintf(out, "%s%d", n ? ", " : "", vis[n]);
@@ -331,6 +360,12 @@ static int cmd_run(const options *o, wfm_model *m, const wfm_minutes *t, FILE *o
                 fputs(ts, out);
                 for (int c = 0; c < C; c++) fprintf(out, ",%.9g", vals[(size_t)i * C + c]);
                 for (int c = 0; c < C; c++) fprintf(out, ",%d", isnan(x[(size_t)i * C + c]) ? 1 : 0);
+                for (int c = 0; c < C; c++) {
+                    if (!is_category[c]) continue;
+                    float p = prob[(size_t)i * C + c];
+                    if (isnan(p)) fputc(',', out);
+                    else fprintf(out, ",%.9g", p);
+                }
                 fputc('\n', out);
             }
         }
@@ -347,7 +382,7 @@ static int cmd_run(const options *o, wfm_model *m, const wfm_minutes *t, FILE *o
         fprintf(stderr, "wearfm: %d window(s); %.1f%% of channel-minutes were missing%s\n", done,
                 total_minutes ? 100.0 * total_missing / total_minutes : 0.0,
                 is_impute && !o->raw ? " and were filled" : "");
-    free(x); free(emb); free(vals); free(tok); free(vis);
+    free(x); free(emb); free(vals); free(tok); free(vis); free(prob); free(is_category);
     return rc;
 }
 

@@ -81,11 +81,25 @@ typedef struct wfm_model_info {
     size_t n_params;
 } wfm_model_info;
 
+/* What a channel's values are (docs/model-format.md, format_version 2).
+ * The core returns fills inside them: continuous and count values clipped
+ * to the range (a count is never negative), a category as its most
+ * probable level. */
+typedef enum wfm_channel_kind {
+    WFM_CHANNEL_CONTINUOUS = 0,
+    WFM_CHANNEL_COUNT = 1,
+    WFM_CHANNEL_CATEGORY = 2
+} wfm_channel_kind;
+
 typedef struct wfm_channel_info {
     const char *name;
     const char *unit;
     float mean, std;
     float clip_min, clip_max;  /* z-units */
+    wfm_channel_kind kind;
+    float range_min, range_max; /* original units; -inf/+inf when unbounded */
+    int n_levels;               /* categories only, else 0 */
+    const float *levels;        /* [n_levels], increasing */
 } wfm_channel_info;
 
 void wfm_model_get_info(const wfm_model *model, wfm_model_info *out);
@@ -111,6 +125,8 @@ typedef struct wfm_outputs {
     float *imputed;            /* [T * C]: observed values kept, gaps from the decoder */
     float *token_embeddings;   /* [N * enc_dim]: encoder output per token; NaN rows for masked */
     uint8_t *token_visible;    /* [N]: 1 visible, 0 inherited-missing */
+    float *fill_probability;   /* [T * C]: for a missing minute of a category channel, the
+                                  probability of the level it was given; NaN elsewhere */
     int n_visible_tokens;      /* out */
 } wfm_outputs;
 

@@ -64,7 +64,68 @@ static wfm_status get_text(const wfm_json *obj, const char *key, const char *pat
     return WFM_OK;
 }
 
-static wfm_status parse_channel(const wfm_json *v, int i, wfm_channel_cfg *ch, wfm_error *err) {
+/* A [lo, hi] pair of finite numbers with lo < hi. */
+static wfm_status get_pair(const wfm_json *a, const char *path, float *lo, float *hi, wfm_error *err) {
+    char p[80];
+    wfm_status st;
+    if (!wfm_json_is(a, WFM_JSON_ARRAY) || wfm_json_count(a) != 2)
+        return CFG_FAIL(err, "%s must be an array [min, max]", path);
+    snprintf(p, sizeof p, "%s[0]", path);
+    if ((st = get_float(wfm_json_at(a, 0), p, lo, err))) return st;
+    snprintf(p, sizeof p, "%s[1]", path);
+    if ((st = get_float(wfm_json_at(a, 1), p, hi, err))) return st;
+    if (!(*lo < *hi)) return CFG_FAIL(err, "%s must have [0] < [1] (got [%.9g, %.9g])", path, (double)*lo, (double)*hi);
+    return WFM_OK;
+}
+
+/* What a channel's values mean (format_version 2): its kind, the range its
+ * fills are kept in, and a category's levels. Version 1 channels are
+ * continuous without a range. */
+static wfm_status parse_semantics(const wfm_json *v, int i, int version, wfm_channel_cfg *ch, wfm_error *err) {
+    char path[64], kind[16];
+    wfm_status st;
+    const wfm_json *k = wfm_json_get(v, "kind"), *r = wfm_json_get(v, "range"), *lv = wfm_json_get(v, "levels");
+    ch->kind = WFM_CHANNEL_CONTINUOUS;
+    ch->range_min = -INFINITY;
+    ch->range_max = INFINITY;
+    if (version < 2) {
+        if (k || r || lv) return CFG_FAIL(err, "channels[%d]: kind, range and levels need format_version 2", i);
+        return WFM_OK;
+    }
+    if (k) {
+        snprintf(path, sizeof path, "channels[%d].kind", i);
+        if ((st = get_text(v, "kind", path, 0, kind, sizeof kind, err))) return st;
+        if (!strcmp(kind, "continuous")) ch->kind = WFM_CHANNEL_CONTINUOUS;
+        else if (!strcmp(kind, "count")) ch->kind = WFM_CHANNEL_COUNT;
+        else if (!strcmp(kind, "category")) ch->kind = WFM_CHANNEL_CATEGORY;
+        else return CFG_FAIL(err, "%s must be 'continuous', 'count' or 'category' (got '%s')", path, kind);
+    }
+    if (r) {
+        snprintf(path, sizeof path, "channels[%d].range", i);
+        if (ch->kind == WFM_CHANNEL_CATEGORY) return CFG_FAIL(err, "%s: a category has levels, not a range", path);
+        if ((st = get_pair(r, path, &ch->range_min, &ch->range_max, err))) return st;
+    }
+    if (ch->kind == WFM_CHANNEL_COUNT && ch->range_min < 0) ch->range_min = 0; /* a count is never negative */
+    snprintf(path, sizeof path, "channels[%d].levels", i);
+    if (ch->kind != WFM_CHANNEL_CATEGORY) {
+        if (lv) return CFG_FAIL(err, "%s: only a category has levels", path);
+        return WFM_OK;
+    }
+    if (!lv) return CFG_FAIL(err, "%s is missing (a category needs its levels)", path);
+    size_t n = wfm_json_is(lv, WFM_JSON_ARRAY) ? wfm_json_count(lv) : 0;
+    if (n < 2 || n > WFM_CFG_MAX_LEVELS)
+        return CFG_FAIL(err, "%s must be an array of 2..%d numbers", path, WFM_CFG_MAX_LEVELS);
+    for (size_t j = 0; j < n; j++) {
+        char p[80];
+        snprintf(p, sizeof p, "%s[%zu]", path, j);
+        if ((st = get_float(wfm_json_at(lv, j), p, &ch->levels[j], err))) return st;
+        if (j && !(ch->levels[j] > ch->levels[j - 1])) return CFG_FAIL(err, "%s must be increasing", path);
+    }
+    ch->n_levels = (int)n;
+    return WFM_OK;
+}
+
+static wfm_status parse_channel(const wfm_json *v, int i, int version, wfm_channel_cfg *ch, wfm_error *err) {
     char path[64], got[48];
     wfm_status st;
     if (!wfm_json_is(v, WFM_JSON_OBJECT)) {
@@ -95,7 +156,7 @@ static wfm_status parse_channel(const wfm_json *v, int i, wfm_channel_cfg *ch, w
     if (!(ch->clip_min < ch->clip_max))
         return CFG_FAIL(err, "channels[%d].clip must have clip[0] < clip[1] (got [%.9g, %.9g])", i,
                         (double)ch->clip_min, (double)ch->clip_max);
-    return WFM_OK;
+    return parse_semantics(v, i, version, ch, err);
 }
 
 static wfm_status parse_block(const wfm_json *root, const char *key, int min_layers,
@@ -123,6 +184,31 @@ static wfm_status parse_block(const wfm_json *root, const char *key, int min_lay
     return WFM_OK;
 }
 
+/* format_version 2: how fills are made ("fill") and whether the input keeps
+ * its inherited mask ("inherited_mask"); the head's width follows. */
+static wfm_status parse_fill(const wfm_json *root, wfm_config *c, wfm_error *err) {
+    const wfm_json *f = wfm_json_get(root, "fill"), *im = wfm_json_get(root, "inherited_mask");
+    char fill[16] = "direct";
+    wfm_status st;
+    c->inherited_mask = 1;
+    c->head_width = 1;
+    if (c->format_version < 2) {
+        if (f || im) return CFG_FAIL(err, "fill and inherited_mask need format_version 2");
+        return WFM_OK;
+    }
+    if (f && (st = get_text(root, "fill", "fill", 0, fill, sizeof fill, err))) return st;
+    if (strcmp(fill, "direct") && strcmp(fill, "anchored"))
+        return CFG_FAIL(err, "fill must be 'direct' or 'anchored' (got '%s')", fill);
+    c->anchored = !strcmp(fill, "anchored");
+    if (im) {
+        if (!wfm_json_is(im, WFM_JSON_BOOL)) return CFG_FAIL(err, "inherited_mask must be true or false");
+        c->inherited_mask = im->u.boolean;
+    }
+    for (int i = 0; i < c->n_channels; i++)
+        if (c->channels[i].n_levels > c->head_width) c->head_width = c->channels[i].n_levels;
+    return WFM_OK;
+}
+
 static wfm_status parse_root(const wfm_json *root, wfm_config *c, wfm_error *err) {
     wfm_status st;
     char got[48];
@@ -135,8 +221,8 @@ static wfm_status parse_root(const wfm_json *root, wfm_config *c, wfm_error *err
     if (!fv) return CFG_FAIL(err, "format_version is missing");
     describe(got, sizeof got, fv);
     if (!wfm_json_int64(fv, &ver)) return CFG_FAIL(err, "format_version must be an integer (got %s)", got);
-    if (ver != 1) return CFG_FAIL(err, "format_version %s is not supported (this build reads 1)", got);
-    c->format_version = 1;
+    if (ver != 1 && ver != 2) return CFG_FAIL(err, "format_version %s is not supported (this build reads 1 and 2)", got);
+    c->format_version = (int)ver;
 
     if ((st = get_text(root, "architecture", "architecture", 0, c->architecture,
                        sizeof c->architecture, err)))
@@ -176,7 +262,7 @@ static wfm_status parse_root(const wfm_json *root, wfm_config *c, wfm_error *err
     if (!c->channels) return wfm_fail(err, WFM_ERR_NO_MEMORY, "config: out of memory");
     c->n_channels = (int)nc;
     for (int i = 0; i < c->n_channels; i++) {
-        if ((st = parse_channel(wfm_json_at(chs, (size_t)i), i, &c->channels[i], err))) return st;
+        if ((st = parse_channel(wfm_json_at(chs, (size_t)i), i, c->format_version, &c->channels[i], err))) return st;
         for (int j = 0; j < i; j++)
             if (!strcmp(c->channels[i].name, c->channels[j].name))
                 return CFG_FAIL(err, "channels[%d].name '%s' repeats channels[%d].name", i,
@@ -189,7 +275,7 @@ static wfm_status parse_root(const wfm_json *root, wfm_config *c, wfm_error *err
         if ((st = parse_block(root, "decoder", 0, &c->dec, err))) return st;
         c->has_decoder = 1;
     }
-    return WFM_OK;
+    return parse_fill(root, c, err);
 }
 
 wfm_status wfm_config_parse(const char *json, size_t len, wfm_config *out, wfm_error *err) {
@@ -220,7 +306,7 @@ void wfm_config_free(wfm_config *cfg) {
 size_t wfm_config_tensor_count(const wfm_config *cfg) {
     if (!cfg) return 0;
     size_t n = 2 + 12 * (size_t)cfg->enc.layers + 2;
-    if (cfg->has_decoder) n += 3 + 12 * (size_t)cfg->dec.layers + 2 + 2;
+    if (cfg->has_decoder) n += 3 + 12 * (size_t)cfg->dec.layers + 2 + 2 + (cfg->anchored ? 2 : 0);
     return n;
 }
 
@@ -280,8 +366,13 @@ wfm_status wfm_config_expected_tensors(const wfm_config *cfg, wfm_tensor_spec *s
         add(&l, "", "decoder.embed.bias", 1, Dd, 0);
         add(&l, "", "decoder.mask_token", 1, Dd, 0);
         add_stack(&l, "decoder", &cfg->dec);
-        add(&l, "", "decoder.head.weight", 2, P, Dd);
-        add(&l, "", "decoder.head.bias", 1, P, 0);
+        const uint64_t K = (uint64_t)cfg->head_width;
+        add(&l, "", "decoder.head.weight", 2, P * K, Dd);
+        add(&l, "", "decoder.head.bias", 1, P * K, 0);
+        if (cfg->anchored) {
+            add(&l, "", "decoder.anchor_embed.weight", 2, Dd, 2 * P);
+            add(&l, "", "decoder.anchor_embed.bias", 1, Dd, 0);
+        }
     }
     *count = l.n;
     return WFM_OK;

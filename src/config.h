@@ -16,11 +16,17 @@
 #define WFM_CFG_MAX_LAYERS 64
 #define WFM_CFG_MAX_MLP 65536
 
+#define WFM_CFG_MAX_LEVELS 16
+
 typedef struct wfm_channel_cfg {
     char name[64];     /* non-empty, unique, no control characters */
     char unit[32];     /* may be empty */
     float mean, std;   /* original units; std > 0 */
     float clip_min, clip_max; /* z-units; clip_min < clip_max */
+    wfm_channel_kind kind;    /* format_version 2; continuous in version 1 */
+    float range_min, range_max; /* original units; fills are kept inside (+-inf: none) */
+    int n_levels;             /* categories: 2..WFM_CFG_MAX_LEVELS, else 0 */
+    float levels[WFM_CFG_MAX_LEVELS]; /* increasing */
 } wfm_channel_cfg;
 
 typedef struct wfm_block_cfg {
@@ -28,7 +34,7 @@ typedef struct wfm_block_cfg {
 } wfm_block_cfg;
 
 typedef struct wfm_config {
-    int format_version;         /* 1 */
+    int format_version;         /* 1 or 2 */
     char architecture[32];      /* "lsm2_mae" */
     int window_minutes, patch_minutes; /* T, P */
     float norm_eps;             /* default 1e-6 */
@@ -36,6 +42,9 @@ typedef struct wfm_config {
     wfm_channel_cfg *channels;  /* [C], owned */
     wfm_block_cfg enc, dec;     /* dec is all zero when has_decoder == 0 */
     int has_decoder;
+    int anchored;               /* "fill": "anchored" (version 2): decoder adds to the anchor */
+    int inherited_mask;         /* 1; 0 = naive ablation: the input is imputed, all tokens visible */
+    int head_width;             /* K values per minute: 1, or the most levels of a category */
 } wfm_config;
 
 /* Parses and validates json[0..len). On failure returns WFM_ERR_CONFIG (or

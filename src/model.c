@@ -65,6 +65,11 @@ wfm_status wfm_model_get_channel(const wfm_model *m, int ch, wfm_channel_info *o
     o->std = c->std;
     o->clip_min = c->clip_min;
     o->clip_max = c->clip_max;
+    o->kind = c->kind;
+    o->range_min = c->range_min;
+    o->range_max = c->range_max;
+    o->n_levels = c->n_levels;
+    o->levels = c->n_levels ? c->levels : NULL;
     return WFM_OK;
 }
 
@@ -106,6 +111,61 @@ static int tokenize(const wfm_model *m, const float *x, float *patches, uint8_t 
             visible[(size_t)c * NP + p] = observed > 0;
             n_visible += observed > 0;
         }
+    }
+    return n_visible;
+}
+
+/* The anchor of channel c, z[0..T): the observed (clipped) z-value where
+ * there is one; between two observations the straight line between them;
+ * before the first / after the last observation that observation; 0 (the
+ * channel mean) when the window has none (docs/model-format.md). obs[t] is
+ * 1 for observed minutes. */
+static void channel_anchor(const wfm_model *m, const float *x, int c, float *z, float *obs) {
+    const wfm_config *cfg = &m->cfg;
+    const wfm_channel_cfg *ch = &cfg->channels[c];
+    const int T = cfg->window_minutes, C = cfg->n_channels;
+    int prev = -1;
+    for (int t = 0; t < T; t++) {
+        float v = x[(size_t)t * C + c];
+        obs[t] = isnan(v) ? 0.0f : 1.0f;
+        if (isnan(v)) continue;
+        float zi = (v - ch->mean) / ch->std;
+        z[t] = zi < ch->clip_min ? ch->clip_min : zi > ch->clip_max ? ch->clip_max : zi;
+        /* the run of missing minutes before t */
+        for (int u = prev + 1; u < t; u++)
+            z[u] = prev < 0 ? z[t] : z[prev] + (z[t] - z[prev]) * ((float)(u - prev) / (float)(t - prev));
+        prev = t;
+    }
+    for (int u = prev + 1; u < T; u++) z[u] = prev < 0 ? 0.0f : z[prev];
+}
+
+/* format_version 2: patches take the anchor at missing minutes; ws->anchor
+ * and ws->anchor_in (anchor, observed flags) feed the anchored decoder.
+ * Without the inherited mask (naive ablation) every minute counts as
+ * observed and every token is visible. Returns the visible count. */
+static int tokenize_v2(wfm_model *m, const float *x) {
+    const wfm_config *cfg = &m->cfg;
+    wfm_workspace *ws = &m->ws;
+    const int C = cfg->n_channels, P = cfg->patch_minutes, NP = m->n_patches, T = cfg->window_minutes;
+    int n_visible = 0;
+    for (int c = 0; c < C; c++) {
+        float *z = ws->anchor + (size_t)c * T;  /* channel c's tokens are contiguous minutes */
+        float *obs = ws->patches + (size_t)c * T; /* scratch until the patches are written */
+        channel_anchor(m, x, c, z, obs);
+        for (int p = 0; p < NP; p++) {
+            size_t n = (size_t)c * NP + p;
+            float *in = ws->anchor_in + n * 2 * P;
+            int observed = 0;
+            for (int i = 0; i < P; i++) {
+                float o = cfg->inherited_mask ? obs[p * P + i] : 1.0f;
+                observed += o != 0;
+                in[i] = z[p * P + i];
+                in[P + i] = o;
+            }
+            ws->visible[n] = observed > 0;
+            n_visible += observed > 0;
+        }
+        memcpy(ws->patches + (size_t)c * T, z, sizeof(float) * (size_t)T);
     }
     return n_visible;
 }
@@ -162,10 +222,49 @@ static void decode(wfm_model *m, int n_visible) {
         if (!ws->visible[t]) memcpy(ws->h + (size_t)t * Dd, m->mask_token, sizeof(float) * Dd);
     for (int i = 0; i < n_visible; i++)
         memcpy(ws->h + (size_t)ws->visible_index[i] * Dd, vis_out + (size_t)i * Dd, sizeof(float) * Dd);
+    if (m->cfg.anchored) { /* every token's anchor and observed flags */
+        wfm_linear_forward(m, &m->anchor_embed, ws->anchor_in, N, ws->xn);
+        for (size_t i = 0; i < (size_t)N * Dd; i++) ws->h[i] += ws->xn[i];
+    }
     for (size_t i = 0; i < (size_t)N * Dd; i++) ws->h[i] += m->dec.pos[i];
     float *out = ws->stack_out;
     wfm_stack_forward(m, &m->dec, ws->h, N, NULL, out);
     wfm_linear_forward(m, &m->head, out, N, ws->dec_out);
+}
+
+/* format_version 2 outputs: each channel's values kept inside its kind
+ * (docs/model-format.md): continuous and count values are the anchor plus
+ * the head (anchored fill) in original units, clipped to the range; a
+ * category is its most probable level (the lower one on a tie). */
+static void write_fills_v2(const wfm_model *m, const float *x, wfm_outputs *o) {
+    const wfm_config *cfg = &m->cfg;
+    const wfm_workspace *ws = &m->ws;
+    const int C = cfg->n_channels, P = cfg->patch_minutes, NP = m->n_patches, K = cfg->head_width;
+    for (int c = 0; c < C; c++) {
+        const wfm_channel_cfg *ch = &cfg->channels[c];
+        for (int t = 0; t < cfg->window_minutes; t++) {
+            size_t n = (size_t)c * NP + t / P, idx = (size_t)t * C + c;
+            const float *row = ws->dec_out + (n * P + (size_t)(t % P)) * K;
+            float v, prob = NAN;
+            if (ch->kind == WFM_CHANNEL_CATEGORY) {
+                int best = 0;
+                for (int k = 1; k < ch->n_levels; k++)
+                    if (row[k] > row[best]) best = k;
+                double sum = 0;
+                for (int k = 0; k < ch->n_levels; k++) sum += exp((double)row[k] - (double)row[best]);
+                v = ch->levels[best];
+                prob = (float)(1.0 / sum);
+            } else {
+                float z = row[0] + (cfg->anchored ? ws->anchor[n * P + (size_t)(t % P)] : 0.0f);
+                v = z * ch->std + ch->mean;
+                v = v < ch->range_min ? ch->range_min : v > ch->range_max ? ch->range_max : v;
+            }
+            int missing = isnan(x[idx]);
+            if (o->reconstruction) o->reconstruction[idx] = v;
+            if (o->imputed) o->imputed[idx] = missing ? v : x[idx];
+            if (o->fill_probability && missing) o->fill_probability[idx] = prob;
+        }
+    }
 }
 
 wfm_status wfm_run(wfm_model *m, const float *x, wfm_outputs *o, wfm_error *err) {
@@ -176,11 +275,11 @@ wfm_status wfm_run(wfm_model *m, const float *x, wfm_outputs *o, wfm_error *err)
     wfm_workspace *ws = &m->ws;
     const int D = cfg->enc.dim, N = m->n_tokens, C = cfg->n_channels, P = cfg->patch_minutes,
               NP = m->n_patches;
-    int want_decoder = o->reconstruction || o->imputed;
+    int want_decoder = o->reconstruction || o->imputed || o->fill_probability;
     if (want_decoder && !cfg->has_decoder)
         return wfm_fail(err, WFM_ERR_UNSUPPORTED, "this model has no decoder: it can embed but not reconstruct");
 
-    int n_visible = tokenize(m, x, ws->patches, ws->visible);
+    int n_visible = cfg->format_version >= 2 ? tokenize_v2(m, x) : tokenize(m, x, ws->patches, ws->visible);
     o->n_visible_tokens = n_visible;
     if (o->token_visible) memcpy(o->token_visible, ws->visible, (size_t)N);
     if (n_visible == 0)
@@ -204,7 +303,12 @@ wfm_status wfm_run(wfm_model *m, const float *x, wfm_outputs *o, wfm_error *err)
             else for (int d = 0; d < D; d++) dst[d] = NAN;
         }
     }
-    if (want_decoder) {
+    if (o->fill_probability)
+        for (size_t i = 0; i < (size_t)cfg->window_minutes * C; i++) o->fill_probability[i] = NAN;
+    if (want_decoder && cfg->format_version >= 2) {
+        decode(m, n_visible);
+        write_fills_v2(m, x, o);
+    } else if (want_decoder) {
         decode(m, n_visible);
         for (int c = 0; c < C; c++) {
             const wfm_channel_cfg *ch = &cfg->channels[c];

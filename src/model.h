@@ -41,7 +41,9 @@ typedef struct wfm_workspace {
     float *patches;                   /* [N, P] z-values */
     float *stack_out;                 /* [N, max dim] output of a stack */
     float *enc_out;                   /* [N, De] normed encoder output, by token */
-    float *dec_out;                   /* [N, P] */
+    float *dec_out;                   /* [N, P*K] decoder head output */
+    float *anchor;                    /* [N, P] anchor z-values (format_version 2) */
+    float *anchor_in;                 /* [N, 2P] anchor and observed flags: the decoder's anchor input */
     int *visible_index;               /* [N] indices of visible tokens */
     uint8_t *visible;                 /* [N] */
 } wfm_workspace;
@@ -58,6 +60,7 @@ struct wfm_model {
     float *mask_token;
     wfm_stack dec;
     wfm_linear head;
+    wfm_linear anchor_embed;          /* "fill": "anchored" only */
     wfm_pool *pool;
     wfm_mask_mode mask_mode;
     wfm_workspace ws;

@@ -219,7 +219,10 @@ static wfm_status load_weights(loader *ld, wfm_error *err) {
         if ((st = load_linear(ld, "decoder.embed", c->dec.dim, c->enc.dim, &m->dec_embed, err)) ||
             (st = load_vector(ld, "decoder.mask_token", c->dec.dim, &m->mask_token, err)) ||
             (st = load_stack(ld, "decoder", c->dec, &m->dec, err)) ||
-            (st = load_linear(ld, "decoder.head", c->patch_minutes, c->dec.dim, &m->head, err)))
+            (st = load_linear(ld, "decoder.head", c->patch_minutes * c->head_width, c->dec.dim, &m->head, err)))
+            return st;
+        if (c->anchored && (st = load_linear(ld, "decoder.anchor_embed", c->dec.dim, 2 * c->patch_minutes,
+                                             &m->anchor_embed, err)))
             return st;
     }
     if (ld->n_loaded != ld->st.n_tensors) {
@@ -268,12 +271,15 @@ wfm_status wfm_workspace_alloc(wfm_model *m, wfm_error *err) {
         ws->patches = alloc_floats(N, (size_t)c->patch_minutes);
         ws->stack_out = alloc_floats(N, dmax);
         ws->enc_out = alloc_floats(N, (size_t)c->enc.dim);
-        ws->dec_out = alloc_floats(N, (size_t)c->patch_minutes);
+        ws->dec_out = alloc_floats(N, (size_t)c->patch_minutes * (size_t)c->head_width);
+        ws->anchor = alloc_floats(N, (size_t)c->patch_minutes);
+        ws->anchor_in = alloc_floats(N, 2 * (size_t)c->patch_minutes);
         ws->visible_index = malloc(sizeof(int) * N);
         ws->visible = malloc(N);
     }
     if (!ws->h || !ws->xn || !ws->tmp || !ws->qkv || !ws->mlp || !ws->kv_packed || !ws->attn_scratch ||
-        !ws->patches || !ws->stack_out || !ws->enc_out || !ws->dec_out || !ws->visible_index || !ws->visible)
+        !ws->patches || !ws->stack_out || !ws->enc_out || !ws->dec_out || !ws->visible_index || !ws->visible ||
+        !ws->anchor || !ws->anchor_in)
         return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory for the workspace (%zu tokens)", N);
     return WFM_OK;
 }
@@ -300,10 +306,11 @@ void wfm_model_release(wfm_model *m) {
     free(m->mask_token);
     free_stack(&m->dec);
     free_linear(&m->head);
+    free_linear(&m->anchor_embed);
     wfm_workspace *ws = &m->ws;
     free(ws->h); free(ws->xn); free(ws->tmp); free(ws->qkv); free(ws->mlp); free(ws->kv_packed);
     free(ws->attn_scratch); free(ws->patches); free(ws->stack_out); free(ws->enc_out); free(ws->dec_out);
-    free(ws->visible_index); free(ws->visible);
+    free(ws->visible_index); free(ws->visible); free(ws->anchor); free(ws->anchor_in);
     wfm_pool_destroy(m->pool);
     wfm_config_free(&m->cfg);
     free(m->config_json);

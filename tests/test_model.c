@@ -53,7 +53,7 @@ static result run(wfm_model *m, const float *x) {
     r.imp = malloc(sizeof(float) * tc);
     r.tok = malloc(sizeof(float) * (size_t)info.n_tokens * info.enc_dim);
     r.vis = malloc((size_t)info.n_tokens);
-    wfm_outputs o = {r.emb, r.rec, r.imp, r.tok, r.vis, 0};
+    wfm_outputs o = {r.emb, r.rec, r.imp, r.tok, r.vis, NULL, 0};
     wfm_error err = {0};
     r.st = wfm_run(m, x, &o, &err);
     r.nv = o.n_visible_tokens;

@@ -586,6 +586,43 @@ TEST(config_valid) {
     wfm_config_free(&c);
 }
 
+/* format_version 2: channel kinds, ranges, levels, fill and input rule. */
+#define V2_HEAD "\"format_version\":2,\"architecture\":\"lsm2_mae\",\"window_minutes\":20,\"patch_minutes\":10," \
+                "\"encoder\":{\"dim\":8,\"layers\":1,\"heads\":2,\"mlp_dim\":16}"
+#define V2_CH(extra) "{\"name\":\"a\",\"unit\":\"\",\"mean\":0,\"std\":1,\"clip\":[-5,5]" extra "}"
+#define V2(chs, rest) "{" V2_HEAD ",\"channels\":[" chs "]" rest "}"
+
+TEST(config_v2_semantics) {
+    wfm_config c;
+    wfm_error e = {0};
+    const char *ok = V2(V2_CH(",\"kind\":\"continuous\",\"range\":[25,250]") ","
+                        "{\"name\":\"s\",\"unit\":\"\",\"mean\":0,\"std\":1,\"clip\":[-5,5],\"kind\":\"count\"},"
+                        "{\"name\":\"i\",\"unit\":\"\",\"mean\":0,\"std\":1,\"clip\":[-5,5],\"kind\":\"category\",\"levels\":[0,1,2,3]}",
+                        ",\"fill\":\"anchored\",\"inherited_mask\":false");
+    CHECK_MSG(wfm_config_parse(ok, strlen(ok), &c, &e) == WFM_OK, "%s", e.message);
+    CHECK(c.format_version == 2 && c.anchored && !c.inherited_mask && c.head_width == 4);
+    CHECK(c.channels[0].kind == WFM_CHANNEL_CONTINUOUS && c.channels[0].range_min == 25 && c.channels[0].range_max == 250);
+    CHECK(c.channels[1].kind == WFM_CHANNEL_COUNT && c.channels[1].range_min == 0 && isinf(c.channels[1].range_max));
+    CHECK(c.channels[2].kind == WFM_CHANNEL_CATEGORY && c.channels[2].n_levels == 4 && c.channels[2].levels[3] == 3);
+    wfm_config_free(&c);
+    const char *plain = V2(V2_CH(""), "");
+    CHECK_MSG(wfm_config_parse(plain, strlen(plain), &c, &e) == WFM_OK, "%s", e.message);
+    CHECK(!c.anchored && c.inherited_mask && c.head_width == 1 && c.channels[0].kind == WFM_CHANNEL_CONTINUOUS &&
+          isinf(c.channels[0].range_min));
+    wfm_config_free(&c);
+    CFG_FAIL(V2(V2_CH(",\"kind\":\"ordinal\""), ""), "channels[0].kind must be 'continuous', 'count' or 'category'");
+    CFG_FAIL(V2(V2_CH(",\"kind\":\"category\""), ""), "channels[0].levels is missing");
+    CFG_FAIL(V2(V2_CH(",\"kind\":\"category\",\"levels\":[1]"), ""), "channels[0].levels must be an array of 2..16");
+    CFG_FAIL(V2(V2_CH(",\"kind\":\"category\",\"levels\":[1,1]"), ""), "channels[0].levels must be increasing");
+    CFG_FAIL(V2(V2_CH(",\"kind\":\"category\",\"levels\":[0,1],\"range\":[0,1]"), ""), "a category has levels, not a range");
+    CFG_FAIL(V2(V2_CH(",\"levels\":[0,1]"), ""), "only a category has levels");
+    CFG_FAIL(V2(V2_CH(",\"range\":[5,5]"), ""), "channels[0].range must have [0] < [1]");
+    CFG_FAIL(V2(V2_CH(",\"range\":[5]"), ""), "channels[0].range must be an array [min, max]");
+    CFG_FAIL(V2(V2_CH(""), ",\"fill\":\"spline\""), "fill must be 'direct' or 'anchored'");
+    CFG_FAIL(V2(V2_CH(""), ",\"inherited_mask\":1"), "inherited_mask must be true or false");
+    CFG_FAIL(CFG_BODY(",\"fill\":\"anchored\""), "fill and inherited_mask need format_version 2");
+}
+
 TEST(config_invalid) {
     /* JSON / shape of the document */
     CFG_FAIL("", "json");
@@ -595,7 +632,7 @@ TEST(config_invalid) {
     CFG_FAIL("{" HEAD ",\"channels\":[" CH0 "]," ENC ",\"format_version\":1}", "duplicate key");
     /* format_version, architecture */
     CFG_FAIL("{\"architecture\":\"lsm2_mae\"}", "format_version is missing");
-    CFG_FAIL("{\"format_version\":2}", "format_version 2 is not supported");
+    CFG_FAIL("{\"format_version\":3}", "format_version 3 is not supported");
     CFG_FAIL("{\"format_version\":\"1\"}", "format_version must be an integer (got a string)");
     CFG_FAIL("{\"format_version\":1.5}", "format_version must be an integer (got 1.5)");
     CFG_FAIL("{\"format_version\":1}", "architecture is missing");
@@ -864,6 +901,7 @@ int main(int argc, char **argv) {
     RUN(bf16);
     RUN(to_f32_little_endian);
     RUN(config_valid);
+    RUN(config_v2_semantics);
     RUN(config_invalid);
     RUN(expected_tensors);
     RUN(model_files);

@@ -17,6 +17,6 @@ build/native/wearfm info $W/aim.safetensors | head -3
 /usr/bin/python3 tests/parity/parity.py --workdir $W/parity --only model \
   --model-file $W/aim.safetensors --input-csv "$SAMPLE" \
   --wearfm build/native/wearfm --wearfm "node --no-warnings wasi/run.mjs build/wasi/wearfm.wasm"
-/usr/bin/python3 tools/evaluate.py --data $W/data --model $W/aim.safetensors --naive $W/naive.safetensors \
-  --json $W/eval.json | tail -3
+/usr/bin/python3 tools/evaluate.py --smoke --data $W/data --model $W/aim.safetensors --naive $W/naive.safetensors \
+  --wearfm build/native/wearfm --json $W/eval.json | tail -3
 test -s $W/eval.json

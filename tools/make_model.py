@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Write a randomly initialised wearfm model (for tests, demos and benchmarks).
 
-    python3 tools/make_model.py --config small|paper|PATH.json --seed S \
+    python3 tools/make_model.py --config small|small_v2|paper|PATH.json --seed S \
         --dtype F32|F16|BF16 --out model.safetensors
 """
 import argparse
@@ -35,6 +35,20 @@ def small_config(window_minutes=180):
         "encoder": {"dim": 64, "layers": 2, "heads": 4, "mlp_dim": 128},
         "decoder": {"dim": 32, "layers": 1, "heads": 2, "mlp_dim": 64},
     }
+
+
+def small_config_v2(window_minutes=180, naive=False):
+    """format_version 2 of the small model: a bounded continuous channel (the
+    range is narrow so random weights exercise clipping), a count and a
+    category, anchored fill; naive=True drops the inherited mask."""
+    cfg = small_config(window_minutes)
+    cfg["format_version"] = 2
+    cfg["fill"] = "anchored"
+    cfg["inherited_mask"] = not naive
+    cfg["channels"][0].update(kind="continuous", range=[60.0, 80.0])
+    cfg["channels"][1].update(kind="count", range=[0.0, 200.0])
+    cfg["channels"][2].update(kind="category", levels=[0, 1])
+    return cfg
 
 
 # Paper-sized model: LSM-2 uses 26 minute-level signals. The names are
@@ -88,6 +102,8 @@ def get_config(name):
         return small_config()
     if name == "paper":
         return paper_config()
+    if name == "small_v2":
+        return small_config_v2()
     with open(name) as f:
         return json.load(f)
 

@@ -25,7 +25,7 @@ import torch
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "tools"))
-from make_model import paper_config, small_config  # noqa: E402
+from make_model import paper_config, small_config, small_config_v2  # noqa: E402
 from safetensors_io import read_safetensors, round_to_dtype, write_safetensors  # noqa: E402
 from wearfm_ref import (WearFM, init_random, load_model, pos_2d_sincos,  # noqa: E402
                         save_model, tokenize)
@@ -324,6 +324,12 @@ def case_list(paper, model_file=None, input_csv=None):
         dict(name="weights_bf16", cfg=small(), dtype="BF16",
              missing=lambda x, c, r: drop_minutes(drop_tokens(x, c, r, 0.3), r, 0.1)),
         dict(name="multi_window", cfg=small(), windows=3, missing=multi, modes=("compact", "attention")),
+        # format_version 2: kinds, ranges, levels, anchored fill; partial patches and gaps off the patch grid.
+        dict(name="v2_anchored", cfg=lambda: small_config_v2(), windows=2,
+             missing=lambda x, c, r: drop_minutes(drop_tokens(x, c, r, 0.3), r, 0.2), modes=("compact", "attention")),
+        dict(name="v2_anchored_gap8h_T1440", cfg=lambda: small_config_v2(1440), missing=gap),
+        dict(name="v2_naive", cfg=lambda: small_config_v2(naive=True),
+             missing=lambda x, c, r: drop_minutes(drop_tokens(x, c, r, 0.3), r, 0.2)),
         dict(name="encoder_only", cfg=encoder_only,
              missing=lambda x, c, r: drop_minutes(drop_tokens(x, c, r, 0.4), r, 0.1)),
     ]
