@@ -79,6 +79,8 @@ web_node() { node --test web/test/; }
 web_e2e() { node --test web/e2e/; }
 cli() { bash tests/test_cli.sh; }
 train_smoke() { bash tests/test_train_smoke.sh; }
+eval_smoke() { bash tests/test_eval_smoke.sh; }
+eval_tables() { $PY tools/eval_tables.py --check; }
 
 stage "build: native" build_native
 stage "build: wasi" build_wasi
@@ -90,6 +92,8 @@ stage "cli: exit codes, messages, stdin, formats (native + wasi)" cli
 stage "parity: small configs vs pytorch, cross-build" parity
 stage "parity: paper config (26 ch x 1440 min) vs pytorch, cross-build" parity --paper --only paper
 stage "training smoke: trainer -> safetensors -> C core parity -> evaluation" train_smoke
+stage "evaluation smoke: every scenario x method through the native CLI, bootstrap, tables" eval_smoke
+stage "eval tables: card and README blocks match models/*.eval.json and the model files" eval_tables
 stage "probes vs numpy/pytorch: ridge closed form, logistic L-BFGS, metrics, hash; probe CLI (native + wasi)" bash tests/probe/run.sh
 [ -f web/test/core_node.test.mjs ] && stage "web build in node (wasmBinary) vs native; web unit tests (parsers, aggregator, sources)" web_node
 stage "web demo end to end: chromium headless, BLE emulation, browser vs native CLI" web_e2e

@@ -1,300 +1,777 @@
 #!/usr/bin/env python3
-"""Gap-filling evaluation on validation users (`make eval`).
+"""Gap-filling evaluation on validation people, through the CLI (`make eval`).
 
-    python3 tools/evaluate.py --data build/fitabase --model models/M.safetensors \
-        --naive build/train/naive.safetensors [--json out.json]
+    python3 tools/evaluate.py --data build/fitabase --wearfm build/native/wearfm \\
+        --model models/wearfm-minute-fitabase.safetensors \\
+        --naive models/wearfm-minute-fitabase-naive.safetensors \\
+        --json build/eval/results.json [--smoke]
 
-Scenarios (each hides observed minutes, fills them, and scores the hidden
-observed minutes; MSE in z-units and in original units, bpm^2 for HR):
-  random80      80% of the observed 10-min tokens hidden at random
-  gap10..gap180 one contiguous gap of L minutes, all channels, random place
-  forecast60    everything from t on hidden; scored on [t, t+60)
-  hr_sensor     heart rate hidden for the whole day, rebuilt from the rest
-Baselines: linear interpolation, last observation carried forward (LOCF),
-and the user's own time-of-day mean over their other days (the population
-time-of-day mean of the training users for hr_sensor).
+`tools/eval_tables.py` renders the tables of the model card and README from
+the JSON. Why the evaluation is built the way it is (issue 8):
 
-AIM vs naive: how much the steps/intensity reconstruction error (random80)
-grows when heart rate, or the night (00:00-06:00), is removed from the
-input. AIM should degrade less.
+* Every method gets the same raw input. Each scenario is written once as a
+  minute CSV with empty (NaN) gaps; the models fill it through
+  `wearfm impute MODEL in.csv -o out.csv` (the entry point a user calls; no
+  model runs in Python here) and the baselines read the very same file.
+  Scenario copies of a day are laid on consecutive synthetic dates from
+  2001-01-01, one day window each: a day model sees only the time of day.
+* Validation people only (tools/userdays.py: split_users). Everything
+  learned -- the ridge regression, the blend weights, the population
+  profile, the fallback mean and the z-unit scale -- comes from training
+  people.
+* Gaps start at seeded random minutes that are never a multiple of 10, so
+  every gap edge falls inside a 10-min patch (the case where a patch model
+  must fill part of a visible patch); they stay >= 30 min from the day's
+  ends (interpolation and the model both see context on both sides) and are
+  placed only where the scored channel was mostly (>= 80%) observed, so
+  there is something to score.
+
+Scenarios (hidden minutes are scored where they were observed):
+  gap10..gap180   all channels hidden in non-overlapping gaps of L minutes,
+                  8 / 6 / 4 / 2 gaps per day, >= 60 min apart; placed where
+                  heart rate is mostly observed, or, on a day where that is
+                  impossible, where steps are (such days score the other
+                  channels only)
+  hrgap10..180    the same gaps, heart rate only: steps, intensity and sleep
+                  keep their observed values (days with heart rate only)
+  random80        80% of the observed 10-min patches, of every channel,
+                  hidden at random
+  forecast60      everything from a random t >= 02:00 on is hidden; scored
+                  on [t, t+60); 3 copies of each day with different t
+  hr_sensor       heart rate hidden for the whole day (days with >= 60
+                  observed heart-rate minutes)
+`--smoke` keeps 2 days per person, 2 / 1 / 1 / 1 gaps, 1 forecast copy and
+100 bootstrap resamples: it checks the pipeline end to end, not the numbers.
+
+Heart-rate baselines:
+  linear          linear interpolation; the nearest value beyond the ends
+  locf            last observation carried forward (the next one before the
+                  first)
+  own_tod         the person's own time-of-day mean over their other days
+  population_tod  the time-of-day mean of the training people (both +-15 min
+                  circular smoothing)
+  ridge           ridge regression of heart rate on steps, intensity, their
+                  +-10 min rolling means and 4 time-of-day harmonics, fitted
+                  on training people's observed minutes. Where steps and
+                  intensity are hidden it uses what is observed: a ridge on
+                  the rolling means and harmonics if the +-10 min window has
+                  an observed minute, else on the harmonics alone.
+  ridge_anchored  the ridge plus the linear interpolation of its residuals at
+                  the observed heart rate, so it meets the gap edges (the
+                  plain ridge where the day has no heart rate left)
+  ridge_blend     w * ridge + (1 - w) * linear, w per scenario fitted on
+                  training people (least squares, clipped to [0, 1])
+A method with nothing to work from (e.g. no heart rate left in the day, or
+a window the CLI skips) falls back to the training mean, so every method is
+scored on the same minutes. For steps, intensity and sleep the first four
+baselines are reported, as MSE in z-units (divided by the training std).
+
+Metrics: heart-rate MSE (bpm^2) and MAE (bpm) per scenario, method and
+person; each model's MSE over the best baseline's (the lowest MSE on these
+validation days, a choice that favours the baselines) with a 95% bootstrap
+interval: days resampled with replacement, ratio of summed squared errors.
+All copies and gaps of one day form one resampling unit.
+
+Robustness (the LSM-2 claim that AIM degrades less when inputs go away):
+80% of the observed steps and intensity patches hidden (heart rate and sleep
+kept), MSE of steps + intensity in z-units, then
+  heart_rate_removed  heart rate removed from the input (days with >= 60
+                      observed heart-rate minutes), scored on the same minutes;
+  night_removed       every channel removed 00:00-06:00, scored on the hidden
+                      minutes 06:00-24:00 in both runs.
+The relative change per model and AIM's change minus naive's, with
+bootstrap intervals over days.
 """
 import argparse
+import datetime
+import hashlib
 import json
 import os
+import shutil
+import subprocess
 import sys
+import time
+import zlib
 
 import numpy as np
-import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import aim  # noqa: E402
 import userdays  # noqa: E402
-from wearfm_ref import load_model  # noqa: E402
 
+CHANNELS = userdays.CHANNELS
 HR, STEPS, INTENSITY, SLEEP = range(4)
+N_CH = len(CHANNELS)
 DAY = userdays.DAY
+PATCH = 10
+MOSTLY = 0.8          # fraction of the scored channel observed inside a gap
+EDGE = 30             # minutes a gap keeps from the day's ends
+SPACING = 60          # minutes between two gaps of one day
+FORECAST_FROM = 120   # a forecast starts at 02:00 or later
+MIN_HR_MINUTES = 60   # a "day with heart rate" for hr_sensor and robustness
+NIGHT = 360           # 00:00-06:00
+PROFILE_HALF = 15     # +-15 min smoothing of the time-of-day means
+ROLL_HALF = 10        # +-10 min rolling means for the ridge
+HARMONICS = 4
+RIDGE_LAMBDA = 1.0
+START_DATE = datetime.date(2001, 1, 1)
+MAX_WINDOWS_PER_CALL = 900   # the CLI takes at most 1000 days per call
+
+FULL = {"gaps": {10: 8, 30: 6, 60: 4, 180: 2}, "forecast_copies": 3, "resamples": 2000, "max_days": 0}
+SMOKE = {"gaps": {10: 2, 30: 1, 60: 1, 180: 1}, "forecast_copies": 1, "resamples": 100, "max_days": 2}
+
+MODELS = {"aim": "AIM", "naive": "naive"}
+HR_BASELINES = {"linear": "linear interp.", "locf": "LOCF", "own_tod": "own ToD mean",
+                "population_tod": "population ToD mean", "ridge": "ridge", "ridge_anchored": "ridge, edge-anchored",
+                "ridge_blend": "ridge + linear blend"}
+SIMPLE_BASELINES = {k: HR_BASELINES[k] for k in ("linear", "locf", "own_tod", "population_tod")}
 
 
-# ---------------------------------------------------------------- fillers
-
-def model_fill(model, x_hidden, naive=False, batch=64):
-    """Reconstruction [B, T, C] in original units from inputs with NaN gaps."""
-    cfg = model.cfg
-    outs = []
-    with torch.no_grad():
-        for i in range(0, len(x_hidden), batch):
-            xb = x_hidden[i:i + batch]
-            if naive:
-                xin = torch.from_numpy(aim.naive_inputs(xb, cfg))
-                art = torch.zeros(len(xb), model.enc_pos.shape[0], dtype=torch.bool)
-                pred, _, _ = aim.masked_forward(model, xin, art, naive=True)
-                rec = pred.reshape(len(xb), len(cfg["channels"]), DAY).permute(0, 2, 1) * model.ch_std + model.ch_mean
-            else:
-                rec = model(torch.from_numpy(xb))["reconstruction"]
-            outs.append(rec.numpy())
-    return np.concatenate(outs)
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
 
 
-def linear_fill(x_hidden):
-    """Linear interpolation; before the first / after the last observation the
-    nearest observed value (so it never extrapolates a trend)."""
-    out = x_hidden.copy()
-    t = np.arange(DAY)
-    for b in range(len(x_hidden)):
-        for c in range(x_hidden.shape[2]):
-            v = x_hidden[b, :, c]
-            ok = ~np.isnan(v)
-            if ok.any():
-                out[b, :, c] = np.interp(t, t[ok], v[ok])
+# ------------------------------------------------------------------ scenarios
+# A generator takes one observed day [DAY, C] and an RNG and returns a list of
+# copies (hidden, score): hidden minutes become NaN in the input, score marks
+# the hidden observed minutes that are scored.
+
+def candidate_starts(observed, length, lo, hi):
+    """Starts s in [lo, hi], not a multiple of 10, with >= MOSTLY of [s, s+length) observed."""
+    if hi < lo:
+        return np.zeros(0, dtype=int)
+    csum = np.concatenate([[0], np.cumsum(observed)])
+    s = np.arange(lo, hi + 1)
+    frac = (csum[s + length] - csum[s]) / length
+    return s[(frac >= MOSTLY) & (s % PATCH != 0)]
+
+
+def place_gaps(observed, length, count, rng):
+    """Up to `count` random non-overlapping gap starts, SPACING apart."""
+    starts = candidate_starts(observed, length, EDGE, DAY - EDGE - length)
+    chosen = []
+    for s in rng.permutation(starts):
+        if all(s + length + SPACING <= t or t + length + SPACING <= s for t in chosen):
+            chosen.append(int(s))
+            if len(chosen) == count:
+                break
+    return sorted(chosen)
+
+
+def gap_masks(day, rng, length, count, hr_only):
+    """Gaps where heart rate is mostly observed; for all-channel gaps on a day
+    without such stretches, where steps are (heart rate is then not scored)."""
+    obs = ~np.isnan(day)
+    starts, score_hr = place_gaps(obs[:, HR], length, count, rng), True
+    if not starts and not hr_only:
+        starts, score_hr = place_gaps(obs[:, STEPS], length, count, rng), False
+    if not starts:
+        return []
+    hidden = np.zeros((DAY, N_CH), dtype=bool)
+    for s in starts:
+        if hr_only:
+            hidden[s:s + length, HR] = True
+        else:
+            hidden[s:s + length, :] = True
+    score = hidden & obs
+    if not score_hr:
+        score[:, HR] = False
+    return [(hidden, score)]
+
+
+def random_patch_masks(day, rng, frac=0.8, channels=tuple(range(N_CH))):
+    """`frac` of the observed 10-min x 1-channel patches of `channels` hidden."""
+    obs = ~np.isnan(day)
+    tokens = obs.reshape(DAY // PATCH, PATCH, N_CH).any(1)
+    tokens[:, [c for c in range(N_CH) if c not in channels]] = False
+    cand = np.argwhere(tokens)
+    k = int(round(frac * len(cand)))
+    if k == 0:
+        return []
+    pick = cand[rng.choice(len(cand), k, replace=False)]
+    hidden_tok = np.zeros_like(tokens)
+    hidden_tok[pick[:, 0], pick[:, 1]] = True
+    hidden = np.repeat(hidden_tok, PATCH, axis=0)
+    return [(hidden, hidden & obs)]
+
+
+def forecast_masks(day, rng, horizon, copies):
+    """Everything from t on hidden, scored on [t, t + horizon); t where heart
+    rate (else steps) is mostly observed in the scored hour."""
+    obs = ~np.isnan(day)
+    starts, score_hr = candidate_starts(obs[:, HR], horizon, FORECAST_FROM, DAY - horizon), True
+    if not len(starts):
+        starts, score_hr = candidate_starts(obs[:, STEPS], horizon, FORECAST_FROM, DAY - horizon), False
+    out = []
+    if not len(starts):
+        return out
+    for t in sorted(rng.choice(starts, min(copies, len(starts)), replace=False)):
+        hidden = np.zeros((DAY, N_CH), dtype=bool)
+        hidden[t:, :] = True
+        score = np.zeros_like(hidden)
+        score[t:t + horizon, :] = True
+        score &= obs
+        if not score_hr:
+            score[:, HR] = False
+        out.append((hidden, score))
     return out
 
 
-def locf_fill(x_hidden):
-    """Last observation carried forward; the next observation before the first."""
-    out = x_hidden.copy()
-    for b in range(len(x_hidden)):
-        for c in range(x_hidden.shape[2]):
-            v = out[b, :, c]
-            ok = ~np.isnan(v)
-            if not ok.any():
+def hr_sensor_masks(day, rng):
+    """Heart rate hidden for the whole day; the other channels kept."""
+    obs = ~np.isnan(day)
+    if obs[:, HR].sum() < MIN_HR_MINUTES:
+        return []
+    hidden = np.zeros((DAY, N_CH), dtype=bool)
+    hidden[:, HR] = True
+    return [(hidden, hidden & obs)]
+
+
+def scenario_specs(cfg):
+    """[(name, description, generator, all_channels_hidden)] in table order."""
+    specs = []
+    for length, count in cfg["gaps"].items():
+        specs.append((f"gap{length}", f"all channels hidden, {count} gap(s) of {length} min per day",
+                      lambda d, r, L=length, k=count: gap_masks(d, r, L, k, hr_only=False), True))
+    for length, count in cfg["gaps"].items():
+        specs.append((f"hrgap{length}", f"heart rate hidden, {count} gap(s) of {length} min per day; "
+                      "steps, intensity, sleep recorded",
+                      lambda d, r, L=length, k=count: gap_masks(d, r, L, k, hr_only=True), False))
+    specs.append(("random80", "80% of the observed 10-min patches hidden (all channels)", random_patch_masks, True))
+    specs.append(("forecast60", f"everything hidden from a random t on, scored on [t, t+60); "
+                  f"{cfg['forecast_copies']} t per day",
+                  lambda d, r: forecast_masks(d, r, 60, cfg["forecast_copies"]), True))
+    specs.append(("hr_sensor", "heart rate hidden for the whole day", hr_sensor_masks, False))
+    return specs
+
+
+def scenario_rng(seed, *names):
+    """An RNG per scenario and purpose, so adding a scenario changes no other."""
+    return np.random.default_rng([seed] + [zlib.crc32(n.encode()) for n in names])
+
+
+def build_scenario(generator, users, ids, rng, max_days):
+    """-> refs [(person, day index)], truth, hidden, score: [W, DAY, C] per copy."""
+    refs, xs, hs, ss = [], [], [], []
+    for uid in ids:
+        days = users[uid][0][:max_days] if max_days else users[uid][0]
+        for i, day in enumerate(days):
+            for hidden, score in generator(day, rng):
+                refs.append((uid, i))
+                xs.append(day)
+                hs.append(hidden)
+                ss.append(score)
+    if not refs:
+        empty = np.zeros((0, DAY, N_CH))
+        return refs, empty.astype(np.float32), empty.astype(bool), empty.astype(bool)
+    return refs, np.stack(xs), np.stack(hs), np.stack(ss)
+
+
+# ------------------------------------------------------------------ CSV + CLI
+
+TIMES = [f"T{m // 60:02d}:{m % 60:02d}" for m in range(DAY)]
+
+
+def write_minutes_csv(path, x):
+    """Windows x [W, DAY, C] as a minute CSV, window w on START_DATE + w days."""
+    with open(path, "w") as f:
+        f.write("timestamp," + ",".join(CHANNELS) + "\n")
+        for w in range(len(x)):
+            date = (START_DATE + datetime.timedelta(days=w)).isoformat()
+            f.write("".join(date + t + "," + ",".join("" if v != v else f"{v:.9g}" for v in row) + "\n"
+                            for t, row in zip(TIMES, x[w].tolist())))
+
+
+def read_filled_csv(path, n_windows):
+    """`wearfm impute` output -> [W, DAY, C]; NaN for windows the CLI skipped
+    (no observed value) and for channels the model lacks."""
+    out = np.full((n_windows * DAY, N_CH), np.nan, dtype=np.float32)
+    with open(path) as f:
+        header = f.readline().rstrip("\n").split(",")
+        cols = [(c, header.index(ch)) for c, ch in enumerate(CHANNELS) if ch in header]
+        day_offset = {}
+        for line in f:
+            p = line.rstrip("\n").split(",")
+            date = p[0][:10]
+            off = day_offset.get(date)
+            if off is None:
+                off = day_offset[date] = (datetime.date.fromisoformat(date) - START_DATE).days * DAY
+            i = off + int(p[0][11:13]) * 60 + int(p[0][14:16])
+            for c, j in cols:
+                out[i, c] = float(p[j]) if p[j] else np.nan
+    return out.reshape(n_windows, DAY, N_CH)
+
+
+class Cli:
+    """Writes scenario inputs and runs `wearfm impute` on them."""
+
+    def __init__(self, wearfm, workdir, threads):
+        self.wearfm, self.workdir, self.threads = wearfm, workdir, threads
+        os.makedirs(workdir, exist_ok=True)
+        self.seconds = 0.0
+
+    def write(self, name, x_in):
+        """Input CSV(s) of one scenario (chunks of <= MAX_WINDOWS_PER_CALL days)."""
+        paths = []
+        for k, i in enumerate(range(0, max(len(x_in), 1), MAX_WINDOWS_PER_CALL)):
+            paths.append((os.path.join(self.workdir, f"{name}.{k}.csv"), len(x_in[i:i + MAX_WINDOWS_PER_CALL])))
+            write_minutes_csv(paths[-1][0], x_in[i:i + MAX_WINDOWS_PER_CALL])
+        return paths
+
+    @staticmethod
+    def read_inputs(paths):
+        """What the baselines see: the CSV files the models get."""
+        parts = [userdays.read_user_csv(p)[0] for p, n in paths if n]
+        return np.concatenate(parts) if parts else np.zeros((0, DAY, N_CH), np.float32)
+
+    def impute(self, model, paths):
+        """The model's fills for the scenario, through the CLI."""
+        outs = []
+        for path, n in paths:
+            if not n:
                 continue
-            idx = np.where(ok, np.arange(DAY), 0)
-            np.maximum.accumulate(idx, out=idx)
-            filled = v[idx]
-            first = np.argmax(ok)
-            filled[:first] = v[first]
-            out[b, :, c] = filled
+            out = path[:-4] + "." + os.path.basename(model).split(".")[0] + ".out.csv"
+            t0 = time.time()
+            r = subprocess.run([self.wearfm, "impute", model, path, "-o", out, "--threads", str(self.threads), "-q"],
+                               capture_output=True, text=True)
+            self.seconds += time.time() - t0
+            if r.returncode == 5:   # no window with observed data
+                outs.append(np.full((n, DAY, N_CH), np.nan, np.float32))
+                continue
+            if r.returncode:
+                raise RuntimeError(f"wearfm impute {model} {path} failed ({r.returncode}): {r.stderr.strip()}")
+            outs.append(read_filled_csv(out, n))
+            os.remove(out)
+        return np.concatenate(outs) if outs else np.zeros((0, DAY, N_CH), np.float32)
+
+
+# ------------------------------------------------------------------ baselines
+
+def linear_fill(x):
+    """Linear interpolation per window and channel; the nearest observed value
+    beyond the ends (no extrapolated trend)."""
+    out = x.copy()
+    t = np.arange(DAY)
+    for w in range(len(x)):
+        for c in range(N_CH):
+            ok = ~np.isnan(x[w, :, c])
+            if ok.any():
+                out[w, :, c] = np.interp(t, t[ok], x[w, ok, c])
     return out
 
 
-def time_of_day_profile(x, smooth=15):
-    """Mean per minute of day over days x [D, T, C] (NaN-aware), smoothed by a
-    +-smooth-minute circular window; channel mean where nothing is observed."""
-    d = np.nan_to_num(x)
-    n = (~np.isnan(x)).astype(np.float64)
-    k = np.ones(2 * smooth + 1)
-    s = np.stack([np.convolve(np.tile(d[..., c].sum(0), 3), k, "same")[DAY:2 * DAY] for c in range(x.shape[2])], -1)
-    m = np.stack([np.convolve(np.tile(n[..., c].sum(0), 3), k, "same")[DAY:2 * DAY] for c in range(x.shape[2])], -1)
-    overall = np.nanmean(x, axis=(0, 1))
-    return np.where(m > 0, s / np.maximum(m, 1), overall).astype(np.float32)
+def locf_fill(x):
+    """Last observation carried forward; the first observation before it."""
+    obs = ~np.isnan(x)
+    idx = np.where(obs, np.arange(DAY)[None, :, None], 0)
+    np.maximum.accumulate(idx, axis=1, out=idx)
+    out = np.take_along_axis(x, idx, axis=1)
+    first = np.take_along_axis(x, obs.argmax(1)[:, None, :], axis=1)
+    return np.where(np.isnan(out), first, out)
 
 
-# ---------------------------------------------------------------- scenarios
-
-def hide_random_tokens(x, rng, frac=0.8, P=10):
-    H = np.zeros_like(x, dtype=bool)
-    for b in range(len(x)):
-        obs_tok = ~np.isnan(x[b].reshape(DAY // P, P, -1)).all(1)  # [NP, C]
-        cand = np.argwhere(obs_tok)
-        pick = cand[rng.random(len(cand)) < frac]
-        for p, c in pick:
-            H[b, p * P:(p + 1) * P, c] = True
-    return H & ~np.isnan(x)
+def smoothed_ratio(sums, counts, half=PROFILE_HALF):
+    """Circular +-half-minute smoothing of per-minute sums / counts (axis -2);
+    NaN where nothing was observed in the window."""
+    s = sum(np.roll(sums, k, axis=-2) for k in range(-half, half + 1))
+    n = sum(np.roll(counts, k, axis=-2) for k in range(-half, half + 1))
+    return np.where(n > 0, s / np.maximum(n, 1), np.nan)
 
 
-def hide_gap(x, rng, length):
-    """One gap per day, placed where heart rate is observed inside it when
-    possible (gaps are scored mostly on HR)."""
-    H = np.zeros_like(x, dtype=bool)
-    for b in range(len(x)):
-        hr = ~np.isnan(x[b, :, HR])
-        starts = [s for s in range(0, DAY - length, 5) if hr[s:s + length].mean() > 0.5]
-        s = rng.choice(starts) if starts else rng.integers(0, DAY - length)
-        H[b, s:s + length, :] = True
-    return H & ~np.isnan(x)
+def population_profile(days):
+    """Time-of-day mean [DAY, C] over the given (training) days."""
+    obs = ~np.isnan(days)
+    return smoothed_ratio(np.where(obs, days, 0).sum(0, dtype=np.float64), obs.sum(0).astype(np.float64))
 
 
-def hide_forecast(x, rng, horizon=60):
-    """Hide everything from t on; score only [t, t + horizon)."""
-    H, score = np.zeros_like(x, dtype=bool), np.zeros_like(x, dtype=bool)
-    for b in range(len(x)):
-        hr = ~np.isnan(x[b, :, HR])
-        starts = [s for s in range(120, DAY - horizon, 5) if hr[s:s + horizon].mean() > 0.5]
-        t = rng.choice(starts) if starts else rng.integers(120, DAY - horizon)
-        H[b, t:, :] = True
-        score[b, t:t + horizon, :] = True
-    return H & ~np.isnan(x), score & ~np.isnan(x)
+def own_profiles(days):
+    """[D, DAY, C]: for each of a person's days, the time-of-day mean of their
+    OTHER days (leave one day out, so a day never predicts itself)."""
+    obs = ~np.isnan(days)
+    val = np.where(obs, days, 0).astype(np.float64)
+    return smoothed_ratio(val.sum(0) - val, (obs.sum(0) - obs).astype(np.float64))
 
 
-def mse(pred, x, where, c, std=1.0):
-    w = where[..., c]
-    if not w.any():
-        return float("nan"), 0
-    d = (pred[..., c][w] - x[..., c][w]) / std
-    return float(np.mean(d * d)), int(w.sum())
+def rolling_mean(v, half=ROLL_HALF):
+    """NaN-aware mean of v [W, DAY] over [t-half, t+half] within the day."""
+    ok = ~np.isnan(v)
+    zero = np.zeros((len(v), 1))
+    cs = np.concatenate([zero, np.cumsum(np.where(ok, v, 0), 1)], 1)
+    cn = np.concatenate([zero, np.cumsum(ok, 1)], 1)
+    t = np.arange(DAY)
+    lo, hi = np.clip(t - half, 0, DAY), np.clip(t + half + 1, 0, DAY)
+    n = cn[:, hi] - cn[:, lo]
+    return np.where(n > 0, (cs[:, hi] - cs[:, lo]) / np.maximum(n, 1), np.nan)
 
 
-# ---------------------------------------------------------------- main
+def ridge_features(x):
+    """Per-minute features of x [W, DAY, C] for the three ridge variants, and
+    where each can be used: 'full' needs steps and intensity at the minute,
+    'roll' an observed minute in the +-10 min window, 'harm' nothing."""
+    t = 2 * np.pi * np.arange(DAY) / DAY
+    harm = np.stack([f(k * t) for k in range(1, HARMONICS + 1) for f in (np.sin, np.cos)], -1)
+    harm = np.broadcast_to(harm, (len(x), DAY, 2 * HARMONICS))
+    s, i = x[..., STEPS].astype(np.float64), x[..., INTENSITY].astype(np.float64)
+    rs, ri = rolling_mean(s), rolling_mean(i)
+    feats = {"full": np.concatenate([np.stack([s, i, rs, ri], -1), harm], -1),
+             "roll": np.concatenate([np.stack([rs, ri], -1), harm], -1),
+             "harm": harm}
+    usable = {"full": ~np.isnan(s) & ~np.isnan(i), "roll": ~np.isnan(rs) & ~np.isnan(ri),
+              "harm": np.ones(s.shape, dtype=bool)}
+    return feats, usable
+
+
+def fit_ridge(X, y, lam=RIDGE_LAMBDA):
+    """Ridge on standardised features with an unpenalised intercept."""
+    mu, sd = X.mean(0), X.std(0) + 1e-9
+    Z = (X - mu) / sd
+    w = np.linalg.solve(Z.T @ Z + lam * np.eye(Z.shape[1]), Z.T @ (y - y.mean()))
+    return {"mu": mu, "sd": sd, "w": w, "b": float(y.mean())}
+
+
+def fit_hr_ridge(train_days):
+    """The three ridge variants, on training people's observed heart rate."""
+    feats, usable = ridge_features(train_days)
+    y = train_days[..., HR].astype(np.float64)
+    models, info = {}, {}
+    for k in ("full", "roll", "harm"):
+        rows = usable[k] & ~np.isnan(y)
+        models[k] = fit_ridge(feats[k][rows], y[rows])
+        pred = predict_ridge(models[k], feats[k][rows])
+        info[k] = {"minutes": int(rows.sum()), "r2": float(1 - np.mean((pred - y[rows]) ** 2) / np.var(y[rows]))}
+    return models, info
+
+
+def predict_ridge(m, X):
+    return ((X - m["mu"]) / m["sd"]) @ m["w"] + m["b"]
+
+
+def ridge_hr(x, models):
+    """Heart rate [W, DAY] from what is observed of steps and intensity."""
+    feats, usable = ridge_features(x)
+    pred = predict_ridge(models["harm"], feats["harm"])
+    for k in ("roll", "full"):
+        u = usable[k]
+        pred[u] = predict_ridge(models[k], feats[k][u])
+    return pred
+
+
+def anchor_to_edges(pred, hr_in):
+    """pred + the linear interpolation of its residuals at the observed heart
+    rate: meets the observed values at every gap edge."""
+    out = pred.copy()
+    t = np.arange(DAY)
+    for w in range(len(pred)):
+        ok = ~np.isnan(hr_in[w])
+        if ok.any():
+            out[w] += np.interp(t, t[ok], hr_in[w, ok] - pred[w, ok])
+    return out
+
+
+def blend_weight(y, a, b):
+    """w in [0, 1] minimising sum (w a + (1 - w) b - y)^2."""
+    d = a - b
+    den = float(np.sum(d * d))
+    return float(np.clip(np.sum((y - b) * d) / den, 0, 1)) if den > 0 else 0.5
+
+
+class Learned:
+    """Everything fitted on training people."""
+
+    def __init__(self, users, train_ids, max_days):
+        days = np.concatenate([users[u][0][:max_days] if max_days else users[u][0] for u in train_ids])
+        self.mean = np.nanmean(days, axis=(0, 1))
+        self.std = np.maximum(np.nanstd(days, axis=(0, 1)), 1e-3)
+        self.population = population_profile(days)
+        hr_days = days[(~np.isnan(days[..., HR])).any(1)]
+        self.ridge, self.ridge_info = fit_hr_ridge(hr_days)
+        self.blend = {}
+
+    def complete(self, fill):
+        """The training mean wherever a method has nothing to say."""
+        return np.where(np.isnan(fill), self.mean.astype(np.float32), fill)
+
+    def fit_blend_weights(self, specs, users, train_ids, seed, max_days):
+        """w of ridge_blend per scenario, from the same scenario on training
+        people (the weight depends strongly on gap length)."""
+        hr_ids = [u for u in train_ids if userdays.has_hr(users[u][0])]
+        for name, _, gen, _ in specs:
+            refs, x, hidden, score = build_scenario(gen, users, hr_ids, scenario_rng(seed, name, "train"), max_days)
+            m = score[..., HR]
+            if not m.any():
+                self.blend[name] = 0.5
+                continue
+            x_in = np.where(hidden, np.nan, x)
+            lin = self.complete(linear_fill(x_in))[..., HR]
+            self.blend[name] = blend_weight(x[..., HR][m], ridge_hr(x_in, self.ridge)[m], lin[m])
+
+
+def baseline_fills(x_in, refs, own, learned, weight):
+    """Every baseline's fill [W, DAY, C] of the same input (NaN = nothing to say)."""
+    fills = {"linear": linear_fill(x_in), "locf": locf_fill(x_in)}
+    prof = np.stack([own[u][i] for u, i in refs]) if refs else np.zeros_like(x_in)
+    fills["own_tod"] = np.where(np.isnan(x_in), prof, x_in)
+    fills["population_tod"] = np.where(np.isnan(x_in), learned.population, x_in)
+    hr_in = x_in[..., HR].astype(np.float64)
+    ridge = ridge_hr(x_in, learned.ridge)
+    lin_hr = learned.complete(fills["linear"])[..., HR]
+    for key, hr in (("ridge", ridge), ("ridge_anchored", anchor_to_edges(ridge, hr_in)),
+                    ("ridge_blend", weight * ridge + (1 - weight) * lin_hr)):
+        f = np.full_like(x_in, np.nan)
+        f[..., HR] = np.where(np.isnan(hr_in), hr, hr_in)
+        fills[key] = f
+    return fills
+
+
+# ------------------------------------------------------------------ scoring
+
+def day_errors(fill, truth, score, c, day_id, n_days, scale):
+    """(summed squared error, summed absolute error, minutes) per day."""
+    m = score[..., c]
+    e = np.where(m, (fill[..., c].astype(np.float64) - truth[..., c]) / scale, 0.0)
+    return (np.bincount(day_id, (e * e).sum(1), n_days), np.bincount(day_id, np.abs(e).sum(1), n_days),
+            np.bincount(day_id, m.sum(1), n_days))
+
+
+def bootstrap_ratio(num, den, idx):
+    """95% interval of sum(num) / sum(den) over resampled days idx [B, D]."""
+    d = den[idx].sum(1)
+    r = np.where(d > 0, num[idx].sum(1) / np.where(d > 0, d, 1), np.nan)
+    return [float(v) for v in np.nanpercentile(r, [2.5, 97.5])]
+
+
+def summarize_channel(errs, truth_var, day_person, model_keys, baseline_keys, rng, resamples):
+    """MSE/MAE per method, ratio to the best baseline with CI, per person."""
+    n = next(iter(errs.values()))[2]
+    keep = n > 0
+    if not keep.any():
+        return None
+    errs = {k: tuple(a[keep] for a in v) for k, v in errs.items()}
+    n, people = n[keep], day_person[keep]
+    total = n.sum()
+    out = {"days": int(keep.sum()), "people": len(set(people)), "minutes": int(total),
+           "scored_variance": float(truth_var[keep].sum() / total),
+           "mse": {k: float(v[0].sum() / total) for k, v in errs.items()},
+           "mae": {k: float(v[1].sum() / total) for k, v in errs.items()}}
+    best = min(baseline_keys, key=lambda k: out["mse"][k])
+    out["best_baseline"] = best
+    idx = rng.integers(0, len(n), (resamples, len(n)))
+    if out["mse"][best] > 0:
+        out["ratio"] = {k: {"ratio": out["mse"][k] / out["mse"][best],
+                            "ci": bootstrap_ratio(errs[k][0], errs[best][0], idx)} for k in model_keys}
+    else:  # a baseline is exact (e.g. LOCF through a constant sleep state)
+        out["ratio"] = {k: {"ratio": None, "ci": [None, None]} for k in model_keys}
+    out["per_person"] = {}
+    for uid in sorted(set(people)):
+        p = people == uid
+        np_ = n[p].sum()
+        out["per_person"][uid] = {"days": int(p.sum()), "minutes": int(np_),
+                                  "mse": {k: float(v[0][p].sum() / np_) for k, v in errs.items()},
+                                  "mae": {k: float(v[1][p].sum() / np_) for k, v in errs.items()}}
+    return out
+
+
+def day_ids(refs):
+    """Index of the original day of every window, and the person of each day."""
+    keys = sorted(set(refs))
+    pos = {k: i for i, k in enumerate(keys)}
+    return np.array([pos[r] for r in refs], dtype=int), np.array([k[0] for k in keys]), len(keys)
+
+
+def scored_variance(truth, score, c, day_id, n_days, scale):
+    """Per day: squared deviation of the scored truth from its own mean (the
+    error of knowing each day's mean of the hidden minutes), for scale."""
+    out = np.zeros(n_days)
+    for d in range(n_days):
+        m = score[day_id == d][..., c]
+        y = truth[day_id == d][..., c][m] / scale
+        if len(y):
+            out[d] = np.sum((y - y.mean()) ** 2)
+    return out
+
+
+def score_scenario(name, all_channels, refs, truth, score, fills, learned, seed, resamples):
+    """Per scored channel: the summaries of summarize_channel."""
+    day_id, day_person, n_days = day_ids(refs)
+    out = {}
+    for c in [HR] + ([STEPS, INTENSITY, SLEEP] if all_channels else []):
+        baselines = HR_BASELINES if c == HR else SIMPLE_BASELINES
+        scale = 1.0 if c == HR else float(learned.std[c])
+        errs = {k: day_errors(fills[k], truth, score, c, day_id, n_days, scale) for k in list(MODELS) + list(baselines)}
+        s = summarize_channel(errs, scored_variance(truth, score, c, day_id, n_days, scale), day_person,
+                              list(MODELS), list(baselines), scenario_rng(seed, name, CHANNELS[c], "bootstrap"),
+                              resamples)
+        if s is not None:
+            s["units"] = "bpm" if c == HR else "z"
+            out[CHANNELS[c]] = s
+    return out
+
+
+# ------------------------------------------------------------------ robustness
+
+def robustness(users, val_ids, learned, cli, models, seed, cfg):
+    """Steps + intensity reconstruction with and without heart rate / the night."""
+    gen = lambda d, r: random_patch_masks(d, r, channels=(STEPS, INTENSITY))  # noqa: E731
+    refs, x, hidden, score = build_scenario(gen, users, val_ids, scenario_rng(seed, "robustness"), cfg["max_days"])
+    base = np.where(hidden, np.nan, x).astype(np.float32)
+    has_hr = (~np.isnan(x[..., HR])).sum(1) >= MIN_HR_MINUTES
+    night = np.arange(DAY) < NIGHT
+    no_hr = base[has_hr].copy()
+    no_hr[..., HR] = np.nan
+    no_night = base.copy()
+    no_night[:, night, :] = np.nan
+    runs = {}
+    for key, inp in (("full", base), ("no_hr", no_hr), ("no_night", no_night)):
+        paths = cli.write(f"robustness_{key}", inp)
+        runs[key] = {m: learned.complete(cli.impute(path, paths)) for m, path in models.items()}
+    day_score = score & ~night[None, :, None]
+    comparisons = {
+        "heart_rate_removed": (has_hr, score[has_hr], "full", "no_hr", True),
+        "night_removed": (np.ones(len(refs), dtype=bool), day_score, "full", "no_night", False),
+    }
+    out = {"task": "80% of the observed steps and intensity patches hidden; MSE of steps + intensity, z-units",
+           "windows": len(refs)}
+    for name, (sel, sc, full_key, removed_key, removed_is_subset) in comparisons.items():
+        sub_refs = [r for r, s in zip(refs, sel) if s]
+        if not sub_refs:
+            continue
+        day_id, day_person, n_days = day_ids(sub_refs)
+        truth = x[sel]
+        sse = {}
+        for m in models:
+            for key in (full_key, removed_key):
+                pred = runs[key][m] if (key == removed_key and removed_is_subset) else runs[key][m][sel]
+                e = [day_errors(pred, truth, sc, c, day_id, n_days, float(learned.std[c])) for c in (STEPS, INTENSITY)]
+                sse[m, key] = (e[0][0] + e[1][0], e[0][2] + e[1][2])
+        n = sse[next(iter(models)), full_key][1]
+        keep = n > 0
+        if not keep.any():
+            continue
+        idx = scenario_rng(seed, "robustness", name, "bootstrap").integers(0, keep.sum(), (cfg["resamples"], keep.sum()))
+        res = {"days": int(keep.sum()), "people": len(set(day_person[keep])), "minutes": int(n[keep].sum())}
+        changes = {}
+        for m in models:
+            full, removed = sse[m, full_key][0][keep], sse[m, removed_key][0][keep]
+            changes[m] = removed[idx].sum(1) / full[idx].sum(1) - 1
+            res[m] = {"mse_full": float(full.sum() / n[keep].sum()), "mse_removed": float(removed.sum() / n[keep].sum()),
+                      "change": float(removed.sum() / full.sum() - 1),
+                      "ci": [float(v) for v in np.percentile(changes[m], [2.5, 97.5])]}
+        if "aim" in models and "naive" in models:
+            res["aim_minus_naive"] = {"difference": res["aim"]["change"] - res["naive"]["change"],
+                                      "ci": [float(v) for v in np.percentile(changes["aim"] - changes["naive"], [2.5, 97.5])]}
+        out[name] = res
+    return out
+
+
+# ------------------------------------------------------------------ main
+
+def sha256(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def rounded(obj, digits=6):
+    """JSON-friendly copy: floats to `digits` significant digits, NaN -> None."""
+    if isinstance(obj, float):
+        return None if obj != obj else float(f"{obj:.{digits}g}")
+    if isinstance(obj, dict):
+        return {k: rounded(v, digits) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [rounded(v, digits) for v in obj]
+    return obj
+
+
+def run_scenario(spec, users, val_ids, own, learned, cli, models, seed, cfg):
+    """Build one scenario, fill it with every method from the same CSV, score it."""
+    name, description, gen, all_channels = spec
+    refs, truth, hidden, score = build_scenario(gen, users, val_ids, scenario_rng(seed, name, "validation"),
+                                                cfg["max_days"])
+    x_in = np.where(hidden, np.nan, truth).astype(np.float32)
+    paths = cli.write(name, x_in)
+    x_read = cli.read_inputs(paths)
+    assert np.array_equal(np.isnan(x_read), np.isnan(x_in)), "CSV round trip changed the gaps"
+    fills = {m: cli.impute(path, paths) for m, path in models.items()}
+    fills.update(baseline_fills(x_read, refs, own, learned, learned.blend[name]))
+    # How many scored heart-rate minutes each method left to the training mean.
+    fallback = {k: int((np.isnan(v[..., HR]) & score[..., HR]).sum()) for k, v in fills.items()}
+    fills = {k: learned.complete(v) for k, v in fills.items()}
+    res = {"description": description, "hidden": "all channels" if all_channels else "heart rate",
+           "windows": len(refs), "blend_weight": learned.blend[name], "hr_fallback_minutes": fallback}
+    res.update(score_scenario(name, all_channels, refs, truth, score, fills, learned, seed, cfg["resamples"]))
+    for p, _ in paths:
+        os.remove(p)
+    return res
+
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", required=True)
-    ap.add_argument("--model", required=True)
-    ap.add_argument("--naive", default=None, help="naive-ablation model for the AIM-vs-naive comparison")
-    ap.add_argument("--json", default=None)
-    ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("--max-days", type=int, default=0, help="limit validation days (smoke tests)")
+    ap.add_argument("--data", required=True, help="directory of per-person minute CSVs (wearfm import fitabase -o)")
+    ap.add_argument("--model", required=True, help="the AIM model (safetensors)")
+    ap.add_argument("--naive", required=True, help="the naive ablation (safetensors)")
+    ap.add_argument("--wearfm", default="build/native/wearfm", help="the native CLI")
+    ap.add_argument("--json", default=None, help="write the results here")
+    ap.add_argument("--workdir", default=None, help="scenario CSVs (default: next to --json, or build/eval/work)")
+    ap.add_argument("--seed", type=int, default=8)
+    ap.add_argument("--threads", type=int, default=1, help="CLI threads (the machine is shared)")
+    ap.add_argument("--smoke", action="store_true", help="a few days, few gaps, 100 resamples (CI)")
+    ap.add_argument("--resamples", type=int, default=0, help="override the bootstrap resamples")
+    ap.add_argument("--max-days", type=int, default=-1, help="override the days per person (0 = all)")
     args = ap.parse_args()
-    torch.set_num_threads(os.cpu_count())
-    rng = np.random.default_rng(args.seed)
-
+    t_start = time.time()
+    cfg = dict(SMOKE if args.smoke else FULL)
+    if args.resamples:
+        cfg["resamples"] = args.resamples
+    if args.max_days >= 0:
+        cfg["max_days"] = args.max_days
+    for path in (args.wearfm, args.model, args.naive):
+        if not os.path.exists(path):
+            sys.exit(f"evaluate.py: {path} not found" + (" (make native)" if path == args.wearfm else ""))
+    workdir = args.workdir or os.path.join(os.path.dirname(os.path.abspath(args.json)) if args.json else "build/eval",
+                                           "work")
     users = userdays.load_dir(args.data)
     train_ids, val_ids = userdays.split_users(users)
-    model = load_model(args.model)
-    naive = load_model(args.naive) if args.naive else None
-    cfg = model.cfg
-    std = np.array([c["std"] for c in cfg["channels"]], dtype=np.float32)
-    x_train, _ = userdays.stack(users, train_ids)
-    channel_mean = np.nanmean(x_train, axis=(0, 1)).astype(np.float32)
-    population = time_of_day_profile(x_train)
+    specs = scenario_specs(cfg)
+    learned = Learned(users, train_ids, cfg["max_days"])
+    learned.fit_blend_weights(specs, users, train_ids, args.seed, cfg["max_days"])
+    log(f"trained baselines on {len(train_ids)} people; ridge {learned.ridge_info}; blend weights {learned.blend}")
+    own = {u: own_profiles(users[u][0]) for u in val_ids}
+    models = {"aim": args.model, "naive": args.naive}
+    cli = Cli(args.wearfm, workdir, args.threads)
 
-    results = {"validation_users": val_ids, "scenarios": {}}
-    rows = []
-    for uid in val_ids:
-        days = users[uid][0]
-        if args.max_days:
-            days = days[:args.max_days]
-        rows.append((uid, days))
+    results = {
+        "meta": {
+            "models": {k: {"file": os.path.relpath(p), "sha256": sha256(p)} for k, p in models.items()},
+            "seed": args.seed, "smoke": args.smoke, "resamples": cfg["resamples"], "max_days": cfg["max_days"],
+            "gaps_per_day": {str(k): v for k, v in cfg["gaps"].items()}, "forecast_copies": cfg["forecast_copies"],
+            "train_people": len(train_ids), "validation_people": val_ids,
+            "validation_days": int(sum(len(users[u][0][:cfg["max_days"]] if cfg["max_days"] else users[u][0])
+                                       for u in val_ids)),
+            "ridge": learned.ridge_info,
+        },
+        "methods": {"models": MODELS, "hr_baselines": HR_BASELINES, "simple_baselines": SIMPLE_BASELINES},
+        "scenario_order": [s[0] for s in specs],
+        "scenarios": {},
+    }
+    for spec in specs:
+        t0 = time.time()
+        res = run_scenario(spec, users, val_ids, own, learned, cli, models, args.seed, cfg)
+        results["scenarios"][spec[0]] = res
+        hr = res.get("heart_rate")
+        summary = ", ".join(f"{k} {v:.1f}" for k, v in hr["mse"].items()) if hr else "no heart rate scored"
+        log(f"{spec[0]}: {res['windows']} windows, {time.time() - t0:.1f} s; HR MSE bpm^2 "
+            f"(var {hr['scored_variance']:.1f}): {summary}" if hr else f"{spec[0]}: {summary}")
+    results["robustness"] = robustness(users, val_ids, learned, cli, models, args.seed, cfg)
+    log("robustness: " + json.dumps(rounded(results["robustness"], 3)))
+    shutil.rmtree(workdir, ignore_errors=True)
+    log(f"done in {time.time() - t_start:.0f} s ({cli.seconds:.0f} s in wearfm impute)")
 
-    def user_profiles(days):
-        """The user's own time-of-day mean for each day, from their other days."""
-        return np.stack([time_of_day_profile(np.delete(days, i, 0)) if len(days) > 1 else population
-                         for i in range(len(days))])
-
-    scenarios = ["random80", "gap10", "gap30", "gap60", "gap180", "forecast60", "hr_sensor"]
-    for name in scenarios:
-        xs, Hs, Ss, profs = [], [], [], []
-        for uid, days in rows:
-            if name == "random80":
-                H = hide_random_tokens(days, rng)
-                S = H
-            elif name.startswith("gap"):
-                H = hide_gap(days, rng, int(name[3:]))
-                S = H
-            elif name == "forecast60":
-                H, S = hide_forecast(days, rng)
-            else:  # hr_sensor
-                keep = (~np.isnan(days[:, :, HR])).any(1)
-                days = days[keep]
-                H = np.zeros_like(days, dtype=bool)
-                H[:, :, HR] = ~np.isnan(days[:, :, HR])
-                S = H
-            if not len(days):
-                continue
-            xs.append(days)
-            Hs.append(H)
-            Ss.append(S)
-            profs.append(np.broadcast_to(population, days.shape) if name == "hr_sensor" else user_profiles(days))
-        x = np.concatenate(xs)
-        H, S, prof = np.concatenate(Hs), np.concatenate(Ss), np.concatenate(profs)
-        xh = np.where(H, np.nan, x).astype(np.float32)
-        fills = {"AIM model": model_fill(model, xh)}
-        if naive is not None:
-            fills["naive model"] = model_fill(naive, xh, naive=True)
-        if name not in ("forecast60", "hr_sensor"):  # nothing to interpolate between
-            fills["linear interpolation"] = linear_fill(xh)
-        if name != "hr_sensor":  # no heart rate at all to carry forward
-            fills["LOCF"] = locf_fill(xh)
-        fills["population time-of-day mean" if name == "hr_sensor" else "user time-of-day mean"] = \
-            np.where(np.isnan(xh), prof, xh)
-        # A baseline with nothing to work from (e.g. no heart rate left in the
-        # day) falls back to the training mean of the channel, so every
-        # method is scored on the same minutes.
-        res = {}
-        for method, pred in fills.items():
-            pred = np.where(np.isnan(pred), channel_mean, pred)
-            hr_z, n_hr = mse(pred, x, S, HR, std[HR])
-            hr_bpm, _ = mse(pred, x, S, HR)
-            per_ch = [mse(pred, x, S, c, std[c])[0] for c in range(x.shape[2])]
-            res[method] = {"hr_mse_z": hr_z, "hr_mse_bpm2": hr_bpm, "hr_minutes": n_hr,
-                           "mse_z_by_channel": dict(zip(userdays.CHANNELS, per_ch))}
-        results["scenarios"][name] = res
-        print(f"{name}: " + ", ".join(f"{m} {r['hr_mse_bpm2']:.1f}" for m, r in res.items()) + " (HR MSE, bpm^2)",
-              flush=True)
-
-    # AIM vs naive: steps/intensity random-80 reconstruction with HR / the night removed.
-    if naive is not None:
-        x = np.concatenate([d for _, d in rows])
-        H = hide_random_tokens(x, np.random.default_rng(args.seed + 1))
-        H[..., HR] = False
-        H[..., SLEEP] = False
-        base = np.where(H, np.nan, x).astype(np.float32)
-        no_hr = base.copy()
-        no_hr[..., HR] = np.nan
-        no_night = base.copy()
-        no_night[:, :360, :] = np.nan
-        H_day = H.copy()
-        H_day[:, :360, :] = False  # the night cannot be scored once it is removed
-        ab = {}
-        for label, m, is_naive in (("AIM", model, False), ("naive", naive, True)):
-            def err(inp, where):
-                pred = model_fill(m, inp, naive=is_naive)
-                return float(np.mean([mse(pred, x, where, c, std[c])[0] for c in (STEPS, INTENSITY)]))
-            full, full_day = err(base, H), err(base, H_day)
-            ab[label] = {"full": full, "no_hr": err(no_hr, H), "full_day": full_day, "no_night": err(no_night, H_day)}
-            ab[label]["change_no_hr"] = ab[label]["no_hr"] / full - 1
-            ab[label]["change_no_night"] = ab[label]["no_night"] / full_day - 1
-        results["aim_vs_naive"] = ab
-        print("AIM vs naive (steps+intensity MSE, z): " + json.dumps(ab), flush=True)
-
-    print()
-    print(markdown(results))
+    results = rounded(results)
     if args.json:
         os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
         with open(args.json, "w") as f:
-            json.dump(results, f, indent=1)
-
-
-def markdown(results):
-    sc = results["scenarios"]
-    methods = []
-    for r in sc.values():
-        methods += [m for m in r if m not in methods]
-    lines = ["HR MSE on hidden observed minutes, bpm² (z-units in brackets); validation users "
-             + ", ".join(results["validation_users"]), "",
-             "| scenario | " + " | ".join(methods) + " | AIM vs best baseline |",
-             "|---|" + "---|" * (len(methods) + 1)]
-    for name, r in sc.items():
-        cells = []
-        for m in methods:
-            cells.append(f"{r[m]['hr_mse_bpm2']:.1f} ({r[m]['hr_mse_z']:.3f})" if m in r else "—")
-        base = np.nanmin([v["hr_mse_bpm2"] for k, v in r.items() if "model" not in k])
-        gain = 1 - r["AIM model"]["hr_mse_bpm2"] / base
-        lines.append(f"| {name} | " + " | ".join(cells) + f" | {100 * gain:+.0f}% |")
-    lines += ["", "All-channel MSE in z-units (heart_rate / steps / intensity / sleep_state):", "",
-              "| scenario | " + " | ".join(methods) + " |", "|---|" + "---|" * len(methods)]
-    for name, r in sc.items():
-        cells = [" / ".join(f"{v:.2f}" for v in r[m]["mse_z_by_channel"].values()) if m in r else "—" for m in methods]
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    if "aim_vs_naive" in results:
-        ab = results["aim_vs_naive"]
-        lines += ["", "Steps + intensity reconstruction (random 80% of their tokens hidden), MSE in z-units:", "",
-                  "| model | all inputs | heart rate removed | change | daytime, all inputs | night removed | change |",
-                  "|---|---|---|---|---|---|---|"]
-        for k, v in ab.items():
-            lines.append(f"| {k} | {v['full']:.3f} | {v['no_hr']:.3f} | {100 * v['change_no_hr']:+.1f}% | "
-                         f"{v['full_day']:.3f} | {v['no_night']:.3f} | {100 * v['change_no_night']:+.1f}% |")
-    return "\n".join(lines)
+            json.dump(results, f, indent=1, sort_keys=False)
+            f.write("\n")
+    import eval_tables
+    print(eval_tables.render("hr_mse", results))
 
 
 if __name__ == "__main__":
