@@ -608,6 +608,39 @@ def score_scenario(name, all_channels, refs, truth, score, fills, learned, seed,
 
 # ------------------------------------------------------------------ robustness
 
+def steps_intensity_sse(pred, truth, score, day_id, n_days, std):
+    """Per day: summed squared z-error of steps + intensity, and minutes."""
+    e = [day_errors(pred, truth, score, c, day_id, n_days, float(std[c])) for c in (STEPS, INTENSITY)]
+    return e[0][0] + e[1][0], e[0][2] + e[1][2]
+
+
+def compare_removal(refs, truth, score, full_fills, removed_fills, learned, rng, resamples):
+    """Relative change of each model's steps + intensity error when an input
+    is removed (same minutes scored), and AIM's change minus naive's, with
+    bootstrap intervals over days (the same resampled days for both)."""
+    day_id, day_person, n_days = day_ids(refs)
+    sse = {}
+    for m in full_fills:
+        sse[m, "full"], n = steps_intensity_sse(full_fills[m], truth, score, day_id, n_days, learned.std)
+        sse[m, "removed"], _ = steps_intensity_sse(removed_fills[m], truth, score, day_id, n_days, learned.std)
+    keep = n > 0
+    if not keep.any():
+        return None
+    n = n[keep]
+    idx = rng.integers(0, len(n), (resamples, len(n)))
+    res = {"days": int(keep.sum()), "people": len(set(day_person[keep])), "minutes": int(n.sum())}
+    changes = {}
+    for m in full_fills:
+        full, removed = sse[m, "full"][keep], sse[m, "removed"][keep]
+        changes[m] = removed[idx].sum(1) / full[idx].sum(1) - 1
+        res[m] = {"mse_full": float(full.sum() / n.sum()), "mse_removed": float(removed.sum() / n.sum()),
+                  "change": float(removed.sum() / full.sum() - 1),
+                  "ci": [float(v) for v in np.percentile(changes[m], [2.5, 97.5])]}
+    res["aim_minus_naive"] = {"difference": res["aim"]["change"] - res["naive"]["change"],
+                              "ci": [float(v) for v in np.percentile(changes["aim"] - changes["naive"], [2.5, 97.5])]}
+    return res
+
+
 def robustness(users, val_ids, learned, cli, models, seed, cfg):
     """Steps + intensity reconstruction with and without heart rate / the night."""
     gen = lambda d, r: random_patch_masks(d, r, channels=(STEPS, INTENSITY))  # noqa: E731
@@ -619,46 +652,24 @@ def robustness(users, val_ids, learned, cli, models, seed, cfg):
     no_hr[..., HR] = np.nan
     no_night = base.copy()
     no_night[:, night, :] = np.nan
-    runs = {}
-    for key, inp in (("full", base), ("no_hr", no_hr), ("no_night", no_night)):
+
+    def fills(key, inp):
         paths = cli.write(f"robustness_{key}", inp)
-        runs[key] = {m: learned.complete(cli.impute(path, paths)) for m, path in models.items()}
-    day_score = score & ~night[None, :, None]
-    comparisons = {
-        "heart_rate_removed": (has_hr, score[has_hr], "full", "no_hr", True),
-        "night_removed": (np.ones(len(refs), dtype=bool), day_score, "full", "no_night", False),
-    }
+        return {m: learned.complete(cli.impute(path, paths)) for m, path in models.items()}
+
+    full, removed_hr, removed_night = fills("full", base), fills("no_hr", no_hr), fills("no_night", no_night)
     out = {"task": "80% of the observed steps and intensity patches hidden; MSE of steps + intensity, z-units",
            "windows": len(refs)}
-    for name, (sel, sc, full_key, removed_key, removed_is_subset) in comparisons.items():
-        sub_refs = [r for r, s in zip(refs, sel) if s]
-        if not sub_refs:
-            continue
-        day_id, day_person, n_days = day_ids(sub_refs)
-        truth = x[sel]
-        sse = {}
-        for m in models:
-            for key in (full_key, removed_key):
-                pred = runs[key][m] if (key == removed_key and removed_is_subset) else runs[key][m][sel]
-                e = [day_errors(pred, truth, sc, c, day_id, n_days, float(learned.std[c])) for c in (STEPS, INTENSITY)]
-                sse[m, key] = (e[0][0] + e[1][0], e[0][2] + e[1][2])
-        n = sse[next(iter(models)), full_key][1]
-        keep = n > 0
-        if not keep.any():
-            continue
-        idx = scenario_rng(seed, "robustness", name, "bootstrap").integers(0, keep.sum(), (cfg["resamples"], keep.sum()))
-        res = {"days": int(keep.sum()), "people": len(set(day_person[keep])), "minutes": int(n[keep].sum())}
-        changes = {}
-        for m in models:
-            full, removed = sse[m, full_key][0][keep], sse[m, removed_key][0][keep]
-            changes[m] = removed[idx].sum(1) / full[idx].sum(1) - 1
-            res[m] = {"mse_full": float(full.sum() / n[keep].sum()), "mse_removed": float(removed.sum() / n[keep].sum()),
-                      "change": float(removed.sum() / full.sum() - 1),
-                      "ci": [float(v) for v in np.percentile(changes[m], [2.5, 97.5])]}
-        if "aim" in models and "naive" in models:
-            res["aim_minus_naive"] = {"difference": res["aim"]["change"] - res["naive"]["change"],
-                                      "ci": [float(v) for v in np.percentile(changes["aim"] - changes["naive"], [2.5, 97.5])]}
-        out[name] = res
+    sub_refs = [r for r, h in zip(refs, has_hr) if h]
+    res = compare_removal(sub_refs, x[has_hr], score[has_hr], {m: f[has_hr] for m, f in full.items()}, removed_hr,
+                          learned, scenario_rng(seed, "robustness", "heart_rate_removed", "bootstrap"),
+                          cfg["resamples"])
+    if res:
+        out["heart_rate_removed"] = res
+    res = compare_removal(refs, x, score & ~night[None, :, None], full, removed_night, learned,
+                          scenario_rng(seed, "robustness", "night_removed", "bootstrap"), cfg["resamples"])
+    if res:
+        out["night_removed"] = res
     return out
 
 
