@@ -210,7 +210,7 @@ def render_robustness(results):
         row += [f"{pct(d['difference'])} {pct_ci(d['ci'])}" if d else "—"]
         rows.append(row)
     return "\n".join(["Robustness: " + rb["task"] + "; the same minutes are scored with and without the "
-                      "removed input. A smaller change is the more robust model.", ""] + table(header, rows))
+                      "removed input. A positive change is a loss; a robust model loses little.", ""] + table(header, rows))
 
 
 RENDERERS = {"hr_mse": render_hr_mse, "hr_mae": render_hr_mae, "hr_summary": render_hr_summary,
