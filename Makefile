@@ -71,13 +71,15 @@ fuzz: setup
 # Real data -> model (issue: AIM pretraining). DATA is the Fitabase export.
 DATA ?= ../shared/data/fitabase
 MODEL_NAME ?= wearfm-minute-fitabase
-TRAIN_STEPS ?= 1200
+TRAIN_STEPS ?= 1800
 data: native
 	@build/native/wearfm import fitabase $(DATA)/*.csv -o $(BUILD)/fitabase --report > $(BUILD)/fitabase-report.txt
 	@echo "wrote $(BUILD)/fitabase/*.csv and $(BUILD)/fitabase-report.txt"
 
 # Trains the shipped AIM model and the naive ablation side by side (1 thread
-# each, the same budget); ~35 min on 2 cores.
+# each, the same budget: one thread each is faster in total than two runs
+# of two threads, since torch scales poorly on these small matrices);
+# about 85 min on 2 cores. Checkpoints: models/NAME.safetensors.ckpt.
 # One BLAS thread per trainer, and glibc malloc told to keep freed memory:
 # the attention tensors are reallocated every step, and returning them to
 # the kernel cost a third of the CPU time in page faults.

@@ -61,6 +61,25 @@ def lr_at(step, total, peak, warmup):
     return peak * 0.5 * (1 + math.cos(math.pi * progress))
 
 
+def augment(x, cfg, rng, scale=(0.8, 1.25), shift_z=1.0):
+    """Each day's continuous channels (heart rate) rescaled about the channel
+    mean by a log-uniform factor and shifted by up to +-shift_z standard
+    deviations, so the model cannot learn the few training people's heart-rate
+    levels and has to use the day's own observations (people differ in
+    resting heart rate far more than the training set shows)."""
+    x = x.copy()
+    for c, ch in enumerate(cfg["channels"]):
+        if ch["kind"] != "continuous":
+            continue
+        B = len(x)
+        s = np.exp(rng.uniform(np.log(scale[0]), np.log(scale[1]), B)).astype(np.float32)
+        o = (rng.uniform(-shift_z, shift_z, B) * ch["std"]).astype(np.float32)
+        v = (x[..., c] - ch["mean"]) * s[:, None] + ch["mean"] + o[:, None]
+        lo, hi = ch.get("range", (-np.inf, np.inf))
+        x[..., c] = np.clip(v, lo, hi)  # NaN stays NaN
+    return x
+
+
 def batch_loss(model, x_obs, rng, strategy=None):
     """x_obs: real observations [B, T, C] numpy; minutes hidden by aim.hide_mask."""
     hide, _ = aim.hide_mask(x_obs, model.cfg["patch_minutes"], rng, strategy)
@@ -80,7 +99,7 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--naive", action="store_true", help="train the naive ablation (imputed input, no inherited mask)")
     ap.add_argument("--steps", type=int, default=3000)
-    ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--weight-decay", type=float, default=0.05)
     ap.add_argument("--warmup", type=float, default=0.05, help="fraction of steps")
@@ -92,7 +111,9 @@ def main():
     ap.add_argument("--dec-dim", type=int, default=128)
     ap.add_argument("--dec-layers", type=int, default=3)
     ap.add_argument("--dec-heads", type=int, default=4)
-    ap.add_argument("--patch", type=int, default=10)
+    ap.add_argument("--patch", type=int, default=20)
+    ap.add_argument("--no-augment", dest="augment", action="store_false",
+                    help="no heart-rate level/scale augmentation (train.augment)")
     ap.add_argument("--hr-fraction", type=float, default=0.5, help="share of each batch from days with heart rate")
     ap.add_argument("--dtype", default="F32", choices=["F32", "F16", "BF16"])
     ap.add_argument("--checkpoint-every", type=int, default=250, help="also write the model every N steps")
@@ -167,7 +188,8 @@ def main():
         for group in opt.param_groups:
             group["lr"] = lr
         idx = sample_batch(rng, args.batch, hr_days, other_days, args.hr_fraction)
-        loss, _ = batch_loss(model, x_train[idx], rng)
+        xb = augment(x_train[idx], cfg, rng) if args.augment else x_train[idx]
+        loss, _ = batch_loss(model, xb, rng)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
