@@ -6,7 +6,7 @@ hand-made statistics, with leave-users-out cross-validation by the C core.
         --model models/wearfm-minute-fitabase.safetensors \\
         --naive models/wearfm-minute-fitabase-naive.safetensors \\
         [--wearfm build/native/wearfm] [--workdir build/probe-tasks] [--folds 5] \\
-        [--markdown build/probe-tasks/results.md]
+        [--users ID,ID,...] [--markdown build/probe-tasks/results.md]
 
 Every probe is fit and scored by `wearfm probe eval ... --groups user`
 (grouped K-fold: a user is never on both sides; class-balanced logistic
@@ -14,50 +14,63 @@ regression; lambda chosen by an inner grouped CV on the training users).
 Embeddings come from `wearfm tokens MODEL CSV` (the on-device path).
 
 Inputs: the per-user minute CSVs of `wearfm import fitabase` (header
-timestamp,heart_rate,steps,intensity,sleep_state; whole days). Models take
-whole days (1440 min, 10-min patches; token n = c*144 + p, channels in the
-order heart_rate, steps, intensity, sleep_state).
+timestamp,heart_rate,steps,intensity,sleep_state; whole days; the sleep
+encoding of docs/data.md: inside a sleep log 2 asleep, 1 restless, 0 awake;
+for a user with any sleep log, a worn minute outside every log is 0, awake;
+otherwise missing). Both models get exactly the same input: the raw minute
+CSV of the variant's channels with its NaN gaps, the removed channels
+absent (so entirely missing). No imputation happens here: the AIM model
+sees the gaps as missing tokens, and the naive ablation (a format_version 2
+model with "inherited_mask": false) is imputed by the C core itself (linear
+interpolation within the window, a channel without data at its mean) and
+treats every token as visible. Models take whole days (window 1440 min) in
+patches of P minutes, P read from each model's config (10, 20, 30 ...);
+token n = c*NP + p with NP = 1440 / P, channels in the order heart_rate,
+steps, intensity, sleep_state. The label unit ("slot") is one patch, so the
+AIM and the naive model must have the same P (the table compares them on
+the same rows).
 
-Task 1, sleep vs wake per 10-minute slot (sleep_state is REMOVED from every
-input, so it cannot leak into the features):
-  asleep  the slot lies in a sleep log (>= 5 of its 10 minutes carry a
-          sleep_state) and most of those minutes are asleep (2) or restless (1);
-  awake   either the same inside a log with most minutes awake (0), or a
-          daytime slot (10:00-20:00) outside any sleep log, with the device
-          worn (heart rate or steps observed in the slot), on a calendar day
-          that holds sleep-log minutes. Fitbit logs every sleep of about an
-          hour or more automatically for a user who wears the band to bed,
-          so on such days the daytime outside the logs is awake time. We do
-          NOT require steps > 0 for "awake": that would define the label by
-          an input channel (sedentary daytime must count as awake too).
-  Slots with a 5/5 tie inside a log, or at a log's edge (< 5 minutes in the
-  log), are left out. Awake-in-bed minutes are rare in this data set, so
-  "awake" is mostly daytime, and time of day alone nearly separates the
-  classes (the embeddings carry the slot's position); the metric of record
-  is balanced accuracy.
+Task 1, sleep vs wake per P-minute slot, labelled from the importer's
+sleep_state (which is REMOVED from every input, so it cannot leak into the
+features). A slot is labelled only when at least half of its P minutes
+carry a sleep_state; then
+  asleep  more than half of those minutes are asleep (2) or restless (1);
+  awake   more than half of them are awake (0): in-log wake, or worn time
+          outside the logs (the importer's rule: Fitbit logs every sleep of
+          about an hour or more by itself while the band is worn, so worn
+          minutes outside the logs are awake);
+  slots with an exact tie are left out, and so are slots with fewer than
+  P/2 labelled minutes (non-wear outside the logs, users with no sleep log
+  at all). We never require steps > 0 for "awake" (that would define the
+  label by an input channel). Awake-in-bed minutes are rare in this data
+  set, so "awake" is mostly daytime, and time of day alone nearly separates
+  the classes over the whole day (the embeddings carry the slot's
+  position); the metric of record is balanced accuracy on task 1b.
 
-Task 1b, sleep vs wake at night: the same, but only slots between 20:00
-and 10:00 on both sides: asleep in a log vs worn and outside any log
-(evenings before bed, mornings after waking, nights without sleep). With
-the time of day matched this is the harder, more informative comparison.
+Task 1b (the metric of record for sleep/wake): the same labels, but only
+slots lying wholly between 20:00 and 10:00: asleep vs awake at night
+(in-log wake, evenings before bed, mornings after waking, worn nights
+without a log). With the time of day matched this is the harder, more
+informative comparison.
 
 Task 2, moderate-to-vigorous activity from heart rate alone: a slot with
->= 5 observed intensity minutes is "active" when at least half of them are
-moderate or very active (intensity >= 2), else "inactive". The input to the
-models is heart rate ONLY (steps, intensity and sleep_state removed); only
-slots with heart rate observed count. Intensity comes from Fitbit's
-accelerometer, a different sensor, so the question is whether a single-modality
-embedding (the situation AIM trains for: a whole channel missing) still
-carries the activity information of its heart-rate patch.
+intensity observed in at least half of its P minutes is "active" when at
+least half of those are moderate or very active (intensity >= 2), else
+"inactive". The input to the models is heart rate ONLY (steps, intensity
+and sleep_state removed); only slots with heart rate observed count.
+Intensity comes from Fitbit's accelerometer, a different sensor, so the
+question is whether a single-modality embedding (the situation AIM trains
+for: a whole channel missing) still carries the activity information of its
+heart-rate patch.
 
-Feature sets (the same rows for all of them):
+Feature sets (the same rows for all of them: a slot counts only when at
+least one input channel is observed in it and both models give a token):
   (a) AIM: mean of the visible token embeddings of the input channels at the
       slot (a patch with no observed minute is never a token);
-  (b) naive ablation: the input imputed as in tools/aim.py naive_inputs
-      (linear interpolation within the day, the channel mean elsewhere;
-      removed channels are all mean), run through the C core, where every
-      token is then observed; the same mean over the slot's channels that
-      are observed in the raw data;
+  (b) naive ablation: the same mean, over the tokens at the slot of the
+      input channels that are observed in the raw data in the slot (the
+      naive model outputs a token for every patch; its input there is the
+      C core's interpolation);
   (c) statistics of the raw input channels: mean/std/min/max over the slot
       and over slot +- 30 min, a missing indicator per channel and window
       (missing stats are 0), and the time of day (sin, cos) - the token
@@ -81,22 +94,33 @@ from safetensors_io import read_header  # noqa: E402
 
 CH = userdays.CHANNELS            # heart_rate, steps, intensity, sleep_state
 HR, STEPS, INTENSITY, SLEEP = range(4)
-DAY, P = 1440, 10
-NP = DAY // P
+DAY = 1440
+NIGHT_FROM, NIGHT_TO = 20 * 60, 10 * 60   # task 1b: slots wholly in 20:00-10:00
 
 
 def log(*a):
     print(*a, file=sys.stderr, flush=True)
 
 
-def model_config(path):
+def model_config(path, naive):
+    """The model's config, checked for what this script assumes."""
     _, meta, _ = read_header(path)
     cfg = json.loads(meta["wearfm.config"])
-    if cfg["window_minutes"] != DAY or cfg["patch_minutes"] != P:
-        raise SystemExit(f"{path}: this script needs a day model with 10-minute patches")
+    if cfg["window_minutes"] != DAY:
+        raise SystemExit(f"{path}: window_minutes {cfg['window_minutes']}: this script needs a day model (1440 min)")
+    P = cfg["patch_minutes"]
+    if DAY % P:
+        raise SystemExit(f"{path}: patch_minutes {P} does not divide the day")
     names = [c["name"] for c in cfg["channels"]]
     if names != CH:
         raise SystemExit(f"{path}: channels {names}, expected {CH}")
+    inherited = cfg.get("inherited_mask", True)
+    if naive and (cfg.get("format_version") != 2 or inherited):
+        raise SystemExit(f"{path}: --naive needs a format_version 2 model with \"inherited_mask\": false "
+                         f"(format_version {cfg.get('format_version')}, inherited_mask {inherited}); "
+                         "the C core imputes its input, this script no longer does")
+    if not naive and not inherited:
+        raise SystemExit(f"{path}: --model has \"inherited_mask\": false (a naive ablation); pass it as --naive")
     return cfg
 
 
@@ -105,21 +129,13 @@ def fmt(v):
 
 
 def write_minutes(path, days, dates, channels):
-    """A minute CSV with only `channels` (indices into CH)."""
+    """A minute CSV with only `channels` (indices into CH); the others are absent (all missing)."""
     with open(path, "w") as f:
         f.write("timestamp," + ",".join(CH[c] for c in channels) + "\n")
         for d, date in enumerate(dates):
             block = days[d][:, channels]
             for t in range(DAY):
                 f.write(f"{date}T{t // 60:02d}:{t % 60:02d}," + ",".join(fmt(v) for v in block[t]) + "\n")
-
-
-def naive_days(days, removed, cfg):
-    """The naive ablation's input (tools/aim.py naive_inputs) with `removed` channels gone."""
-    import aim  # torch-backed module; imported here so the rest of this script needs numpy only
-    x = days.copy()
-    x[..., removed] = np.nan
-    return aim.naive_inputs(x, cfg)
 
 
 def day_tokens(wearfm, model, csv, threads):
@@ -144,51 +160,49 @@ def day_tokens(wearfm, model, csv, threads):
 
 # ------------------------------------------------------------------ labels
 
-def night(p):
-    """20:00-10:00"""
-    return p >= 120 or p < 60
+def night(p, P):
+    """The slot lies wholly in 20:00-10:00."""
+    return p * P >= NIGHT_FROM or (p + 1) * P <= NIGHT_TO
 
 
-def sleep_labels(days, dates, night_only=False):
-    """[(day, slot, label)] for task 1; label 1 = asleep, 0 = awake. Awake
-    outside logs: 10:00-20:00, or with night_only 20:00-10:00 (and then
-    in-log slots only at night too)."""
+def sleep_labels(days, P, night_only=False):
+    """[(day, slot, label)] for task 1; label 1 = asleep, 0 = awake, by the
+    majority of the slot's sleep_state minutes (>= half of its P minutes
+    must carry one; ties left out). night_only: slots wholly in 20:00-10:00."""
+    NP = DAY // P
     rows = []
-    for d in range(len(dates)):
+    for d in range(days.shape[0]):
         s = days[d, :, SLEEP].reshape(NP, P)
-        if not (~np.isnan(days[d, :, SLEEP])).any():
-            continue  # no sleep log on this calendar day: daytime status unknown
-        worn = (~np.isnan(days[d, :, HR]) | ~np.isnan(days[d, :, STEPS])).reshape(NP, P).any(1)
         for p in range(NP):
-            if night_only and not night(p):
+            if night_only and not night(p, P):
                 continue
-            inlog = ~np.isnan(s[p])
-            if inlog.sum() >= 5:
-                asleep = ((s[p] == 1) | (s[p] == 2)).sum()
-                awake = (s[p] == 0).sum()
-                if asleep != awake:
-                    rows.append((d, p, int(asleep > awake)))
-            elif not inlog.any() and worn[p] and night(p) == night_only:
-                rows.append((d, p, 0))
+            n = (~np.isnan(s[p])).sum()
+            if 2 * n < P:
+                continue
+            asleep = ((s[p] == 1) | (s[p] == 2)).sum()
+            awake = (s[p] == 0).sum()
+            if asleep != awake:
+                rows.append((d, p, int(asleep > awake)))
     return rows
 
 
-def activity_labels(days, dates):
+def activity_labels(days, P):
     """[(day, slot, label)] for task 2; label 1 = active (MVPA), needs HR in the slot."""
+    NP = DAY // P
     rows = []
-    for d in range(len(dates)):
+    for d in range(days.shape[0]):
         it = days[d, :, INTENSITY].reshape(NP, P)
         hr = days[d, :, HR].reshape(NP, P)
         for p in range(NP):
             obs = ~np.isnan(it[p])
-            if obs.sum() >= 5 and (~np.isnan(hr[p])).any():
+            if 2 * obs.sum() >= P and (~np.isnan(hr[p])).any():
                 rows.append((d, p, int((it[p][obs] >= 2).sum() * 2 >= obs.sum())))
     return rows
 
 
 # ---------------------------------------------------------------- features
 
-def stat_features(days, d, p, channels):
+def stat_features(days, d, p, channels, P):
     """mean/std/min/max of each channel over the slot and slot +- 30 min, a
     missing flag per channel and window, and the time of day."""
     f = []
@@ -201,11 +215,11 @@ def stat_features(days, d, p, channels):
             v = days[di[ok], ti[ok], c]
             v = v[~np.isnan(v)]
             f += [v.mean(), v.std(), v.min(), v.max(), 0.0] if len(v) else [0.0, 0.0, 0.0, 0.0, 1.0]
-    ang = 2 * math.pi * (p + 0.5) / NP
+    ang = 2 * math.pi * (p + 0.5) * P / DAY
     return f + [math.sin(ang), math.cos(ang)]
 
 
-def token_feature(tok, p, channels, observed):
+def token_feature(tok, p, channels, observed, NP):
     """Mean of the tokens of `channels` at slot p whose patch is observed in the raw data."""
     vs = [tok[c * NP + p] for c in channels if observed[c]]
     vs = [v for v in vs if not np.isnan(v[0])]
@@ -254,14 +268,28 @@ def main():
     ap.add_argument("--lambda", dest="probe_lambda", type=float, default=None,
                     help="a fixed lambda instead of the inner CV")
     ap.add_argument("--tasks", default="sleep,sleep_night,activity")
-    ap.add_argument("--threads", type=int, default=0)
+    ap.add_argument("--threads", type=int, default=0, help="wearfm tokens threads (0 = all cores)")
+    ap.add_argument("--users", default=None, help="only these user ids (comma-separated; for quick checks)")
     ap.add_argument("--markdown", default=None, help="also write the table here (default WORKDIR/results.md)")
     args = ap.parse_args()
     if args.folds <= 0:
         args.folds = 10 ** 6
     os.makedirs(args.workdir, exist_ok=True)
-    cfgs = {"aim": model_config(args.model), "naive": model_config(args.naive)}
+    cfgs = {"aim": model_config(args.model, naive=False), "naive": model_config(args.naive, naive=True)}
+    P = cfgs["aim"]["patch_minutes"]
+    if cfgs["naive"]["patch_minutes"] != P:
+        raise SystemExit(f"patch sizes differ: {args.model} has {P}-minute patches, {args.naive} "
+                         f"{cfgs['naive']['patch_minutes']}-minute ones. The label unit is one patch and the "
+                         "table compares both models on the same rows, so they need the same patch_minutes.")
+    NP = DAY // P
+    log(f"{P}-minute slots ({NP} per day)")
     users = userdays.load_dir(args.data)
+    if args.users:
+        keep = set(args.users.split(","))
+        missing = keep - set(users)
+        if missing:
+            raise SystemExit(f"--users: no data for {sorted(missing)}")
+        users = {u: v for u, v in users.items() if u in keep}
     log(f"{len(users)} users, {sum(len(v[1]) for v in users.values())} days")
 
     # Input variants: which channels the models see (sleep_state never).
@@ -277,8 +305,8 @@ def main():
 
     rows = {(t, v, fs): [] for t, v in plan for fs in ("aim", "naive", "stats")}
     for ui, (uid, (days, dates)) in enumerate(sorted(users.items())):
-        labels = {"sleep": sleep_labels(days, dates), "sleep_night": sleep_labels(days, dates, night_only=True),
-                  "activity": activity_labels(days, dates)}
+        labels = {"sleep": sleep_labels(days, P), "sleep_night": sleep_labels(days, P, night_only=True),
+                  "activity": activity_labels(days, P)}
         if not any(labels[t] for t in tasks):
             continue
         log(f"user {ui + 1}/{len(users)} {uid}: {len(dates)} days, "
@@ -290,10 +318,13 @@ def main():
             ch = variants[v]
             csv = os.path.join(args.workdir, f"in_{uid}_{v}.csv")
             write_minutes(csv, days, dates, ch)
+            # the same raw input (NaN gaps, removed channels absent) for both models
             toks[("aim", v)] = day_tokens(args.wearfm, args.model, csv, args.threads)
-            removed = [c for c in range(4) if c not in ch]
-            write_minutes(csv, naive_days(days, removed, cfgs["naive"]), dates, [0, 1, 2, 3])
             toks[("naive", v)] = day_tokens(args.wearfm, args.naive, csv, args.threads)
+            for date, a in toks[("naive", v)].items():
+                if np.isnan(a[:, 0]).any():
+                    raise SystemExit(f"{args.naive}: {date} has invisible tokens; a naive model (inherited_mask "
+                                     "false) should give every token: is the C core older than format_version 2?")
             os.remove(csv)
         for t, v in plan:
             ch = variants[v]
@@ -306,19 +337,20 @@ def main():
                 fn = toks[("naive", v)].get(date)
                 if fa is None or fn is None:
                     continue
-                va, vn = token_feature(fa, p, ch, observed), token_feature(fn, p, ch, observed)
+                va, vn = token_feature(fa, p, ch, observed, NP), token_feature(fn, p, ch, observed, NP)
                 if va is None or vn is None:
                     continue
                 sid = f"{date}T{p * P // 60:02d}:{p * P % 60:02d}"
                 rows[(t, v, "aim")].append((uid, sid, lab, va))
                 rows[(t, v, "naive")].append((uid, sid, lab, vn))
-                rows[(t, v, "stats")].append((uid, sid, lab, stat_features(days, d, p, ch)))
+                rows[(t, v, "stats")].append((uid, sid, lab, stat_features(days, d, p, ch, P)))
 
     names = {"aim": "(a) AIM embedding", "naive": "(b) naive-ablation embedding", "stats": "(c) window statistics"}
     vnames = {"all": "HR, steps, intensity", "no_hr": "steps, intensity (HR removed)", "hr_only": "HR only"}
-    tnames = {"sleep": "Sleep vs wake (10-min slots; awake = in-log wake or daytime 10:00-20:00)",
-              "sleep_night": "Sleep vs wake at night (20:00-10:00 only: time of day does not give it away)",
-              "activity": "Moderate-to-vigorous activity from heart rate alone"}
+    tnames = {"sleep": f"Sleep vs wake ({P}-min slots, whole day; awake = in-log wake or worn outside the logs)",
+              "sleep_night": f"Sleep vs wake at night ({P}-min slots wholly in 20:00-10:00: time of day does "
+                             "not give it away; the metric of record)",
+              "activity": f"Moderate-to-vigorous activity from heart rate alone ({P}-min slots)"}
     results = []
     for t, v in plan:
         for fs in ("aim", "naive", "stats"):
@@ -351,7 +383,9 @@ def main():
         extra = f" ({nd:.0f}/{nf} folds)" if nd is not None and nd < nf else ""
         return f"{e['mean'][k]:.3f} ± {(s if s is not None else float('nan')):.3f}{extra}"
 
-    lines = []
+    lines = [f"Models: AIM `{args.model}`, naive ablation `{args.naive}` ({P}-minute patches; one slot = one "
+             "patch). Both get the same raw minute input (gaps as NaN, removed channels absent); the naive model "
+             "is imputed by the C core.", ""]
     for t in tasks:
         es = [e for e in results if e["task"] == t]
         if not es:
