@@ -86,7 +86,8 @@ static int parse_args(int argc, char **argv, options *o) {
             char *end;
             if (!next) goto missing;
             long n = strtol(next, &end, 10);
-            if (*end || n < 0 || n > 256) { fprintf(stderr, "wearfm: --threads needs a number 0..256\n"); return -1; }
+            /* end == next: '' would otherwise parse as 0 (all cores). */
+            if (end == next || *end || n < 0 || n > 256) { fprintf(stderr, "wearfm: --threads needs a number 0..256\n"); return -1; }
             o->threads = (int)n; i++;
         } else if (!strcmp(a, "--mask-mode")) {
             if (!next) goto missing;

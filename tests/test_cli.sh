@@ -25,6 +25,8 @@ for build in native wasi; do
   check "$build no arguments is a usage error" 2 "${CLI[@]}"
   check "$build unknown option" 2 "${CLI[@]}" embed $MODEL $SAMPLE --bogus
   check "$build unknown format" 2 "${CLI[@]}" embed $MODEL $SAMPLE --format xml
+  check "$build empty --threads" 2 "${CLI[@]}" embed $MODEL $SAMPLE --threads ''
+  grep_err "$build empty --threads message names the option" "--threads needs a number"
   check "$build missing model" 3 "${CLI[@]}" embed models/none.safetensors $SAMPLE
   grep_err "$build missing model message" "cannot open model"
   printf 'not a model' > $W/junk.safetensors
