@@ -32,7 +32,8 @@ static void import_usage(FILE *f) {
             "  -q, --quiet           no progress on stderr\n"
             "\n"
             "exit codes: 0 ok, 1 runtime error (e.g. cannot write), 2 usage,\n"
-            "            4 input file (the message names the line), 5 --user not in the input\n");
+            "            4 input file (the message names the line), 5 no data (no rows,\n"
+            "            or --user not in the input)\n");
 }
 
 typedef struct import_opts {
@@ -315,6 +316,11 @@ static int run_import(const import_opts *o) {
         }
         wfm_fitabase_get_counts(fb, &k);
         if (!o->quiet) fprintf(stderr, "wearfm: %s: %s, %zu rows\n", o->files[i], wfm_fitabase_kind_name(kind), k.rows - rows_before);
+    }
+    /* Header-only files add no user: say so, as an empty minute CSV does. */
+    if (rc == EXIT_OK && !wfm_fitabase_user_count(fb)) {
+        fprintf(stderr, "wearfm: no data: the input has a header but no rows\n");
+        rc = EXIT_NO_DATA;
     }
     if (rc == EXIT_OK && o->one_user) {
         size_t n = wfm_fitabase_user_count(fb), i = 0;

@@ -61,6 +61,9 @@ for build in native wasi; do
   printf 'Id,Time,Value\n2022484408,4/12/2016 7:21:00 AM,97\n2022484408,4/12/2016 7:21:05 AM,ninety\n' > $W/bad_hr.csv
   check "$build import of a malformed file" 4 "${CLI[@]}" import fitabase $W/bad_hr.csv -o $W/imp_$build
   grep_err "$build import error names line and column" "line 3, column 'Value'"
+  printf 'Id,Time,Value\r\n' > $W/hr_header_only.csv
+  check "$build import of a header-only file" 5 "${CLI[@]}" import fitabase $W/hr_header_only.csv -o $W/imp_$build
+  grep_err "$build header-only import says there is no data" "no data"
   check "$build import of an unknown user" 5 "${CLI[@]}" import fitabase fuzz/corpus_fitabase/heartrate.csv --user 42 -o $W/imp_$build
 done
 # The two builds import identically.
