@@ -284,10 +284,28 @@ static void print_report(FILE *f, const report *r, const wfm_fitabase_counts *k,
 
 /* ---- the command ------------------------------------------------------- */
 
+/* mkdir -p, as the help promises: every missing parent, then dir itself.
+ * Returns 0, or -1 with errno set. */
 static int make_dir(const char *dir) {
+    size_t n = strlen(dir);
+    if (!n) { errno = ENOENT; return -1; }
+    char *p = malloc(n + 1);
+    if (!p) return -1;
+    memcpy(p, dir, n + 1);
     struct stat s;
-    if (!stat(dir, &s)) return S_ISDIR(s.st_mode) ? 0 : -1;
-    return mkdir(dir, 0777);
+    int rc = 0;
+    for (size_t i = 1; i <= n && !rc; i++)
+        if (p[i] == '/' || !p[i]) {
+            char c = p[i];
+            p[i] = 0;
+            if (stat(p, &s)) rc = mkdir(p, 0777);
+            else if (!S_ISDIR(s.st_mode)) { errno = ENOTDIR; rc = -1; }
+            p[i] = c;
+        }
+    int e = errno;
+    free(p);
+    errno = e;
+    return rc;
 }
 
 static int run_import(const import_opts *o) {
@@ -328,7 +346,7 @@ static int run_import(const import_opts *o) {
         if (i == n) { fprintf(stderr, "wearfm: user %lld is not in the input\n", (long long)o->user); rc = EXIT_NO_DATA; }
     }
     if (rc == EXIT_OK && make_dir(o->outdir)) {
-        fprintf(stderr, "wearfm: cannot create the output directory '%s'\n", o->outdir);
+        fprintf(stderr, "wearfm: cannot create the output directory '%s': %s\n", o->outdir, strerror(errno));
         rc = EXIT_RUNTIME;
     }
     report *r = o->report ? calloc(1, sizeof *r) : NULL;

@@ -61,6 +61,12 @@ for build in native wasi; do
   printf 'Id,Time,Value\n2022484408,4/12/2016 7:21:00 AM,97\n2022484408,4/12/2016 7:21:05 AM,ninety\n' > $W/bad_hr.csv
   check "$build import of a malformed file" 4 "${CLI[@]}" import fitabase $W/bad_hr.csv -o $W/imp_$build
   grep_err "$build import error names line and column" "line 3, column 'Value'"
+  rm -rf $W/deep_$build
+  check "$build import -o creates missing parents" 0 "${CLI[@]}" import fitabase fuzz/corpus_fitabase/heartrate.csv -o $W/deep_$build/a/b/c
+  if [ -f $W/deep_$build/a/b/c/2022484408.csv ]; then pass=$((pass + 1)); echo "ok   $build import wrote into the new directories"
+  else fail=$((fail + 1)); echo "FAIL $build import -o a/b/c output"; fi
+  check "$build import -o under a file" 1 "${CLI[@]}" import fitabase fuzz/corpus_fitabase/heartrate.csv -o $W/deep_$build/a/b/c/2022484408.csv/x
+  grep_err "$build import -o under a file names the directory" "cannot create the output directory"
   printf 'Id,Time,Value\r\n' > $W/hr_header_only.csv
   check "$build import of a header-only file" 5 "${CLI[@]}" import fitabase $W/hr_header_only.csv -o $W/imp_$build
   grep_err "$build header-only import says there is no data" "no data"
