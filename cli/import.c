@@ -379,14 +379,16 @@ static int run_import(const import_opts *o) {
         free(path);
         wfm_minutes_free(t);
     }
-    if (rc == EXIT_OK && !o->quiet)
-        fprintf(stderr, "wearfm: wrote %zu user file(s), %zu user-days, to %s/; the non-wear rule set %zu minutes missing%s\n",
-                written, days, o->outdir, nonwear_total, o->nonwear ? "" : " (off)");
     if (rc == EXIT_OK && r) {
         wfm_fitabase_counts k;
         wfm_fitabase_get_counts(fb, &k);
         print_report(stdout, r, &k, o->nonwear);
+        if (fflush(stdout) != 0 || ferror(stdout)) { fprintf(stderr, "wearfm: error writing the report\n"); rc = EXIT_RUNTIME; }
     }
+    /* Last, so that it is never printed before a failed write. */
+    if (rc == EXIT_OK && !o->quiet)
+        fprintf(stderr, "wearfm: wrote %zu user file(s), %zu user-days, to %s/; the non-wear rule set %zu minutes missing%s\n",
+                written, days, o->outdir, nonwear_total, o->nonwear ? "" : " (off)");
     free(r);
     wfm_fitabase_free(fb);
     return rc;

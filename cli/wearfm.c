@@ -201,8 +201,10 @@ static int cmd_info(const options *o, wfm_model *m, FILE *out) {
     return EXIT_OK;
 }
 
-/* Runs every window of the table that has an observed value. */
-static int cmd_run(const options *o, wfm_model *m, const wfm_minutes *t, FILE *out) {
+/* Runs every window of the table that has an observed value. The closing
+ * summary goes to `summary`, for main to print once the output is safely
+ * written. */
+static int cmd_run(const options *o, wfm_model *m, const wfm_minutes *t, FILE *out, char *summary, size_t cap) {
     wfm_model_info info;
     wfm_model_get_info(m, &info);
     const int T = info.window_minutes, C = info.n_channels, D = info.enc_dim, N = info.n_tokens;
@@ -373,6 +375,7 @@ static int cmd_run(const options *o, wfm_model *m, const wfm_minutes *t, FILE *o
         for (size_t i = 0; i < (size_t)T * C; i++) total_missing += isnan(x[i]);
         total_minutes += (size_t)T * C;
         done++;
+        if (ferror(out)) { rc = EXIT_RUNTIME; break; } /* main reports it; no point in running on */
     }
     if (o->json) fprintf(out, "%s]}\n", done ? "\n" : "");
     if (rc == EXIT_OK && !done) {
@@ -380,7 +383,7 @@ static int cmd_run(const options *o, wfm_model *m, const wfm_minutes *t, FILE *o
         rc = EXIT_NO_DATA;
     }
     if (rc == EXIT_OK && !o->quiet)
-        fprintf(stderr, "wearfm: %d window(s); %.1f%% of channel-minutes were missing%s\n", done,
+        snprintf(summary, cap, "wearfm: %d window(s); %.1f%% of channel-minutes were missing%s\n", done,
                 total_minutes ? 100.0 * total_missing / total_minutes : 0.0,
                 is_impute && !o->raw ? " and were filled" : "");
     free(x); free(emb); free(vals); free(tok); free(vis); free(prob); free(is_category);
@@ -427,10 +430,15 @@ int main(int argc, char **argv) {
         wfm_model_free(m);
         return EXIT_RUNTIME;
     }
-    int rc = !strcmp(o.cmd, "info") ? cmd_info(&o, m, out) : cmd_run(&o, m, t, out);
-    if (fflush(out) != 0 || (out != stdout && fclose(out) != 0)) {
+    char summary[160] = "";
+    int rc = !strcmp(o.cmd, "info") ? cmd_info(&o, m, out) : cmd_run(&o, m, t, out, summary, sizeof summary);
+    int bad = fflush(out) != 0 || ferror(out);
+    if (out != stdout) bad |= fclose(out) != 0;
+    if (bad) {
         fprintf(stderr, "wearfm: error writing the output\n");
         rc = EXIT_RUNTIME;
+    } else if (rc == EXIT_OK) {
+        fputs(summary, stderr);
     }
     wfm_minutes_free(t);
     wfm_model_free(m);

@@ -18,6 +18,10 @@ grep_err() { # grep_err NAME PATTERN
   if grep -q -- "$2" $W/err; then pass=$((pass + 1)); echo "ok   $1"
   else fail=$((fail + 1)); echo "FAIL $1: stderr lacks '$2'"; head -3 $W/err; fi
 }
+no_err() { # no_err NAME PATTERN: stderr must not contain PATTERN
+  if ! grep -q -- "$2" $W/err; then pass=$((pass + 1)); echo "ok   $1"
+  else fail=$((fail + 1)); echo "FAIL $1: stderr has '$2'"; grep -m3 -- "$2" $W/err; fi
+}
 
 for build in native wasi; do
   if [ $build = native ]; then CLI=(build/native/wearfm); else CLI=(node --no-warnings wasi/run.mjs build/wasi/wearfm.wasm); fi
@@ -47,6 +51,14 @@ for build in native wasi; do
   if python3 -c "import json,sys; d=json.load(open('$W/imp.json')); w=d['windows']; assert len(w)==3 and len(w[0]['values'])==1440 and len(w[0]['values'][0])==4" 2>/dev/null; then
     pass=$((pass + 1)); echo "ok   $build impute JSON is valid with 3 x 1440 x 4 values"
   else fail=$((fail + 1)); echo "FAIL $build impute JSON"; fi
+  # A failed write is an error, and the success summary is not printed.
+  check "$build embed to a full stdout" 1 sh -c "\"\$@\" embed $MODEL $SAMPLE > /dev/full" sh "${CLI[@]}"
+  grep_err "$build full stdout message" "error writing the output"
+  no_err "$build full stdout: no success summary" "window(s);"
+  if [ $build = native ]; then # /dev is not preopened under WASI
+    check "$build embed -o /dev/full" 1 "${CLI[@]}" embed $MODEL $SAMPLE -o /dev/full
+    no_err "$build -o /dev/full: no success summary" "window(s);"
+  fi
   check "$build progress on stderr for multi-day input" 0 "${CLI[@]}" impute $MODEL $SAMPLE -o $W/imp.csv
   grep_err "$build progress lines" "window 3/3"
   # wearfm import fitabase: real snippets in, per-user minute CSVs out.
@@ -61,6 +73,8 @@ for build in native wasi; do
   printf 'Id,Time,Value\n2022484408,4/12/2016 7:21:00 AM,97\n2022484408,4/12/2016 7:21:05 AM,ninety\n' > $W/bad_hr.csv
   check "$build import of a malformed file" 4 "${CLI[@]}" import fitabase $W/bad_hr.csv -o $W/imp_$build
   grep_err "$build import error names line and column" "line 3, column 'Value'"
+  check "$build import --report to a full stdout" 1 sh -c "\"\$@\" import fitabase fuzz/corpus_fitabase/heartrate.csv -o $W/imp_$build --report > /dev/full" sh "${CLI[@]}"
+  no_err "$build full report: no success summary" "wrote"
   rm -rf $W/deep_$build
   check "$build import -o creates missing parents" 0 "${CLI[@]}" import fitabase fuzz/corpus_fitabase/heartrate.csv -o $W/deep_$build/a/b/c
   if [ -f $W/deep_$build/a/b/c/2022484408.csv ]; then pass=$((pass + 1)); echo "ok   $build import wrote into the new directories"
