@@ -53,13 +53,19 @@ int wfm_csv_parse_float(wfm_field f, float *out) {
         while (i < n && f.b[i] >= '0' && f.b[i] <= '9') v = v * 10 + (f.b[i++] - '0');
         if (i == n) { *out = (float)v; return 0; }
     }
-    char buf[64];
-    if (n == 0 || n >= sizeof buf) return -1;
+    /* strtod needs a NUL-terminated copy; a long decimal (a spreadsheet's
+     * 66 digits) is still a number, so it gets a heap one. */
+    char small[64];
+    if (n == 0) return -1;
+    char *buf = n < sizeof small ? small : malloc(n + 1);
+    if (!buf) return -1;
     memcpy(buf, f.b, n);
     buf[n] = 0;
     char *end;
     double v = strtod(buf, &end);
-    if (end != buf + n || !isfinite(v) || fabs(v) > 3.0e38) return -1;
+    int bad = end != buf + n || !isfinite(v) || fabs(v) > 3.0e38;
+    if (buf != small) free(buf);
+    if (bad) return -1;
     *out = (float)v;
     return 0;
 }

@@ -59,6 +59,21 @@ TEST(malformed_input_names_the_line) {
     expect_error("timestamp,hr\n2016-05-05T00:00,1\n2019-05-05T00:00,1\n", "limit");
 }
 
+/* A spreadsheet can write a long decimal; strtod reads any length. */
+TEST(long_decimals_parse) {
+    const char *csv = "timestamp,hr,steps\n"
+                      "2016-05-05T00:00,60.000000000000000000000000000000000000000000000000000000000000000,"
+                      "0.1000000000000000000000000000000000000000000000000000000000000000000000000000000001\n";
+    wfm_minutes *t = NULL;
+    wfm_error err = {0};
+    CHECK_MSG(parse(csv, &t, &err) == WFM_OK, "%s", err.message);
+    if (!t) return;
+    CHECK(wfm_minutes_values(t)[0] == 60.0f && wfm_minutes_values(t)[1] == 0.1f);
+    wfm_minutes_free(t);
+    expect_error("timestamp,hr\n2016-05-05T00:00,60.00000000000000000000000000000000000000000000000000000000000000000x\n",
+                 "not a number");
+}
+
 TEST(timestamps_round_trip) {
     static const char *ok[] = {"1970-01-01T00:00", "2016-02-29T23:59", "2000-02-29T12:00", "1969-12-31T23:59",
                                "2038-01-19T03:14"};
@@ -104,6 +119,7 @@ TEST(window_maps_channels_by_name) {
 int main(void) {
     RUN(reads_rows_in_any_order_with_gaps_and_duplicates);
     RUN(malformed_input_names_the_line);
+    RUN(long_decimals_parse);
     RUN(timestamps_round_trip);
     RUN(window_maps_channels_by_name);
     return TEST_SUMMARY();
