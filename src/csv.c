@@ -8,6 +8,20 @@ const char *wfm_csv_skip_bom(const char *p, const char *end) {
     return end - p >= 3 && !memcmp(p, "\xEF\xBB\xBF", 3) ? p + 3 : p;
 }
 
+const char *wfm_csv_text_problem(const char *p, const char *end) {
+    const unsigned char *u = (const unsigned char *)p;
+    size_t n = (size_t)(end - p);
+    if (n >= 2 && ((u[0] == 0xFF && u[1] == 0xFE) || (u[0] == 0xFE && u[1] == 0xFF)))
+        return "the file is UTF-16; save it as UTF-8";
+    if (n >= 4 && ((u[0] && !u[1] && u[2] && !u[3]) || (!u[0] && u[1] && !u[2] && u[3])))
+        return "the file is UTF-16; save it as UTF-8";
+    /* A CR with more of the first line after it; a CRLF's CR ends the line. */
+    const char *nl = memchr(p, '\n', n), *le = nl ? nl : end;
+    const char *cr = memchr(p, '\r', (size_t)(le - p));
+    if (cr && cr + 1 < le) return "CR-only line endings are not supported; convert to LF or CRLF";
+    return NULL;
+}
+
 int wfm_csv_next_line(const char **q, const char *end, const char **lb, const char **le) {
     const char *nl = memchr(*q, '\n', (size_t)(end - *q));
     *lb = *q;

@@ -15,6 +15,12 @@ static inline int wfm_field_shown(wfm_field f) { return f.e - f.b > 40 ? 40 : (i
 /* Skips a UTF-8 byte-order mark (spreadsheets write one). */
 const char *wfm_csv_skip_bom(const char *p, const char *end);
 
+/* Why the text [p, end) cannot be read as CSV at all, or NULL: UTF-16 (a
+ * byte-order mark, or NUL bytes between the first characters) or CR-only
+ * line endings (old Mac spreadsheets), which would otherwise look like one
+ * strange header line. */
+const char *wfm_csv_text_problem(const char *p, const char *end);
+
 /* Advances *q past one line; [*lb, *le) is the line without its \r\n.
  * Returns 0 for a blank line. */
 int wfm_csv_next_line(const char **q, const char *end, const char **lb, const char **le);

@@ -70,6 +70,8 @@ static int is_wide_column(wfm_field f, const char *prefix, int k) {
 static wfm_status read_header(const char *text, size_t len, fb_header *h, wfm_error *err) {
     const char *p = wfm_csv_skip_bom(text, text + len), *end = text + len, *lb, *le;
     h->fmt = NULL;
+    const char *problem = wfm_csv_text_problem(p, end);
+    if (problem) return wfm_fail(err, WFM_ERR_INVALID_ARG, "%s", problem);
     wfm_csv_next_line(&p, end, &lb, &le);
     h->body = p;
     if (lb == le) return wfm_fail(err, WFM_ERR_INVALID_ARG, "line 1: empty header (expected a Fitabase export)");

@@ -38,6 +38,12 @@ for build in native wasi; do
   printf 'timestamp,heart_rate\n2016-05-05T00:00,60\n2016-05-05T00:01,sixty\n' > $W/bad.csv
   check "$build bad CSV" 4 "${CLI[@]}" embed $MODEL $W/bad.csv
   grep_err "$build bad CSV names line and column" "line 3, column 'heart_rate'"
+  printf '\xff\xfet\0i\0m\0e\0s\0t\0a\0m\0p\0,\0h\0\n\0' > $W/utf16.csv
+  check "$build UTF-16 input" 4 "${CLI[@]}" embed $MODEL $W/utf16.csv
+  grep_err "$build UTF-16 input is named" "the file is UTF-16; save it as UTF-8"
+  printf 'timestamp,heart_rate\r2016-05-05T00:00,60\r2016-05-05T00:01,61\r' > $W/cr_only.csv
+  check "$build CR-only input" 4 "${CLI[@]}" embed $MODEL $W/cr_only.csv
+  grep_err "$build CR-only input is named" "CR-only line endings are not supported"
   printf 'timestamp,heart_rate\n2016-05-05T00:00,\n' > $W/empty.csv
   check "$build no observed data" 5 "${CLI[@]}" embed $MODEL $W/empty.csv
   printf 'timestamp,pressure\n2016-05-05T00:00,1\n' > $W/nomatch.csv
@@ -84,6 +90,8 @@ for build in native wasi; do
   printf 'Id,Time,Value\r\n' > $W/hr_header_only.csv
   check "$build import of a header-only file" 5 "${CLI[@]}" import fitabase $W/hr_header_only.csv -o $W/imp_$build
   grep_err "$build header-only import says there is no data" "no data"
+  check "$build import of a UTF-16 file" 4 "${CLI[@]}" import fitabase $W/utf16.csv -o $W/imp_$build
+  grep_err "$build import names UTF-16" "UTF-16"
   check "$build import of an unknown user" 5 "${CLI[@]}" import fitabase fuzz/corpus_fitabase/heartrate.csv --user 42 -o $W/imp_$build
 done
 # The two builds import identically.

@@ -250,14 +250,24 @@ TEST(out_of_order_and_repeated_rows) {
     wfm_fitabase_free(fb);
 }
 
-static void expect_error(const char *text, const char *needle) {
+static void expect_error_n(const char *text, size_t len, const char *needle) {
     wfm_fitabase *fb = NULL;
     wfm_error err = {0};
     wfm_fitabase_create(&fb, &err);
-    wfm_status st = wfm_fitabase_add(fb, text, strlen(text), NULL, &err);
+    wfm_status st = wfm_fitabase_add(fb, text, len, NULL, &err);
     CHECK_MSG(st != WFM_OK && strstr(err.message, needle) && wfm_fitabase_user_count(fb) == 0,
               "status %d message '%s' (wanted '%s')", st, err.message, needle);
     wfm_fitabase_free(fb);
+}
+static void expect_error(const char *text, const char *needle) { expect_error_n(text, strlen(text), needle); }
+
+TEST(utf16_and_cr_only_files_are_named) {
+#define BYTES(s) s, sizeof s - 1
+    expect_error_n(BYTES("\xFF\xFEI\0d\0,\0T\0i\0m\0e\0,\0V\0a\0l\0u\0e\0\r\0\n\0"), "the file is UTF-16; save it as UTF-8");
+    expect_error_n(BYTES("I\0d\0,\0T\0i\0m\0e\0,\0V\0a\0l\0u\0e\0\r\0\n\0"), "UTF-16");
+#undef BYTES
+    expect_error("Id,Time,Value\r1,4/12/2016 7:21:00 AM,97\r1,4/12/2016 7:21:05 AM,98\r",
+                 "CR-only line endings are not supported; convert to LF or CRLF");
 }
 
 TEST(malformed_input_names_the_line) {
@@ -464,6 +474,7 @@ int main(void) {
     RUN(twelve_am_and_pm);
     RUN(out_of_order_and_repeated_rows);
     RUN(malformed_input_names_the_line);
+    RUN(utf16_and_cr_only_files_are_named);
     RUN(a_failing_file_adds_nothing);
     RUN(header_only_and_blank_lines);
     RUN(nonwear_rule);

@@ -35,13 +35,14 @@ TEST(reads_rows_in_any_order_with_gaps_and_duplicates) {
     wfm_minutes_free(t);
 }
 
-static void expect_error(const char *csv, const char *needle) {
+static void expect_error_n(const char *csv, size_t len, const char *needle) {
     wfm_minutes *t = NULL;
     wfm_error err = {0};
-    wfm_status st = parse(csv, &t, &err);
+    wfm_status st = wfm_minutes_read_csv(csv, len, &t, &err);
     CHECK_MSG(st != WFM_OK && t == NULL && strstr(err.message, needle), "status %d message '%s' (wanted '%s')", st,
               err.message, needle);
 }
+static void expect_error(const char *csv, const char *needle) { expect_error_n(csv, strlen(csv), needle); }
 
 TEST(malformed_input_names_the_line) {
     expect_error("", "empty header");
@@ -57,6 +58,19 @@ TEST(malformed_input_names_the_line) {
     expect_error("timestamp,hr\n2016-05-05T00:00,inf\n", "not a number");
     expect_error("timestamp,hr\n2016-05-05T00:00,1e39\n", "not a number");
     expect_error("timestamp,hr\n2016-05-05T00:00,1\n2019-05-05T00:00,1\n", "limit");
+}
+
+/* Encodings and line endings the reader does not take are named as such,
+ * not reported as a strange header. */
+TEST(utf16_and_cr_only_files_are_named) {
+#define BYTES(s) s, sizeof s - 1
+    expect_error_n(BYTES("\xFF\xFEt\0i\0m\0e\0s\0t\0a\0m\0p\0,\0h\0r\0\n\0"), "the file is UTF-16; save it as UTF-8");
+    expect_error_n(BYTES("\xFE\xFF\0t\0i\0m\0e\0,\0h\0r\0\n"), "UTF-16");
+    expect_error_n(BYTES("t\0i\0m\0e\0s\0t\0a\0m\0p\0,\0h\0r\0\n\0"), "UTF-16"); /* no BOM */
+#undef BYTES
+    expect_error("timestamp,hr\r2016-05-05T00:00,60\r2016-05-05T00:01,61\r",
+                 "CR-only line endings are not supported; convert to LF or CRLF");
+    expect_error("timestamp,hr\r", "no rows"); /* one line ending in CR is just a header */
 }
 
 /* A spreadsheet can write a long decimal; strtod reads any length. */
@@ -119,6 +133,7 @@ TEST(window_maps_channels_by_name) {
 int main(void) {
     RUN(reads_rows_in_any_order_with_gaps_and_duplicates);
     RUN(malformed_input_names_the_line);
+    RUN(utf16_and_cr_only_files_are_named);
     RUN(long_decimals_parse);
     RUN(timestamps_round_trip);
     RUN(window_maps_channels_by_name);
