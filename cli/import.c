@@ -320,7 +320,7 @@ static int run_import(const import_opts *o) {
         rows_before = k.rows;
         char *text = cli_read_all(o->files[i], &len);
         if (!text) {
-            fprintf(stderr, "wearfm: cannot read input '%s'\n", o->files[i]);
+            fprintf(stderr, "wearfm: cannot read input '%s'%s\n", o->files[i], cli_dir_note(o->files[i]));
             rc = EXIT_INPUT;
             break;
         }

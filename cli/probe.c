@@ -209,7 +209,7 @@ static int read_table(const char *path, const char *const keep[3], int auto_id, 
     memset(t, 0, sizeof *t);
     size_t len = 0;
     char *text = cli_read_all(path, &len);
-    if (!text) { fprintf(stderr, "wearfm probe: cannot read '%s'\n", path); return EXIT_INPUT; }
+    if (!text) { fprintf(stderr, "wearfm probe: cannot read '%s'%s\n", path, cli_dir_note(path)); return EXIT_INPUT; }
     const char *q = wfm_csv_skip_bom(text, text + len), *end = text + len, *lb = q, *le = q;
     size_t lineno = 1;
     int rc = EXIT_INPUT;
@@ -565,6 +565,10 @@ static int load_model(const popts *o, wfm_model **m) {
     wfm_model_params mp = wfm_model_default_params();
     mp.n_threads = 1;
     wfm_error err = {0};
+    if (*cli_dir_note(o->model)) {
+        fprintf(stderr, "wearfm probe: model '%s' is a directory, not a model file\n", o->model);
+        return EXIT_MODEL;
+    }
     if (wfm_model_load_file(o->model, &mp, m, &err)) {
         fprintf(stderr, "wearfm probe: %s\n", err.message);
         return EXIT_MODEL;

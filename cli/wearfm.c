@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static void usage(FILE *f) {
     fprintf(f,
@@ -121,6 +122,11 @@ static int parse_args(int argc, char **argv, options *o) {
     o->model = pos[1];
     o->input = need == 3 ? pos[2] : NULL;
     return 0;
+}
+
+const char *cli_dir_note(const char *path) {
+    struct stat s;
+    return strcmp(path, "-") && !stat(path, &s) && S_ISDIR(s.st_mode) ? ": it is a directory" : "";
 }
 
 char *cli_read_all(const char *path, size_t *len) {
@@ -402,6 +408,10 @@ int main(int argc, char **argv) {
     params.mask_mode = o.mask_mode;
     wfm_model *m = NULL;
     wfm_error err = {0};
+    if (*cli_dir_note(o.model)) { /* the loader would only say it could not read 8 bytes */
+        fprintf(stderr, "wearfm: model '%s' is a directory, not a model file\n", o.model);
+        return EXIT_MODEL;
+    }
     if (wfm_model_load_file(o.model, &params, &m, &err)) {
         fprintf(stderr, "wearfm: %s\n", err.message);
         return EXIT_MODEL;
@@ -411,7 +421,7 @@ int main(int argc, char **argv) {
         size_t len = 0;
         char *text = cli_read_all(o.input, &len);
         if (!text) {
-            fprintf(stderr, "wearfm: cannot read input '%s'\n", o.input);
+            fprintf(stderr, "wearfm: cannot read input '%s'%s\n", o.input, cli_dir_note(o.input));
             wfm_model_free(m);
             return EXIT_INPUT;
         }

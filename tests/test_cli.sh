@@ -33,6 +33,10 @@ for build in native wasi; do
   grep_err "$build empty --threads message names the option" "--threads needs a number"
   check "$build missing model" 3 "${CLI[@]}" embed models/none.safetensors $SAMPLE
   grep_err "$build missing model message" "cannot open model"
+  check "$build directory as the model" 3 "${CLI[@]}" info models
+  grep_err "$build directory as the model is named" "model 'models' is a directory"
+  check "$build directory as the input" 4 "${CLI[@]}" embed $MODEL models
+  grep_err "$build directory as the input is named" "it is a directory"
   printf 'not a model' > $W/junk.safetensors
   check "$build junk model" 3 "${CLI[@]}" info $W/junk.safetensors
   printf 'timestamp,heart_rate\n2016-05-05T00:00,60\n2016-05-05T00:01,sixty\n' > $W/bad.csv
