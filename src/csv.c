@@ -1,5 +1,6 @@
 #include "csv.h"
 #include <ctype.h>
+#include <locale.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,6 +76,13 @@ int wfm_csv_parse_float(wfm_field f, float *out) {
     if (!buf) return -1;
     memcpy(buf, f.b, n);
     buf[n] = 0;
+    /* strtod takes the locale's decimal point, and a host program may have
+     * set a comma one (as the JSON reader does; a CSV field holds no ','). */
+    const char *dp = localeconv()->decimal_point;
+    if (dp && dp[0] && dp[0] != '.' && !dp[1]) {
+        char *dot = memchr(buf, '.', n);
+        if (dot) *dot = dp[0];
+    }
     char *end;
     double v = strtod(buf, &end);
     int bad = end != buf + n || !isfinite(v) || fabs(v) > 3.0e38;

@@ -321,6 +321,20 @@ static int parse_number(parser *p, wfm_json *v) {
     return 0;
 }
 
+char *wfm_json_format_number(double v, char buf[32]) {
+    snprintf(buf, 32, "%.17g", v);
+    /* printf writes the locale's decimal point (',' in de_DE, or several
+     * bytes); the reader, like JSON, takes only '.'. */
+    const char *dp = localeconv()->decimal_point;
+    size_t k = dp ? strlen(dp) : 0;
+    char *at = k && strcmp(dp, ".") ? strstr(buf, dp) : NULL;
+    if (at) {
+        *at = '.';
+        memmove(at + 1, at + k, strlen(at + k) + 1);
+    }
+    return buf;
+}
+
 /* ---- values ----------------------------------------------------------- */
 
 static int push(parser *p, const wfm_json *v) {

@@ -74,6 +74,10 @@ double wfm_json_number(const wfm_json *v);
  * or 1e400 are not); 0 otherwise. */
 int wfm_json_int64(const wfm_json *v, int64_t *out);
 
+/* A finite double as JSON text, "%.17g" (round-trips) with a '.' decimal
+ * point whatever LC_NUMERIC a host program set; returns buf. */
+char *wfm_json_format_number(double v, char buf[32]);
+
 /* Writes s[0..len) into dst (capacity cap >= 5 to be useful) for use inside
  * '...' in messages: control bytes, quote and backslash become \xNN and a
  * long string is cut (never inside a UTF-8 sequence) and ends in "...". */

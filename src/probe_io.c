@@ -61,7 +61,8 @@ static void sb_json(sbuf *b, const char *s) {
     sb_put(b, "\"", 1);
 }
 static void sb_num(sbuf *b, double v) {
-    if (isfinite(v)) sb_printf(b, "%.17g", v);
+    char num[32];
+    if (isfinite(v)) sb_str(b, wfm_json_format_number(v, num));
     else sb_str(b, "null");
 }
 

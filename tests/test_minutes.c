@@ -88,6 +88,18 @@ TEST(long_decimals_parse) {
                  "not a number");
 }
 
+/* strtod reads the locale's decimal point; a host may have set a comma one. */
+TEST(numbers_read_in_a_comma_locale) {
+    const char *loc = wfm_t_comma_locale();
+    if (!loc) { printf("skip numbers_read_in_a_comma_locale: no locale with a decimal comma is installed (locale -a)\n"); return; }
+    wfm_minutes *t = NULL;
+    wfm_error err = {0};
+    CHECK_MSG(parse("timestamp,hr\n2016-05-05T00:00,60.5\n", &t, &err) == WFM_OK, "%s: %s", loc, err.message);
+    if (t) CHECK(wfm_minutes_values(t)[0] == 60.5f);
+    wfm_minutes_free(t);
+    setlocale(LC_NUMERIC, "C");
+}
+
 TEST(timestamps_round_trip) {
     static const char *ok[] = {"1970-01-01T00:00", "2016-02-29T23:59", "2000-02-29T12:00", "1969-12-31T23:59",
                                "2038-01-19T03:14"};
@@ -135,6 +147,7 @@ int main(void) {
     RUN(malformed_input_names_the_line);
     RUN(utf16_and_cr_only_files_are_named);
     RUN(long_decimals_parse);
+    RUN(numbers_read_in_a_comma_locale);
     RUN(timestamps_round_trip);
     RUN(window_maps_channels_by_name);
     return TEST_SUMMARY();

@@ -710,6 +710,41 @@ TEST(save_load_round_trip) {
     free(x);
 }
 
+/* A host program may have set a locale with a decimal comma: the probe's
+ * JSON metadata must still be written with '.', or it reads back as junk. */
+TEST(save_is_locale_independent) {
+    const char *loc = wfm_t_comma_locale();
+    if (!loc) { printf("skip save_is_locale_independent: no locale with a decimal comma is installed (locale -a)\n"); return; }
+    const size_t n = 40, d = 3;
+    float *x = random_x(n, d, 7), y[40];
+    for (size_t i = 0; i < n; i++) y[i] = 0.5f * x[i * d] - x[i * d + 2];
+    wfm_probe_params p = wfm_probe_default_params();
+    p.task = WFM_PROBE_RIDGE;
+    p.lambda = 0.25;
+    wfm_probe *pr = NULL, *back = NULL;
+    wfm_error err = {0};
+    void *buf = NULL;
+    size_t size = 0;
+    CHECK(wfm_probe_fit(x, n, d, NULL, y, NULL, &p, &pr, &err) == WFM_OK);
+    CHECK(pr && wfm_probe_save_buffer(pr, &buf, &size, &err) == WFM_OK);
+    if (buf) {
+        size_t hn = (size_t)rd64(buf);
+        char *h = malloc(hn + 1); /* the header as a string */
+        memcpy(h, (const char *)buf + 8, hn);
+        h[hn] = 0;
+        CHECK_MSG(strstr(h, "0.25") && !strstr(h, "0,25"), "%s: %s", loc, h);
+        free(h);
+        CHECK_MSG(wfm_probe_load_buffer(buf, size, &back, &err) == WFM_OK, "%s: %s", loc, err.message);
+        wfm_probe_info info;
+        if (back) { wfm_probe_get_info(back, &info); CHECK(info.lambda == 0.25); }
+    }
+    setlocale(LC_NUMERIC, "C");
+    wfm_probe_buffer_free(buf);
+    wfm_probe_free(back);
+    wfm_probe_free(pr);
+    free(x);
+}
+
 TEST(encoder_binding_and_hash_mismatch) {
     mb_config mc = {.T = 60, .P = 10, .C = 2, .de = 8, .le = 1, .he = 2, .me = 16, .dd = 8, .ld = 1, .hd = 2, .md = 16};
     size_t s1, s2;
@@ -790,5 +825,6 @@ int main(void) {
     RUN(malformed_labels_give_clear_errors);
     RUN(save_load_round_trip);
     RUN(encoder_binding_and_hash_mismatch);
+    RUN(save_is_locale_independent);
     return TEST_SUMMARY();
 }

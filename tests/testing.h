@@ -3,9 +3,11 @@
  * "N passed, N failed", which CI reads. */
 #ifndef WFM_TESTING_H
 #define WFM_TESTING_H
+#include <locale.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #if defined(__GNUC__)
 #define WFM_T_UNUSED __attribute__((unused))
@@ -69,6 +71,17 @@ static inline double wfm_rel_err(const float *a, const float *b, size_t n) {
         if (fabs(b[i]) > mb) mb = fabs(b[i]);
     }
     return mb > 0 ? md / mb : md;
+}
+
+/* Sets LC_NUMERIC to a locale with a decimal comma, as a host program may
+ * have, and returns its name; NULL (and "C") when none is installed. */
+static inline const char *wfm_t_comma_locale(void) {
+    static const char *names[] = {"de_DE.UTF-8", "de_DE.utf8", "fr_FR.UTF-8", "fr_FR.utf8", "nl_NL.UTF-8",
+                                  "es_ES.UTF-8", "it_IT.UTF-8", "ru_RU.UTF-8", "de_DE", "fr_FR"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        if (setlocale(LC_NUMERIC, names[i]) && !strcmp(localeconv()->decimal_point, ",")) return names[i];
+    setlocale(LC_NUMERIC, "C");
+    return NULL;
 }
 
 /* Deterministic xorshift PRNG for test data. */
