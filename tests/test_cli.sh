@@ -71,6 +71,10 @@ for build in native wasi; do
   fi
   check "$build progress on stderr for multi-day input" 0 "${CLI[@]}" impute $MODEL $SAMPLE -o $W/imp.csv
   grep_err "$build progress lines" "window 3/3"
+  # A producer that pauses: stdin must be read blocking (WASI under Node).
+  check "$build stdin from a pausing producer" 0 sh -c "(head -n 100 $SAMPLE; sleep 1; tail -n +101 $SAMPLE) | \"\$@\" impute $MODEL - -q -o $W/imp_paused.csv" sh "${CLI[@]}"
+  if cmp -s $W/imp.csv $W/imp_paused.csv; then pass=$((pass + 1)); echo "ok   $build paused stdin gives the same imputation"
+  else fail=$((fail + 1)); echo "FAIL $build paused stdin output differs"; fi
   # wearfm import fitabase: real snippets in, per-user minute CSVs out.
   rm -rf $W/imp_$build && mkdir -p $W/imp_$build
   check "$build import fitabase" 0 "${CLI[@]}" import fitabase fuzz/corpus_fitabase/heartrate.csv \

@@ -13,11 +13,12 @@ if (!wasmPath) {
   console.error('usage: node wasi/run.mjs FILE.wasm [args...]');
   process.exit(2);
 }
-// Node leaves stdout/stderr pipes non-blocking, and WASI writes to them
-// directly, so a large output piped to another program came out truncated.
-// Reopening them through /dev/std* gives blocking descriptors (Linux).
-function blockingFd(fd, name) {
-  try { return openSync(`/dev/${name}`, 'a'); } catch { return fd; }
+// Node leaves stdio pipes non-blocking, and WASI uses them directly, so a
+// large output piped to another program came out truncated, and reading
+// stdin from a producer that paused failed with EAGAIN ("cannot read input
+// '-'"). Reopening them through /dev/std* gives blocking descriptors (Linux).
+function blockingFd(fd, name, flags) {
+  try { return openSync(`/dev/${name}`, flags); } catch { return fd; }
 }
 const wasi = new WASI({
   version: 'preview1',
@@ -25,8 +26,9 @@ const wasi = new WASI({
   env: { WFM_KERNELS: process.env.WFM_KERNELS ?? '' },
   preopens: { '.': process.cwd() },
   returnOnExit: true,
-  stdout: blockingFd(1, 'stdout'),
-  stderr: blockingFd(2, 'stderr'),
+  stdin: blockingFd(0, 'stdin', 'r'),
+  stdout: blockingFd(1, 'stdout', 'a'),
+  stderr: blockingFd(2, 'stderr', 'a'),
 });
 const module = await WebAssembly.compile(await readFile(wasmPath));
 const instance = await WebAssembly.instantiate(module, wasi.getImportObject());
