@@ -84,6 +84,7 @@ cli() { bash tests/test_cli.sh; }
 train_smoke() { bash tests/test_train_smoke.sh; }
 eval_smoke() { bash tests/test_eval_smoke.sh; }
 eval_tables() { $PY tools/eval_tables.py --check; }
+probe_tasks_unit() { $PY tests/test_probe_tasks.py; }
 
 stage "build: native" build_native
 stage "build: wasi" build_wasi
@@ -97,6 +98,7 @@ stage "parity: paper config (26 ch x 1440 min) vs pytorch, cross-build" parity -
 stage "training smoke: trainer -> safetensors -> C core parity -> evaluation" train_smoke
 stage "evaluation smoke: every scenario x method through the native CLI, bootstrap, tables" eval_smoke
 stage "eval tables: card and README blocks match models/*.eval.json and the model files" eval_tables
+stage "probe tasks: labels, slots and features of tools/probe_tasks.py" probe_tasks_unit
 stage "probes vs numpy/pytorch: ridge closed form, logistic L-BFGS, metrics, hash; probe CLI (native + wasi)" bash tests/probe/run.sh
 [ -f web/test/core_node.test.mjs ] && stage "web build in node (wasmBinary) vs native; web unit tests (parsers, aggregator, sources)" web_node
 stage "web demo end to end: chromium headless, BLE emulation, browser vs native CLI" web_e2e

@@ -21,8 +21,10 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_JSON = "models/wearfm-minute-fitabase.eval.json"
+# The linear-probe tables, as tools/probe_tasks.py --markdown writes them.
+PROBES_MD = "models/wearfm-minute-fitabase.probes.md"
 BLOCKS = {
-    "models/wearfm-minute-fitabase.md": ["hr_mse", "hr_mae", "per_person", "other_channels", "robustness"],
+    "models/wearfm-minute-fitabase.md": ["hr_mse", "hr_mae", "per_person", "other_channels", "robustness", "probes", "training"],
     "README.md": ["hr_summary"],
 }
 CHANNEL_LABELS = {"steps": "steps", "intensity": "intensity", "sleep_state": "sleep state"}
@@ -216,6 +218,40 @@ def render_robustness(results):
 RENDERERS = {"hr_mse": render_hr_mse, "hr_mae": render_hr_mae, "hr_summary": render_hr_summary,
              "per_person": render_per_person, "other_channels": render_other_channels,
              "robustness": render_robustness}
+
+
+def render_probes(_results):
+    with open(os.path.join(ROOT, PROBES_MD)) as f:
+        return f.read().strip()
+
+
+TRAIN_LOGS = {"AIM": "models/train-logs/aim.jsonl", "naive ablation": "models/train-logs/naive.jsonl"}
+
+
+def render_training(_results):
+    """Budget and validation losses of the shipped models, from their logs."""
+    rows, strategies = [], None
+    for label, rel in TRAIN_LOGS.items():
+        with open(os.path.join(ROOT, rel)) as f:
+            recs = [json.loads(line) for line in f if line.strip()]
+        vals = [r for r in recs if "val" in r]
+        last = recs[-1]
+        strategies = strategies or [k for k in vals[-1]["val"] if not k.endswith("_hr") and k != "mean"]
+        best = min(vals, key=lambda r: r["val"]["mean"])
+        v = vals[-1]["val"]
+        rows.append([label, last["step"], f"{last['seconds'] / 60:.1f}", f"{v['mean']:.3f}",
+                     f"{best['val']['mean']:.3f} (step {best['step']})"]
+                    + [f"{v[k]:.3f} / {v[k + '_hr']:.3f}" if v.get(k + "_hr") is not None else f"{v[k]:.3f} / —"
+                       for k in strategies])
+    return "\n".join(
+        ["Validation loss on the validation people with fixed masks of each strategy: all channels / heart rate "
+         "only (z² for values, cross-entropy for levels). Wall time on one CPU thread each, both runs at once.", ""]
+        + table(["model", "steps", "minutes", "final validation loss", "lowest (at step)"]
+                + [f"{k}: all / HR" for k in strategies], rows))
+
+
+RENDERERS["probes"] = render_probes
+RENDERERS["training"] = render_training
 
 
 def render(name, results):
