@@ -214,7 +214,7 @@ static void print_report(FILE *f, const report *r, const wfm_fitabase_counts *k,
     const wfm_missingness *h = &r->hr_users;
     fprintf(f, "  %-30s %13.1f %9.1f   %zu of %zu (%.0f%%)\n", "heart_rate, users with HR", pct(h->missing[0], h->minutes),
             pct(h->missing[0], h->minutes), h->days_observed[0], h->days, pct(h->days_observed[0], h->days));
-    fprintf(f, "  (sleep_state is missing outside sleep logs by definition)\n\n");
+    fprintf(f, "  (sleep_state outside sleep logs: 0, awake, while worn, for users with sleep logs; else missing)\n\n");
 
     fprintf(f, "user-days by observed minutes%s    none     <25%%   25-50%%   50-75%%  75-<100%%      all\n",
             nonwear ? " (after non-wear)" : "                 ");
