@@ -17,6 +17,15 @@
  * beyond that is a malformed or hostile config, and attention is O(N^2). */
 #define WFM_MAX_TOKENS 65536
 
+/* The largest |weight| a model may hold. Trained weights are small (the
+ * shipped models' largest is 1.13; LayerNorm keeps every stage near unit
+ * scale), so a weight beyond 1e6 is a corrupt or hostile file: 3e38 turns
+ * into inf in the first matmul, and a NaN or inf weight makes embed print
+ * nan and impute write nan into the cells it reports filled. Both are
+ * refused at load, naming the tensor. (F16 tops out at 65504: for it only
+ * inf and NaN can trip this.) */
+#define WFM_MAX_ABS_WEIGHT 1e6f
+
 /* malloc of a x b floats, NULL when the size overflows size_t (wasm32!). */
 static float *alloc_floats(size_t a, size_t b) {
     if (a && b > SIZE_MAX / sizeof(float) / a) return NULL;
@@ -128,6 +137,19 @@ static wfm_status read_tensor(loader *ld, const char *name, int ndim, const int6
     if (st) return st;
     ld->tensor_hash[t - ld->st.tensors] = fnv_words(ld->raw, bytes);
     wfm_st_to_f32(t->dtype, ld->raw, numel, ld->f32);
+    for (size_t i = 0; i < numel; i++) {
+        float v = ld->f32[i];
+        if (fabsf(v) <= WFM_MAX_ABS_WEIGHT) continue; /* false for NaN too */
+        char at[48];
+        if (t->ndim == 2) snprintf(at, sizeof at, "[%zu, %zu]", i / (size_t)t->shape[1], i % (size_t)t->shape[1]);
+        else snprintf(at, sizeof at, "[%zu]", i);
+        if (!isfinite(v))
+            return wfm_fail(err, WFM_ERR_FORMAT, "tensor '%s': element %s is %s; weights must be finite", name, at,
+                            isnan(v) ? "NaN" : v > 0 ? "inf" : "-inf");
+        return wfm_fail(err, WFM_ERR_FORMAT,
+                        "tensor '%s': element %s is %g, beyond the limit |w| <= %g for a weight (a corrupt file?)",
+                        name, at, (double)v, (double)WFM_MAX_ABS_WEIGHT);
+    }
     ld->n_loaded++;
     ld->m->n_params += numel;
     return WFM_OK;

@@ -15,6 +15,9 @@ typedef struct {
     const char *extra_tensor;   /* add an unexpected tensor (negative tests) */
     const char *skip_tensor;    /* leave one out */
     int bad_shape_first;        /* corrupt the first tensor's shape */
+    const char *poke_tensor;    /* set element poke_index of this tensor to poke_value */
+    size_t poke_index;
+    float poke_value;
 } mb_config;
 
 typedef struct { char name[128]; int ndim; int64_t shape[2]; } mb_tensor;
@@ -115,6 +118,7 @@ static uint8_t *mb_build(const mb_config *c, unsigned seed, size_t *size) {
         float scale = t[i].ndim == 2 ? 1.0f / sqrtf((float)t[i].shape[1]) : 0.1f;
         for (size_t e = 0; e < numel; e++) {
             float v = (is_norm_w ? 1.0f : 0.0f) + scale * wfm_t_uniform(&seed);
+            if (c->poke_tensor && !strcmp(t[i].name, c->poke_tensor) && e == c->poke_index) v = c->poke_value;
             memcpy((uint8_t *)data + 4 * (pos + e), &v, 4);
         }
         pos += numel;

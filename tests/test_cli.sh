@@ -39,6 +39,10 @@ for build in native wasi; do
   grep_err "$build directory as the input is named" "it is a directory"
   printf 'not a model' > $W/junk.safetensors
   check "$build junk model" 3 "${CLI[@]}" info $W/junk.safetensors
+  # One NaN weight in the shipped model: refused at load, naming the tensor.
+  python3 -c "import json,struct,sys; b=bytearray(open(sys.argv[1],'rb').read()); n=struct.unpack('<Q',b[:8])[0]; t=json.loads(b[8:8+n])['encoder.norm.weight']; o=8+n+t['data_offsets'][0]+4; b[o:o+4]=struct.pack('<f',float('nan')); open(sys.argv[2],'wb').write(b)" $MODEL $W/nan.safetensors
+  check "$build NaN weight" 3 "${CLI[@]}" embed $W/nan.safetensors $SAMPLE
+  grep_err "$build NaN weight is named" "tensor 'encoder.norm.weight': element \[1\] is NaN"
   printf 'timestamp,heart_rate\n2016-05-05T00:00,60\n2016-05-05T00:01,sixty\n' > $W/bad.csv
   check "$build bad CSV" 4 "${CLI[@]}" embed $MODEL $W/bad.csv
   grep_err "$build bad CSV names line and column" "line 3, column 'heart_rate'"

@@ -177,6 +177,35 @@ TEST(tensor_mismatches_are_named) {
     expect_load_error(&c, WFM_ERR_FORMAT, "patch_embed.weight");
 }
 
+TEST(non_finite_and_absurd_weights_are_refused) {
+    /* One bad weight anywhere is refused at load, naming the tensor and the
+     * element; a NaN used to load and make embed print nan. */
+    static const struct { const char *tensor; size_t index; float value; const char *want; } bad[] = {
+        {"encoder.layers.1.attn.qkv.weight", 37, NAN, "element [1, 5] is NaN"},
+        {"patch_embed.bias", 3, INFINITY, "element [3] is inf"},
+        {"decoder.head.weight", 0, -INFINITY, "is -inf"},
+        {"decoder.layers.0.mlp.fc2.weight", 2, 3e38f, "beyond the limit |w| <= 1e+06"},
+        {"encoder.norm.weight", 0, -2e6f, "is -2e+06, beyond the limit"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        mb_config c = SMALL;
+        c.poke_tensor = bad[i].tensor;
+        c.poke_index = bad[i].index;
+        c.poke_value = bad[i].value;
+        char want[160];
+        snprintf(want, sizeof want, "tensor '%s': ", bad[i].tensor);
+        expect_load_error(&c, WFM_ERR_FORMAT, want);
+        expect_load_error(&c, WFM_ERR_FORMAT, bad[i].want);
+    }
+    /* The limit itself is a weight (large, but finite and not absurd). */
+    mb_config c = SMALL;
+    c.poke_tensor = "encoder.layers.0.mlp.fc1.weight";
+    c.poke_value = -1e6f;
+    wfm_model *m = load(&c, WFM_MASK_COMPACT, 1);
+    CHECK(m != NULL);
+    wfm_model_free(m);
+}
+
 TEST(oversized_window_is_refused) {
     /* A tiny file can describe a huge window: 10080 one-minute patches x 8
      * channels = 80,640 tokens. It must fail cleanly, not allocate gigabytes. */
@@ -213,6 +242,7 @@ int main(void) {
     RUN(bad_inputs_get_errors);
     RUN(encoder_only_model);
     RUN(tensor_mismatches_are_named);
+    RUN(non_finite_and_absurd_weights_are_refused);
     RUN(oversized_window_is_refused);
     RUN(file_and_buffer_load_agree);
     return TEST_SUMMARY();
