@@ -565,10 +565,6 @@ static int load_model(const popts *o, wfm_model **m) {
     wfm_model_params mp = wfm_model_default_params();
     mp.n_threads = 1;
     wfm_error err = {0};
-    if (*cli_dir_note(o->model)) {
-        fprintf(stderr, "wearfm probe: model '%s' is a directory, not a model file\n", o->model);
-        return EXIT_MODEL;
-    }
     if (wfm_model_load_file(o->model, &mp, m, &err)) {
         fprintf(stderr, "wearfm probe: %s\n", err.message);
         return EXIT_MODEL;

@@ -408,10 +408,6 @@ int main(int argc, char **argv) {
     params.mask_mode = o.mask_mode;
     wfm_model *m = NULL;
     wfm_error err = {0};
-    if (*cli_dir_note(o.model)) { /* the loader would only say it could not read 8 bytes */
-        fprintf(stderr, "wearfm: model '%s' is a directory, not a model file\n", o.model);
-        return EXIT_MODEL;
-    }
     if (wfm_model_load_file(o.model, &params, &m, &err)) {
         fprintf(stderr, "wearfm: %s\n", err.message);
         return EXIT_MODEL;

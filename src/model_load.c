@@ -9,6 +9,7 @@
 #include "safetensors.h"
 #include <math.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <stdlib.h>
 #include <string.h>
@@ -424,6 +425,12 @@ wfm_status wfm_model_load_file(const char *path, const wfm_model_params *params,
     *out = NULL;
     FILE *f = fopen(path, "rb");
     if (!f) return wfm_fail(err, WFM_ERR_IO, "cannot open model '%s'", path);
+    /* fopen of a directory succeeds on Linux; only the reads fail. */
+    struct stat sb;
+    if (!fstat(fileno(f), &sb) && S_ISDIR(sb.st_mode)) {
+        fclose(f);
+        return wfm_fail(err, WFM_ERR_IO, "model '%s' is a directory, not a model file", path);
+    }
     source src = {0};
     src.file = f;
     off_t size = -1;

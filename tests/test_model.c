@@ -233,6 +233,9 @@ TEST(file_and_buffer_load_agree) {
     wfm_model_free(mf); wfm_model_free(mb);
     remove(path);
     CHECK(wfm_model_load_file("does/not/exist.safetensors", NULL, &mf, &err) == WFM_ERR_IO && mf == NULL);
+    /* A directory is named as one (the reads used to fail: "could not read 8 bytes"). */
+    CHECK(wfm_model_load_file(".", NULL, &mf, &err) == WFM_ERR_IO && mf == NULL);
+    CHECK_MSG(strstr(err.message, "model '.' is a directory, not a model file") != NULL, "%s", err.message);
 }
 
 int main(void) {
