@@ -59,7 +59,8 @@ def read_minutes(path):
     with open(path) as f:
         rows = list(csv.reader(f))
     header, body = rows[0], rows[1:]
-    channels = [h for h in header[1:] if not h.endswith("_filled")]
+    # impute also writes <channel>_filled flags and, for categories, <channel>_probability
+    channels = [h for h in header[1:] if not h.endswith(("_filled", "_probability"))]
     C = len(channels)
     times = [r[0] for r in body]
 
