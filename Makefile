@@ -71,7 +71,7 @@ fuzz: setup
 # Real data -> model (issue: AIM pretraining). DATA is the Fitabase export.
 DATA ?= ../shared/data/fitabase
 MODEL_NAME ?= wearfm-minute-fitabase
-TRAIN_STEPS ?= 1800
+TRAIN_STEPS ?= 1200
 data: native
 	@build/native/wearfm import fitabase $(DATA)/*.csv -o $(BUILD)/fitabase --report > $(BUILD)/fitabase-report.txt
 	@echo "wrote $(BUILD)/fitabase/*.csv and $(BUILD)/fitabase-report.txt"
@@ -87,9 +87,9 @@ TRAIN_ENV := OPENBLAS_NUM_THREADS=1 MALLOC_MMAP_THRESHOLD_=4294967296 MALLOC_TRI
 train: setup data
 	@mkdir -p $(BUILD)/train
 	@$(TRAIN_ENV) /usr/bin/python3 tools/train.py --data $(BUILD)/fitabase --out models/$(MODEL_NAME).safetensors \
-	   --steps $(TRAIN_STEPS) --threads 1 --log $(BUILD)/train/aim.jsonl > $(BUILD)/train/aim.out 2>&1 & \
+	   --steps $(TRAIN_STEPS) --eval-every 200 --checkpoint-every 200 --threads 1 --log $(BUILD)/train/aim.jsonl > $(BUILD)/train/aim.out 2>&1 & \
 	 $(TRAIN_ENV) /usr/bin/python3 tools/train.py --data $(BUILD)/fitabase --out models/$(MODEL_NAME)-naive.safetensors --naive \
-	   --steps $(TRAIN_STEPS) --threads 1 --log $(BUILD)/train/naive.jsonl > $(BUILD)/train/naive.out 2>&1 & \
+	   --steps $(TRAIN_STEPS) --eval-every 200 --checkpoint-every 200 --threads 1 --log $(BUILD)/train/naive.jsonl > $(BUILD)/train/naive.out 2>&1 & \
 	 wait; tail -n 2 $(BUILD)/train/aim.out $(BUILD)/train/naive.out
 
 # The gap-filling evaluation on the validation people (tools/evaluate.py;

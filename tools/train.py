@@ -80,6 +80,20 @@ def augment(x, cfg, rng, scale=(0.8, 1.25), shift_z=1.0):
     return x
 
 
+def time_shift(x, rng, max_minutes):
+    """Each day moved by up to +-max_minutes, the minutes it uncovers missing:
+    people keep their routines only roughly by the clock, and with so few
+    people the model otherwise learns their time-of-day habits."""
+    out = np.full_like(x, np.nan)
+    T = x.shape[1]
+    for b, k in enumerate(rng.integers(-max_minutes, max_minutes + 1, len(x))):
+        if k >= 0:
+            out[b, k:] = x[b, :T - k]
+        else:
+            out[b, :T + k] = x[b, -k:]
+    return out
+
+
 def batch_loss(model, x_obs, rng, strategy=None):
     """x_obs: real observations [B, T, C] numpy; minutes hidden by aim.hide_mask."""
     hide, _ = aim.hide_mask(x_obs, model.cfg["patch_minutes"], rng, strategy)
@@ -101,7 +115,7 @@ def main():
     ap.add_argument("--steps", type=int, default=3000)
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--lr", type=float, default=1e-3)
-    ap.add_argument("--weight-decay", type=float, default=0.05)
+    ap.add_argument("--weight-decay", type=float, default=0.1)
     ap.add_argument("--warmup", type=float, default=0.05, help="fraction of steps")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=os.cpu_count())
@@ -112,6 +126,8 @@ def main():
     ap.add_argument("--dec-layers", type=int, default=3)
     ap.add_argument("--dec-heads", type=int, default=4)
     ap.add_argument("--patch", type=int, default=20)
+    ap.add_argument("--dropout", type=float, default=0.1, help="dropout on attention and MLP outputs (training only)")
+    ap.add_argument("--time-shift", type=int, default=90, help="shift each training day by up to this many minutes")
     ap.add_argument("--no-augment", dest="augment", action="store_false",
                     help="no heart-rate level/scale augmentation (train.augment)")
     ap.add_argument("--hr-fraction", type=float, default=0.5, help="share of each batch from days with heart rate")
@@ -132,6 +148,9 @@ def main():
     mean, std = userdays.channel_stats(x_train)
     cfg = make_config(mean, std, args)
     model = init_random(WearFM(cfg), args.seed)
+    for m in model.modules():
+        if isinstance(m, torch.nn.Dropout):
+            m.p = args.dropout
     with torch.no_grad():  # start from the anchor (a zero residual) and uniform categories
         model.decoder.head.weight.zero_()
         model.decoder.head.bias.zero_()
@@ -189,6 +208,8 @@ def main():
             group["lr"] = lr
         idx = sample_batch(rng, args.batch, hr_days, other_days, args.hr_fraction)
         xb = augment(x_train[idx], cfg, rng) if args.augment else x_train[idx]
+        if args.time_shift:
+            xb = time_shift(xb, rng, args.time_shift)
         loss, _ = batch_loss(model, xb, rng)
         opt.zero_grad(set_to_none=True)
         loss.backward()

@@ -262,10 +262,11 @@ class Block(nn.Module):
         self.attn = Attention(dim, heads)
         self.norm2 = nn.LayerNorm(dim, eps=eps)
         self.mlp = Mlp(dim, mlp_dim)
+        self.drop = nn.Dropout(0.0)  # training only (train.py sets p); identity in eval, not in the format
 
     def forward(self, x, key_mask=None):
-        x = x + self.attn(self.norm1(x), key_mask)
-        return x + self.mlp(self.norm2(x))
+        x = x + self.drop(self.attn(self.norm1(x), key_mask))
+        return x + self.drop(self.mlp(self.norm2(x)))
 
 
 class Encoder(nn.Module):
