@@ -64,10 +64,17 @@ function resolve(r, urlPath) {
 export function createServer({ isolate = true, ...options } = {}) {
   const r = routes(options);
   return http.createServer((req, res) => {
-    const urlPath = decodeURIComponent(new URL(req.url, 'http://localhost').pathname);
-    const file = resolve(r, urlPath);
     const headers = { ...HEADERS };
     if (!isolate) for (const h of ['Cross-Origin-Opener-Policy', 'Cross-Origin-Embedder-Policy']) delete headers[h];
+    // A malformed escape (`/%E0%A4%A`) or URL throws: answer 400, keep serving.
+    let urlPath;
+    try {
+      urlPath = decodeURIComponent(new URL(req.url, 'http://localhost').pathname);
+    } catch {
+      res.writeHead(400, { ...headers, 'Content-Type': 'text/plain' }).end('bad request\n');
+      return;
+    }
+    const file = resolve(r, urlPath);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { ...headers, Allow: 'GET, HEAD' }).end();
       return;
