@@ -57,7 +57,11 @@ typedef struct wfm_model_params {
 wfm_model_params wfm_model_default_params(void);
 
 /* Load a model. `params` may be NULL for defaults. On success *out owns the
- * weights; a memory buffer may be freed by the caller right after the call. */
+ * weights; a memory buffer may be freed by the caller right after the call.
+ * Before anything large is allocated the header must hold every tensor the
+ * config needs, and the model must fit in 2 GiB: its weights as f32 plus the
+ * positions and scratch of one window (else WFM_ERR_CONFIG). A NaN, infinite
+ * or |w| > 1e6 weight is WFM_ERR_FORMAT, naming the tensor. */
 wfm_status wfm_model_load_file(const char *path, const wfm_model_params *params,
                                wfm_model **out, wfm_error *err);
 wfm_status wfm_model_load_buffer(const void *data, size_t size,

@@ -18,15 +18,18 @@ static size_t v_packed_size(const wfm_kernels *kr, int n, int hd) {
     return wfm_gemm_packed_size(kr, (size_t)hd, (size_t)n); /* n x hd, values */
 }
 
-size_t wfm_attention_kv_size(const wfm_kernels *kr, wfm_attention_shape s) {
-    int hd = s.dim / s.heads;
-    return (size_t)s.heads * (k_packed_size(kr, s.n, hd) + v_packed_size(kr, s.n, hd));
+/* k_packed_size + v_packed_size (wfm_gemm_packed_size) in 64 bits */
+static uint64_t pad64(uint64_t x, uint64_t m) { return (x + m - 1) / m * m; }
+
+uint64_t wfm_attention_kv_size(const wfm_kernels *kr, wfm_attention_shape s) {
+    uint64_t hd = (uint64_t)(s.dim / s.heads), n = (uint64_t)s.n, nr = (uint64_t)kr->nr;
+    return (uint64_t)s.heads * (pad64(n, nr) * hd + pad64(hd, nr) * n);
 }
 
-size_t wfm_attention_scratch_size(const wfm_kernels *kr, wfm_attention_shape s) {
-    size_t qt = (size_t)q_tile(kr), hd = (size_t)(s.dim / s.heads);
+uint64_t wfm_attention_scratch_size(const wfm_kernels *kr, wfm_attention_shape s) {
+    uint64_t qt = (uint64_t)q_tile(kr), hd = (uint64_t)(s.dim / s.heads);
     /* S tile, O tile, running max, running sum; padded to keep 64-byte alignment */
-    return round_up(qt * KEY_TILE, 16) + round_up(qt * hd, 16) + 2 * round_up(qt, 16);
+    return pad64(qt * KEY_TILE, 16) + pad64(qt * hd, 16) + 2 * pad64(qt, 16);
 }
 
 typedef struct {

@@ -15,10 +15,12 @@ typedef struct wfm_attention_shape {
                          1/sqrt(head_dim) into its query weights and passes 1 */
 } wfm_attention_shape;
 
-/* Floats of packed K/V storage needed for all heads. */
-size_t wfm_attention_kv_size(const wfm_kernels *kr, wfm_attention_shape s);
+/* Floats of packed K/V storage needed for all heads. 64-bit, so that a
+ * hostile config cannot wrap a 32-bit size_t (wasm32) before the loader's
+ * memory check sees the true size. */
+uint64_t wfm_attention_kv_size(const wfm_kernels *kr, wfm_attention_shape s);
 /* Floats of scratch needed per thread. */
-size_t wfm_attention_scratch_size(const wfm_kernels *kr, wfm_attention_shape s);
+uint64_t wfm_attention_scratch_size(const wfm_kernels *kr, wfm_attention_shape s);
 
 /* qkv: [n, 3*dim] rows (q | k | v, heads contiguous in each).
  * key_visible: nullable [n]; 0 excludes that token as a key.

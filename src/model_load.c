@@ -6,6 +6,7 @@
 #include "attention.h"
 #include "error.h"
 #include "ops.h"
+#include "config.h"
 #include "safetensors.h"
 #include <math.h>
 #include <stdio.h>
@@ -17,6 +18,17 @@
 /* A week of 26 channels in 10-minute patches is 26,208 tokens; anything far
  * beyond that is a malformed or hostile config, and attention is O(N^2). */
 #define WFM_MAX_TOKENS 65536
+
+/* What a loaded model may hold: its weights widened to f32, and the
+ * positions and scratch of one window (the workspace). Checked from the
+ * header before anything large is allocated, so a tiny or sparse file whose
+ * config asks for gigabytes (dim 8192 at 60,480 tokens: 2 GiB of positions
+ * alone) fails at once instead of allocating and filling them. The shipped
+ * model holds 8 MiB (3.5 of weights, 4.6 for its 576-token window); a week
+ * of 26 channels in 10-minute patches (26,208 tokens) needs 0.2 GiB of
+ * window at its dims and 0.8 GiB at dim 512 / mlp 2048. 2 GiB is also half
+ * of what wasm32 can address. */
+#define WFM_MAX_MODEL_BYTES (2ull << 30)
 
 /* The largest |weight| a model may hold. Trained weights are small (the
  * shipped models' largest is 1.13; LayerNorm keeps every stage near unit
@@ -110,10 +122,10 @@ static void weights_hash(loader *ld) {
     snprintf(ld->m->weights_hash, sizeof ld->m->weights_hash, "fnv1a64w:%016llx", (unsigned long long)h);
 }
 
-/* Reads tensor `name` (which must have exactly the given shape) into ld->f32. */
-static wfm_status read_tensor(loader *ld, const char *name, int ndim, const int64_t *shape,
-                              wfm_error *err) {
-    const wfm_st_tensor *t = wfm_st_find(&ld->st, name);
+/* The header entry of tensor `name`, which must have exactly the given shape. */
+static wfm_status find_tensor(const wfm_st_file *st, const char *name, int ndim, const int64_t *shape,
+                              const wfm_st_tensor **out, wfm_error *err) {
+    const wfm_st_tensor *t = wfm_st_find(st, name);
     if (!t) return wfm_fail(err, WFM_ERR_FORMAT, "missing tensor '%s'", name);
     int same = t->ndim == ndim;
     for (int i = 0; same && i < ndim; i++) same = (int64_t)t->shape[i] == shape[i];
@@ -125,6 +137,16 @@ static wfm_status read_tensor(loader *ld, const char *name, int ndim, const int6
             snprintf(got + strlen(got), sizeof got - strlen(got), "%s%lld", i ? ", " : "", (long long)t->shape[i]);
         return wfm_fail(err, WFM_ERR_FORMAT, "tensor '%s' has shape [%s], the config needs [%s]", name, got, want);
     }
+    *out = t;
+    return WFM_OK;
+}
+
+/* Reads tensor `name` (which must have exactly the given shape) into ld->f32. */
+static wfm_status read_tensor(loader *ld, const char *name, int ndim, const int64_t *shape,
+                              wfm_error *err) {
+    const wfm_st_tensor *t = NULL;
+    wfm_status fst = find_tensor(&ld->st, name, ndim, shape, &t, err);
+    if (fst) return fst;
     size_t numel = (size_t)t->numel, bytes = (size_t)(t->end - t->begin);
     if (numel > ld->cap) {
         free(ld->raw);
@@ -264,39 +286,76 @@ static wfm_status load_weights(loader *ld, wfm_error *err) {
     return WFM_OK;
 }
 
+/* Floats of each workspace buffer, for the allocation and for the memory
+ * check before it (64-bit: a hostile config must not wrap a wasm32 size_t). */
+typedef struct ws_sizes {
+    uint64_t n;           /* tokens: visible_index (ints), visible (bytes) */
+    uint64_t act;         /* N x max dim: h, xn, tmp, stack_out */
+    uint64_t qkv, mlp, kv, scratch_per_thread;
+    uint64_t patches;     /* N x P: patches, anchor */
+    uint64_t enc_out, dec_out, anchor_in;
+} ws_sizes;
+
+static ws_sizes workspace_sizes(const wfm_model *m) {
+    const wfm_config *c = &m->cfg;
+    const uint64_t N = (uint64_t)m->n_tokens, P = (uint64_t)c->patch_minutes;
+    uint64_t dmax = (uint64_t)c->enc.dim, mmax = (uint64_t)c->enc.mlp_dim;
+    if (c->has_decoder) {
+        if ((uint64_t)c->dec.dim > dmax) dmax = (uint64_t)c->dec.dim;
+        if ((uint64_t)c->dec.mlp_dim > mmax) mmax = (uint64_t)c->dec.mlp_dim;
+    }
+    wfm_attention_shape se = {m->n_tokens, c->enc.dim, c->enc.heads, 1.0f}, sd = {m->n_tokens, c->dec.dim, c->dec.heads, 1.0f};
+    ws_sizes z = {0};
+    z.kv = wfm_attention_kv_size(m->kr, se);
+    z.scratch_per_thread = wfm_attention_scratch_size(m->kr, se);
+    if (c->has_decoder) {
+        uint64_t kvd = wfm_attention_kv_size(m->kr, sd), sc = wfm_attention_scratch_size(m->kr, sd);
+        if (kvd > z.kv) z.kv = kvd;
+        if (sc > z.scratch_per_thread) z.scratch_per_thread = sc;
+    }
+    z.n = N;
+    z.act = N * dmax;
+    z.qkv = N * 3 * dmax;
+    z.mlp = N * mmax;
+    z.patches = N * P;
+    z.enc_out = N * (uint64_t)c->enc.dim;
+    z.dec_out = N * P * (uint64_t)c->head_width;
+    z.anchor_in = N * 2 * P;
+    return z;
+}
+
+/* Bytes of the workspace (every buffer wfm_workspace_alloc makes) and of the
+ * stacks' position tables, for one window. */
+static uint64_t window_bytes(const wfm_model *m, int threads) {
+    ws_sizes z = workspace_sizes(m);
+    const wfm_config *c = &m->cfg;
+    uint64_t floats = z.scratch_per_thread * (uint64_t)threads + 4 * z.act + z.qkv + z.mlp + z.kv +
+                      2 * z.patches + z.enc_out + z.dec_out + z.anchor_in;
+    floats += z.n * ((uint64_t)c->enc.dim + (c->has_decoder ? (uint64_t)c->dec.dim : 0)); /* positions */
+    return floats * sizeof(float) + z.n * (sizeof(int) + 1);
+}
+
 wfm_status wfm_workspace_alloc(wfm_model *m, wfm_error *err) {
     wfm_workspace *ws = &m->ws;
-    size_t N = (size_t)m->n_tokens;
-    const wfm_config *c = &m->cfg;
-    size_t dmax = (size_t)c->enc.dim, mmax = (size_t)c->enc.mlp_dim;
-    if (c->has_decoder) {
-        if ((size_t)c->dec.dim > dmax) dmax = (size_t)c->dec.dim;
-        if ((size_t)c->dec.mlp_dim > mmax) mmax = (size_t)c->dec.mlp_dim;
-    }
-    wfm_attention_shape se = {(int)N, c->enc.dim, c->enc.heads, 1.0f}, sd = {(int)N, c->dec.dim, c->dec.heads, 1.0f};
-    size_t kv = wfm_attention_kv_size(m->kr, se), scratch = wfm_attention_scratch_size(m->kr, se);
-    if (c->has_decoder) {
-        size_t kvd = wfm_attention_kv_size(m->kr, sd), sc = wfm_attention_scratch_size(m->kr, sd);
-        if (kvd > kv) kv = kvd;
-        if (sc > scratch) scratch = sc;
-    }
+    ws_sizes z = workspace_sizes(m);
+    size_t N = (size_t)z.n; /* the sizes fit size_t: load checked window_bytes against WFM_MAX_MODEL_BYTES */
     int threads = wfm_pool_size(m->pool);
     free(ws->attn_scratch);
-    ws->attn_scratch_per_thread = scratch;
-    ws->attn_scratch = alloc_floats(scratch, (size_t)threads);
+    ws->attn_scratch_per_thread = (size_t)z.scratch_per_thread;
+    ws->attn_scratch = alloc_floats((size_t)z.scratch_per_thread, (size_t)threads);
     if (!ws->h) {
-        ws->h = alloc_floats(N, dmax);
-        ws->xn = alloc_floats(N, dmax);
-        ws->tmp = alloc_floats(N, dmax);
-        ws->qkv = alloc_floats(N, 3 * dmax);
-        ws->mlp = alloc_floats(N, mmax);
-        ws->kv_packed = alloc_floats(kv, 1);
-        ws->patches = alloc_floats(N, (size_t)c->patch_minutes);
-        ws->stack_out = alloc_floats(N, dmax);
-        ws->enc_out = alloc_floats(N, (size_t)c->enc.dim);
-        ws->dec_out = alloc_floats(N, (size_t)c->patch_minutes * (size_t)c->head_width);
-        ws->anchor = alloc_floats(N, (size_t)c->patch_minutes);
-        ws->anchor_in = alloc_floats(N, 2 * (size_t)c->patch_minutes);
+        ws->h = alloc_floats((size_t)z.act, 1);
+        ws->xn = alloc_floats((size_t)z.act, 1);
+        ws->tmp = alloc_floats((size_t)z.act, 1);
+        ws->qkv = alloc_floats((size_t)z.qkv, 1);
+        ws->mlp = alloc_floats((size_t)z.mlp, 1);
+        ws->kv_packed = alloc_floats((size_t)z.kv, 1);
+        ws->patches = alloc_floats((size_t)z.patches, 1);
+        ws->stack_out = alloc_floats((size_t)z.act, 1);
+        ws->enc_out = alloc_floats((size_t)z.enc_out, 1);
+        ws->dec_out = alloc_floats((size_t)z.dec_out, 1);
+        ws->anchor = alloc_floats((size_t)z.patches, 1);
+        ws->anchor_in = alloc_floats((size_t)z.anchor_in, 1);
         ws->visible_index = malloc(sizeof(int) * N);
         ws->visible = malloc(N);
     }
@@ -304,6 +363,40 @@ wfm_status wfm_workspace_alloc(wfm_model *m, wfm_error *err) {
         !ws->patches || !ws->stack_out || !ws->enc_out || !ws->dec_out || !ws->visible_index || !ws->visible ||
         !ws->anchor || !ws->anchor_in)
         return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory for the workspace (%zu tokens)", N);
+    return WFM_OK;
+}
+
+/* Before anything large is allocated: every tensor the config needs is in
+ * the header with the right shape (the messages read_tensor would give), and
+ * the memory the model will hold is within WFM_MAX_MODEL_BYTES. */
+static wfm_status check_before_alloc(loader *ld, wfm_error *err) {
+    wfm_model *m = ld->m;
+    size_t n = wfm_config_tensor_count(&m->cfg);
+    wfm_tensor_spec *specs = malloc(n * sizeof *specs);
+    if (!specs) return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory");
+    wfm_status st = wfm_config_expected_tensors(&m->cfg, specs, n, &n, err);
+    uint64_t params = 0, largest = 0;
+    for (size_t i = 0; i < n && !st; i++) {
+        int64_t shape[2] = {(int64_t)specs[i].shape[0], (int64_t)specs[i].shape[1]};
+        const wfm_st_tensor *t = NULL;
+        st = find_tensor(&ld->st, specs[i].name, specs[i].ndim, shape, &t, err);
+        if (st) break;
+        params += t->numel;
+        if (t->numel > largest) largest = t->numel;
+    }
+    free(specs);
+    if (st) return st;
+    /* weights widened to f32, plus the loader's two buffers for one tensor */
+    uint64_t weights = (params + 2 * largest) * sizeof(float);
+    uint64_t window = window_bytes(m, wfm_pool_size(m->pool));
+    if (weights > WFM_MAX_MODEL_BYTES || window > WFM_MAX_MODEL_BYTES - weights) {
+        const double gib = 1024.0 * 1024.0 * 1024.0;
+        return wfm_fail(err, WFM_ERR_CONFIG,
+                        "config: the model would need %.1f GiB (%.2f GiB of weights as f32, %.2f GiB of positions "
+                        "and scratch for a window of %d tokens), more than the limit of %.0f GiB",
+                        (double)(weights + window) / gib, (double)weights / gib, (double)window / gib, m->n_tokens,
+                        (double)WFM_MAX_MODEL_BYTES / gib);
+    }
     return WFM_OK;
 }
 
@@ -382,14 +475,15 @@ static wfm_status load_from_source(source *src, const wfm_model_params *params, 
     }
     m->kr = wfm_kernels_best();
     m->mask_mode = p.mask_mode;
+    m->pool = wfm_pool_create(p.n_threads);
+    if (!m->pool) { st = wfm_fail(err, WFM_ERR_NO_MEMORY, "could not create the thread pool"); goto fail; }
+    if ((st = check_before_alloc(&ld, err))) goto fail;
     if (!(ld.tensor_hash = calloc(ld.st.n_tensors + 1, sizeof *ld.tensor_hash))) {
         st = wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory");
         goto fail;
     }
     if ((st = load_weights(&ld, err))) goto fail;
     weights_hash(&ld);
-    m->pool = wfm_pool_create(p.n_threads);
-    if (!m->pool) { st = wfm_fail(err, WFM_ERR_NO_MEMORY, "could not create the thread pool"); goto fail; }
     if ((st = wfm_workspace_alloc(m, err))) goto fail;
 
     free(header);

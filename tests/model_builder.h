@@ -63,8 +63,11 @@ static size_t mb_list(const mb_config *c, mb_tensor *t) {
     return n;
 }
 
-/* Returns a malloc'd file image; *size receives its length. */
-static uint8_t *mb_build(const mb_config *c, unsigned seed, size_t *size) {
+/* Returns a malloc'd file image; *size receives its length. With
+ * header_only, the image stops after the header and *full_size receives the
+ * length the whole file would have (for sparse files: a config that needs
+ * gigabytes in a file of a few KB on disk). */
+static uint8_t *mb_build_ex(const mb_config *c, unsigned seed, size_t *size, int header_only, uint64_t *full_size) {
     mb_tensor *t = calloc(4096, sizeof *t);
     size_t n = mb_list(c, t);
     char cfg[4096];
@@ -105,10 +108,17 @@ static uint8_t *mb_build(const mb_config *c, unsigned seed, size_t *size) {
         t[i].shape[0] = s0;
     }
     hl += (size_t)snprintf(hdr + hl, cap - hl, "}");
-    uint8_t *buf = malloc(8 + hl + off);
+    if (full_size) *full_size = 8 + (uint64_t)hl + off;
+    uint8_t *buf = malloc(8 + hl + (header_only ? 0 : off));
     uint64_t h64 = hl;
     for (int b = 0; b < 8; b++) buf[b] = (uint8_t)(h64 >> (8 * b));
     memcpy(buf + 8, hdr, hl);
+    if (header_only) {
+        free(hdr);
+        free(t);
+        *size = 8 + hl;
+        return buf;
+    }
     float *data = (float *)(void *)(buf + 8 + hl); /* unaligned is fine on x86/wasm for memcpy below */
     size_t pos = 0;
     for (size_t i = 0; i < n; i++) {
@@ -127,5 +137,8 @@ static uint8_t *mb_build(const mb_config *c, unsigned seed, size_t *size) {
     free(t);
     *size = 8 + hl + off;
     return buf;
+}
+static uint8_t *mb_build(const mb_config *c, unsigned seed, size_t *size) {
+    return mb_build_ex(c, seed, size, 0, NULL);
 }
 #endif

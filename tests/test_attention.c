@@ -45,8 +45,8 @@ static double run_case(const wfm_kernels *kr, wfm_pool *pool, int n, int dim, in
     }
     if (!any) kv[n / 2] = 1;
     wfm_attention_shape s = {n, dim, heads, 1.0f / sqrtf((float)(dim / heads))};
-    float *kvp = malloc(sizeof(float) * wfm_attention_kv_size(kr, s));
-    size_t per = wfm_attention_scratch_size(kr, s);
+    float *kvp = malloc(sizeof(float) * (size_t)wfm_attention_kv_size(kr, s));
+    size_t per = (size_t)wfm_attention_scratch_size(kr, s);
     float *scratch = malloc(sizeof(float) * per * (size_t)wfm_pool_size(pool));
     const uint8_t *mask = masked_pct ? kv : NULL;
     wfm_attention(kr, pool, s, qkv, mask, out, kvp, scratch, per);
@@ -97,8 +97,8 @@ TEST(attention_threads_bit_identical) {
           *o2 = malloc(sizeof(float) * (size_t)n * dim);
     for (size_t i = 0; i < nq; i++) qkv[i] = wfm_t_uniform(&seed);
     wfm_attention_shape s = {n, dim, heads, 1.0f / sqrtf((float)(dim / heads))};
-    float *kvp = malloc(sizeof(float) * wfm_attention_kv_size(kr, s));
-    size_t per = wfm_attention_scratch_size(kr, s);
+    float *kvp = malloc(sizeof(float) * (size_t)wfm_attention_kv_size(kr, s));
+    size_t per = (size_t)wfm_attention_scratch_size(kr, s);
     float *scratch = malloc(sizeof(float) * per * 2);
     wfm_attention(kr, NULL, s, qkv, NULL, o1, kvp, scratch, per);
     wfm_attention(kr, pool, s, qkv, NULL, o2, kvp, scratch, per);

@@ -6,6 +6,8 @@
 #include "testing.h"
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 static const mb_config SMALL = {.T = 120, .P = 10, .C = 3, .de = 32, .le = 2, .he = 4, .me = 64,
                                 .dd = 16, .ld = 1, .hd = 2, .md = 32};
@@ -213,6 +215,50 @@ TEST(oversized_window_is_refused) {
     expect_load_error(&c, WFM_ERR_CONFIG, "exceeds the limit");
 }
 
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+TEST(huge_window_is_refused_before_allocating) {
+    /* Within every config limit (60,480 tokens, dim 8192), in a sparse file
+     * of a few KB on disk: loading it used to fill 2 GiB of positions and
+     * take 4.2 GB and 30-56 s ('wearfm info'). It needs 20 GiB of positions
+     * and scratch, so it is refused from the header, at once. */
+    mb_config c = {.T = 10080, .P = 1, .C = 6, .de = 8192, .le = 1, .he = 1, .me = 1};
+    size_t hsize;
+    uint64_t full;
+    uint8_t *hdr = mb_build_ex(&c, 1, &hsize, 1, &full);
+    const char *path = "test_model_sparse.safetensors";
+    FILE *f = fopen(path, "wb");
+    CHECK(f != NULL);
+    if (!f) { free(hdr); return; }
+    CHECK(fwrite(hdr, 1, hsize, f) == hsize);
+    fflush(f);
+    CHECK(ftruncate(fileno(f), (off_t)full) == 0); /* a hole: zeros that take no disk */
+    fclose(f);
+    free(hdr);
+    wfm_model *m = NULL;
+    wfm_error err = {0};
+    double t0 = now_s();
+    wfm_status st = wfm_model_load_file(path, NULL, &m, &err);
+    double dt = now_s() - t0;
+    printf("  %.2f GB sparse file (dim 8192, 60480 tokens): %.3f s: %s\n", (double)full / 1e9, dt, err.message);
+    CHECK_MSG(st == WFM_ERR_CONFIG && m == NULL && strstr(err.message, "more than the limit of 2 GiB"),
+              "status %d, message '%s'", st, err.message);
+    CHECK(strstr(err.message, "for a window of 60480 tokens") != NULL);
+    CHECK_MSG(dt < 2.0, "took %.1f s", dt);
+    wfm_model_free(m);
+    remove(path);
+    /* The same from a buffer: 17 MB of weights, 2.5 GiB of window. */
+    c.de = 1024;
+    expect_load_error(&c, WFM_ERR_CONFIG, "GiB of positions and scratch for a window of 60480 tokens");
+    /* Missing tensors are found from the header too, before the positions. */
+    c.skip_tensor = "encoder.norm.bias";
+    expect_load_error(&c, WFM_ERR_FORMAT, "missing tensor 'encoder.norm.bias'");
+}
+
 TEST(file_and_buffer_load_agree) {
     size_t size;
     uint8_t *buf = mb_build(&SMALL, 1234, &size);
@@ -247,6 +293,7 @@ int main(void) {
     RUN(tensor_mismatches_are_named);
     RUN(non_finite_and_absurd_weights_are_refused);
     RUN(oversized_window_is_refused);
+    RUN(huge_window_is_refused_before_allocating);
     RUN(file_and_buffer_load_agree);
     return TEST_SUMMARY();
 }
