@@ -6,7 +6,7 @@ export NODE_PATH := /usr/share/nodejs
 JOBS ?= $(shell nproc)
 BUILD := build
 
-.PHONY: all setup setup-base native wasi web build test fuzz demo bench data train eval clean serve sample
+.PHONY: all setup setup-base native wasi web build test fuzz demo bench data train eval probes curves clean serve sample
 
 all: build
 
@@ -105,6 +105,17 @@ eval: native data
 	   --json $(BUILD)/eval/results.json
 	@cp $(BUILD)/eval/results.json $(EVAL_JSON)
 	@/usr/bin/python3 tools/eval_tables.py --json $(EVAL_JSON)
+
+# The linear-probe tables of the model card (tools/probe_tasks.py), then
+# the card's generated blocks; and the training-curves picture.
+probes: native data
+	@/usr/bin/python3 tools/probe_tasks.py --data $(BUILD)/fitabase --model models/$(MODEL_NAME).safetensors \
+	   --naive models/$(MODEL_NAME)-naive.safetensors --workdir $(BUILD)/probe-tasks \
+	   --markdown models/$(MODEL_NAME).probes.md
+	@/usr/bin/python3 tools/eval_tables.py --json $(EVAL_JSON)
+curves:
+	@/usr/bin/python3 tools/plot_curves.py models/train-logs/aim.jsonl:AIM models/train-logs/naive.jsonl:naive \
+	   --title "$(MODEL_NAME): training curves" --out models/$(MODEL_NAME)-curves.svg
 
 clean:
 	rm -rf $(BUILD)
