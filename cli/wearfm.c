@@ -201,8 +201,16 @@ static int cmd_info(const options *o, wfm_model *m, FILE *out) {
     for (int c = 0; c < info.n_channels; c++) {
         wfm_channel_info ch;
         wfm_model_get_channel(m, c, &ch, NULL);
-        fprintf(out, "  %-20s %-10s mean %-10g std %-10g clip [%g, %g] z\n", ch.name, ch.unit, ch.mean,
+        fprintf(out, "  %-20s %-10s mean %-10g std %-10g clip [%g, %g] z", ch.name, ch.unit, ch.mean,
                 ch.std, ch.clip_min, ch.clip_max);
+        if (ch.kind == WFM_CHANNEL_CATEGORY) {
+            fprintf(out, "  category, levels");
+            for (int k = 0; k < ch.n_levels; k++) fprintf(out, "%s%g", k ? "/" : " ", ch.levels[k]);
+        } else if (ch.kind == WFM_CHANNEL_COUNT || isfinite(ch.range_min) || isfinite(ch.range_max)) {
+            fprintf(out, "  %s in [%g, %g]", ch.kind == WFM_CHANNEL_COUNT ? "count" : "continuous", ch.range_min,
+                    ch.range_max);
+        }
+        fputc('\n', out);
     }
     return EXIT_OK;
 }
