@@ -149,6 +149,19 @@ wfm_status wfm_probe_check_data(const float *X, size_t n, size_t d, const int *l
         return wfm_fail(err, WFM_ERR_INVALID_ARG, "probe: lambda must be a finite number >= 0 (got %g)", p->lambda);
     if (p->task == WFM_PROBE_RIDGE && !p->cv_lambda && !(p->lambda > 0))
         return wfm_fail(err, WFM_ERR_INVALID_ARG, "probe: ridge needs lambda > 0 (task 'linear' accepts 0)");
+    if (p->task == WFM_PROBE_RIDGE) {
+        /* the inner CV of lambda has at most inner_folds folds (one per group when fewer), at most n */
+        size_t k = p->inner_folds < 2 ? 2 : (size_t)p->inner_folds;
+        int folds = p->cv_lambda ? (int)(k < n ? k : n) : 0;
+        uint64_t need = wfm_ridge_bytes(n, d, folds);
+        if (need > WFM_PROBE_RIDGE_MAX_BYTES)
+            return wfm_fail(err, WFM_ERR_INVALID_ARG,
+                            "probe: ridge on %zu rows x %zu features%s needs %.1f GiB for its %s, more than the "
+                            "limit of %.0f GiB; task 'linear' fits the same objective by L-BFGS in O(n d) memory",
+                            n, d, folds ? " with the inner CV of lambda" : "", (double)need / (1u << 30),
+                            wfm_ridge_use_dual(n, d) ? "n x n Gram matrix (dual form)" : "d x d cross-products",
+                            (double)WFM_PROBE_RIDGE_MAX_BYTES / (1u << 30));
+    }
     if (p->max_iter < 0) return wfm_fail(err, WFM_ERR_INVALID_ARG, "probe: max_iter %d < 0", p->max_iter);
     if (!(p->tol >= 0)) return wfm_fail(err, WFM_ERR_INVALID_ARG, "probe: tol must be >= 0");
     if (p->cv_lambda) {
@@ -522,7 +535,9 @@ static wfm_status select_lambda(const wfm_rows *r, const wfm_probe_params *p, do
         wfm_error_prefix(err, "inner cross-validation for lambda");
         goto done;
     }
-    if (p->task == WFM_PROBE_RIDGE) {
+    /* ridge: the dual form when the whole fit uses it (then d > every fold's rows) */
+    const int dual = p->task == WFM_PROBE_RIDGE && wfm_ridge_use_dual(n, r->d);
+    if (p->task == WFM_PROBE_RIDGE && !dual) {
         sc = calloc((size_t)nf, sizeof *sc);
         if (!sc) { st = wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory"); goto done; }
         for (int f = 0; f < nf && !st; f++) {
@@ -553,8 +568,10 @@ static wfm_status select_lambda(const wfm_rows *r, const wfm_probe_params *p, do
         rv.n = nva;
         if (p->task == WFM_PROBE_RIDGE) {
             wfm_scatter acc = {0};
+            wfm_ridge_dual u = {0};
             int first = 1;
-            for (int g = 0; g < nf && !st; g++) {
+            if (dual) st = wfm_ridge_dual_prepare(&u, &rt, err);
+            for (int g = 0; g < nf && !st && !dual; g++) {
                 if (g == f) continue;
                 if (first) { st = wfm_scatter_copy(&acc, &sc[g], err); first = 0; }
                 else wfm_scatter_merge(&acc, &sc[g]);
@@ -562,7 +579,8 @@ static wfm_status select_lambda(const wfm_rows *r, const wfm_probe_params *p, do
             for (int l = 0; l < L && !st; l++) {
                 wfm_probe *pr = wfm_probe_alloc(WFM_PROBE_RIDGE, (int)r->d, 0);
                 if (!pr) { st = wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory"); break; }
-                if (!(grid[l] > 0) || wfm_ridge_solve(&acc, grid[l], pr, NULL)) {
+                if (!(grid[l] > 0) ||
+                    (dual ? wfm_ridge_dual_solve(&u, grid[l], pr, NULL) : wfm_ridge_solve(&acc, grid[l], pr, NULL))) {
                     failed[l] = 1; /* not positive definite: this lambda is not scored */
                     wfm_probe_free(pr);
                     continue;
@@ -575,6 +593,7 @@ static wfm_status select_lambda(const wfm_rows *r, const wfm_probe_params *p, do
                 }
             }
             wfm_scatter_free(&acc);
+            wfm_ridge_dual_free(&u);
         } else {
             glm_fit gf;
             wfm_error e2;
@@ -627,7 +646,15 @@ wfm_status wfm_probe_fit_rows(const wfm_rows *r, const wfm_probe_params *p, wfm_
     wfm_status st;
     if (p->cv_lambda && (st = select_lambda(r, p, &lambda, grid, scores, &n_grid, err))) return st;
     wfm_probe *pr = NULL;
-    if (p->task == WFM_PROBE_RIDGE) {
+    if (p->task == WFM_PROBE_RIDGE && wfm_ridge_use_dual(r->n, r->d)) {
+        wfm_ridge_dual u;
+        if ((st = wfm_ridge_dual_prepare(&u, r, err))) return st;
+        pr = wfm_probe_alloc(WFM_PROBE_RIDGE, (int)r->d, 0);
+        if (!pr) st = wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory");
+        else st = wfm_ridge_dual_solve(&u, lambda, pr, err);
+        wfm_ridge_dual_free(&u);
+        if (st) { wfm_probe_free(pr); return st; }
+    } else if (p->task == WFM_PROBE_RIDGE) {
         wfm_scatter sc = {0};
         if ((st = wfm_scatter_compute(&sc, r, err))) return st;
         pr = wfm_probe_alloc(WFM_PROBE_RIDGE, (int)r->d, 0);
@@ -635,6 +662,8 @@ wfm_status wfm_probe_fit_rows(const wfm_rows *r, const wfm_probe_params *p, wfm_
         else st = wfm_ridge_solve(&sc, lambda, pr, err);
         wfm_scatter_free(&sc);
         if (st) { wfm_probe_free(pr); return st; }
+    }
+    if (p->task == WFM_PROBE_RIDGE) {
         pr->lambda = lambda;
         pr->n_train = r->n;
         pr->iterations = 0;

@@ -82,6 +82,27 @@ void wfm_scatter_free(wfm_scatter *s);
 /* Ridge on the scatter: fills p's weight, bias, mean and std. */
 wfm_status wfm_ridge_solve(const wfm_scatter *s, double lambda, wfm_probe *p, wfm_error *err);
 
+/* probe_ridge.c, the dual form for d > n: standardised rows and their Gram
+ * matrix, then one n x n Cholesky per lambda. Same standardisation (bit for
+ * bit) and the same solution as the scatter path, up to rounding. */
+typedef struct wfm_ridge_dual {
+    size_t n, d;
+    double *mean;     /* [d + 1]: features, then the target */
+    double *sd;       /* [d] */
+    double *xs;       /* [n x d] standardised rows */
+    double *yc;       /* [n] centred target */
+    double *gram;     /* [n x n], lower triangle: xs xs^T */
+} wfm_ridge_dual;
+wfm_status wfm_ridge_dual_prepare(wfm_ridge_dual *u, const wfm_rows *r, wfm_error *err);
+wfm_status wfm_ridge_dual_solve(const wfm_ridge_dual *u, double lambda, wfm_probe *p, wfm_error *err);
+void wfm_ridge_dual_free(wfm_ridge_dual *u);
+/* d > n: the dual form is cheaper (O(n^2 d) against O(n d^2 + d^3)). */
+int wfm_ridge_use_dual(size_t n, size_t d);
+/* Working memory of a ridge fit on n x d (cv_folds > 0: with the inner CV of
+ * lambda over that many folds); refused above WFM_PROBE_RIDGE_MAX_BYTES. */
+uint64_t wfm_ridge_bytes(size_t n, size_t d, int cv_folds);
+#define WFM_PROBE_RIDGE_MAX_BYTES (1ull << 30)
+
 /* probe_metrics.c */
 double wfm_metric_score_weighted_log_loss(const int *labels, const float *proba, size_t n, int n_classes);
 

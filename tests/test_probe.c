@@ -3,12 +3,14 @@
  * hand-computed values (ties, single-class folds), grouped CV, malformed
  * labels, save/load, and the encoder binding. */
 #include "wearfm.h"
+#include "probe.h"
 #include "testing.h"
 #include "model_builder.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* ---- helpers --------------------------------------------------------------- */
 
@@ -174,6 +176,136 @@ TEST(ridge_constant_feature_and_lambda_zero) {
         CHECK_MSG(e < 1e-4, "OLS fit of an exact linear target: error %g", e);
         wfm_probe_free(pr);
     }
+}
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+TEST(ridge_dual_form_equals_the_primal) {
+    /* The n x n dual and the d x d scatter path solve the same problem: the
+     * same standardisation (bit for bit) and weights within 1e-6, on both
+     * sides of d = n, with a constant feature. */
+    static const size_t shapes[][2] = {{40, 12}, {25, 25}, {12, 40}, {6, 300}};
+    static const double lambdas[] = {1e-3, 0.1, 1.0};
+    for (size_t c = 0; c < sizeof shapes / sizeof *shapes; c++) {
+        size_t n = shapes[c][0], d = shapes[c][1];
+        float *x = random_x(n, d, 11 + (unsigned)c), *y = malloc(sizeof(float) * n);
+        unsigned s = 5;
+        for (size_t i = 0; i < n; i++) {
+            x[i * d + 3] = 2.5f; /* constant */
+            y[i] = (float)(x[i * d] - 0.5 * x[i * d + 1] + wfm_t_uniform(&s));
+        }
+        wfm_rows r = {x, d, NULL, n, NULL, y, NULL, 0};
+        wfm_scatter sc = {0};
+        wfm_ridge_dual u;
+        CHECK(wfm_scatter_compute(&sc, &r, NULL) == WFM_OK);
+        CHECK(wfm_ridge_dual_prepare(&u, &r, NULL) == WFM_OK);
+        for (size_t l = 0; l < sizeof lambdas / sizeof *lambdas; l++) {
+            wfm_probe *p1 = wfm_probe_alloc(WFM_PROBE_RIDGE, (int)d, 0), *p2 = wfm_probe_alloc(WFM_PROBE_RIDGE, (int)d, 0);
+            wfm_error err = {0};
+            CHECK_MSG(wfm_ridge_solve(&sc, lambdas[l], p1, &err) == WFM_OK, "%s", err.message);
+            CHECK_MSG(wfm_ridge_dual_solve(&u, lambdas[l], p2, &err) == WFM_OK, "%s", err.message);
+            CHECK(!memcmp(p1->mean, p2->mean, sizeof(float) * d) && !memcmp(p1->std, p2->std, sizeof(float) * d));
+            double dw = 0, mw = 0;
+            for (size_t j = 0; j < d; j++) {
+                dw = fmax(dw, fabs((double)p1->weight[j] - p2->weight[j]));
+                mw = fmax(mw, fabs((double)p1->weight[j]));
+            }
+            double db = fabs((double)p1->bias[0] - p2->bias[0]) / (1 + fabs((double)p1->bias[0]));
+            if (l == 0) printf("  n %zu, d %zu, lambda %g: dual vs primal: weights %.1e, bias %.1e\n", n, d, lambdas[l], dw / mw, db);
+            CHECK_MSG(dw <= 1e-6 * mw && db <= 1e-6, "n %zu d %zu lambda %g: weights %g, bias %g", n, d, lambdas[l], dw / mw, db);
+            CHECK(p2->weight[3] == 0.0f && p2->std[3] == 1.0f);
+            wfm_probe_free(p1);
+            wfm_probe_free(p2);
+        }
+        wfm_scatter_free(&sc);
+        wfm_ridge_dual_free(&u);
+        free(x);
+        free(y);
+    }
+}
+
+TEST(ridge_with_many_more_features_than_rows_is_fast) {
+    /* 8 rows x 20,000 features: the d x d path allocated 3.2 GB and ran for
+     * hours; the dual form takes milliseconds. Checked against the dual
+     * closed form computed here in double. */
+    const size_t n = 8, d = 20000;
+    float *x = random_x(n, d, 3), *y = malloc(sizeof(float) * n);
+    unsigned s = 17;
+    for (size_t i = 0; i < n; i++) y[i] = (float)(x[i * d + 7] + 2 * wfm_t_uniform(&s));
+    wfm_probe_params p = wfm_probe_default_params();
+    p.task = WFM_PROBE_RIDGE;
+    p.lambda = 0.01;
+    wfm_probe *pr = NULL;
+    wfm_error err = {0};
+    double t0 = now_s();
+    CHECK_MSG(wfm_probe_fit(x, n, d, NULL, y, NULL, &p, &pr, &err) == WFM_OK, "%s", err.message);
+    double dt = now_s() - t0;
+    printf("  8 x 20000 ridge fit: %.3f s\n", dt);
+    CHECK_MSG(dt < 5.0, "took %.1f s", dt);
+    double *xs = malloc(sizeof(double) * n * d), *mean = malloc(sizeof(double) * d), *sd = malloc(sizeof(double) * d);
+    double k[64], alpha[8], my = 0;
+    standardize_d(x, n, d, xs, mean, sd);
+    for (size_t i = 0; i < n; i++) my += y[i];
+    my /= (double)n;
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < n; j++) {
+            double g = 0;
+            for (size_t f = 0; f < d; f++) g += xs[i * d + f] * xs[j * d + f];
+            k[i * n + j] = g / (double)n + (i == j ? p.lambda : 0);
+        }
+        alpha[i] = (y[i] - my) / (double)n;
+    }
+    solve_d(k, alpha, n);
+    /* predictions on new rows: my + sum_f w_f xs_f with w = X_s^T alpha */
+    float *xn = random_x(4, d, 99), pred[4];
+    if (pr) {
+        CHECK(wfm_probe_predict(pr, NULL, xn, 4, d, pred, NULL, NULL) == WFM_OK);
+        for (size_t t = 0; t < 4; t++) {
+            double z = my;
+            for (size_t f = 0; f < d; f++) {
+                double w = 0;
+                for (size_t i = 0; i < n; i++) w += xs[i * d + f] * alpha[i];
+                z += w * (xn[t * d + f] - mean[f]) / sd[f];
+            }
+            CHECK_NEAR(pred[t], z, 1e-4 * (1 + fabs(z)));
+        }
+    }
+    wfm_probe_free(pr);
+    /* the inner CV of lambda takes the dual form too */
+    p.cv_lambda = 1;
+    p.inner_folds = 4;
+    t0 = now_s();
+    CHECK_MSG(wfm_probe_fit(x, n, d, NULL, y, NULL, &p, &pr, &err) == WFM_OK, "%s", err.message);
+    dt = now_s() - t0;
+    CHECK_MSG(dt < 5.0, "cv took %.1f s", dt);
+    wfm_probe_free(pr);
+    free(x); free(y); free(xs); free(mean); free(sd); free(xn);
+}
+
+TEST(ridge_too_large_is_refused_at_once) {
+    /* 3000 x 3000 with a 20-fold inner CV keeps 21 scatters: 1.5 GiB. */
+    const size_t n = 3000, d = 3000;
+    float *x = calloc(n * d, sizeof(float)), *y = calloc(n, sizeof(float));
+    wfm_probe_params p = wfm_probe_default_params();
+    p.task = WFM_PROBE_RIDGE;
+    p.cv_lambda = 1;
+    p.inner_folds = 20;
+    wfm_probe *pr = NULL;
+    wfm_error err = {0};
+    double t0 = now_s();
+    wfm_status st = wfm_probe_fit(x, n, d, NULL, y, NULL, &p, &pr, &err);
+    double dt = now_s() - t0;
+    CHECK_MSG(st == WFM_ERR_INVALID_ARG && pr == NULL && strstr(err.message, "more than the limit of 1 GiB") &&
+                  strstr(err.message, "task 'linear'"),
+              "status %d: %s", st, err.message);
+    CHECK_MSG(dt < 1.0, "took %.1f s", dt);
+    wfm_probe_free(pr);
+    free(x);
+    free(y);
 }
 
 /* ---- logistic ------------------------------------------------------------ */
@@ -813,6 +945,9 @@ TEST(encoder_binding_and_hash_mismatch) {
 int main(void) {
     RUN(ridge_matches_closed_form);
     RUN(ridge_constant_feature_and_lambda_zero);
+    RUN(ridge_dual_form_equals_the_primal);
+    RUN(ridge_with_many_more_features_than_rows_is_fast);
+    RUN(ridge_too_large_is_refused_at_once);
     RUN(logistic_separable_known_optimum);
     RUN(logistic_gradient_is_zero_at_the_optimum);
     RUN(fit_is_deterministic);
