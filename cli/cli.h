@@ -2,11 +2,28 @@
 #ifndef WFM_CLI_H
 #define WFM_CLI_H
 #include <stddef.h>
+#include <stdint.h>
 
 enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2, EXIT_MODEL = 3, EXIT_INPUT = 4, EXIT_NO_DATA = 5 };
 
-/* The whole file (or stdin for "-"); NULL if it cannot be read. */
-char *cli_read_all(const char *path, size_t *len);
+/* Inputs are read whole (the readers validate a file in a first pass before
+ * building anything), so their size is capped. 1 GiB is 1000 days (the
+ * minute table's span limit) at 740 bytes a row: several times a row of 26
+ * channels, and 76 years of the shipped model's 4-channel CSV (38 KB a day).
+ * WFM_MAX_INPUT_BYTES (decimal bytes) sets another limit: for tests, and
+ * for devices with less memory. */
+#define CLI_MAX_INPUT (1ull << 30)
+uint64_t cli_max_input(void);
+
+/* Why cli_read_all returned NULL. */
+enum { CLI_READ_CANNOT = 1, CLI_READ_TOO_LARGE = 2, CLI_READ_NO_MEMORY = 3 };
+
+/* The whole file (or stdin for "-"), at most cli_max_input() bytes, with a
+ * NUL after them; NULL on failure, *why saying why (*len: bytes read). */
+char *cli_read_all(const char *path, size_t *len, int *why);
+/* Prints "<who>: ..." for that failure and returns the exit code:
+ * EXIT_INPUT (cannot read, too large) or EXIT_RUNTIME (out of memory). */
+int cli_read_failed(const char *who, const char *path, int why, size_t len);
 
 /* ": it is a directory" when path is one, else "": for messages, since
  * fopen of a directory succeeds on Linux and only the reads fail. */

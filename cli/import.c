@@ -318,10 +318,10 @@ static int run_import(const import_opts *o) {
         wfm_fitabase_counts k;
         wfm_fitabase_get_counts(fb, &k);
         rows_before = k.rows;
-        char *text = cli_read_all(o->files[i], &len);
+        int why;
+        char *text = cli_read_all(o->files[i], &len, &why);
         if (!text) {
-            fprintf(stderr, "wearfm: cannot read input '%s'%s\n", o->files[i], cli_dir_note(o->files[i]));
-            rc = EXIT_INPUT;
+            rc = cli_read_failed("wearfm", o->files[i], why, len);
             break;
         }
         wfm_fitabase_kind kind;

@@ -208,8 +208,9 @@ static char *field_dup(wfm_field f) {
 static int read_table(const char *path, const char *const keep[3], int auto_id, table *t) {
     memset(t, 0, sizeof *t);
     size_t len = 0;
-    char *text = cli_read_all(path, &len);
-    if (!text) { fprintf(stderr, "wearfm probe: cannot read '%s'%s\n", path, cli_dir_note(path)); return EXIT_INPUT; }
+    int why;
+    char *text = cli_read_all(path, &len, &why);
+    if (!text) return cli_read_failed("wearfm probe", path, why, len);
     const char *q = wfm_csv_skip_bom(text, text + len), *end = text + len, *lb = q, *le = q;
     size_t lineno = 1;
     int rc = EXIT_INPUT;

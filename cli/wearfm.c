@@ -8,7 +8,9 @@
  * INPUT may be '-' for stdin. See usage() for options and exit codes. */
 #include "wearfm.h"
 #include "cli.h"
+#include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,26 +131,72 @@ const char *cli_dir_note(const char *path) {
     return strcmp(path, "-") && !stat(path, &s) && S_ISDIR(s.st_mode) ? ": it is a directory" : "";
 }
 
-char *cli_read_all(const char *path, size_t *len) {
+uint64_t cli_max_input(void) {
+    const char *e = getenv("WFM_MAX_INPUT_BYTES");
+    if (e && *e) {
+        char *end;
+        errno = 0;
+        unsigned long long v = strtoull(e, &end, 10);
+        if (!*end && !errno && v > 0 && e[0] >= '0' && e[0] <= '9') return (uint64_t)v;
+    }
+    return CLI_MAX_INPUT;
+}
+
+char *cli_read_all(const char *path, size_t *len, int *why) {
+    *len = 0;
+    *why = CLI_READ_CANNOT;
     FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
     if (!f) return NULL;
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
+    const uint64_t max = cli_max_input();
+    struct stat sb;
+    if (!fstat(fileno(f), &sb) && S_ISREG(sb.st_mode) && (uint64_t)sb.st_size > max) { /* known at once */
+        if (f != stdin) fclose(f);
+        *why = CLI_READ_TOO_LARGE;
+        return NULL;
+    }
+    /* Read at most max + 1 bytes: one past the limit tells a stream is too large. */
+    const size_t hard = max >= SIZE_MAX - 1 ? SIZE_MAX - 1 : (size_t)max + 1;
+    size_t cap = hard < ((size_t)1 << 16) ? hard : (size_t)1 << 16, n = 0;
+    char *buf = malloc(cap + 1);
+    if (!buf) *why = CLI_READ_NO_MEMORY;
     while (buf) {
         if (n == cap) {
-            char *nb = realloc(buf, cap * 2);
-            if (!nb) { free(buf); buf = NULL; break; }
+            if (n >= hard) { free(buf); buf = NULL; *why = CLI_READ_TOO_LARGE; break; }
+            size_t ncap = cap > hard / 2 ? hard : cap * 2;
+            char *nb = realloc(buf, ncap + 1);
+            if (!nb) { free(buf); buf = NULL; *why = CLI_READ_NO_MEMORY; break; }
             buf = nb;
-            cap *= 2;
+            cap = ncap;
         }
         size_t r = fread(buf + n, 1, cap - n, f);
         n += r;
         if (r == 0) break;
     }
-    if (buf && ferror(f)) { free(buf); buf = NULL; }
+    if (buf && ferror(f)) { free(buf); buf = NULL; *why = CLI_READ_CANNOT; }
+    if (buf) buf[n] = 0;
     if (f != stdin) fclose(f);
     *len = n;
     return buf;
+}
+
+int cli_read_failed(const char *who, const char *path, int why, size_t len) {
+    uint64_t max = cli_max_input();
+    char limit[48];
+    if (max % (1u << 30) == 0) snprintf(limit, sizeof limit, "%llu GiB", (unsigned long long)(max >> 30));
+    else if (max % (1u << 20) == 0) snprintf(limit, sizeof limit, "%llu MiB", (unsigned long long)(max >> 20));
+    else snprintf(limit, sizeof limit, "%llu bytes", (unsigned long long)max);
+    switch (why) {
+    case CLI_READ_TOO_LARGE:
+        fprintf(stderr, "%s: input '%s' is larger than the input limit of %s (inputs are read whole; split it, "
+                        "or set WFM_MAX_INPUT_BYTES)\n", who, path, limit);
+        return EXIT_INPUT;
+    case CLI_READ_NO_MEMORY:
+        fprintf(stderr, "%s: out of memory reading input '%s' (after %zu MiB)\n", who, path, len >> 20);
+        return EXIT_RUNTIME;
+    default:
+        fprintf(stderr, "%s: cannot read input '%s'%s\n", who, path, cli_dir_note(path));
+        return EXIT_INPUT;
+    }
 }
 
 static const char *channel_name(const wfm_model *m, int c) {
@@ -423,11 +471,12 @@ int main(int argc, char **argv) {
     wfm_minutes *t = NULL;
     if (o.input) {
         size_t len = 0;
-        char *text = cli_read_all(o.input, &len);
+        int why;
+        char *text = cli_read_all(o.input, &len, &why);
         if (!text) {
-            fprintf(stderr, "wearfm: cannot read input '%s'%s\n", o.input, cli_dir_note(o.input));
+            int rc = cli_read_failed("wearfm", o.input, why, len);
             wfm_model_free(m);
-            return EXIT_INPUT;
+            return rc;
         }
         wfm_status st = wfm_minutes_read_csv(text, len, &t, &err);
         free(text);

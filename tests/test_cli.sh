@@ -52,6 +52,20 @@ for build in native wasi; do
   printf 'timestamp,heart_rate\r2016-05-05T00:00,60\r2016-05-05T00:01,61\r' > $W/cr_only.csv
   check "$build CR-only input" 4 "${CLI[@]}" embed $MODEL $W/cr_only.csv
   grep_err "$build CR-only input is named" "CR-only line endings are not supported"
+  # Inputs are read whole, so their size is capped (1 GiB; WFM_MAX_INPUT_BYTES sets it).
+  check "$build input over the size limit" 4 env WFM_MAX_INPUT_BYTES=1000 "${CLI[@]}" embed $MODEL $SAMPLE
+  grep_err "$build input over the size limit is named" "input '$SAMPLE' is larger than the input limit of 1000 bytes"
+  check "$build stdin over the size limit" 4 sh -c "WFM_MAX_INPUT_BYTES=1000 \"\$@\" embed $MODEL - < $SAMPLE" sh "${CLI[@]}"
+  grep_err "$build stdin over the size limit is named" "input '-' is larger than the input limit of 1000 bytes"
+  check "$build input at the size limit" 0 env WFM_MAX_INPUT_BYTES=$(wc -c < $SAMPLE) "${CLI[@]}" embed $MODEL $SAMPLE -q
+  check "$build probe input over the size limit" 4 env WFM_MAX_INPUT_BYTES=1000 "${CLI[@]}" probe fit $SAMPLE --labels steps -o $W/limit.probe
+  grep_err "$build probe input over the size limit is named" "larger than the input limit of 1000 bytes"
+  check "$build import input over the size limit" 4 env WFM_MAX_INPUT_BYTES=100 "${CLI[@]}" import fitabase fuzz/corpus_fitabase/heartrate.csv -o $W/limit_import
+  grep_err "$build import input over the size limit is named" "larger than the input limit of 100 bytes"
+  if [ $build = native ]; then # out of memory is named as such (was "cannot read input")
+    check "$build out of memory reading stdin" 1 sh -c "head -c 300M /dev/zero | (ulimit -v 200000; \"\$@\" embed $MODEL - --threads 1)" sh "${CLI[@]}"
+    grep_err "$build out of memory reading stdin is named" "out of memory reading input '-'"
+  fi
   printf 'timestamp,heart_rate\n2016-05-05T00:00,\n' > $W/empty.csv
   check "$build no observed data" 5 "${CLI[@]}" embed $MODEL $W/empty.csv
   printf 'timestamp,pressure\n2016-05-05T00:00,1\n' > $W/nomatch.csv

@@ -23,7 +23,10 @@ function blockingFd(fd, name, flags) {
 const wasi = new WASI({
   version: 'preview1',
   args: [wasmPath, ...args],
-  env: { WFM_KERNELS: process.env.WFM_KERNELS ?? '' },
+  env: {
+    WFM_KERNELS: process.env.WFM_KERNELS ?? '',
+    ...(process.env.WFM_MAX_INPUT_BYTES ? { WFM_MAX_INPUT_BYTES: process.env.WFM_MAX_INPUT_BYTES } : {}),
+  },
   preopens: { '.': process.cwd() },
   returnOnExit: true,
   stdin: blockingFd(0, 'stdin', 'r'),

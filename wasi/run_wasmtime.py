@@ -24,7 +24,8 @@ def main() -> int:
     store = Store(engine)
     wasi = WasiConfig()
     wasi.argv = [path, *args]
-    wasi.env = [("WFM_KERNELS", os.environ.get("WFM_KERNELS", ""))]
+    wasi.env = [("WFM_KERNELS", os.environ.get("WFM_KERNELS", ""))] + [
+        (k, os.environ[k]) for k in ("WFM_MAX_INPUT_BYTES",) if os.environ.get(k)]
     wasi.inherit_stdin()
     wasi.inherit_stdout()
     wasi.inherit_stderr()
