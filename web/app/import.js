@@ -31,14 +31,12 @@ export async function importFiles(api, files) {
     const res = await api.importFitabase(fitabase);
     notes.push(`Fitabase export (${res.files.map((f) => f.kind).join(', ')})`);
     if (!res.users.length) throw new Error('The Fitabase files hold no participant data.');
-    const u = res.users[0];
-    if (res.users.length > 1) notes.push(`${res.users.length} participants in these files; showing ${u.id} (choose another below)`);
-    if (u.nonwearMinutes) notes.push(`${u.nonwearMinutes} minutes looked like the band was off the wrist and count as not recorded`);
-    return { table: u.table, notes, users: res.users };
+    // Notes about one person (off-wrist minutes) are the page's: it shows one at a time.
+    return { table: res.users[0].table, notes, users: res.users };
   }
   if (minuteTables.length) {
     const { name, table } = minuteTables[0];
-    notes.push(`${name}: minute table, ${table.length} minutes, channels ${table.channels.join(', ')}`);
+    notes.push(`${name}: minute table, channels ${table.channels.join(', ')}`);
     if (minuteTables.length > 1) notes.push('only the first minute table is shown');
     return { table, notes };
   }

@@ -5,7 +5,7 @@ import { MinuteAggregator } from '../src/aggregator.js';
 import { channelMeta } from '../src/channels.js';
 import { localMinute } from '../src/time.js';
 import { observedShare } from '../src/minute-csv.js';
-import { dayLabel, observedText, latestText } from './day-summary.js';
+import { dayLabel, observedText, latestText, datasetText } from './day-summary.js';
 import { BleHeartRateSource } from '../src/sources/ble-hr.js';
 import { PolarAccSource } from '../src/sources/polar-pmd.js';
 import { MotionSource } from '../src/sources/motion.js';
@@ -20,14 +20,21 @@ const SAMPLE_URL = 'sample/sample.csv';
 const $ = (id) => document.getElementById(id);
 
 // Exposed for the end-to-end test and for the curious; holds nothing beyond this tab.
+// The status lines are not set by the actions: draw() derives each of them
+// from this state, so none can outlive the dataset it describes. `dataset`
+// is what the page shows (its name, facts from the import, the newest source
+// event); `gen` numbers datasets, so a result that arrives after another
+// dataset was opened is dropped.
 const state = (globalThis.wearfmDemo = {
   api: null, info: null, features: detectFeatures(),
-  agg: null, table: null, sources: [], sourceName: null,
+  agg: null, table: null, sources: [], replay: null, sourceName: null, dataset: null, gen: 0,
+  notice: null, model: { text: 'Loading the model…' }, busy: null,
   analysis: null, day: null, follow: true, ready: false,
-  probe: null, predictions: null,
+  probe: null, probeError: null, predictions: null, predictionError: null,
 });
 
-function setStatus(text) { $('status').textContent = text; }
+/** A message about the last action (not about the data); the dataset's own line follows it. */
+function setStatus(text) { state.notice = text; render(); }
 function alertBox(text) { const a = $('alert'); a.textContent = text; a.hidden = !text; }
 
 /** The current dataset: the live aggregator's table, or an imported table. */
@@ -75,168 +82,249 @@ function draw() {
   $('prev').disabled = !has || state.day <= first;
   $('next').disabled = !has || state.day >= last;
   $('observed').textContent = has ? observedText(table, from, rows) + latestText(table, rows, state.sources.length > 0) : '';
+  $('status').textContent = statusLine(table);
+  $('model-status').textContent = modelLine();
+  $('probe-status').textContent = probeLine();
   const modelChannels = state.info?.channels.map((c) => c.name) ?? [];
   $('analyze').disabled = !(state.ready && has && table.channels.some((n) => modelChannels.includes(n)));
   $('export-csv').disabled = $('export-json').disabled = !has;
+}
+
+// The line under "Choose your data": the last action's message, then what
+// the current dataset is, with its numbers from the table shown now.
+function statusLine(table) {
+  const d = state.dataset, parts = [];
+  if (state.notice) parts.push(state.notice);
+  if (d) {
+    if (d.event) parts.push(d.event);
+    const rows = table ? table.channels.filter((n) => !channelMeta(n).hidden) : [];
+    if (!d.event || (table && table.length)) parts.push(`${state.notice ? 'Shown: ' : ''}${d.label}: ${datasetText(table, rows)}.`);
+    parts.push(...d.notes.map((n) => `${n}.`));
+    if (d.hint) parts.push(d.hint);
+  }
+  return parts.join(' ');
+}
+
+// The line under the model's button: loading, or for the current dataset
+// only, filling or what was filled.
+function modelLine() {
+  if (!state.ready) return state.model.text;
+  if (state.busy === state.gen) return 'The model is filling the gaps…';
+  if (state.analysis) return state.analysis.summary;
+  if (state.analysisError) return state.analysisError;
+  return state.model.text;
+}
+
+function probeLine() {
+  if (!state.info) return 'No prediction model (probe) is loaded.';
+  if (!state.info.probes) return 'This version of the page cannot run probes.';
+  if (!state.probe) return state.probeError ?? 'No probe is loaded. Open a probe file to see its predictions for each day.';
+  const about = describeProbe(state.probe, state.info);
+  if (state.predictionError) return `${about} It could not be used: ${state.predictionError}`;
+  return about + (state.analysis ? '' : ' Fill the gaps (step 2) to see its predictions.');
 }
 
 function stopSources() {
   $('user-pick').hidden = true;
   for (const s of state.sources) s.stop();
   state.sources = [];
+  state.replay?.stop();
+  state.replay = null;
   $('stop').hidden = true;
 }
 
 /** Starts a live source into the aggregator (several live sources can run together). */
 async function startLive(source, name) {
-  if (!state.agg || state.table) { stopSources(); newDataset(new MinuteAggregator(), null, name); }
-  const agg = state.agg;
+  if (!state.agg || state.table) { stopSources(); newDataset(new MinuteAggregator(), null, { name, label: 'Recorded here' }); }
+  const agg = state.agg, d = state.dataset;
+  // Events of a source whose dataset was replaced by another are not shown.
+  const event = (text) => { if (state.dataset === d) { d.event = text; state.notice = null; } };
   let connections = 0;
   state.follow = true;
-  setStatus(`${name}: connecting…`);
+  event(`${name}: connecting…`);
+  render();
   try {
+    if (source instanceof ReplaySource) state.replay = source;
     await source.start(
       (s) => { agg.add(s); render(); },
       (e) => {
         if (e.type === 'connected') {
           if (connections++) agg.closeGap(e.t);
-          setStatus(`${name}: recording. Keep this tab open.`);
+          event(`${name}: recording. Keep this tab open.`);
         } else if (e.type === 'disconnected') {
           agg.openGap(e.t);
-          setStatus(`${name}: connection lost; reconnecting. The time until it is back counts as not recorded.`);
+          event(`${name}: connection lost; reconnecting. The time until it is back counts as not recorded.`);
         } else if (e.type === 'done') {
-          setStatus(`${name}: done.`);
+          event(`${name}: done.`);
         } else if (e.type === 'error') {
-          setStatus(`${name}: ${e.message}`);
+          event(`${name}: ${e.message}`);
         }
         render();
       });
-    if (!(source instanceof ReplaySource)) { state.sources.push(source); $('stop').hidden = false; }
+    if (!(source instanceof ReplaySource) && state.dataset === d) { state.sources.push(source); $('stop').hidden = false; }
   } catch (e) {
-    setStatus(e.name === 'NotFoundError' ? `${name}: no device was chosen.` : `${name}: ${e.message}`);
+    event(e.name === 'NotFoundError' ? `${name}: no device was chosen.` : `${name}: ${e.message}`);
   }
+  render();
 }
 
-function newDataset(agg, table, name) {
+/** d: {name (for exports), label (for the status line), notes?, hint?}. */
+function newDataset(agg, table, d) {
+  state.gen++;
   state.agg = agg;
   state.table = table;
+  state.dataset = { notes: [], event: null, hint: null, ...d };
+  state.notice = null;
   state.analysis = null;
+  state.analysisError = null;
   state.predictions = null;
+  state.predictionError = null;
   showPredictions([], dayLabel);
   state.day = null;
-  state.sourceName = name;
+  state.sourceName = d.name;
 }
 
 async function openFiles(files) {
   if (!files.length) return;
   if (!state.api) return setStatus('The page is still starting; try again in a moment.');
-  stopSources();
-  setStatus('Reading files…');
+  const names = [...files].map((f) => f.name);
+  setStatus(`Reading ${names.join(', ')}…`);
   try {
     const res = await importFiles(state.api, [...files]);
-    const name = `files: ${[...files].map((f) => f.name).join(', ')}`;
-    newDataset(res.aggregator ?? null, res.table ?? null, name);
-    showUsers(res.users ?? [], name);
+    // What was shown (and any live recording) stays until the new files are read.
+    stopSources();
+    const name = `files: ${names.join(', ')}`;
+    const label = res.users?.length ? 'Fitabase export' : names.length === 1 ? names[0] : `${names.length} files`;
+    newDataset(res.aggregator ?? null, res.table ?? null, { name, label, notes: res.notes });
+    showUsers(res.users ?? [], name, res.notes);
     state.follow = false;
-    setStatus(res.notes.join('. ') + '.');
   } catch (e) {
-    setStatus(`Could not read the files: ${e.message}`);
+    setStatus(`Could not read ${names.join(', ')}: ${e.message}`);
   }
   render();
 }
 
 // Several Fitabase participants in one export: one at a time, chosen here.
-function showUsers(users, name) {
+// The status line names the one shown, with that person's own numbers.
+function showUsers(users, name, notes) {
   const sel = $('user');
   sel.replaceChildren(...users.map((u, i) => Object.assign(document.createElement('option'), { value: i, textContent: u.id })));
   $('user-pick').hidden = users.length < 2;
+  const show = (u) => {
+    const mine = u.nonwearMinutes ? [`${u.nonwearMinutes.toLocaleString()} minutes looked like the band was off the wrist and count as not recorded`] : [];
+    return {
+      name: `${name} (participant ${u.id})`, label: `Fitabase export, participant ${u.id}`, notes: [...notes, ...mine],
+      hint: users.length > 1 ? `${users.length} people are in these files; choose another below.` : null,
+    };
+  };
+  if (users.length) Object.assign(state.dataset, show(users[0]));
+  state.sourceName = state.dataset.name;
   sel.onchange = () => {
     const u = users[sel.value];
-    newDataset(null, u.table, `${name} (participant ${u.id})`);
+    newDataset(null, u.table, show(u));
     render();
   };
 }
 
 async function playSample() {
   if (!state.api) return setStatus('The page is still starting; try again in a moment.');
-  stopSources();
   setStatus('Loading the sample…');
   const res = await fetch(SAMPLE_URL);
   const table = await state.api.readMinutesCsv(new Uint8Array(await res.arrayBuffer()));
-  newDataset(new MinuteAggregator(), null, 'sample');
+  stopSources();
+  newDataset(new MinuteAggregator(), null, { name: 'sample', label: 'Sample (a Fitbit user, replayed)' });
+  const gen = state.gen;
   state.sampleDone = false;
   await startLive(new ReplaySource(table), 'Sample');
+  if (gen !== state.gen) return;
   state.sampleDone = true;
   state.follow = false;
-  setStatus('Sample: 3 days of a Fitbit user, replayed. Use ◀ ▶ to see each day, then fill the gaps.');
+  state.dataset.event = null;
+  state.dataset.hint = 'Use ◀ ▶ to see each day, then fill the gaps.';
   render();
 }
 
+const days = (n) => `${n} ${n === 1 ? 'day' : 'days'}`;
+
 async function analyze() {
-  const table = currentTable();
+  const table = currentTable(), gen = state.gen;
   $('analyze').disabled = true;
-  $('model-status').textContent = 'The model is filling the gaps…';
+  state.busy = gen;
+  render();
+  let a = null, error = null;
+  const t0 = performance.now();
   try {
-    const t0 = performance.now();
-    const a = await state.api.analyzeTable({ ...table, values: table.values.slice() }, { embedding: true, imputed: true });
-    a.windowByStart = new Map(a.windows.map((w) => [w.start, w]));
-    state.analysis = a;
-    const filled = a.windows.reduce((s, w) => s + w.filled.reduce((x, y) => x + y, 0), 0);
-    $('model-status').textContent = a.windows.length
-      ? `Filled ${filled.toLocaleString()} missing values in ${a.windows.length} day(s), in ${Math.round(performance.now() - t0)} ms, on this device.`
-      : 'No day has recorded values of the channels this model reads.';
+    a = await state.api.analyzeTable({ ...table, values: table.values.slice() }, { embedding: true, imputed: true });
   } catch (e) {
-    $('model-status').textContent = `The model could not run: ${e.message}`;
+    error = `The model could not run: ${e.message}`;
   }
+  if (state.busy === gen) state.busy = null;
+  if (gen !== state.gen) return render(); // another dataset was opened meanwhile
+  if (a) {
+    a.windowByStart = new Map(a.windows.map((w) => [w.start, w]));
+    const filled = a.windows.reduce((s, w) => s + w.filled.reduce((x, y) => x + y, 0), 0);
+    a.summary = a.windows.length
+      ? `Filled ${filled.toLocaleString()} missing values in ${days(a.windows.length)}, in ${Math.round(performance.now() - t0)} ms, on this device.`
+      : 'No day has recorded values of the channels this model reads.';
+  }
+  state.analysis = a;
+  state.analysisError = error;
   await updatePredictions();
   render();
 }
 
 async function updatePredictions() {
-  state.predictions = null;
+  const gen = state.gen;
+  let rows = null, error = null;
   if (state.probe && state.analysis) {
     try {
-      state.predictions = await predictDays(state.api, state.probe, state.analysis);
+      rows = await predictDays(state.api, state.probe, state.analysis);
     } catch (e) {
-      $('probe-status').textContent = `${describeProbe(state.probe, state.info)} It could not be used: ${e.message}`;
+      error = e.message;
     }
   }
-  showPredictions(state.predictions ?? [], dayLabel);
+  if (gen !== state.gen) return;
+  state.predictions = rows;
+  state.predictionError = error;
+  showPredictions(rows ?? [], dayLabel);
+  render();
 }
 
 async function loadProbe(file) {
   try {
     state.probe = await openProbe(state.api, file);
-    $('probe-status').textContent = describeProbe(state.probe, state.info) + (state.analysis ? '' : ' Fill the gaps (step 2) to see its predictions.');
+    state.probeError = null;
   } catch (e) {
     state.probe = null;
-    $('probe-status').textContent = `This file is not a probe this page can use: ${e.message}`;
+    state.probeError = `This file is not a probe this page can use: ${e.message}`;
   }
+  state.predictionError = null;
+  render();
   await updatePredictions();
 }
 
 async function loadModel() {
-  $('model-status').textContent = 'Loading the model…';
+  state.ready = false;
+  state.model.text = 'Loading the model…';
+  render();
   try {
     state.info = await state.api.load(MODEL_URL, {
       cache: $('remember-model').checked,
       onProgress: ({ loaded, total, fromCache }) => {
         $('model-progress').value = total ? loaded / total : 0;
-        $('model-status').textContent = fromCache ? 'Loading the model from this browser…' : `Downloading the model… ${(loaded / 1e6).toFixed(1)} MB`;
+        state.model.text = fromCache ? 'Loading the model from this browser…' : `Downloading the model… ${(loaded / 1e6).toFixed(1)} MB`;
+        render();
       },
     });
     $('model-progress').value = 1;
     state.ready = true;
     const untrained = String(state.info.config?.provenance ?? '').startsWith('UNTRAINED');
     const threads = state.info.threads > 1 ? `${state.info.threads} threads` : 'one thread';
-    $('model-status').textContent = `Model ready (${state.info.channels.map((c) => c.name).join(', ')}; ${state.info.fromCache ? 'from this browser' : 'downloaded'}; runs on ${threads}).`;
+    state.model.text = `Model ready (${state.info.channels.map((c) => c.name).join(', ')}; ${state.info.fromCache ? 'from this browser' : 'downloaded'}; runs on ${threads}).`;
     $('model-note').textContent = untrained ? 'The model is not trained yet (random weights): its fills show the software working, not real estimates.' : '';
-    $('probe-status').textContent = state.info.probes
-      ? 'No probe is loaded. Open a probe file to see its predictions for each day.'
-      : 'This version of the page cannot run probes.';
     $('probe-file').disabled = !state.info.probes;
   } catch (e) {
-    $('model-status').textContent = `The model could not be loaded: ${e.message}`;
+    state.model.text = `The model could not be loaded: ${e.message}`;
   }
   render();
 }
@@ -260,7 +348,11 @@ async function main() {
   $('connect-motion').onclick = () => startLive(new MotionSource(), 'Phone motion');
   $('sample').onclick = () => playSample().catch((e) => setStatus(`Sample: ${e.message}`));
   $('file').onchange = (e) => openFiles(e.target.files).finally(() => { e.target.value = ''; });
-  $('stop').onclick = () => { stopSources(); setStatus('Recording stopped. The data stays here until you close the tab.'); render(); };
+  $('stop').onclick = () => {
+    stopSources();
+    if (state.dataset) state.dataset.event = 'Recording stopped. The data stays here until you close the tab.';
+    render();
+  };
   $('prev').onclick = () => { state.follow = false; state.day -= 1440; render(); };
   $('next').onclick = () => { state.day += 1440; render(); };
   $('analyze').onclick = analyze;
@@ -281,7 +373,8 @@ async function main() {
   if (!f.simd) {
     // Files and the sample are read by the core, so they need it too; live sensors still record.
     alertBox(SIMD_MESSAGE);
-    $('model-status').textContent = 'The model cannot run in this browser.';
+    state.model.text = 'The model cannot run in this browser.';
+    render();
     $('sample').disabled = $('file').disabled = $('probe-file').disabled = true;
     return;
   }
@@ -290,6 +383,8 @@ async function main() {
     state.features = state.api.features;
   } catch (e) {
     alertBox(e.message);
+    state.model.text = 'The model cannot run in this browser.';
+    render();
     $('sample').disabled = $('file').disabled = $('probe-file').disabled = true;
     return;
   }

@@ -28,7 +28,7 @@ export async function openPage({ viewport = { width: 1100, height: 900 } } = {})
   await page.goto(url);
   await page.waitForFunction(() => globalThis.wearfmDemo?.ready, null, { timeout: 30000 });
   return {
-    page, url, foreign, problems,
+    browser, page, url, foreign, problems,
     async close() { await browser.close(); server.close(); },
   };
 }
