@@ -214,6 +214,9 @@ static int read_table(const char *path, const char *const keep[3], int auto_id, 
     const char *q = wfm_csv_skip_bom(text, text + len), *end = text + len, *lb = q, *le = q;
     size_t lineno = 1;
     int rc = EXIT_INPUT;
+    char problem_buf[128];
+    const char *problem = wfm_csv_text_problem(q, end, problem_buf, sizeof problem_buf);
+    if (problem) { fprintf(stderr, "wearfm probe: %s: %s\n", path, problem); goto fail; }
     while (q < end && !wfm_csv_next_line(&q, end, &lb, &le)) lineno++;
     if (lb >= le) { fprintf(stderr, "wearfm probe: %s: no header line\n", path); goto fail; }
     size_t nf = wfm_csv_split(lb, le, NULL, 0);

@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <locale.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,7 +10,7 @@ const char *wfm_csv_skip_bom(const char *p, const char *end) {
     return end - p >= 3 && !memcmp(p, "\xEF\xBB\xBF", 3) ? p + 3 : p;
 }
 
-const char *wfm_csv_text_problem(const char *p, const char *end) {
+const char *wfm_csv_text_problem(const char *p, const char *end, char *buf, size_t cap) {
     const unsigned char *u = (const unsigned char *)p;
     size_t n = (size_t)(end - p);
     if (n >= 2 && ((u[0] == 0xFF && u[1] == 0xFE) || (u[0] == 0xFE && u[1] == 0xFF)))
@@ -20,6 +21,17 @@ const char *wfm_csv_text_problem(const char *p, const char *end) {
     const char *nl = memchr(p, '\n', n), *le = nl ? nl : end;
     const char *cr = memchr(p, '\r', (size_t)(le - p));
     if (cr && cr + 1 < le) return "CR-only line endings are not supported; convert to LF or CRLF";
+    const char *z = memchr(p, 0, n);
+    if (z) {
+        size_t line = 1, field = 1;
+        const char *lb = p;
+        for (const char *q = p; q < z; q++)
+            if (*q == '\n') { line++; lb = q + 1; }
+        for (const char *q = lb; q < z; q++) field += *q == ',';
+        snprintf(buf, cap, "a NUL byte at line %zu, column %zu (field %zu): not text; is the file damaged?", line,
+                 (size_t)(z - lb) + 1, field);
+        return buf;
+    }
     return NULL;
 }
 

@@ -18,8 +18,10 @@ const char *wfm_csv_skip_bom(const char *p, const char *end);
 /* Why the text [p, end) cannot be read as CSV at all, or NULL: UTF-16 (a
  * byte-order mark, or NUL bytes between the first characters) or CR-only
  * line endings (old Mac spreadsheets), which would otherwise look like one
- * strange header line. */
-const char *wfm_csv_text_problem(const char *p, const char *end);
+ * strange header line, or a NUL byte anywhere, named by its line, column
+ * (byte in the line, from 1) and field (a message cut at the NUL would
+ * quote the wrong text). The message is a constant or written to buf. */
+const char *wfm_csv_text_problem(const char *p, const char *end, char *buf, size_t cap);
 
 /* Advances *q past one line; [*lb, *le) is the line without its \r\n.
  * Returns 0 for a blank line. */

@@ -70,7 +70,8 @@ static int is_wide_column(wfm_field f, const char *prefix, int k) {
 static wfm_status read_header(const char *text, size_t len, fb_header *h, wfm_error *err) {
     const char *p = wfm_csv_skip_bom(text, text + len), *end = text + len, *lb, *le;
     h->fmt = NULL;
-    const char *problem = wfm_csv_text_problem(p, end);
+    char why[128];
+    const char *problem = wfm_csv_text_problem(p, end, why, sizeof why);
     if (problem) return wfm_fail(err, WFM_ERR_INVALID_ARG, "%s", problem);
     wfm_csv_next_line(&p, end, &lb, &le);
     h->body = p;

@@ -59,7 +59,8 @@ wfm_status wfm_minutes_read_csv(const char *text, size_t len, wfm_minutes **out,
     wfm_field f[MAX_CHANNELS + 2];
     const char *p = text, *end = text + len;
     p = wfm_csv_skip_bom(p, end);
-    const char *problem = wfm_csv_text_problem(p, end);
+    char why[128];
+    const char *problem = wfm_csv_text_problem(p, end, why, sizeof why);
     if (problem) return wfm_fail(err, WFM_ERR_INVALID_ARG, "%s", problem);
 
     /* Header. */

@@ -49,6 +49,11 @@ for build in native wasi; do
   printf '\xff\xfet\0i\0m\0e\0s\0t\0a\0m\0p\0,\0h\0\n\0' > $W/utf16.csv
   check "$build UTF-16 input" 4 "${CLI[@]}" embed $MODEL $W/utf16.csv
   grep_err "$build UTF-16 input is named" "the file is UTF-16; save it as UTF-8"
+  printf 'timestamp,heart_rate\n2016-05-05T00:00,60\n2016-05-05T00:01,6\0001\n' > $W/nul.csv
+  check "$build NUL in a value" 4 "${CLI[@]}" embed $MODEL $W/nul.csv
+  grep_err "$build NUL in a value is named where it is" "a NUL byte at line 3, column 19 (field 2)"
+  check "$build probe: NUL in a value" 4 "${CLI[@]}" probe fit $W/nul.csv --labels heart_rate --task ridge -o $W/nul.probe
+  grep_err "$build probe: NUL in a value is named where it is" "a NUL byte at line 3, column 19 (field 2)"
   printf 'timestamp,heart_rate\r2016-05-05T00:00,60\r2016-05-05T00:01,61\r' > $W/cr_only.csv
   check "$build CR-only input" 4 "${CLI[@]}" embed $MODEL $W/cr_only.csv
   grep_err "$build CR-only input is named" "CR-only line endings are not supported"

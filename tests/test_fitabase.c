@@ -268,6 +268,9 @@ TEST(utf16_and_cr_only_files_are_named) {
 #undef BYTES
     expect_error("Id,Time,Value\r1,4/12/2016 7:21:00 AM,97\r1,4/12/2016 7:21:05 AM,98\r",
                  "CR-only line endings are not supported; convert to LF or CRLF");
+    /* a NUL byte is named where it is, not as the value cut at it */
+    static const char nul[] = "Id,Time,Value\r\n1,4/12/2016 7:21:00 AM,9\0007\r\n";
+    expect_error_n(nul, sizeof nul - 1, "a NUL byte at line 2, column 25 (field 3)");
 }
 
 TEST(malformed_input_names_the_line) {

@@ -73,6 +73,19 @@ TEST(utf16_and_cr_only_files_are_named) {
     expect_error("timestamp,hr\r", "no rows"); /* one line ending in CR is just a header */
 }
 
+/* A NUL byte is named where it is; the value message used to quote the text
+ * cut at the NUL ("not a number: '6'" for "6\\01"). */
+TEST(nul_bytes_are_named_where_they_are) {
+#define BYTES(s) s, sizeof s - 1
+    expect_error_n(BYTES("timestamp,hr\n2016-05-05T00:00,60\n2016-05-05T00:01,6\0001\n"),
+                   "a NUL byte at line 3, column 19 (field 2)");
+    expect_error_n(BYTES("timestamp,hr,steps\r\n2016-05-05T00:00,60,\0\r\n"), "a NUL byte at line 2, column 21 (field 3)");
+    expect_error_n(BYTES("timestamp,hr\n2016-05-05T00\0:00,60\n"), "a NUL byte at line 2, column 14 (field 1)");
+    expect_error_n(BYTES("timestamp,h\0r\n2016-05-05T00:00,60\n"), "a NUL byte at line 1, column 12 (field 2)");
+    expect_error_n(BYTES("timestamp,hr\n2016-05-05T00:00,60\n\0"), "a NUL byte at line 3, column 1 (field 1)");
+#undef BYTES
+}
+
 /* A spreadsheet can write a long decimal; strtod reads any length. */
 TEST(long_decimals_parse) {
     const char *csv = "timestamp,hr,steps\n"
@@ -146,6 +159,7 @@ int main(void) {
     RUN(reads_rows_in_any_order_with_gaps_and_duplicates);
     RUN(malformed_input_names_the_line);
     RUN(utf16_and_cr_only_files_are_named);
+    RUN(nul_bytes_are_named_where_they_are);
     RUN(long_decimals_parse);
     RUN(numbers_read_in_a_comma_locale);
     RUN(timestamps_round_trip);
