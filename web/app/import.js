@@ -3,6 +3,13 @@
 // Empatica E4 files become samples for the minute aggregator.
 import { e4Kind, looksLikeE4, parseE4 } from '../src/parsers/e4.js';
 import { MinuteAggregator } from '../src/aggregator.js';
+import { channelWords, listWords } from '../src/channels.js';
+
+// What each Fitabase file kind (the C importer's names) holds, in plain words.
+const FITABASE_WORDS = {
+  heartrate_seconds: 'heart rate', minuteStepsWide: 'steps', minuteStepsNarrow: 'steps',
+  minuteIntensitiesWide: 'activity intensity', minuteIntensitiesNarrow: 'activity intensity', minuteSleep: 'sleep',
+};
 
 /**
  * @returns {Promise<{table?, aggregator?, notes: string[], users?: {id, table}[]}>}
@@ -29,14 +36,14 @@ export async function importFiles(api, files) {
   }
   if (fitabase.length) {
     const res = await api.importFitabase(fitabase);
-    notes.push(`Fitabase export (${res.files.map((f) => f.kind).join(', ')})`);
+    notes.push(`Fitabase export with ${listWords([...new Set(res.files.map((f) => FITABASE_WORDS[f.kind] ?? 'other data'))])}`);
     if (!res.users.length) throw new Error('The Fitabase files hold no participant data.');
     // Notes about one person (off-wrist minutes) are the page's: it shows one at a time.
     return { table: res.users[0].table, notes, users: res.users };
   }
   if (minuteTables.length) {
     const { name, table } = minuteTables[0];
-    notes.push(`${name}: minute table, channels ${table.channels.join(', ')}`);
+    notes.push(`Read as a minute table with ${listWords(table.channels.map(channelWords))}`);
     if (minuteTables.length > 1) notes.push('only the first minute table is shown');
     return { table, notes };
   }

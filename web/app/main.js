@@ -2,7 +2,7 @@
 // timeline and the exports together. No model math and no file parsing here.
 import { createWearfm, detectFeatures, SIMD_MESSAGE } from '../src/wearfm.js';
 import { MinuteAggregator } from '../src/aggregator.js';
-import { channelMeta } from '../src/channels.js';
+import { channelMeta, channelWords, listWords } from '../src/channels.js';
 import { localMinute } from '../src/time.js';
 import { observedShare } from '../src/minute-csv.js';
 import { dayLabel, observedText, latestText, datasetText } from './day-summary.js';
@@ -296,7 +296,7 @@ async function loadProbe(file) {
     state.probeError = null;
   } catch (e) {
     state.probe = null;
-    state.probeError = `This file is not a probe this page can use: ${e.message}`;
+    state.probeError = `This file cannot be used here: ${e.message}.`;
   }
   state.predictionError = null;
   render();
@@ -319,8 +319,7 @@ async function loadModel() {
     $('model-progress').value = 1;
     state.ready = true;
     const untrained = String(state.info.config?.provenance ?? '').startsWith('UNTRAINED');
-    const threads = state.info.threads > 1 ? `${state.info.threads} threads` : 'one thread';
-    state.model.text = `Model ready (${state.info.channels.map((c) => c.name).join(', ')}; ${state.info.fromCache ? 'from this browser' : 'downloaded'}; runs on ${threads}).`;
+    state.model.text = `Model ready. It reads ${listWords(state.info.channels.map((c) => channelWords(c.name)))}, and runs here, on this device${state.info.fromCache ? ' (opened from this browser’s storage)' : ''}.`;
     $('model-note').textContent = untrained ? 'The model is not trained yet (random weights): its fills show the software working, not real estimates.' : '';
     $('probe-file').disabled = !state.info.probes;
   } catch (e) {

@@ -6,7 +6,15 @@ const $ = (id) => document.getElementById(id);
 /** Reads a probe file; returns {bytes, info, name} or throws with a plain message. */
 export async function openProbe(api, file) {
   const bytes = new Uint8Array(await file.arrayBuffer());
-  const info = await api.probeInfo(bytes.slice());
+  let info;
+  try {
+    info = await api.probeInfo(bytes.slice());
+  } catch (e) {
+    // The core's reason ("header length 7234017283807667300 exceeds ...") is
+    // for developers; it stays on the error as its cause.
+    const plain = /not available in this build/.test(e.message) ? 'this version of the page cannot run probes' : 'it is not a probe file, or it is damaged';
+    throw new Error(plain, { cause: e });
+  }
   return { bytes, info, name: file.name };
 }
 

@@ -43,8 +43,15 @@ export function drawDay(canvas, { table, dayStart, rows, fillOf, gaps, shares })
     if (lo === null || hi === null) [lo, hi] = range(table, c);
     const yOf = (v) => bottom - 2 - ((Math.min(hi, Math.max(lo, v)) - lo) / (hi - lo || 1)) * (ROW - 6);
 
+    // Sleep: how long the person slept, not how much was "recorded" (a day
+    // with no sleep record usually means awake, not "not tracked").
+    let asleep;
+    if (meta.asleepFrom !== undefined) {
+      asleep = 0;
+      for (let i = 0; i < 1440; i++) if (val(i) >= meta.asleepFrom) asleep++;
+    }
     g.fillStyle = COLORS.text;
-    g.fillText(fit(g, w, meta, shares[r]), x0, top - 5);
+    g.fillText(fit(g, w, meta, shares[r], asleep), x0, top - 5);
     g.fillStyle = '#fff';
     g.fillRect(x0, top, w, ROW);
     // Not recorded: runs of missing minutes.
@@ -71,12 +78,17 @@ export function drawDay(canvas, { table, dayStart, rows, fillOf, gaps, shares })
 }
 
 // The row title, shortened until it fits the width (phones).
-function fit(g, w, meta, share) {
+function fit(g, w, meta, share, asleep) {
   const pct = share === undefined ? '' : `${Math.round(share * 100)}%`;
   const unit = meta.unit ? ` (${meta.unit})` : '';
-  for (const t of [`${meta.label}${unit} · recorded ${pct} of the day`, `${meta.label}${unit} · ${pct}`, `${meta.label} · ${pct}`])
+  let long = `recorded ${pct} of the day`, short = pct;
+  if (asleep !== undefined) {
+    long = asleep ? `asleep or restless ${Math.floor(asleep / 60)} h ${asleep % 60} min` : 'no sleep recorded this day';
+    short = asleep ? `${Math.floor(asleep / 60)} h ${asleep % 60} min asleep` : 'no sleep recorded';
+  }
+  for (const t of [`${meta.label}${unit} · ${long}`, `${meta.label} · ${long}`, `${meta.label}${unit} · ${short}`])
     if (g.measureText(t).width <= w) return t;
-  return `${meta.label} · ${pct}`;
+  return `${meta.label} · ${short}`;
 }
 
 // Calls f(a, b) for each maximal run [a, b) where pred holds.

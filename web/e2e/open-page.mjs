@@ -10,7 +10,8 @@ import { root, build, modelPath, samplePath } from '../testlib/load-core.mjs';
 
 export const out = path.join(build, 'web-e2e');
 
-export async function openPage({ viewport = { width: 1100, height: 900 } } = {}) {
+/** init: a function run in the page before its scripts (page.addInitScript). */
+export async function openPage({ viewport = { width: 1100, height: 900 }, init = null } = {}) {
   mkdirSync(out, { recursive: true });
   const { server, url } = await serve({ port: 0, model: path.relative(root, modelPath), sample: path.relative(root, samplePath) });
   const origin = new URL(url).origin, foreign = [], problems = [];
@@ -23,6 +24,7 @@ export async function openPage({ viewport = { width: 1100, height: 900 } } = {})
     return route.abort();
   });
   const page = await context.newPage();
+  if (init) await page.addInitScript(init);
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
   await page.goto(url);

@@ -7,7 +7,8 @@ export const CHANNELS = {
   hrv_rmssd: { label: 'Heart rate variability, RMSSD', short: 'HRV (RMSSD)', unit: 'ms', agg: 'rmssd', min: 0, max: 150, color: '#8e44ad', from: 'rr' },
   steps: { label: 'Steps', unit: 'steps/min', agg: 'sum', min: 0, max: 150, color: '#2471a3' },
   intensity: { label: 'Activity intensity', unit: '0 to 3', agg: 'max', min: 0, max: 3, color: '#1e8449' },
-  sleep_state: { label: 'Sleep', unit: '2 asleep, 1 restless, 0 awake', agg: 'last', min: 0, max: 2, color: '#34495e' },
+  // asleepFrom: values at or above it are sleep (asleep or restless), for the words under the day.
+  sleep_state: { label: 'Sleep', unit: '2 asleep, 1 restless, 0 awake', agg: 'last', min: 0, max: 2, color: '#34495e', asleepFrom: 1 },
   energy_expended: { label: 'Energy expended (cumulative)', unit: 'kJ', agg: 'last', min: null, max: null, color: '#7f8c8d', hidden: true },
   movement: { label: 'Movement', unit: 'mg', agg: 'mean', min: 0, max: 500, color: '#d35400' },
 };
@@ -16,6 +17,17 @@ export const CHANNELS = {
 export function minuteChannelOf(sampleChannel) {
   for (const [name, c] of Object.entries(CHANNELS)) if (c.from === sampleChannel) return name;
   return sampleChannel;
+}
+
+/** A channel in plain words, for sentences: "heart rate", "activity intensity", "sleep". */
+export function channelWords(name) {
+  const m = CHANNELS[name];
+  return m ? (m.short ?? m.label.toLowerCase()) : name.replace(/_/g, ' ');
+}
+
+/** "a, b and c". */
+export function listWords(words) {
+  return words.length < 2 ? words.join('') : `${words.slice(0, -1).join(', ')} and ${words.at(-1)}`;
 }
 
 export function channelMeta(name) {
