@@ -55,12 +55,26 @@ def _pick_channel(rng, observed_any, focus=0, p_focus=0.6):
     return int(rng.choice(have))
 
 
-def hide_mask(x, P, rng, strategy=None):
+def parse_mix(text):
+    """'random=0.15,channel_gaps=0.45,...' -> the STRATEGIES form (names checked)."""
+    known = {s for s, _ in STRATEGIES}
+    mix = []
+    for part in text.split(","):
+        name, _, p = part.partition("=")
+        if name not in known or not p:
+            raise ValueError(f"mask mix: '{part}' (strategies: {', '.join(sorted(known))})")
+        mix.append((name, float(p)))
+    return tuple(mix)
+
+
+def hide_mask(x, P, rng, strategy=None, mix=STRATEGIES, p_focus=0.6):
     """Minutes to hide [B, T, C] bool for x [B, T, C] (numpy, NaN = missing),
-    one strategy per sample. Returns (mask, strategy names)."""
+    one strategy per sample drawn from `mix`; channel gaps and sensor slices
+    pick heart rate (channel 0) with probability p_focus when it has data.
+    Returns (mask, strategy names)."""
     B, T, C = x.shape
-    names = [s for s, _ in STRATEGIES]
-    probs = np.array([p for _, p in STRATEGIES])
+    names = [s for s, _ in mix]
+    probs = np.array([p for _, p in mix])
     hide = np.zeros((B, T, C), dtype=bool)
     used = []
     for b in range(B):
@@ -74,12 +88,12 @@ def hide_mask(x, P, rng, strategy=None):
             for st, L in _gaps(rng, T, int(rng.integers(1, 5))):
                 hide[b, st:st + L, :] = True
         elif s == "channel_gaps":
-            c = _pick_channel(rng, obs.any(0))
+            c = _pick_channel(rng, obs.any(0), p_focus=p_focus)
             if c is not None:
                 for st, L in _gaps(rng, T, int(rng.integers(1, 7))):
                     hide[b, st:st + L, c] = True
         elif s == "sensor":
-            c = _pick_channel(rng, obs.any(0))
+            c = _pick_channel(rng, obs.any(0), p_focus=p_focus)
             if c is not None:
                 hide[b, :, c] = True
         elif s == "forecast":

@@ -22,7 +22,7 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import aim  # noqa: E402
 import userdays  # noqa: E402
-from wearfm_ref import WearFM, init_random, save_model  # noqa: E402
+from wearfm_ref import WearFM, init_random, load_model, save_model  # noqa: E402
 
 # The C core keeps units to 31 bytes; docs/data.md has the full definitions.
 UNITS = {"heart_rate": "bpm", "steps": "steps/min", "intensity": "level 0-3",
@@ -94,9 +94,9 @@ def time_shift(x, rng, max_minutes):
     return out
 
 
-def batch_loss(model, x_obs, rng, strategy=None):
+def batch_loss(model, x_obs, rng, strategy=None, mix=aim.STRATEGIES, p_focus=0.6):
     """x_obs: real observations [B, T, C] numpy; minutes hidden by aim.hide_mask."""
-    hide, _ = aim.hide_mask(x_obs, model.cfg["patch_minutes"], rng, strategy)
+    hide, _ = aim.hide_mask(x_obs, model.cfg["patch_minutes"], rng, strategy, mix, p_focus)
     return aim.masked_loss(model, torch.from_numpy(x_obs), torch.from_numpy(hide))
 
 
@@ -126,6 +126,10 @@ def main():
     ap.add_argument("--dec-layers", type=int, default=3)
     ap.add_argument("--dec-heads", type=int, default=4)
     ap.add_argument("--patch", type=int, default=20)
+    ap.add_argument("--mix", default=None, help="mask strategies and weights, e.g. random=0.2,channel_gaps=0.5 "
+                    "(default: aim.STRATEGIES)")
+    ap.add_argument("--hr-focus", type=float, default=0.6, help="share of channel gaps / sensor slices on heart rate")
+    ap.add_argument("--init", default=None, help="start from this model's weights (a second stage; same config)")
     ap.add_argument("--dropout", type=float, default=0.1, help="dropout on attention and MLP outputs (training only)")
     ap.add_argument("--time-shift", type=int, default=90, help="shift each training day by up to this many minutes")
     ap.add_argument("--no-augment", dest="augment", action="store_false",
@@ -133,6 +137,8 @@ def main():
     ap.add_argument("--hr-fraction", type=float, default=0.5, help="share of each batch from days with heart rate")
     ap.add_argument("--dtype", default="F32", choices=["F32", "F16", "BF16"])
     ap.add_argument("--checkpoint-every", type=int, default=250, help="also write the model every N steps")
+    ap.add_argument("--stop-after", type=int, default=None,
+                    help="stop after this many steps of the --steps schedule (a first stage) and write the model")
     ap.add_argument("--log", default=None, help="JSON-lines training log")
     ap.add_argument("--eval-every", type=int, default=250)
     args = ap.parse_args()
@@ -148,12 +154,21 @@ def main():
     mean, std = userdays.channel_stats(x_train)
     cfg = make_config(mean, std, args)
     model = init_random(WearFM(cfg), args.seed)
+    mix = aim.parse_mix(args.mix) if args.mix else aim.STRATEGIES
+    if args.init:
+        prev = load_model(args.init)
+        if {k: v for k, v in prev.cfg.items() if k != "provenance"} != {k: v for k, v in model.cfg.items()
+                                                                        if k != "provenance"}:
+            raise SystemExit(f"--init {args.init}: its config differs from this run's")
+        model.load_state_dict(prev.state_dict())
+        print(f"starting from {args.init} ({prev.cfg.get('provenance', '')[:60]}...)", flush=True)
     for m in model.modules():
         if isinstance(m, torch.nn.Dropout):
             m.p = args.dropout
-    with torch.no_grad():  # start from the anchor (a zero residual) and uniform categories
-        model.decoder.head.weight.zero_()
-        model.decoder.head.bias.zero_()
+    if not args.init:
+        with torch.no_grad():  # start from the anchor (a zero residual) and uniform categories
+            model.decoder.head.weight.zero_()
+            model.decoder.head.bias.zero_()
     n_params = sum(p.numel() for p in model.parameters())
     print(f"train: {len(train_ids)} users, {len(x_train)} days; validation: {len(val_ids)} users, "
           f"{len(x_val)} days; {n_params} parameters; {'naive ablation' if args.naive else 'AIM'}", flush=True)
@@ -193,7 +208,10 @@ def main():
         return (f"{'naive ablation' if args.naive else 'AIM'} pretraining by tools/train.py on Fitabase minute data "
                 f"(Furberg et al. 2016, CC BY 4.0): train users {','.join(train_ids)}; validation users "
                 f"{','.join(val_ids)}; {steps_done} steps x batch {args.batch}, seed {args.seed}, "
-                f"{seconds / 60:.1f} min on {args.threads} CPU threads")
+                f"{seconds / 60:.1f} min on {args.threads} CPU threads"
+                + (f"; mask mix {args.mix}" if args.mix else "")
+                + (f"; continued from {os.path.basename(args.init)}: {load_model(args.init).cfg.get('provenance', '')}"
+                   if args.init else ""))
 
     def write(path, steps_done):
         c = dict(cfg, provenance=provenance(steps_done, time.time() - t0))
@@ -210,7 +228,7 @@ def main():
         xb = augment(x_train[idx], cfg, rng) if args.augment else x_train[idx]
         if args.time_shift:
             xb = time_shift(xb, rng, args.time_shift)
-        loss, _ = batch_loss(model, xb, rng)
+        loss, _ = batch_loss(model, xb, rng, mix=mix, p_focus=args.hr_focus)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -224,9 +242,11 @@ def main():
             log.flush()
         if (step + 1) % args.checkpoint_every == 0:
             write(args.out + ".ckpt", step + 1)
+        if args.stop_after and step + 1 == args.stop_after:
+            break
 
     seconds = time.time() - t0
-    write(args.out, args.steps)
+    write(args.out, min(args.steps, args.stop_after or args.steps))
     print(f"wrote {args.out} ({os.path.getsize(args.out) / 1e6:.2f} MB) after {seconds:.0f} s", flush=True)
 
 

@@ -100,6 +100,9 @@ def config_from_dict(d):
 def config_to_json(cfg):
     """JSON string for __metadata__ (decoder key dropped for encoder-only)."""
     out = {k: v for k, v in cfg.items() if not (k == "decoder" and v is None)}
+    if out["format_version"] == 1:  # the version 2 keys config_from_dict fills in are not allowed in version 1
+        out = {k: v for k, v in out.items() if k not in ("fill", "inherited_mask")}
+        out["channels"] = [{k: v for k, v in ch.items() if k != "kind"} for ch in out["channels"]]
     return json.dumps(out)
 
 
