@@ -119,6 +119,7 @@ probes: native data
 	@/usr/bin/python3 tools/probe_tasks.py --data $(BUILD)/fitabase --model models/$(MODEL_NAME).safetensors \
 	   --naive models/$(MODEL_NAME)-naive.safetensors --workdir $(BUILD)/probe-tasks \
 	   --markdown models/$(MODEL_NAME).probes.md
+	@cp $(BUILD)/probe-tasks/results.json models/$(MODEL_NAME).probes.json
 	@/usr/bin/python3 tools/eval_tables.py --json $(EVAL_JSON)
 curves:
 	@/usr/bin/python3 tools/plot_curves.py models/train-logs/aim.jsonl:AIM models/train-logs/naive.jsonl:naive \

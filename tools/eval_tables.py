@@ -23,8 +23,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_JSON = "models/wearfm-minute-fitabase.eval.json"
 # The linear-probe tables, as tools/probe_tasks.py --markdown writes them.
 PROBES_MD = "models/wearfm-minute-fitabase.probes.md"
+PROBES_JSON = "models/wearfm-minute-fitabase.probes.json"
 BLOCKS = {
-    "models/wearfm-minute-fitabase.md": ["hr_mse", "hr_mae", "per_person", "other_channels", "robustness", "probes", "training"],
+    "models/wearfm-minute-fitabase.md": ["hr_mse", "hr_mae", "per_person", "other_channels", "robustness", "probes", "training", "goals"],
     "README.md": ["hr_summary"],
 }
 CHANNEL_LABELS = {"steps": "steps", "intensity": "intensity", "sleep_state": "sleep state"}
@@ -250,6 +251,59 @@ def render_training(_results):
                 + [f"{k}: all / HR" for k in strategies], rows))
 
 
+def render_goals(results):
+    """Issue 8's goals, read off the evaluation: a goal of "x% below the
+    baseline" is met when the upper end of the 95% interval is below
+    1 - x/100."""
+    sc = results["scenarios"]
+    order = results["scenario_order"]
+    hr = {k: sc[k]["heart_rate"] for k in order}
+
+    def met(ok):
+        return "**met**" if ok else "not met"
+
+    lines = ["Goals of issue 8 on the validation people (AIM / best baseline, 95% interval over days):", ""]
+    worse = [k for k in order if hr[k]["ratio"]["aim"]["ci"][1] > 1.0]
+    losing = ", ".join("`" + k + "` " + ratio_cell(hr[k]["ratio"]["aim"]) for k in worse)
+    lines.append(f"- No scenario worse than the best baseline (upper end ≤ 1.0): {met(not worse)}; "
+                 f"{len(order) - len(worse)} of {len(order)} scenarios" + (f" (not: {losing})" if worse else ""))
+    for k in ("hrgap60", "hr_sensor"):
+        r = hr[k]["ratio"]["aim"]
+        best = hr[k]["best_baseline"]
+        lines.append(f"- `{k}`: at least 30% below the best baseline ({labels(results).get(best, best)}, "
+                     f"{num(hr[k]['mse'][best])} bpm²; upper end ≤ 0.70): {met(r['ci'][1] <= 0.70)}; "
+                     f"AIM {num(hr[k]['mse']['aim'])} bpm², {ratio_cell(r)}")
+    g = hr["gap60"]
+    lin = g["mse"]["linear"]
+    note = ("the interval is for the best baseline, which is linear interpolation here"
+            if g["best_baseline"] == "linear" else "point estimate; the best baseline of this row is not linear interpolation")
+    r = g["ratio"]["aim"] if g["best_baseline"] == "linear" else None
+    ok = (r["ci"][1] <= 0.90) if r else (g["mse"]["aim"] / lin <= 0.90)
+    lines.append(f"- `gap60`: at least 10% below linear interpolation ({num(lin)} bpm²): {met(ok)}; "
+                 f"AIM {num(g['mse']['aim'])} bpm², ratio {g['mse']['aim'] / lin:.2f} ({note})")
+    better = [k for k in order if hr[k]["mse"]["aim"] < hr[k]["mse"]["naive"]]
+    lines.append(f"- AIM below the naive ablation under the same input: {met(len(better) == len(order))}; "
+                 f"lower heart-rate MSE in {len(better)} of {len(order)} scenarios")
+    rb = results["robustness"]
+    for key, what in (("heart_rate_removed", "heart rate"), ("night_removed", "the night")):
+        d = rb[key]["aim_minus_naive"]
+        lines.append(f"- Robustness, {what} removed: AIM's change minus naive's "
+                     f"{pct(d['difference'])} {pct_ci(d['ci'])}; {'AIM degrades less' if d['ci'][1] < 0 else 'AIM degrades more' if d['ci'][0] > 0 else 'the test does not tell them apart'}")
+    probes = os.path.join(ROOT, PROBES_JSON)
+    if os.path.exists(probes):
+        with open(probes) as f:
+            rows = {(x["task"], x["input"], x["features"]): x for x in json.load(f)}
+        for inp, what in (("all", "heart rate, steps, intensity"), ("no_hr", "heart rate removed")):
+            a, st = (rows.get(("sleep_night", inp, k)) for k in ("aim", "stats"))
+            if a and st:
+                ba, bs = a["mean"]["balanced_accuracy"], st["mean"]["balanced_accuracy"]
+                lines.append(f"- Night sleep/wake from embeddings at least as good as window statistics ({what}): "
+                             f"{met(ba >= bs)}; balanced accuracy AIM {ba:.3f} ± {a['std']['balanced_accuracy']:.3f}, "
+                             f"statistics {bs:.3f} ± {st['std']['balanced_accuracy']:.3f}")
+    return "\n".join(lines)
+
+
+RENDERERS["goals"] = render_goals
 RENDERERS["probes"] = render_probes
 RENDERERS["training"] = render_training
 
