@@ -10,16 +10,25 @@ PY=/usr/bin/python3
 WT="$B/pyvenv/bin/python wasi/run_wasmtime.py"
 passed=0; failed=0; failures=()
 
-stage() { # stage NAME COMMAND...
+LOGS=$B/test-logs
+rm -rf "$LOGS" && mkdir -p "$LOGS"
+SUITE_T0=$SECONDS
+
+# stage NAME COMMAND...: one line per stage; the full output goes to
+# build/test-logs/NN-<name>.log, and its last lines are shown when it fails.
+# A stage that runs for more than a minute prints a heartbeat every minute.
+stage() {
   local name=$1; shift
-  echo
-  echo "=== $name"
-  local t0=$SECONDS
-  if "$@"; then
-    passed=$((passed + 1)); echo "--- $name: ok ($((SECONDS - t0)) s)"
+  local n=$((passed + failed + 1)) t0=$SECONDS
+  local log; log=$LOGS/$(printf '%02d' $n)-$(echo "$name" | tr -c 'a-zA-Z0-9\n' '-' | cut -c1-40).log
+  ( while sleep 60; do echo "    ... $name: $((SECONDS - t0)) s" >&2; done ) & local beat=$!
+  if "$@" > "$log" 2>&1; then
+    passed=$((passed + 1)); printf 'ok     %-90s %4d s\n' "$name" $((SECONDS - t0))
   else
-    failed=$((failed + 1)); failures+=("$name"); echo "--- $name: FAILED ($((SECONDS - t0)) s)"
+    failed=$((failed + 1)); failures+=("$name"); printf 'FAILED %-90s %4d s\n' "$name" $((SECONDS - t0))
+    tail -n 30 "$log" | sed 's/^/    | /'; echo "    (full log: $log)"
   fi
+  kill $beat 2>/dev/null; wait $beat 2>/dev/null
 }
 
 build_native() { make -s native; }
@@ -106,5 +115,6 @@ stage "fuzz: bounded libFuzzer run" fuzz_bounded
 
 echo
 [ ${#failures[@]} -gt 0 ] && printf 'failed stage: %s\n' "${failures[@]}"
+echo "logs: $LOGS/; $((SECONDS - SUITE_T0)) s in all"
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
