@@ -1,0 +1,305 @@
+/* The forward pass against committed PyTorch numbers: two tiny models
+ * (format_version 1 and 2, tests/fixtures/make_fixtures.py) with their
+ * inputs and the reference's float64 outputs. Every output of wfm_run must
+ * be within max|a-b| / max|b| <= 1e-4 of the reference (docs/model-format.md),
+ * in both mask modes, with every kernel set this CPU has and 1 or 2 threads,
+ * so ctest alone catches a wrong forward pass. One changed weight must fail
+ * the same check (the test can fail).
+ *
+ * The fixture files are embedded by CMake (fixtures_data.h), so the native
+ * and WASI builds read no file at test time. */
+#include "wearfm.h"
+#include "gemm.h"
+#include "testing.h"
+#include "fixtures_data.h"
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define BOUND 1e-4
+
+typedef struct {
+    const char *name;
+    const unsigned char *model, *ref;
+    size_t model_size, ref_size;
+} fixture;
+
+static const fixture FIXTURES[] = {
+    {"v1", wfm_fx_v1_safetensors, wfm_fx_v1_ref, sizeof wfm_fx_v1_safetensors, sizeof wfm_fx_v1_ref},
+    {"v2", wfm_fx_v2_safetensors, wfm_fx_v2_ref, sizeof wfm_fx_v2_safetensors, sizeof wfm_fx_v2_ref},
+};
+
+/* A parsed .ref file (layout in make_fixtures.py). */
+typedef struct {
+    int T, C, N, D, n_visible, version;
+    float *x;
+    double *emb, *rec, *imp, *fill, *tok;
+    uint8_t *vis;
+} reference;
+
+static int little_endian(void) {
+    uint32_t one = 1;
+    unsigned char b;
+    memcpy(&b, &one, 1);
+    return b == 1;
+}
+
+static int parse_ref(const fixture *f, reference *r) {
+    memset(r, 0, sizeof *r);
+    const unsigned char *p = f->ref, *end = f->ref + f->ref_size;
+    if (!little_endian() || f->ref_size < 32 || memcmp(p, "WFMREF1\n", 8)) return 0;
+    int32_t h[6];
+    memcpy(h, p + 8, sizeof h);
+    p += 32;
+    r->T = h[0], r->C = h[1], r->N = h[2], r->D = h[3], r->n_visible = h[4], r->version = h[5];
+    size_t tc = (size_t)r->T * r->C, nd = (size_t)r->N * r->D;
+    if (f->ref_size != 32 + 4 * tc + 8 * (r->D + 3 * tc + nd) + (size_t)r->N) return 0;
+#define TAKE(dst, n, type) (dst = malloc(sizeof(type) * (n)), memcpy(dst, p, sizeof(type) * (n)), p += sizeof(type) * (n))
+    TAKE(r->x, tc, float);
+    TAKE(r->emb, (size_t)r->D, double);
+    TAKE(r->rec, tc, double);
+    TAKE(r->imp, tc, double);
+    TAKE(r->fill, tc, double);
+    TAKE(r->tok, nd, double);
+    TAKE(r->vis, (size_t)r->N, uint8_t);
+#undef TAKE
+    return p == end;
+}
+
+static void free_ref(reference *r) {
+    free(r->x); free(r->emb); free(r->rec); free(r->imp); free(r->fill); free(r->tok); free(r->vis);
+}
+
+/* max|a-b| / max|b| over the entries where b is finite (the project's
+ * measure). A NaN in a where b is finite, or a number where b is NaN, is
+ * an infinite error: the pattern of missing outputs must match too. */
+static double rel_err(const float *a, const double *b, size_t n, size_t stride, size_t first) {
+    double md = 0, mb = 0;
+    for (size_t i = first; i < n; i += stride) {
+        if (isnan(b[i])) {
+            if (!isnan(a[i])) return INFINITY;
+            continue;
+        }
+        double d = fabs((double)a[i] - b[i]);
+        if (!(d <= md)) md = d; /* NaN in a: md becomes NaN */
+        if (fabs(b[i]) > mb) mb = fabs(b[i]);
+    }
+    if (md != md) return INFINITY;
+    return mb > 0 ? md / mb : md;
+}
+
+typedef struct { double emb, rec, imp, fill, tok, rec_ch, imp_ch; int vis_ok; } errors;
+
+static double worst(const errors *e) {
+    double w = e->emb;
+    const double v[] = {e->rec, e->imp, e->fill, e->tok, e->rec_ch, e->imp_ch};
+    for (size_t i = 0; i < sizeof v / sizeof *v; i++) if (!(v[i] <= w)) w = v[i];
+    return e->vis_ok ? w : INFINITY;
+}
+
+/* Loads `model` (size bytes), runs the fixture's window, and measures
+ * every output against the reference. Returns 0 if it did not load or run. */
+static int measure(const void *model, size_t size, const reference *r, wfm_mask_mode mode, int threads,
+                   errors *e) {
+    wfm_model_params prm = wfm_model_default_params();
+    prm.mask_mode = mode;
+    prm.n_threads = threads;
+    wfm_model *m = NULL;
+    wfm_error err = {0};
+    if (wfm_model_load_buffer(model, size, &prm, &m, &err) != WFM_OK) {
+        fprintf(stderr, "  load: %s\n", err.message);
+        return 0;
+    }
+    wfm_model_info info;
+    wfm_model_get_info(m, &info);
+    int ok = info.window_minutes == r->T && info.n_channels == r->C && info.n_tokens == r->N &&
+             info.enc_dim == r->D && info.has_decoder;
+    size_t tc = (size_t)r->T * r->C;
+    float *emb = malloc(sizeof(float) * r->D), *rec = malloc(sizeof(float) * tc),
+          *imp = malloc(sizeof(float) * tc), *fill = malloc(sizeof(float) * tc),
+          *tok = malloc(sizeof(float) * r->N * r->D);
+    uint8_t *vis = malloc((size_t)r->N);
+    wfm_outputs o = {emb, rec, imp, tok, vis, fill, 0};
+    if (ok && wfm_run(m, r->x, &o, &err) != WFM_OK) {
+        fprintf(stderr, "  run: %s\n", err.message);
+        ok = 0;
+    }
+    if (ok) {
+        e->emb = rel_err(emb, r->emb, (size_t)r->D, 1, 0);
+        e->rec = rel_err(rec, r->rec, tc, 1, 0);
+        e->imp = rel_err(imp, r->imp, tc, 1, 0);
+        e->fill = rel_err(fill, r->fill, tc, 1, 0);
+        e->tok = rel_err(tok, r->tok, (size_t)r->N * r->D, 1, 0);
+        /* Stricter than the format's bound: each channel against its own
+         * scale, so a small channel is not hidden behind a large one. */
+        e->rec_ch = e->imp_ch = 0;
+        for (int c = 0; c < r->C; c++) {
+            double a = rel_err(rec, r->rec, tc, (size_t)r->C, (size_t)c),
+                   b = rel_err(imp, r->imp, tc, (size_t)r->C, (size_t)c);
+            if (!(a <= e->rec_ch)) e->rec_ch = a;
+            if (!(b <= e->imp_ch)) e->imp_ch = b;
+        }
+        e->vis_ok = o.n_visible_tokens == r->n_visible && memcmp(vis, r->vis, (size_t)r->N) == 0;
+    }
+    free(emb); free(rec); free(imp); free(fill); free(tok); free(vis);
+    wfm_model_free(m);
+    return ok;
+}
+
+static void print_errors(const char *what, const errors *e) {
+    printf("  %-34s embedding %.2e  reconstruction %.2e (per channel %.2e)  imputed %.2e (%.2e)  "
+           "fill probability %.2e  tokens %.2e  visibility %s\n",
+           what, e->emb, e->rec, e->rec_ch, e->imp, e->imp_ch, e->fill, e->tok, e->vis_ok ? "same" : "DIFFERENT");
+}
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void check_fixture(const fixture *f) {
+    reference r;
+    CHECK_MSG(parse_ref(f, &r), "%s.ref is malformed", f->name);
+    if (!r.x) return;
+    CHECK(r.version == (f->name[1] - '0'));
+    int n_fill = 0;
+    for (size_t i = 0; i < (size_t)r.T * r.C; i++) n_fill += !isnan(r.fill[i]);
+    printf("  %s: format_version %d, %d minutes x %d channels, %d/%d tokens visible, %d fill probabilities\n",
+           f->name, r.version, r.T, r.C, r.n_visible, r.N, n_fill);
+    CHECK(r.version == 1 ? n_fill == 0 : n_fill > 0);
+    const char *saved = getenv("WFM_KERNELS");
+    char keep[64] = "";
+    if (saved) snprintf(keep, sizeof keep, "%s", saved);
+    double w = 0;
+    for (const wfm_kernels *const *k = wfm_kernels_available(); *k; k++) {
+        setenv("WFM_KERNELS", (*k)->name, 1); /* read when a model is loaded */
+        for (int mode = 0; mode < 2; mode++)
+            for (int threads = 1; threads <= 2; threads++) {
+                errors e;
+                char what[192];
+                snprintf(what, sizeof what, "%s, %s, %s, %d thread%s:", f->name, (*k)->name,
+                         mode ? "attention" : "compact", threads, threads > 1 ? "s" : "");
+                int ok = measure(f->model, f->model_size, &r, (wfm_mask_mode)mode, threads, &e);
+                CHECK_MSG(ok, "%s did not run", what);
+                if (!ok) continue;
+                if (mode == 0 && threads == 1) print_errors(what, &e);
+                CHECK_MSG(worst(&e) <= BOUND, "%s error %.3g > %g", what, worst(&e), BOUND);
+                if (worst(&e) > w) w = worst(&e);
+            }
+    }
+    if (saved) setenv("WFM_KERNELS", keep, 1);
+    else unsetenv("WFM_KERNELS");
+    printf("  %s: worst error over kernels, mask modes and threads %.2e (bound %.0e)\n", f->name, w, BOUND);
+    free_ref(&r);
+}
+
+TEST(v1_matches_pytorch) { check_fixture(&FIXTURES[0]); }
+TEST(v2_matches_pytorch) { check_fixture(&FIXTURES[1]); }
+
+/* The byte offset of element `index` of tensor `name` in a safetensors
+ * image (F32), or 0 if not found. */
+static size_t element_offset(const unsigned char *file, size_t size, const char *name, size_t index) {
+    uint64_t hl = 0;
+    for (int b = 0; b < 8; b++) hl |= (uint64_t)file[b] << (8 * b);
+    if (8 + hl > size) return 0;
+    char *hdr = malloc((size_t)hl + 1), key[160];
+    memcpy(hdr, file + 8, (size_t)hl);
+    hdr[hl] = 0;
+    snprintf(key, sizeof key, "\"%s\"", name);
+    const char *at = strstr(hdr, key), *offs = at ? strstr(at, "\"data_offsets\"") : NULL;
+    unsigned long long begin = 0, end = 0;
+    size_t pos = 0;
+    if (offs && sscanf(offs, "\"data_offsets\": [%llu, %llu]", &begin, &end) == 2 && begin + 4 * index + 4 <= end)
+        pos = 8 + (size_t)hl + (size_t)begin + 4 * index;
+    free(hdr);
+    return pos;
+}
+
+TEST(a_changed_weight_fails_the_check) {
+    /* One weight of the file changed by 0.01 (the weights are ~0.1-1) in
+     * each part of the network: the same measure must exceed the bound, in
+     * the outputs that weight feeds. Each model still loads and runs. */
+    static const struct { int fx; const char *tensor; size_t index; int encoder; } pokes[] = {
+        {0, "patch_embed.weight", 3, 1},
+        {0, "encoder.layers.0.attn.qkv.weight", 16 * 40 + 3, 1}, /* a value row */
+        {0, "encoder.layers.1.mlp.fc2.weight", 7, 1},
+        {0, "encoder.norm.bias", 5, 1},
+        {0, "decoder.layers.0.attn.proj.weight", 9, 0},
+        {0, "decoder.head.bias", 2, 0},
+        {1, "encoder.layers.1.attn.qkv.weight", 600, 1},
+        {1, "decoder.anchor_embed.weight", 4, 0},
+        {1, "decoder.mask_token", 1, 0},
+        {1, "decoder.head.weight", 11, 0},
+    };
+    for (size_t i = 0; i < sizeof pokes / sizeof *pokes; i++) {
+        const fixture *f = &FIXTURES[pokes[i].fx];
+        reference r;
+        if (!parse_ref(f, &r)) { CHECK(0); continue; }
+        unsigned char *copy = malloc(f->model_size);
+        memcpy(copy, f->model, f->model_size);
+        size_t at = element_offset(copy, f->model_size, pokes[i].tensor, pokes[i].index);
+        CHECK_MSG(at > 0, "no tensor %s", pokes[i].tensor);
+        if (at) {
+            float v;
+            memcpy(&v, copy + at, 4);
+            v += 0.01f;
+            memcpy(copy + at, &v, 4);
+            errors e;
+            CHECK(measure(copy, f->model_size, &r, WFM_MASK_COMPACT, 1, &e));
+            char what[192];
+            snprintf(what, sizeof what, "%s, %s[%zu] + 0.01:", f->name, pokes[i].tensor, pokes[i].index);
+            print_errors(what, &e);
+            CHECK_MSG(worst(&e) > BOUND, "%s still passes (%.3g)", what, worst(&e));
+            /* An encoder weight shows in the embedding itself. */
+            if (pokes[i].encoder) CHECK_MSG(e.emb > BOUND, "%s embedding error %.3g", what, e.emb);
+        }
+        free(copy);
+        free_ref(&r);
+    }
+}
+
+TEST(a_changed_input_fails_the_check) {
+    /* The other side: the right weights on a window with one observed
+     * minute moved by 1% of its channel's std also fail, so the fixture
+     * pins the input path (standardisation, clipping, patch filling) too. */
+    for (int fx = 0; fx < 2; fx++) {
+        const fixture *f = &FIXTURES[fx];
+        reference r;
+        if (!parse_ref(f, &r)) { CHECK(0); continue; }
+        wfm_model *m = NULL;
+        CHECK(wfm_model_load_buffer(f->model, f->model_size, NULL, &m, NULL) == WFM_OK);
+        size_t i, tc = (size_t)r.T * r.C;
+        wfm_channel_info ch = {0};
+        for (i = 0; i < tc; i++) /* the first observed minute of a channel that is not a category */
+            if (!isnan(r.x[i]) && wfm_model_get_channel(m, (int)(i % r.C), &ch, NULL) == WFM_OK &&
+                ch.kind != WFM_CHANNEL_CATEGORY)
+                break;
+        char chname[48];
+        snprintf(chname, sizeof chname, "%s", i < tc ? ch.name : "?"); /* ch points into the model */
+        wfm_model_free(m);
+        CHECK(i < tc);
+        if (i < tc) {
+            float delta = 0.01f * ch.std;
+            r.x[i] += delta;
+            errors e;
+            CHECK(measure(f->model, f->model_size, &r, WFM_MASK_COMPACT, 1, &e));
+            char what[192];
+            snprintf(what, sizeof what, "%s, %s at minute %zu + %g:", f->name, chname, i / r.C, delta);
+            print_errors(what, &e);
+            CHECK_MSG(worst(&e) > BOUND, "%s still passes (%.3g)", what, worst(&e));
+        }
+        free_ref(&r);
+    }
+}
+
+int main(void) {
+    double t0 = now_s();
+    RUN(v1_matches_pytorch);
+    RUN(v2_matches_pytorch);
+    RUN(a_changed_weight_fails_the_check);
+    RUN(a_changed_input_fails_the_check);
+    printf("  %.3f s\n", now_s() - t0);
+    return TEST_SUMMARY();
+}
