@@ -14,8 +14,8 @@ import argparse
 import json
 import math
 
-W, H = 760, 380
-LEFT, RIGHT, TOP, BOTTOM = 64, 200, 36, 48
+W, H = 920, 400
+LEFT, RIGHT, TOP, BOTTOM = 64, 250, 36, 48
 COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
 
 
@@ -102,6 +102,8 @@ def main():
         d = " ".join(f"{px(x):.1f},{py(y):.1f}" for x, y in pts)
         o.append(f'<polyline points="{d}" fill="none" stroke="{c}" stroke-width="1.6"'
                  + (f' stroke-dasharray="{dash}"' if dash else "") + "/>")
+        if dash:  # validation points: few, so mark each one
+            o.extend(f'<circle cx="{px(x):.1f}" cy="{py(y):.1f}" r="3" fill="{c}"/>' for x, y in pts)
         ly = TOP + 10 + 18 * k
         o.append(f'<line x1="{LEFT + pw + 10}" x2="{LEFT + pw + 34}" y1="{ly}" y2="{ly}" stroke="{c}" stroke-width="2"'
                  + (f' stroke-dasharray="{dash}"' if dash else "") + "/>")
