@@ -43,6 +43,9 @@ typedef struct wfm_error {
 /* ---- model ------------------------------------------------------------ */
 
 typedef struct wfm_model wfm_model;
+/* What one caller needs to run a model (workspace, thread pool, mask mode);
+ * see wfm_state_create below. */
+typedef struct wfm_state wfm_state;
 
 typedef enum wfm_mask_mode {
     WFM_MASK_COMPACT = 0,   /* drop masked tokens: cost grows with observed tokens */
@@ -69,9 +72,31 @@ wfm_status wfm_model_load_buffer(const void *data, size_t size,
                                  wfm_model **out, wfm_error *err);
 void wfm_model_free(wfm_model *model);
 
+/* These act on the model's default state (made at load from its params).
+ * set_threads builds a new state first and swaps it in only on success: on
+ * failure the model keeps its old state and still runs. */
 wfm_status wfm_model_set_threads(wfm_model *model, int n_threads, wfm_error *err);
 int wfm_model_threads(const wfm_model *model);
 wfm_status wfm_model_set_mask_mode(wfm_model *model, wfm_mask_mode mode, wfm_error *err);
+
+/* ---- states: one model, many callers ---------------------------------- */
+
+/* A loaded model is immutable (config, packed weights, kernels, positions),
+ * so any number of states may share it, each used by one thread at a time:
+ * two threads run one model concurrently with one state each. A state holds
+ * the workspace of one window, its thread pool and its mask mode; to change
+ * the thread count, make a new state. Free every state before its model. */
+typedef struct wfm_state_params {
+    int n_threads;          /* 0 = all cores (native); builds without threads use 1 */
+    wfm_mask_mode mask_mode;
+} wfm_state_params;
+
+wfm_state_params wfm_state_default_params(void);
+/* `params` may be NULL for defaults. On failure *out is NULL and nothing is leaked. */
+wfm_status wfm_state_create(const wfm_model *model, const wfm_state_params *params,
+                            wfm_state **out, wfm_error *err);
+void wfm_state_free(wfm_state *state);
+int wfm_state_threads(const wfm_state *state);
 
 typedef struct wfm_model_info {
     const char *architecture;  /* "lsm2_mae" */
@@ -140,6 +165,13 @@ wfm_status wfm_run(wfm_model *model, const float *x, wfm_outputs *out, wfm_error
 wfm_status wfm_embed(wfm_model *model, const float *x, float *embedding, wfm_error *err);
 wfm_status wfm_impute(wfm_model *model, const float *x, float *imputed, wfm_error *err);
 wfm_status wfm_reconstruct(wfm_model *model, const float *x, float *reconstruction, wfm_error *err);
+
+/* The same on a caller's state (see wfm_state_create); the model-level calls
+ * above run the model's default state. */
+wfm_status wfm_run_state(wfm_state *state, const float *x, wfm_outputs *out, wfm_error *err);
+wfm_status wfm_embed_state(wfm_state *state, const float *x, float *embedding, wfm_error *err);
+wfm_status wfm_impute_state(wfm_state *state, const float *x, float *imputed, wfm_error *err);
+wfm_status wfm_reconstruct_state(wfm_state *state, const float *x, float *reconstruction, wfm_error *err);
 
 
 /* ---- minute tables (importers) ----------------------------------------- */

@@ -1,11 +1,441 @@
-/* The minute-model forward pass (docs/model-format.md) and the public API. */
+/* The lifecycle of models and states, in one place.
+ *
+ * Loading a model: validate the safetensors header and config, then stream
+ * each tensor (from a file or a caller's buffer) into f32 and pack the
+ * linear weights for the selected GEMM kernels. Peak memory is the packed
+ * model plus one tensor, never the whole file twice. The loaded model is
+ * immutable; a state (workspace, thread pool, mask mode) is made for it
+ * here too, the model's default state at load and any caller's by
+ * wfm_state_create. */
 #include "model.h"
+#include "attention.h"
 #include "error.h"
+#include "ops.h"
+#include "config.h"
+#include "safetensors.h"
 #include <math.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <sys/types.h>
 #include <stdlib.h>
 #include <string.h>
 
-const char *wfm_version(void) { return "0.1.0"; }
+/* A week of 26 channels in 10-minute patches is 26,208 tokens; anything far
+ * beyond that is a malformed or hostile config, and attention is O(N^2). */
+#define WFM_MAX_TOKENS 65536
+
+/* What a loaded model may hold: its weights widened to f32, and the
+ * positions and scratch of one window (the workspace). Checked from the
+ * header before anything large is allocated, so a tiny or sparse file whose
+ * config asks for gigabytes (dim 8192 at 60,480 tokens: 2 GiB of positions
+ * alone) fails at once instead of allocating and filling them. The shipped
+ * model holds 8 MiB (3.5 of weights, 4.6 for its 576-token window); a week
+ * of 26 channels in 10-minute patches (26,208 tokens) needs 0.2 GiB of
+ * window at its dims and 0.8 GiB at dim 512 / mlp 2048. 2 GiB is also half
+ * of what wasm32 can address. */
+#define WFM_MAX_MODEL_BYTES (2ull << 30)
+
+/* The largest |weight| a model may hold. Trained weights are small (the
+ * shipped models' largest is 1.13; LayerNorm keeps every stage near unit
+ * scale), so a weight beyond 1e6 is a corrupt or hostile file: 3e38 turns
+ * into inf in the first matmul, and a NaN or inf weight makes embed print
+ * nan and impute write nan into the cells it reports filled. Both are
+ * refused at load, naming the tensor. (F16 tops out at 65504: for it only
+ * inf and NaN can trip this.) */
+#define WFM_MAX_ABS_WEIGHT 1e6f
+
+/* malloc of a x b floats, NULL when the size overflows size_t (wasm32!). */
+static float *alloc_floats(size_t a, size_t b) {
+    if (a && b > SIZE_MAX / sizeof(float) / a) return NULL;
+    return malloc(a * b * sizeof(float));
+}
+
+typedef struct source {
+    FILE *file;               /* either a file ... */
+    const uint8_t *buf;       /* ... or a memory buffer */
+    uint64_t size;
+    uint64_t data_start;      /* 8 + header length */
+} source;
+
+static wfm_status source_read(source *s, uint64_t offset, size_t n, void *dst, wfm_error *err) {
+    if (offset > s->size || n > s->size - offset)
+        return wfm_fail(err, WFM_ERR_FORMAT, "read of %zu bytes at %llu is past the end of the file",
+                        n, (unsigned long long)offset);
+    if (s->buf) {
+        memcpy(dst, s->buf + offset, n);
+        return WFM_OK;
+    }
+    if (fseeko(s->file, (off_t)offset, SEEK_SET) != 0 || fread(dst, 1, n, s->file) != n)
+        return wfm_fail(err, WFM_ERR_IO, "could not read %zu bytes at offset %llu", n,
+                        (unsigned long long)offset);
+    return WFM_OK;
+}
+
+typedef struct loader {
+    wfm_model *m;
+    source *src;
+    wfm_st_file st;
+    size_t n_loaded;
+    uint8_t *raw;     /* one tensor's bytes */
+    float *f32;       /* the same tensor widened */
+    size_t cap;       /* elements */
+    uint64_t *tensor_hash; /* [n_tensors] by header index: hash of each tensor's raw bytes */
+    int threads;      /* of the default state, for the memory check */
+} loader;
+
+/* The weights hash that binds linear probes to an encoder: FNV-1a 64 run
+ * over little-endian 64-bit words (a zero-padded tail), 8x faster than
+ * byte-wise FNV on a 100 MB model. Each tensor's raw bytes (as stored, any
+ * dtype) are hashed on their own, seeded with the byte count; the file's
+ * hash then runs over every tensor in name order (strcmp): its name, a NUL
+ * byte and its hash as 8 little-endian bytes, byte-wise FNV-1a 64. Printed
+ * as "fnv1a64w:" + 16 hex digits. tests/probe/check_numpy.py reimplements it. */
+#define FNV_OFFSET 0xcbf29ce484222325ULL
+#define FNV_PRIME 0x100000001b3ULL
+
+static uint64_t fnv_words(const uint8_t *p, size_t n) {
+    uint64_t h = FNV_OFFSET ^ (uint64_t)n;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w = 0;
+        for (int k = 7; k >= 0; k--) w = w << 8 | p[i + (size_t)k];
+        h = (h ^ w) * FNV_PRIME;
+    }
+    if (i < n) {
+        uint64_t w = 0;
+        for (size_t k = n; k-- > i;) w = w << 8 | p[k];
+        h = (h ^ w) * FNV_PRIME;
+    }
+    return h;
+}
+
+static uint64_t fnv_bytes(uint64_t h, const void *data, size_t n) {
+    const uint8_t *p = data;
+    for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * FNV_PRIME;
+    return h;
+}
+
+static void weights_hash(loader *ld) {
+    uint64_t h = FNV_OFFSET;
+    for (size_t i = 0; i < ld->st.n_tensors; i++) {
+        const wfm_st_tensor *t = ld->st.by_name[i];
+        uint8_t le[8];
+        uint64_t th = ld->tensor_hash[t - ld->st.tensors];
+        for (int k = 0; k < 8; k++) le[k] = (uint8_t)(th >> (8 * k));
+        h = fnv_bytes(h, t->name, strlen(t->name) + 1);
+        h = fnv_bytes(h, le, 8);
+    }
+    snprintf(ld->m->weights_hash, sizeof ld->m->weights_hash, "fnv1a64w:%016llx", (unsigned long long)h);
+}
+
+/* The header entry of tensor `name`, which must have exactly the given shape. */
+static wfm_status find_tensor(const wfm_st_file *st, const char *name, int ndim, const int64_t *shape,
+                              const wfm_st_tensor **out, wfm_error *err) {
+    const wfm_st_tensor *t = wfm_st_find(st, name);
+    if (!t) return wfm_fail(err, WFM_ERR_FORMAT, "missing tensor '%s'", name);
+    int same = t->ndim == ndim;
+    for (int i = 0; same && i < ndim; i++) same = (int64_t)t->shape[i] == shape[i];
+    if (!same) {
+        char want[96] = "", got[96] = "";
+        for (int i = 0; i < ndim; i++)
+            snprintf(want + strlen(want), sizeof want - strlen(want), "%s%lld", i ? ", " : "", (long long)shape[i]);
+        for (int i = 0; i < t->ndim; i++)
+            snprintf(got + strlen(got), sizeof got - strlen(got), "%s%lld", i ? ", " : "", (long long)t->shape[i]);
+        return wfm_fail(err, WFM_ERR_FORMAT, "tensor '%s' has shape [%s], the config needs [%s]", name, got, want);
+    }
+    *out = t;
+    return WFM_OK;
+}
+
+/* Reads tensor `name` (which must have exactly the given shape) into ld->f32. */
+static wfm_status read_tensor(loader *ld, const char *name, int ndim, const int64_t *shape,
+                              wfm_error *err) {
+    const wfm_st_tensor *t = NULL;
+    wfm_status fst = find_tensor(&ld->st, name, ndim, shape, &t, err);
+    if (fst) return fst;
+    size_t numel = (size_t)t->numel, bytes = (size_t)(t->end - t->begin);
+    if (numel > ld->cap) {
+        free(ld->raw);
+        free(ld->f32);
+        ld->raw = (uint8_t *)alloc_floats(numel, 1);
+        ld->f32 = alloc_floats(numel, 1);
+        ld->cap = ld->raw && ld->f32 ? numel : 0;
+        if (!ld->cap) return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory reading '%s'", name);
+    }
+    wfm_status st = source_read(ld->src, ld->src->data_start + t->begin, bytes, ld->raw, err);
+    if (st) return st;
+    ld->tensor_hash[t - ld->st.tensors] = fnv_words(ld->raw, bytes);
+    wfm_st_to_f32(t->dtype, ld->raw, numel, ld->f32);
+    for (size_t i = 0; i < numel; i++) {
+        float v = ld->f32[i];
+        if (fabsf(v) <= WFM_MAX_ABS_WEIGHT) continue; /* false for NaN too */
+        char at[48];
+        if (t->ndim == 2) snprintf(at, sizeof at, "[%zu, %zu]", i / (size_t)t->shape[1], i % (size_t)t->shape[1]);
+        else snprintf(at, sizeof at, "[%zu]", i);
+        if (!isfinite(v))
+            return wfm_fail(err, WFM_ERR_FORMAT, "tensor '%s': element %s is %s; weights must be finite", name, at,
+                            isnan(v) ? "NaN" : v > 0 ? "inf" : "-inf");
+        return wfm_fail(err, WFM_ERR_FORMAT,
+                        "tensor '%s': element %s is %g, beyond the limit |w| <= %g for a weight (a corrupt file?)",
+                        name, at, (double)v, (double)WFM_MAX_ABS_WEIGHT);
+    }
+    ld->n_loaded++;
+    ld->m->n_params += numel;
+    return WFM_OK;
+}
+
+static wfm_status load_vector(loader *ld, const char *name, int n, float **out, wfm_error *err) {
+    int64_t shape[1] = {n};
+    wfm_status st = read_tensor(ld, name, 1, shape, err);
+    if (st) return st;
+    *out = malloc(sizeof(float) * (size_t)n);
+    if (!*out) return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory for '%s'", name);
+    memcpy(*out, ld->f32, sizeof(float) * (size_t)n);
+    return WFM_OK;
+}
+
+/* Loads a Linear layer; the first `scaled_rows` outputs are multiplied by
+ * `scale` (weights and bias), which folds attention's 1/sqrt(head_dim) into
+ * the query projection instead of scaling every score. */
+static wfm_status load_linear_scaled(loader *ld, const char *prefix, int n_out, int n_in, int scaled_rows,
+                                     float scale, wfm_linear *l, wfm_error *err) {
+    char name[400];
+    int64_t shape[2] = {n_out, n_in};
+    l->n_out = n_out;
+    l->n_in = n_in;
+    snprintf(name, sizeof name, "%s.weight", prefix);
+    wfm_status st = read_tensor(ld, name, 2, shape, err);
+    if (st) return st;
+    for (size_t i = 0; i < (size_t)scaled_rows * n_in; i++) ld->f32[i] *= scale;
+    const wfm_kernels *kr = ld->m->kr;
+    l->w_packed = alloc_floats(wfm_gemm_packed_size(kr, (size_t)n_out, (size_t)n_in), 1);
+    if (!l->w_packed) return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory for '%s'", name);
+    wfm_gemm_pack_nt(kr, ld->f32, (size_t)n_in, (size_t)n_out, (size_t)n_in, l->w_packed);
+    snprintf(name, sizeof name, "%s.bias", prefix);
+    if ((st = load_vector(ld, name, n_out, &l->bias, err))) return st;
+    for (int i = 0; i < scaled_rows; i++) l->bias[i] *= scale;
+    return WFM_OK;
+}
+
+static wfm_status load_linear(loader *ld, const char *prefix, int n_out, int n_in, wfm_linear *l,
+                              wfm_error *err) {
+    return load_linear_scaled(ld, prefix, n_out, n_in, 0, 1.0f, l, err);
+}
+
+static wfm_status load_norm(loader *ld, const char *prefix, int dim, wfm_layernorm *n, wfm_error *err) {
+    char name[400];
+    n->dim = dim;
+    snprintf(name, sizeof name, "%s.weight", prefix);
+    wfm_status st = load_vector(ld, name, dim, &n->weight, err);
+    if (st) return st;
+    snprintf(name, sizeof name, "%s.bias", prefix);
+    return load_vector(ld, name, dim, &n->bias, err);
+}
+
+static wfm_status load_stack(loader *ld, const char *prefix, wfm_block_cfg cfg, wfm_stack *s,
+                             wfm_error *err) {
+    wfm_model *m = ld->m;
+    char name[320];
+    wfm_status st;
+    s->cfg = cfg;
+    s->blocks = calloc((size_t)(cfg.layers > 0 ? cfg.layers : 1), sizeof *s->blocks);
+    s->pos = alloc_floats((size_t)m->n_tokens, (size_t)cfg.dim);
+    if (!s->blocks || !s->pos) return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory for %s", prefix);
+    wfm_pos2d_sincos(s->pos, cfg.dim, m->n_patches, m->cfg.n_channels);
+    for (int i = 0; i < cfg.layers; i++) {
+        wfm_block *b = &s->blocks[i];
+#define SUB(x) (snprintf(name, sizeof name, "%s.layers.%d." x, prefix, i), name)
+        if ((st = load_norm(ld, SUB("norm1"), cfg.dim, &b->norm1, err)) ||
+            (st = load_linear_scaled(ld, SUB("attn.qkv"), 3 * cfg.dim, cfg.dim, cfg.dim,
+                                     1.0f / sqrtf((float)(cfg.dim / cfg.heads)), &b->qkv, err)) ||
+            (st = load_linear(ld, SUB("attn.proj"), cfg.dim, cfg.dim, &b->proj, err)) ||
+            (st = load_norm(ld, SUB("norm2"), cfg.dim, &b->norm2, err)) ||
+            (st = load_linear(ld, SUB("mlp.fc1"), cfg.mlp_dim, cfg.dim, &b->fc1, err)) ||
+            (st = load_linear(ld, SUB("mlp.fc2"), cfg.dim, cfg.mlp_dim, &b->fc2, err)))
+            return st;
+#undef SUB
+    }
+    snprintf(name, sizeof name, "%s.norm", prefix);
+    return load_norm(ld, name, cfg.dim, &s->norm, err);
+}
+
+static wfm_status load_weights(loader *ld, wfm_error *err) {
+    wfm_model *m = ld->m;
+    const wfm_config *c = &m->cfg;
+    wfm_status st;
+    if ((st = load_linear(ld, "patch_embed", c->enc.dim, c->patch_minutes, &m->patch_embed, err)) ||
+        (st = load_stack(ld, "encoder", c->enc, &m->enc, err)))
+        return st;
+    if (c->has_decoder) {
+        if ((st = load_linear(ld, "decoder.embed", c->dec.dim, c->enc.dim, &m->dec_embed, err)) ||
+            (st = load_vector(ld, "decoder.mask_token", c->dec.dim, &m->mask_token, err)) ||
+            (st = load_stack(ld, "decoder", c->dec, &m->dec, err)) ||
+            (st = load_linear(ld, "decoder.head", c->patch_minutes * c->head_width, c->dec.dim, &m->head, err)))
+            return st;
+        if (c->anchored && (st = load_linear(ld, "decoder.anchor_embed", c->dec.dim, 2 * c->patch_minutes,
+                                             &m->anchor_embed, err)))
+            return st;
+    }
+    if (ld->n_loaded != ld->st.n_tensors) {
+        /* Name the first tensor the config does not explain. */
+        for (size_t i = 0; i < ld->st.n_tensors; i++) {
+            const char *name = ld->st.tensors[i].name;
+            if (!strncmp(name, "patch_embed.", 12) || !strncmp(name, "encoder.", 8) ||
+                !strncmp(name, "decoder.", 8))
+                continue;
+            return wfm_fail(err, WFM_ERR_FORMAT, "unexpected tensor '%s' (not part of the config's architecture)", name);
+        }
+        return wfm_fail(err, WFM_ERR_FORMAT,
+                        "file has %zu tensors but the config describes %zu (extra layers or a mismatched config?)",
+                        ld->st.n_tensors, ld->n_loaded);
+    }
+    return WFM_OK;
+}
+
+/* Floats of each workspace buffer, for the allocation and for the memory
+ * check before it (64-bit: a hostile config must not wrap a wasm32 size_t). */
+typedef struct ws_sizes {
+    uint64_t n;           /* tokens: visible_index (ints), visible (bytes) */
+    uint64_t act;         /* N x max dim: h, xn, tmp, stack_out */
+    uint64_t qkv, mlp, kv, scratch_per_thread;
+    uint64_t patches;     /* N x P (= C x T): patches, visible_patches, minute_observed, anchor */
+    uint64_t enc_out, dec_out, anchor_in;
+} ws_sizes;
+
+static ws_sizes workspace_sizes(const wfm_model *m) {
+    const wfm_config *c = &m->cfg;
+    const uint64_t N = (uint64_t)m->n_tokens, P = (uint64_t)c->patch_minutes;
+    uint64_t dmax = (uint64_t)c->enc.dim, mmax = (uint64_t)c->enc.mlp_dim;
+    if (c->has_decoder) {
+        if ((uint64_t)c->dec.dim > dmax) dmax = (uint64_t)c->dec.dim;
+        if ((uint64_t)c->dec.mlp_dim > mmax) mmax = (uint64_t)c->dec.mlp_dim;
+    }
+    wfm_attention_shape se = {m->n_tokens, c->enc.dim, c->enc.heads, 1.0f}, sd = {m->n_tokens, c->dec.dim, c->dec.heads, 1.0f};
+    ws_sizes z = {0};
+    z.kv = wfm_attention_kv_size(m->kr, se);
+    z.scratch_per_thread = wfm_attention_scratch_size(m->kr, se);
+    if (c->has_decoder) {
+        uint64_t kvd = wfm_attention_kv_size(m->kr, sd), sc = wfm_attention_scratch_size(m->kr, sd);
+        if (kvd > z.kv) z.kv = kvd;
+        if (sc > z.scratch_per_thread) z.scratch_per_thread = sc;
+    }
+    z.n = N;
+    z.act = N * dmax;
+    z.qkv = N * 3 * dmax;
+    z.mlp = N * mmax;
+    z.patches = N * P;
+    z.enc_out = N * (uint64_t)c->enc.dim;
+    z.dec_out = N * P * (uint64_t)c->head_width;
+    z.anchor_in = N * 2 * P;
+    return z;
+}
+
+/* Bytes of the workspace (every buffer workspace_alloc makes) and of the
+ * stacks' position tables, for one window. */
+static uint64_t window_bytes(const wfm_model *m, int threads) {
+    ws_sizes z = workspace_sizes(m);
+    const wfm_config *c = &m->cfg;
+    uint64_t floats = z.scratch_per_thread * (uint64_t)threads + 4 * z.act + z.qkv + z.mlp + z.kv +
+                      4 * z.patches + z.enc_out + z.dec_out + z.anchor_in;
+    floats += z.n * ((uint64_t)c->enc.dim + (c->has_decoder ? (uint64_t)c->dec.dim : 0)); /* positions */
+    return floats * sizeof(float) + z.n * (sizeof(int) + 1);
+}
+
+/* ---- states ---- */
+
+int wfm_state_alloc_fail_at = 0;
+
+/* Every allocation of a state goes through here (test hook: see model.h).
+ * NULL when a x b overflows size_t (wasm32!). */
+static void *state_alloc(size_t a, size_t b) {
+    if (wfm_state_alloc_fail_at > 0 && --wfm_state_alloc_fail_at == 0) return NULL;
+    if (a && b > SIZE_MAX / a) return NULL;
+    size_t n = a * b;
+    return malloc(n ? n : 1);
+}
+
+static void workspace_free(wfm_workspace *ws) {
+    free(ws->h); free(ws->xn); free(ws->tmp); free(ws->qkv); free(ws->mlp); free(ws->kv_packed);
+    free(ws->attn_scratch); free(ws->patches); free(ws->visible_patches); free(ws->minute_observed);
+    free(ws->stack_out); free(ws->enc_out); free(ws->dec_out); free(ws->anchor); free(ws->anchor_in);
+    free(ws->visible_index); free(ws->visible);
+}
+
+static wfm_status workspace_alloc(const wfm_model *m, int threads, wfm_workspace *ws, wfm_error *err) {
+    ws_sizes z = workspace_sizes(m);
+    size_t N = (size_t)z.n; /* the sizes fit size_t: load checked window_bytes against WFM_MAX_MODEL_BYTES */
+    const size_t F = sizeof(float);
+    memset(ws, 0, sizeof *ws);
+    ws->attn_scratch_per_thread = (size_t)z.scratch_per_thread;
+    /* the scratch of a state with more threads than the default may not fit */
+    if (!(ws->attn_scratch = (size_t)z.scratch_per_thread > SIZE_MAX / F ? NULL
+                             : state_alloc((size_t)z.scratch_per_thread * F, (size_t)threads)) ||
+        !(ws->h = state_alloc((size_t)z.act, F)) || !(ws->xn = state_alloc((size_t)z.act, F)) ||
+        !(ws->tmp = state_alloc((size_t)z.act, F)) || !(ws->qkv = state_alloc((size_t)z.qkv, F)) ||
+        !(ws->mlp = state_alloc((size_t)z.mlp, F)) || !(ws->kv_packed = state_alloc((size_t)z.kv, F)) ||
+        !(ws->patches = state_alloc((size_t)z.patches, F)) ||
+        !(ws->visible_patches = state_alloc((size_t)z.patches, F)) ||
+        !(ws->minute_observed = state_alloc((size_t)z.patches, F)) ||
+        !(ws->stack_out = state_alloc((size_t)z.act, F)) || !(ws->enc_out = state_alloc((size_t)z.enc_out, F)) ||
+        !(ws->dec_out = state_alloc((size_t)z.dec_out, F)) || !(ws->anchor = state_alloc((size_t)z.patches, F)) ||
+        !(ws->anchor_in = state_alloc((size_t)z.anchor_in, F)) ||
+        !(ws->visible_index = state_alloc(N, sizeof(int))) || !(ws->visible = state_alloc(N, 1))) {
+        workspace_free(ws);
+        memset(ws, 0, sizeof *ws);
+        return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory for the workspace (%zu tokens, %d threads)", N,
+                        threads);
+    }
+    return WFM_OK;
+}
+
+wfm_state_params wfm_state_default_params(void) {
+    wfm_state_params p;
+    p.n_threads = 0;
+    p.mask_mode = WFM_MASK_COMPACT;
+    return p;
+}
+
+wfm_status wfm_state_create(const wfm_model *m, const wfm_state_params *params, wfm_state **out,
+                            wfm_error *err) {
+    if (!out) return wfm_fail(err, WFM_ERR_INVALID_ARG, "wfm_state_create: NULL argument");
+    *out = NULL;
+    if (!m) return wfm_fail(err, WFM_ERR_INVALID_ARG, "wfm_state_create: NULL model");
+    wfm_state_params p = params ? *params : wfm_state_default_params();
+    if (p.mask_mode != WFM_MASK_COMPACT && p.mask_mode != WFM_MASK_ATTENTION)
+        return wfm_fail(err, WFM_ERR_INVALID_ARG, "unknown mask mode %d", (int)p.mask_mode);
+    wfm_state *s = state_alloc(1, sizeof *s);
+    if (!s) return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory for a state");
+    memset(s, 0, sizeof *s);
+    s->model = m;
+    s->mask_mode = p.mask_mode;
+    /* the pool's own allocations are not hooked; this counts it as one */
+    void *probe = state_alloc(1, 1);
+    s->pool = probe ? wfm_pool_create(p.n_threads) : NULL;
+    free(probe);
+    if (!s->pool) {
+        free(s);
+        return wfm_fail(err, WFM_ERR_NO_MEMORY, "could not create the thread pool");
+    }
+    wfm_status st = workspace_alloc(m, wfm_pool_size(s->pool), &s->ws, err);
+    if (st) {
+        wfm_pool_destroy(s->pool);
+        free(s);
+        return st;
+    }
+    *out = s;
+    return WFM_OK;
+}
+
+void wfm_state_free(wfm_state *s) {
+    if (!s) return;
+    workspace_free(&s->ws);
+    wfm_pool_destroy(s->pool);
+    free(s);
+}
+
+int wfm_state_threads(const wfm_state *s) { return s ? wfm_pool_size(s->pool) : 0; }
+
+/* ---- the model-level settings act on the default state ---- */
 
 wfm_model_params wfm_model_default_params(void) {
     wfm_model_params p;
@@ -14,330 +444,195 @@ wfm_model_params wfm_model_default_params(void) {
     return p;
 }
 
-void wfm_model_free(wfm_model *m) { wfm_model_release(m); }
-
 wfm_status wfm_model_set_threads(wfm_model *m, int n_threads, wfm_error *err) {
-    if (!m) return wfm_fail(err, WFM_ERR_INVALID_ARG, "NULL model");
-    wfm_pool *p = wfm_pool_create(n_threads);
-    if (!p) return wfm_fail(err, WFM_ERR_NO_MEMORY, "could not create the thread pool");
-    wfm_pool_destroy(m->pool);
-    m->pool = p;
-    return wfm_workspace_alloc(m, err); /* attention scratch is per thread */
+    if (!m || !m->default_state) return wfm_fail(err, WFM_ERR_INVALID_ARG, "NULL model");
+    /* build the new state first; the model keeps its old one on failure */
+    wfm_state_params p = {n_threads, m->default_state->mask_mode};
+    wfm_state *s = NULL;
+    wfm_status st = wfm_state_create(m, &p, &s, err);
+    if (st) return st;
+    wfm_state_free(m->default_state);
+    m->default_state = s;
+    return WFM_OK;
 }
 
-int wfm_model_threads(const wfm_model *m) { return m ? wfm_pool_size(m->pool) : 0; }
+int wfm_model_threads(const wfm_model *m) { return m ? wfm_state_threads(m->default_state) : 0; }
 
 wfm_status wfm_model_set_mask_mode(wfm_model *m, wfm_mask_mode mode, wfm_error *err) {
-    if (!m) return wfm_fail(err, WFM_ERR_INVALID_ARG, "NULL model");
+    if (!m || !m->default_state) return wfm_fail(err, WFM_ERR_INVALID_ARG, "NULL model");
     if (mode != WFM_MASK_COMPACT && mode != WFM_MASK_ATTENTION)
         return wfm_fail(err, WFM_ERR_INVALID_ARG, "unknown mask mode %d", (int)mode);
-    m->mask_mode = mode;
+    m->default_state->mask_mode = mode;
     return WFM_OK;
 }
 
-void wfm_model_get_info(const wfm_model *m, wfm_model_info *o) {
-    memset(o, 0, sizeof *o);
-    if (!m) return;
-    const wfm_config *c = &m->cfg;
-    o->architecture = c->architecture;
-    o->window_minutes = c->window_minutes;
-    o->patch_minutes = c->patch_minutes;
-    o->n_channels = c->n_channels;
-    o->n_tokens = m->n_tokens;
-    o->enc_dim = c->enc.dim; o->enc_layers = c->enc.layers;
-    o->enc_heads = c->enc.heads; o->enc_mlp_dim = c->enc.mlp_dim;
-    o->has_decoder = c->has_decoder;
-    if (c->has_decoder) {
-        o->dec_dim = c->dec.dim; o->dec_layers = c->dec.layers;
-        o->dec_heads = c->dec.heads; o->dec_mlp_dim = c->dec.mlp_dim;
+/* ---- models ---- */
+
+/* Before anything large is allocated: every tensor the config needs is in
+ * the header with the right shape (the messages read_tensor would give), and
+ * the memory the model will hold is within WFM_MAX_MODEL_BYTES. */
+static wfm_status check_before_alloc(loader *ld, wfm_error *err) {
+    wfm_model *m = ld->m;
+    size_t n = wfm_config_tensor_count(&m->cfg);
+    wfm_tensor_spec *specs = malloc(n * sizeof *specs);
+    if (!specs) return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory");
+    wfm_status st = wfm_config_expected_tensors(&m->cfg, specs, n, &n, err);
+    uint64_t params = 0, largest = 0;
+    for (size_t i = 0; i < n && !st; i++) {
+        int64_t shape[2] = {(int64_t)specs[i].shape[0], (int64_t)specs[i].shape[1]};
+        const wfm_st_tensor *t = NULL;
+        st = find_tensor(&ld->st, specs[i].name, specs[i].ndim, shape, &t, err);
+        if (st) break;
+        params += t->numel;
+        if (t->numel > largest) largest = t->numel;
     }
-    o->n_params = m->n_params;
-}
-
-wfm_status wfm_model_get_channel(const wfm_model *m, int ch, wfm_channel_info *o, wfm_error *err) {
-    if (!m || !o) return wfm_fail(err, WFM_ERR_INVALID_ARG, "NULL argument");
-    if (ch < 0 || ch >= m->cfg.n_channels)
-        return wfm_fail(err, WFM_ERR_INVALID_ARG, "channel %d out of range [0, %d)", ch, m->cfg.n_channels);
-    const wfm_channel_cfg *c = &m->cfg.channels[ch];
-    o->name = c->name;
-    o->unit = c->unit;
-    o->mean = c->mean;
-    o->std = c->std;
-    o->clip_min = c->clip_min;
-    o->clip_max = c->clip_max;
-    o->kind = c->kind;
-    o->range_min = c->range_min;
-    o->range_max = c->range_max;
-    o->n_levels = c->n_levels;
-    o->levels = c->n_levels ? c->levels : NULL;
-    return WFM_OK;
-}
-
-int wfm_model_find_channel(const wfm_model *m, const char *name) {
-    if (!m || !name) return -1;
-    for (int c = 0; c < m->cfg.n_channels; c++)
-        if (!strcmp(m->cfg.channels[c].name, name)) return c;
-    return -1;
-}
-
-const char *wfm_model_config_json(const wfm_model *m) { return m ? m->config_json : NULL; }
-
-const char *wfm_model_weights_hash(const wfm_model *m) { return m ? m->weights_hash : NULL; }
-
-/* Standardise, clip and cut into patches (token n = c*NP + p). A patch with
- * no observed minute is inherited-missing; inside a visible patch, missing
- * minutes take the mean of its observed z-values. Returns visible count. */
-static int tokenize(const wfm_model *m, const float *x, float *patches, uint8_t *visible) {
-    const wfm_config *cfg = &m->cfg;
-    int C = cfg->n_channels, P = cfg->patch_minutes, NP = m->n_patches, n_visible = 0;
-    for (int c = 0; c < C; c++) {
-        const wfm_channel_cfg *ch = &cfg->channels[c];
-        for (int p = 0; p < NP; p++) {
-            float *z = patches + ((size_t)c * NP + p) * P;
-            double sum = 0;
-            int observed = 0;
-            for (int i = 0; i < P; i++) {
-                float v = x[((size_t)p * P + i) * C + c];
-                if (isnan(v)) { z[i] = NAN; continue; }
-                float zi = (v - ch->mean) / ch->std;
-                zi = zi < ch->clip_min ? ch->clip_min : zi > ch->clip_max ? ch->clip_max : zi;
-                z[i] = zi;
-                sum += zi;
-                observed++;
-            }
-            float fill = observed ? (float)(sum / observed) : 0.0f;
-            for (int i = 0; i < P; i++)
-                if (isnan(z[i])) z[i] = fill;
-            visible[(size_t)c * NP + p] = observed > 0;
-            n_visible += observed > 0;
-        }
-    }
-    return n_visible;
-}
-
-/* The anchor of channel c, z[0..T): the observed (clipped) z-value where
- * there is one; between two observations the straight line between them;
- * before the first / after the last observation that observation; 0 (the
- * channel mean) when the window has none (docs/model-format.md). obs[t] is
- * 1 for observed minutes. */
-static void channel_anchor(const wfm_model *m, const float *x, int c, float *z, float *obs) {
-    const wfm_config *cfg = &m->cfg;
-    const wfm_channel_cfg *ch = &cfg->channels[c];
-    const int T = cfg->window_minutes, C = cfg->n_channels;
-    int prev = -1;
-    for (int t = 0; t < T; t++) {
-        float v = x[(size_t)t * C + c];
-        obs[t] = isnan(v) ? 0.0f : 1.0f;
-        if (isnan(v)) continue;
-        float zi = (v - ch->mean) / ch->std;
-        z[t] = zi < ch->clip_min ? ch->clip_min : zi > ch->clip_max ? ch->clip_max : zi;
-        /* the run of missing minutes before t */
-        for (int u = prev + 1; u < t; u++)
-            z[u] = prev < 0 ? z[t] : z[prev] + (z[t] - z[prev]) * ((float)(u - prev) / (float)(t - prev));
-        prev = t;
-    }
-    for (int u = prev + 1; u < T; u++) z[u] = prev < 0 ? 0.0f : z[prev];
-}
-
-/* format_version 2: patches take the anchor at missing minutes; ws->anchor
- * and ws->anchor_in (anchor, observed flags) feed the anchored decoder.
- * Without the inherited mask (naive ablation) every minute counts as
- * observed and every token is visible. Returns the visible count. */
-static int tokenize_v2(wfm_model *m, const float *x) {
-    const wfm_config *cfg = &m->cfg;
-    wfm_workspace *ws = &m->ws;
-    const int C = cfg->n_channels, P = cfg->patch_minutes, NP = m->n_patches, T = cfg->window_minutes;
-    int n_visible = 0;
-    for (int c = 0; c < C; c++) {
-        float *z = ws->anchor + (size_t)c * T;  /* channel c's tokens are contiguous minutes */
-        float *obs = ws->patches + (size_t)c * T; /* scratch until the patches are written */
-        channel_anchor(m, x, c, z, obs);
-        for (int p = 0; p < NP; p++) {
-            size_t n = (size_t)c * NP + p;
-            float *in = ws->anchor_in + n * 2 * P;
-            int observed = 0;
-            for (int i = 0; i < P; i++) {
-                float o = cfg->inherited_mask ? obs[p * P + i] : 1.0f;
-                observed += o != 0;
-                in[i] = z[p * P + i];
-                in[P + i] = o;
-            }
-            ws->visible[n] = observed > 0;
-            n_visible += observed > 0;
-        }
-        memcpy(ws->patches + (size_t)c * T, z, sizeof(float) * (size_t)T);
-    }
-    return n_visible;
-}
-
-static wfm_status check_input(const wfm_model *m, const float *x, wfm_error *err) {
-    size_t n = (size_t)m->cfg.window_minutes * m->cfg.n_channels;
-    for (size_t i = 0; i < n; i++)
-        if (isinf(x[i]))
-            return wfm_fail(err, WFM_ERR_INVALID_ARG,
-                            "input value at minute %zu, channel '%s' is infinite (use NaN for missing)",
-                            i / m->cfg.n_channels, m->cfg.channels[i % m->cfg.n_channels].name);
-    return WFM_OK;
-}
-
-/* Encoder over the visible tokens; writes ws->enc_out rows for every token
- * that went through (all N in attention mode, the visible ones otherwise),
- * indexed by token. */
-static void encode(wfm_model *m, int n_visible) {
-    wfm_workspace *ws = &m->ws;
-    const int D = m->cfg.enc.dim, P = m->cfg.patch_minutes, N = m->n_tokens;
-    int compact = m->mask_mode == WFM_MASK_COMPACT;
-    int n = compact ? n_visible : N;
-    /* Compaction gathers the visible patches (dec_out is free until decoding). */
-    float *rows = ws->patches;
-    if (compact) {
-        rows = ws->dec_out;
-        for (int i = 0; i < n; i++)
-            memcpy(rows + (size_t)i * P, ws->patches + (size_t)ws->visible_index[i] * P, sizeof(float) * P);
-    }
-    wfm_linear_forward(m, &m->patch_embed, rows, n, ws->h);
-    for (int i = 0; i < n; i++) {
-        int tok = compact ? ws->visible_index[i] : i;
-        float *h = ws->h + (size_t)i * D;
-        const float *pos = m->enc.pos + (size_t)tok * D;
-        for (int d = 0; d < D; d++) h[d] += pos[d];
-    }
-    float *out = ws->stack_out;
-    wfm_stack_forward(m, &m->enc, ws->h, n, compact ? NULL : ws->visible, out);
-    for (int i = 0; i < n; i++) {
-        int tok = compact ? ws->visible_index[i] : i;
-        memcpy(ws->enc_out + (size_t)tok * D, out + (size_t)i * D, sizeof(float) * D);
-    }
-}
-
-static void decode(wfm_model *m, int n_visible) {
-    wfm_workspace *ws = &m->ws;
-    const int De = m->cfg.enc.dim, Dd = m->cfg.dec.dim, N = m->n_tokens;
-    /* Project the visible tokens, then lay out all N with mask tokens. */
-    float *vis_in = ws->xn, *vis_out = ws->tmp;
-    for (int i = 0; i < n_visible; i++)
-        memcpy(vis_in + (size_t)i * De, ws->enc_out + (size_t)ws->visible_index[i] * De, sizeof(float) * De);
-    wfm_linear_forward(m, &m->dec_embed, vis_in, n_visible, vis_out);
-    for (int t = 0; t < N; t++)
-        if (!ws->visible[t]) memcpy(ws->h + (size_t)t * Dd, m->mask_token, sizeof(float) * Dd);
-    for (int i = 0; i < n_visible; i++)
-        memcpy(ws->h + (size_t)ws->visible_index[i] * Dd, vis_out + (size_t)i * Dd, sizeof(float) * Dd);
-    if (m->cfg.anchored) { /* every token's anchor and observed flags */
-        wfm_linear_forward(m, &m->anchor_embed, ws->anchor_in, N, ws->xn);
-        for (size_t i = 0; i < (size_t)N * Dd; i++) ws->h[i] += ws->xn[i];
-    }
-    for (size_t i = 0; i < (size_t)N * Dd; i++) ws->h[i] += m->dec.pos[i];
-    float *out = ws->stack_out;
-    wfm_stack_forward(m, &m->dec, ws->h, N, NULL, out);
-    wfm_linear_forward(m, &m->head, out, N, ws->dec_out);
-}
-
-/* format_version 2 outputs: each channel's values kept inside its kind
- * (docs/model-format.md): continuous and count values are the anchor plus
- * the head (anchored fill) in original units, clipped to the range; a
- * category is its most probable level (the lower one on a tie). */
-static void write_fills_v2(const wfm_model *m, const float *x, wfm_outputs *o) {
-    const wfm_config *cfg = &m->cfg;
-    const wfm_workspace *ws = &m->ws;
-    const int C = cfg->n_channels, P = cfg->patch_minutes, NP = m->n_patches, K = cfg->head_width;
-    for (int c = 0; c < C; c++) {
-        const wfm_channel_cfg *ch = &cfg->channels[c];
-        for (int t = 0; t < cfg->window_minutes; t++) {
-            size_t n = (size_t)c * NP + t / P, idx = (size_t)t * C + c;
-            const float *row = ws->dec_out + (n * P + (size_t)(t % P)) * K;
-            float v, prob = NAN;
-            if (ch->kind == WFM_CHANNEL_CATEGORY) {
-                int best = 0;
-                for (int k = 1; k < ch->n_levels; k++)
-                    if (row[k] > row[best]) best = k;
-                double sum = 0;
-                for (int k = 0; k < ch->n_levels; k++) sum += exp((double)row[k] - (double)row[best]);
-                v = ch->levels[best];
-                prob = (float)(1.0 / sum);
-            } else {
-                float z = row[0] + (cfg->anchored ? ws->anchor[n * P + (size_t)(t % P)] : 0.0f);
-                v = z * ch->std + ch->mean;
-                v = v < ch->range_min ? ch->range_min : v > ch->range_max ? ch->range_max : v;
-            }
-            int missing = isnan(x[idx]);
-            if (o->reconstruction) o->reconstruction[idx] = v;
-            if (o->imputed) o->imputed[idx] = missing ? v : x[idx];
-            if (o->fill_probability && missing) o->fill_probability[idx] = prob;
-        }
-    }
-}
-
-wfm_status wfm_run(wfm_model *m, const float *x, wfm_outputs *o, wfm_error *err) {
-    if (!m || !x || !o) return wfm_fail(err, WFM_ERR_INVALID_ARG, "wfm_run: NULL argument");
-    wfm_status st = check_input(m, x, err);
+    free(specs);
     if (st) return st;
-    const wfm_config *cfg = &m->cfg;
-    wfm_workspace *ws = &m->ws;
-    const int D = cfg->enc.dim, N = m->n_tokens, C = cfg->n_channels, P = cfg->patch_minutes,
-              NP = m->n_patches;
-    int want_decoder = o->reconstruction || o->imputed || o->fill_probability;
-    if (want_decoder && !cfg->has_decoder)
-        return wfm_fail(err, WFM_ERR_UNSUPPORTED, "this model has no decoder: it can embed but not reconstruct");
-
-    int n_visible = cfg->format_version >= 2 ? tokenize_v2(m, x) : tokenize(m, x, ws->patches, ws->visible);
-    o->n_visible_tokens = n_visible;
-    if (o->token_visible) memcpy(o->token_visible, ws->visible, (size_t)N);
-    if (n_visible == 0)
-        return wfm_fail(err, WFM_ERR_NO_DATA, "the window has no observed minute in any channel");
-    for (int t = 0, k = 0; t < N; t++)
-        if (ws->visible[t]) ws->visible_index[k++] = t;
-
-    encode(m, n_visible);
-
-    if (o->embedding) {
-        for (int d = 0; d < D; d++) {
-            double s = 0;
-            for (int i = 0; i < n_visible; i++) s += ws->enc_out[(size_t)ws->visible_index[i] * D + d];
-            o->embedding[d] = (float)(s / n_visible);
-        }
-    }
-    if (o->token_embeddings) {
-        for (int t = 0; t < N; t++) {
-            float *dst = o->token_embeddings + (size_t)t * D;
-            if (ws->visible[t]) memcpy(dst, ws->enc_out + (size_t)t * D, sizeof(float) * D);
-            else for (int d = 0; d < D; d++) dst[d] = NAN;
-        }
-    }
-    if (o->fill_probability)
-        for (size_t i = 0; i < (size_t)cfg->window_minutes * C; i++) o->fill_probability[i] = NAN;
-    if (want_decoder && cfg->format_version >= 2) {
-        decode(m, n_visible);
-        write_fills_v2(m, x, o);
-    } else if (want_decoder) {
-        decode(m, n_visible);
-        for (int c = 0; c < C; c++) {
-            const wfm_channel_cfg *ch = &cfg->channels[c];
-            for (int p = 0; p < NP; p++)
-                for (int i = 0; i < P; i++) {
-                    size_t idx = ((size_t)p * P + i) * C + c;
-                    float v = ws->dec_out[((size_t)c * NP + p) * P + i] * ch->std + ch->mean;
-                    if (o->reconstruction) o->reconstruction[idx] = v;
-                    if (o->imputed) o->imputed[idx] = isnan(x[idx]) ? v : x[idx];
-                }
-        }
+    /* weights widened to f32, plus the loader's two buffers for one tensor */
+    uint64_t weights = (params + 2 * largest) * sizeof(float);
+    uint64_t window = window_bytes(m, wfm_pool_threads_for(ld->threads));
+    if (weights > WFM_MAX_MODEL_BYTES || window > WFM_MAX_MODEL_BYTES - weights) {
+        const double gib = 1024.0 * 1024.0 * 1024.0;
+        return wfm_fail(err, WFM_ERR_CONFIG,
+                        "config: the model would need %.1f GiB (%.2f GiB of weights as f32, %.2f GiB of positions "
+                        "and scratch for a window of %d tokens), more than the limit of %.0f GiB",
+                        (double)(weights + window) / gib, (double)weights / gib, (double)window / gib, m->n_tokens,
+                        (double)WFM_MAX_MODEL_BYTES / gib);
     }
     return WFM_OK;
 }
 
-wfm_status wfm_embed(wfm_model *m, const float *x, float *embedding, wfm_error *err) {
-    wfm_outputs o = {0};
-    o.embedding = embedding;
-    return wfm_run(m, x, &o, err);
+static void free_linear(wfm_linear *l) { free(l->w_packed); free(l->bias); }
+static void free_norm(wfm_layernorm *n) { free(n->weight); free(n->bias); }
+static void free_stack(wfm_stack *s) {
+    if (s->blocks)
+        for (int i = 0; i < s->cfg.layers; i++) {
+            wfm_block *b = &s->blocks[i];
+            free_norm(&b->norm1); free_norm(&b->norm2);
+            free_linear(&b->qkv); free_linear(&b->proj); free_linear(&b->fc1); free_linear(&b->fc2);
+        }
+    free(s->blocks);
+    free_norm(&s->norm);
+    free(s->pos);
 }
 
-wfm_status wfm_impute(wfm_model *m, const float *x, float *imputed, wfm_error *err) {
-    wfm_outputs o = {0};
-    o.imputed = imputed;
-    return wfm_run(m, x, &o, err);
+void wfm_model_free(wfm_model *m) {
+    if (!m) return;
+    wfm_state_free(m->default_state);
+    free_linear(&m->patch_embed);
+    free_stack(&m->enc);
+    free_linear(&m->dec_embed);
+    free(m->mask_token);
+    free_stack(&m->dec);
+    free_linear(&m->head);
+    free_linear(&m->anchor_embed);
+    wfm_config_free(&m->cfg);
+    free(m->config_json);
+    free(m);
 }
 
-wfm_status wfm_reconstruct(wfm_model *m, const float *x, float *reconstruction, wfm_error *err) {
-    wfm_outputs o = {0};
-    o.reconstruction = reconstruction;
-    return wfm_run(m, x, &o, err);
+static wfm_status load_from_source(source *src, const wfm_model_params *params, wfm_model **out,
+                                   wfm_error *err) {
+    wfm_model_params p = params ? *params : wfm_model_default_params();
+    uint8_t first8[8];
+    uint64_t header_len = 0;
+    wfm_status st;
+    if (src->size < 8) return wfm_fail(err, WFM_ERR_FORMAT, "file is %llu bytes, too short for a safetensors header", (unsigned long long)src->size);
+    if ((st = source_read(src, 0, 8, first8, err))) return st;
+    if ((st = wfm_st_header_length(first8, src->size, &header_len, err))) return st;
+    src->data_start = 8 + header_len;
+
+    wfm_model *m = calloc(1, sizeof *m);
+    char *header = malloc((size_t)header_len + 1);
+    loader ld = {0};
+    ld.m = m;
+    ld.src = src;
+    if (!m || !header) {
+        free(m);
+        free(header);
+        return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory for a %llu-byte header", (unsigned long long)header_len);
+    }
+    if ((st = source_read(src, 8, (size_t)header_len, header, err))) goto fail;
+    header[header_len] = 0;
+    if ((st = wfm_st_parse_header(header, (size_t)header_len, src->size - src->data_start, &ld.st, err))) goto fail;
+
+    const char *cfg_json = wfm_st_metadata(&ld.st, "wearfm.config");
+    if (!cfg_json) {
+        st = wfm_fail(err, WFM_ERR_CONFIG, "no \"wearfm.config\" entry in __metadata__: not a wearfm model");
+        goto fail;
+    }
+    if ((st = wfm_config_parse(cfg_json, strlen(cfg_json), &m->cfg, err))) goto fail;
+    if (!(m->config_json = strdup(cfg_json))) { st = wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory"); goto fail; }
+    m->n_patches = m->cfg.window_minutes / m->cfg.patch_minutes;
+    m->n_tokens = m->n_patches * m->cfg.n_channels;
+    if (m->n_tokens > WFM_MAX_TOKENS) {
+        st = wfm_fail(err, WFM_ERR_CONFIG,
+                      "config: %d tokens per window (%d patches x %d channels) exceeds the limit of %d",
+                      m->n_tokens, m->n_patches, m->cfg.n_channels, WFM_MAX_TOKENS);
+        goto fail;
+    }
+    m->kr = wfm_kernels_best();
+    ld.threads = p.n_threads;
+    if ((st = check_before_alloc(&ld, err))) goto fail;
+    if (!(ld.tensor_hash = calloc(ld.st.n_tensors + 1, sizeof *ld.tensor_hash))) {
+        st = wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory");
+        goto fail;
+    }
+    if ((st = load_weights(&ld, err))) goto fail;
+    weights_hash(&ld);
+    wfm_state_params sp = {p.n_threads, p.mask_mode};
+    if ((st = wfm_state_create(m, &sp, &m->default_state, err))) goto fail;
+
+    free(header);
+    free(ld.raw);
+    free(ld.f32);
+    free(ld.tensor_hash);
+    wfm_st_free(&ld.st);
+    *out = m;
+    return WFM_OK;
+fail:
+    free(header);
+    free(ld.raw);
+    free(ld.f32);
+    free(ld.tensor_hash);
+    wfm_st_free(&ld.st);
+    wfm_model_free(m);
+    return st;
+}
+
+wfm_status wfm_model_load_buffer(const void *data, size_t size, const wfm_model_params *params,
+                                 wfm_model **out, wfm_error *err) {
+    if (!out || (!data && size)) return wfm_fail(err, WFM_ERR_INVALID_ARG, "wfm_model_load_buffer: NULL argument");
+    *out = NULL;
+    source src = {0};
+    src.buf = data;
+    src.size = size;
+    return load_from_source(&src, params, out, err);
+}
+
+wfm_status wfm_model_load_file(const char *path, const wfm_model_params *params, wfm_model **out,
+                               wfm_error *err) {
+    if (!path || !out) return wfm_fail(err, WFM_ERR_INVALID_ARG, "wfm_model_load_file: NULL argument");
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f) return wfm_fail(err, WFM_ERR_IO, "cannot open model '%s'", path);
+    /* fopen of a directory succeeds on Linux; only the reads fail. */
+    struct stat sb;
+    if (!fstat(fileno(f), &sb) && S_ISDIR(sb.st_mode)) {
+        fclose(f);
+        return wfm_fail(err, WFM_ERR_IO, "model '%s' is a directory, not a model file", path);
+    }
+    source src = {0};
+    src.file = f;
+    off_t size = -1;
+    if (fseeko(f, 0, SEEK_END) == 0) size = ftello(f);
+    if (size < 0) {
+        fclose(f);
+        return wfm_fail(err, WFM_ERR_IO, "cannot determine the size of '%s'", path);
+    }
+    src.size = (uint64_t)size;
+    wfm_status st = load_from_source(&src, params, out, err);
+    fclose(f);
+    if (st) wfm_error_prefix(err, "%s", path);
+    return st;
 }

@@ -1,5 +1,10 @@
-/* Internal model representation: weights packed for the selected GEMM
- * kernels, and a workspace sized for a full window. */
+/* Internal model representation: the immutable model (weights packed for
+ * the selected GEMM kernels) and the per-caller state (a workspace sized
+ * for a full window, the thread pool, the mask mode).
+ *   model.c      lifecycle: load, free, state create / free
+ *   model_info.c accessors of a loaded model
+ *   forward.c    the forward pass: tokenize, encode, decode, fills
+ *   transformer.c, attention.c, gemm.c: the blocks and their kernels */
 #ifndef WFM_MODEL_H
 #define WFM_MODEL_H
 #include "wearfm.h"
@@ -32,13 +37,23 @@ typedef struct wfm_stack {
     float *pos;             /* [N, dim] sin-cos positions, token order n = c*NP + p */
 } wfm_stack;
 
-/* Scratch for one forward pass, sized for all N tokens. */
+/* Scratch for one forward pass, sized for all N tokens. Each buffer has one
+ * purpose; the one documented union is the block scratch (xn, tmp), which
+ * decode() also uses for its projections before the decoder stack runs. */
 typedef struct wfm_workspace {
-    float *h, *xn, *qkv, *tmp, *mlp;  /* activations */
+    float *h;                         /* [N, max dim] residual stream of the stack being run */
+    float *xn;                        /* [N, max dim] block scratch: LayerNorm / attention output;
+                                         decode(): visible encoder rows, then the anchor embedding */
+    float *tmp;                       /* [N, max dim] block scratch: sublayer output before the residual add;
+                                         decode(): the projected visible tokens */
+    float *qkv;                       /* [N, 3 max dim] q | k | v rows */
+    float *mlp;                       /* [N, max mlp dim] MLP hidden layer */
     float *kv_packed;                 /* packed keys + values of every head */
     float *attn_scratch;              /* per thread: S tile, O tile, row stats */
     size_t attn_scratch_per_thread;
-    float *patches;                   /* [N, P] z-values */
+    float *patches;                   /* [N, P] z-values, by token */
+    float *visible_patches;           /* [N, P] the visible tokens' patches, gathered for compaction */
+    float *minute_observed;           /* [C, T] 1 for an observed minute (format_version 2 tokenizer) */
     float *stack_out;                 /* [N, max dim] output of a stack */
     float *enc_out;                   /* [N, De] normed encoder output, by token */
     float *dec_out;                   /* [N, P*K] decoder head output */
@@ -48,6 +63,9 @@ typedef struct wfm_workspace {
     uint8_t *visible;                 /* [N] */
 } wfm_workspace;
 
+/* Immutable after load and shareable between threads: the config, the
+ * weights packed for the kernel table, the positions and the hash. The
+ * default state serves the model-level calls (wfm_run, wfm_set_threads...). */
 struct wfm_model {
     wfm_config cfg;
     char *config_json;
@@ -61,22 +79,29 @@ struct wfm_model {
     wfm_stack dec;
     wfm_linear head;
     wfm_linear anchor_embed;          /* "fill": "anchored" only */
+    char weights_hash[32];  /* "fnv1a64w:<16 hex>", see model.c (probe binding) */
+    wfm_state *default_state;         /* owned; used by the wfm_model-level calls */
+};
+
+/* Everything one caller needs to run a model: the workspace, the thread
+ * pool and the mask mode. One state per concurrent caller. */
+struct wfm_state {
+    const wfm_model *model;
     wfm_pool *pool;
     wfm_mask_mode mask_mode;
     wfm_workspace ws;
-    char weights_hash[32];  /* "fnv1a64w:<16 hex>", see model_load.c (probe binding) */
 };
 
-/* model_load.c */
-void wfm_model_release(wfm_model *m);
-wfm_status wfm_workspace_alloc(wfm_model *m, wfm_error *err);
+/* model.c, test only: when > 0, the n-th allocation of the next state
+ * creations fails (1 = the first); counts down to 0. */
+extern int wfm_state_alloc_fail_at;
 
 /* transformer.c: runs a stack in place on h [n, dim]; key_visible (nullable,
  * [n]) excludes keys from attention. Output is the final-normed result in out. */
-void wfm_stack_forward(wfm_model *m, const wfm_stack *s, float *h, int n,
+void wfm_stack_forward(wfm_state *s, const wfm_stack *st, float *h, int n,
                        const uint8_t *key_visible, float *out);
 
 /* y[n, out] = x[n, in] W^T + b */
-void wfm_linear_forward(wfm_model *m, const wfm_linear *l, const float *x, int n, float *y);
+void wfm_linear_forward(wfm_state *s, const wfm_linear *l, const float *x, int n, float *y);
 
 #endif

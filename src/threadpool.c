@@ -56,9 +56,13 @@ int wfm_cpu_count(void) {
     return n > 0 ? (int)n : 1;
 }
 
-wfm_pool *wfm_pool_create(int n_threads) {
+int wfm_pool_threads_for(int n_threads) {
     if (n_threads <= 0) n_threads = wfm_cpu_count();
-    if (n_threads > 256) n_threads = 256;
+    return n_threads > 256 ? 256 : n_threads;
+}
+
+wfm_pool *wfm_pool_create(int n_threads) {
+    n_threads = wfm_pool_threads_for(n_threads);
     wfm_pool *p = calloc(1, sizeof *p);
     if (!p) return NULL;
     p->n = n_threads;
@@ -122,6 +126,7 @@ void wfm_pool_run(wfm_pool *p, size_t n_tasks, wfm_task_fn fn, void *ctx) {
 struct wfm_pool { int n; };
 
 int wfm_cpu_count(void) { return 1; }
+int wfm_pool_threads_for(int n_threads) { (void)n_threads; return 1; }
 wfm_pool *wfm_pool_create(int n_threads) {
     (void)n_threads;
     wfm_pool *p = malloc(sizeof *p);

@@ -13,6 +13,8 @@ typedef void (*wfm_task_fn)(void *ctx, size_t task, int thread);
 /* n_threads <= 0 means all cores. Returns NULL only on allocation failure. */
 wfm_pool *wfm_pool_create(int n_threads);
 void wfm_pool_destroy(wfm_pool *pool);
+/* The size wfm_pool_create(n_threads) asks for (it may get fewer threads). */
+int wfm_pool_threads_for(int n_threads);
 /* Number of threads that run tasks (1 for a NULL pool). */
 int wfm_pool_size(const wfm_pool *pool);
 /* Runs every task once and returns when all are done. pool may be NULL. */

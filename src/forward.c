@@ -1,0 +1,292 @@
+/* The minute-model forward pass (docs/model-format.md) on a state:
+ * tokenize, encode, decode and the fills; wfm_run and its wrappers. The
+ * model is only read; everything written lives in the state's workspace. */
+#include "model.h"
+#include "error.h"
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Standardise, clip and cut into patches (token n = c*NP + p). A patch with
+ * no observed minute is inherited-missing; inside a visible patch, missing
+ * minutes take the mean of its observed z-values. Returns visible count. */
+static int tokenize(const wfm_model *m, const float *x, float *patches, uint8_t *visible) {
+    const wfm_config *cfg = &m->cfg;
+    int C = cfg->n_channels, P = cfg->patch_minutes, NP = m->n_patches, n_visible = 0;
+    for (int c = 0; c < C; c++) {
+        const wfm_channel_cfg *ch = &cfg->channels[c];
+        for (int p = 0; p < NP; p++) {
+            float *z = patches + ((size_t)c * NP + p) * P;
+            double sum = 0;
+            int observed = 0;
+            for (int i = 0; i < P; i++) {
+                float v = x[((size_t)p * P + i) * C + c];
+                if (isnan(v)) { z[i] = NAN; continue; }
+                float zi = (v - ch->mean) / ch->std;
+                zi = zi < ch->clip_min ? ch->clip_min : zi > ch->clip_max ? ch->clip_max : zi;
+                z[i] = zi;
+                sum += zi;
+                observed++;
+            }
+            float fill = observed ? (float)(sum / observed) : 0.0f;
+            for (int i = 0; i < P; i++)
+                if (isnan(z[i])) z[i] = fill;
+            visible[(size_t)c * NP + p] = observed > 0;
+            n_visible += observed > 0;
+        }
+    }
+    return n_visible;
+}
+
+/* The anchor of channel c, z[0..T): the observed (clipped) z-value where
+ * there is one; between two observations the straight line between them;
+ * before the first / after the last observation that observation; 0 (the
+ * channel mean) when the window has none (docs/model-format.md). obs[t] is
+ * 1 for observed minutes. */
+static void channel_anchor(const wfm_model *m, const float *x, int c, float *z, float *obs) {
+    const wfm_config *cfg = &m->cfg;
+    const wfm_channel_cfg *ch = &cfg->channels[c];
+    const int T = cfg->window_minutes, C = cfg->n_channels;
+    int prev = -1;
+    for (int t = 0; t < T; t++) {
+        float v = x[(size_t)t * C + c];
+        obs[t] = isnan(v) ? 0.0f : 1.0f;
+        if (isnan(v)) continue;
+        float zi = (v - ch->mean) / ch->std;
+        z[t] = zi < ch->clip_min ? ch->clip_min : zi > ch->clip_max ? ch->clip_max : zi;
+        /* the run of missing minutes before t */
+        for (int u = prev + 1; u < t; u++)
+            z[u] = prev < 0 ? z[t] : z[prev] + (z[t] - z[prev]) * ((float)(u - prev) / (float)(t - prev));
+        prev = t;
+    }
+    for (int u = prev + 1; u < T; u++) z[u] = prev < 0 ? 0.0f : z[prev];
+}
+
+/* format_version 2: patches take the anchor at missing minutes; ws->anchor
+ * and ws->anchor_in (anchor, observed flags) feed the anchored decoder;
+ * ws->minute_observed holds each channel's observed flags.
+ * Without the inherited mask (naive ablation) every minute counts as
+ * observed and every token is visible. Returns the visible count. */
+static int tokenize_v2(wfm_state *s, const float *x) {
+    const wfm_model *m = s->model;
+    const wfm_config *cfg = &m->cfg;
+    wfm_workspace *ws = &s->ws;
+    const int C = cfg->n_channels, P = cfg->patch_minutes, NP = m->n_patches, T = cfg->window_minutes;
+    int n_visible = 0;
+    for (int c = 0; c < C; c++) {
+        float *z = ws->anchor + (size_t)c * T;  /* channel c's tokens are contiguous minutes */
+        float *obs = ws->minute_observed + (size_t)c * T;
+        channel_anchor(m, x, c, z, obs);
+        for (int p = 0; p < NP; p++) {
+            size_t n = (size_t)c * NP + p;
+            float *in = ws->anchor_in + n * 2 * P;
+            int observed = 0;
+            for (int i = 0; i < P; i++) {
+                float o = cfg->inherited_mask ? obs[p * P + i] : 1.0f;
+                observed += o != 0;
+                in[i] = z[p * P + i];
+                in[P + i] = o;
+            }
+            ws->visible[n] = observed > 0;
+            n_visible += observed > 0;
+        }
+        memcpy(ws->patches + (size_t)c * T, z, sizeof(float) * (size_t)T);
+    }
+    return n_visible;
+}
+
+static wfm_status check_input(const wfm_model *m, const float *x, wfm_error *err) {
+    size_t n = (size_t)m->cfg.window_minutes * m->cfg.n_channels;
+    for (size_t i = 0; i < n; i++)
+        if (isinf(x[i]))
+            return wfm_fail(err, WFM_ERR_INVALID_ARG,
+                            "input value at minute %zu, channel '%s' is infinite (use NaN for missing)",
+                            i / m->cfg.n_channels, m->cfg.channels[i % m->cfg.n_channels].name);
+    return WFM_OK;
+}
+
+/* Encoder over the visible tokens; writes ws->enc_out rows for every token
+ * that went through (all N in attention mode, the visible ones otherwise),
+ * indexed by token. */
+static void encode(wfm_state *s, int n_visible) {
+    const wfm_model *m = s->model;
+    wfm_workspace *ws = &s->ws;
+    const int D = m->cfg.enc.dim, P = m->cfg.patch_minutes, N = m->n_tokens;
+    int compact = s->mask_mode == WFM_MASK_COMPACT;
+    int n = compact ? n_visible : N;
+    /* Compaction gathers the visible patches. */
+    float *rows = ws->patches;
+    if (compact) {
+        rows = ws->visible_patches;
+        for (int i = 0; i < n; i++)
+            memcpy(rows + (size_t)i * P, ws->patches + (size_t)ws->visible_index[i] * P, sizeof(float) * P);
+    }
+    wfm_linear_forward(s, &m->patch_embed, rows, n, ws->h);
+    for (int i = 0; i < n; i++) {
+        int tok = compact ? ws->visible_index[i] : i;
+        float *h = ws->h + (size_t)i * D;
+        const float *pos = m->enc.pos + (size_t)tok * D;
+        for (int d = 0; d < D; d++) h[d] += pos[d];
+    }
+    float *out = ws->stack_out;
+    wfm_stack_forward(s, &m->enc, ws->h, n, compact ? NULL : ws->visible, out);
+    for (int i = 0; i < n; i++) {
+        int tok = compact ? ws->visible_index[i] : i;
+        memcpy(ws->enc_out + (size_t)tok * D, out + (size_t)i * D, sizeof(float) * D);
+    }
+}
+
+static void decode(wfm_state *s, int n_visible) {
+    const wfm_model *m = s->model;
+    wfm_workspace *ws = &s->ws;
+    const int De = m->cfg.enc.dim, Dd = m->cfg.dec.dim, N = m->n_tokens;
+    /* Project the visible tokens, then lay out all N with mask tokens (xn and
+     * tmp are the blocks' scratch, free until the decoder stack runs). */
+    float *vis_in = ws->xn, *vis_out = ws->tmp;
+    for (int i = 0; i < n_visible; i++)
+        memcpy(vis_in + (size_t)i * De, ws->enc_out + (size_t)ws->visible_index[i] * De, sizeof(float) * De);
+    wfm_linear_forward(s, &m->dec_embed, vis_in, n_visible, vis_out);
+    for (int t = 0; t < N; t++)
+        if (!ws->visible[t]) memcpy(ws->h + (size_t)t * Dd, m->mask_token, sizeof(float) * Dd);
+    for (int i = 0; i < n_visible; i++)
+        memcpy(ws->h + (size_t)ws->visible_index[i] * Dd, vis_out + (size_t)i * Dd, sizeof(float) * Dd);
+    if (m->cfg.anchored) { /* every token's anchor and observed flags */
+        wfm_linear_forward(s, &m->anchor_embed, ws->anchor_in, N, ws->xn);
+        for (size_t i = 0; i < (size_t)N * Dd; i++) ws->h[i] += ws->xn[i];
+    }
+    for (size_t i = 0; i < (size_t)N * Dd; i++) ws->h[i] += m->dec.pos[i];
+    float *out = ws->stack_out;
+    wfm_stack_forward(s, &m->dec, ws->h, N, NULL, out);
+    wfm_linear_forward(s, &m->head, out, N, ws->dec_out);
+}
+
+/* format_version 2 outputs: each channel's values kept inside its kind
+ * (docs/model-format.md): continuous and count values are the anchor plus
+ * the head (anchored fill) in original units, clipped to the range; a
+ * category is its most probable level (the lower one on a tie). */
+static void write_fills_v2(const wfm_state *s, const float *x, wfm_outputs *o) {
+    const wfm_model *m = s->model;
+    const wfm_config *cfg = &m->cfg;
+    const wfm_workspace *ws = &s->ws;
+    const int C = cfg->n_channels, P = cfg->patch_minutes, NP = m->n_patches, K = cfg->head_width;
+    for (int c = 0; c < C; c++) {
+        const wfm_channel_cfg *ch = &cfg->channels[c];
+        for (int t = 0; t < cfg->window_minutes; t++) {
+            size_t n = (size_t)c * NP + t / P, idx = (size_t)t * C + c;
+            const float *row = ws->dec_out + (n * P + (size_t)(t % P)) * K;
+            float v, prob = NAN;
+            if (ch->kind == WFM_CHANNEL_CATEGORY) {
+                int best = 0;
+                for (int k = 1; k < ch->n_levels; k++)
+                    if (row[k] > row[best]) best = k;
+                double sum = 0;
+                for (int k = 0; k < ch->n_levels; k++) sum += exp((double)row[k] - (double)row[best]);
+                v = ch->levels[best];
+                prob = (float)(1.0 / sum);
+            } else {
+                float z = row[0] + (cfg->anchored ? ws->anchor[n * P + (size_t)(t % P)] : 0.0f);
+                v = z * ch->std + ch->mean;
+                v = v < ch->range_min ? ch->range_min : v > ch->range_max ? ch->range_max : v;
+            }
+            int missing = isnan(x[idx]);
+            if (o->reconstruction) o->reconstruction[idx] = v;
+            if (o->imputed) o->imputed[idx] = missing ? v : x[idx];
+            if (o->fill_probability && missing) o->fill_probability[idx] = prob;
+        }
+    }
+}
+
+wfm_status wfm_run_state(wfm_state *s, const float *x, wfm_outputs *o, wfm_error *err) {
+    if (!s || !x || !o) return wfm_fail(err, WFM_ERR_INVALID_ARG, "wfm_run: NULL argument");
+    const wfm_model *m = s->model;
+    wfm_status st = check_input(m, x, err);
+    if (st) return st;
+    const wfm_config *cfg = &m->cfg;
+    wfm_workspace *ws = &s->ws;
+    const int D = cfg->enc.dim, N = m->n_tokens, C = cfg->n_channels, P = cfg->patch_minutes,
+              NP = m->n_patches;
+    int want_decoder = o->reconstruction || o->imputed || o->fill_probability;
+    if (want_decoder && !cfg->has_decoder)
+        return wfm_fail(err, WFM_ERR_UNSUPPORTED, "this model has no decoder: it can embed but not reconstruct");
+
+    int n_visible = cfg->format_version >= 2 ? tokenize_v2(s, x) : tokenize(m, x, ws->patches, ws->visible);
+    o->n_visible_tokens = n_visible;
+    if (o->token_visible) memcpy(o->token_visible, ws->visible, (size_t)N);
+    if (n_visible == 0)
+        return wfm_fail(err, WFM_ERR_NO_DATA, "the window has no observed minute in any channel");
+    for (int t = 0, k = 0; t < N; t++)
+        if (ws->visible[t]) ws->visible_index[k++] = t;
+
+    encode(s, n_visible);
+
+    if (o->embedding) {
+        for (int d = 0; d < D; d++) {
+            double s = 0;
+            for (int i = 0; i < n_visible; i++) s += ws->enc_out[(size_t)ws->visible_index[i] * D + d];
+            o->embedding[d] = (float)(s / n_visible);
+        }
+    }
+    if (o->token_embeddings) {
+        for (int t = 0; t < N; t++) {
+            float *dst = o->token_embeddings + (size_t)t * D;
+            if (ws->visible[t]) memcpy(dst, ws->enc_out + (size_t)t * D, sizeof(float) * D);
+            else for (int d = 0; d < D; d++) dst[d] = NAN;
+        }
+    }
+    if (o->fill_probability)
+        for (size_t i = 0; i < (size_t)cfg->window_minutes * C; i++) o->fill_probability[i] = NAN;
+    if (want_decoder && cfg->format_version >= 2) {
+        decode(s, n_visible);
+        write_fills_v2(s, x, o);
+    } else if (want_decoder) {
+        decode(s, n_visible);
+        for (int c = 0; c < C; c++) {
+            const wfm_channel_cfg *ch = &cfg->channels[c];
+            for (int p = 0; p < NP; p++)
+                for (int i = 0; i < P; i++) {
+                    size_t idx = ((size_t)p * P + i) * C + c;
+                    float v = ws->dec_out[((size_t)c * NP + p) * P + i] * ch->std + ch->mean;
+                    if (o->reconstruction) o->reconstruction[idx] = v;
+                    if (o->imputed) o->imputed[idx] = isnan(x[idx]) ? v : x[idx];
+                }
+        }
+    }
+    return WFM_OK;
+}
+
+wfm_status wfm_embed_state(wfm_state *s, const float *x, float *embedding, wfm_error *err) {
+    wfm_outputs o = {0};
+    o.embedding = embedding;
+    return wfm_run_state(s, x, &o, err);
+}
+
+wfm_status wfm_impute_state(wfm_state *s, const float *x, float *imputed, wfm_error *err) {
+    wfm_outputs o = {0};
+    o.imputed = imputed;
+    return wfm_run_state(s, x, &o, err);
+}
+
+wfm_status wfm_reconstruct_state(wfm_state *s, const float *x, float *reconstruction, wfm_error *err) {
+    wfm_outputs o = {0};
+    o.reconstruction = reconstruction;
+    return wfm_run_state(s, x, &o, err);
+}
+
+/* The model-level calls run the model's default state. */
+#define DEFAULT_STATE(m) ((m) ? (m)->default_state : NULL)
+
+wfm_status wfm_run(wfm_model *m, const float *x, wfm_outputs *o, wfm_error *err) {
+    return wfm_run_state(DEFAULT_STATE(m), x, o, err);
+}
+
+wfm_status wfm_embed(wfm_model *m, const float *x, float *embedding, wfm_error *err) {
+    return wfm_embed_state(DEFAULT_STATE(m), x, embedding, err);
+}
+
+wfm_status wfm_impute(wfm_model *m, const float *x, float *imputed, wfm_error *err) {
+    return wfm_impute_state(DEFAULT_STATE(m), x, imputed, err);
+}
+
+wfm_status wfm_reconstruct(wfm_model *m, const float *x, float *reconstruction, wfm_error *err) {
+    return wfm_reconstruct_state(DEFAULT_STATE(m), x, reconstruction, err);
+}

@@ -1,0 +1,251 @@
+/* One model, many states (issue 9): states on one model give the outputs of
+ * the model-level calls, concurrently from two threads too; the thread count
+ * of a state does not change them; a failing state creation returns an error
+ * and leaks nothing, and a failing wfm_model_set_threads leaves the model
+ * running on its old state. */
+#include "wearfm.h"
+#include "model.h"
+#include "model_builder.h"
+#include "testing.h"
+#include <stdlib.h>
+#include <string.h>
+#if !defined(__wasi__)
+#include <pthread.h>
+#define HAVE_PTHREADS 1
+#endif
+
+static const mb_config SMALL = {.T = 120, .P = 10, .C = 3, .de = 32, .le = 2, .he = 4, .me = 64,
+                                .dd = 16, .ld = 1, .hd = 2, .md = 32};
+
+static wfm_model *load(int threads) {
+    size_t size;
+    uint8_t *buf = mb_build(&SMALL, 99, &size);
+    wfm_model_params p = wfm_model_default_params();
+    p.n_threads = threads;
+    wfm_model *m = NULL;
+    wfm_error err = {0};
+    wfm_status st = wfm_model_load_buffer(buf, size, &p, &m, &err);
+    CHECK_MSG(st == WFM_OK, "load: %s", err.message);
+    free(buf);
+    return m;
+}
+
+static float *make_input(int missing_pct, unsigned seed) {
+    const mb_config *c = &SMALL;
+    float *x = malloc(sizeof(float) * (size_t)c->T * c->C);
+    for (int t = 0; t < c->T; t++)
+        for (int ch = 0; ch < c->C; ch++)
+            x[t * c->C + ch] = 10.0f * ch + 0.5f + (ch + 1) * 2.0f * wfm_t_uniform(&seed);
+    for (int ch = 0; ch < c->C; ch++)
+        for (int p = 0; p < c->T / c->P; p++) {
+            int r = (int)(wfm_t_rand(&seed) % 100);
+            for (int i = 0; i < c->P; i++)
+                if (r < missing_pct || wfm_t_rand(&seed) % 5 == 0) x[(p * c->P + i) * c->C + ch] = NAN;
+        }
+    return x;
+}
+
+/* Every output of one window, in one buffer, so results compare with memcmp
+ * (the sizes of SMALL as constants). */
+#define DE 32
+#define N_TOK (120 / 10 * 3)
+#define TC (120 * 3)
+#define OUT_FLOATS (DE + 2 * TC + N_TOK * DE)
+typedef struct { float v[OUT_FLOATS]; int nv; wfm_status st; } result;
+
+static void run_state(wfm_state *s, wfm_model *m, const float *x, result *r) {
+    memset(r, 0, sizeof *r);
+    uint8_t vis[N_TOK];
+    wfm_outputs o = {r->v, r->v + DE, r->v + DE + TC, r->v + DE + 2 * TC, vis, NULL, 0};
+    wfm_error err = {0};
+    r->st = s ? wfm_run_state(s, x, &o, &err) : wfm_run(m, x, &o, &err);
+    r->nv = o.n_visible_tokens;
+}
+
+#define N_INPUTS 4
+static float *inputs[N_INPUTS];
+static result expected[N_INPUTS];
+
+typedef struct { wfm_state *s; int rounds, mismatches, errors; } worker;
+
+static void *work(void *p) {
+    worker *w = p;
+    result r;
+    for (int k = 0; k < w->rounds; k++)
+        for (int i = 0; i < N_INPUTS; i++) {
+            run_state(w->s, NULL, inputs[i], &r);
+            if (r.st != WFM_OK) w->errors++;
+            else if (r.nv != expected[i].nv || memcmp(r.v, expected[i].v, sizeof r.v)) w->mismatches++;
+        }
+    return NULL;
+}
+
+TEST(states_match_the_model_level_calls) {
+    wfm_model *m = load(1);
+    if (!m) return;
+    for (int i = 0; i < N_INPUTS; i++) {
+        inputs[i] = make_input(25 * i, 11 + (unsigned)i);
+        run_state(NULL, m, inputs[i], &expected[i]);
+        CHECK(expected[i].st == WFM_OK);
+    }
+    wfm_state_params p = wfm_state_default_params();
+    p.n_threads = 1;
+    wfm_state *s = NULL;
+    CHECK(wfm_state_create(m, &p, &s, NULL) == WFM_OK && s);
+    CHECK(wfm_state_threads(s) == 1);
+    worker w = {s, 1, 0, 0};
+    work(&w);
+    CHECK(w.errors == 0 && w.mismatches == 0);
+    /* the wrappers */
+    float emb[32], rec[TC], imp[TC];
+    CHECK(wfm_embed_state(s, inputs[1], emb, NULL) == WFM_OK && !memcmp(emb, expected[1].v, sizeof emb));
+    CHECK(wfm_reconstruct_state(s, inputs[1], rec, NULL) == WFM_OK &&
+          !memcmp(rec, expected[1].v + DE, sizeof rec));
+    CHECK(wfm_impute_state(s, inputs[1], imp, NULL) == WFM_OK &&
+          !memcmp(imp, expected[1].v + DE + TC, sizeof imp));
+    wfm_state_free(s);
+    wfm_model_free(m);
+}
+
+TEST(two_states_on_one_model_concurrently) {
+#ifdef HAVE_PTHREADS
+    wfm_model *m = load(1);
+    if (!m) return;
+    wfm_state_params p = wfm_state_default_params();
+    p.n_threads = 1;
+    wfm_state *a = NULL, *b = NULL;
+    CHECK(wfm_state_create(m, &p, &a, NULL) == WFM_OK);
+    p.n_threads = 2; /* a state with its own pool of two beside a state of one */
+    CHECK(wfm_state_create(m, &p, &b, NULL) == WFM_OK);
+    if (!a || !b) { wfm_state_free(a); wfm_state_free(b); wfm_model_free(m); return; }
+    worker wa = {a, 25, 0, 0}, wb = {b, 25, 0, 0};
+    pthread_t ta, tb;
+    CHECK(pthread_create(&ta, NULL, work, &wa) == 0);
+    CHECK(pthread_create(&tb, NULL, work, &wb) == 0);
+    pthread_join(ta, NULL);
+    pthread_join(tb, NULL);
+    printf("  2 threads x %d windows: %d + %d errors, %d + %d mismatches\n", 25 * N_INPUTS, wa.errors, wb.errors,
+           wa.mismatches, wb.mismatches);
+    CHECK(wa.errors == 0 && wb.errors == 0);
+    CHECK(wa.mismatches == 0 && wb.mismatches == 0);
+    wfm_state_free(a);
+    wfm_state_free(b);
+    wfm_model_free(m);
+#else
+    printf("  skipped: no threads in this build\n");
+#endif
+}
+
+TEST(one_and_two_threads_agree) {
+    wfm_model *m = load(1);
+    if (!m) return;
+    wfm_state_params p = wfm_state_default_params();
+    wfm_state *s1 = NULL, *s2 = NULL;
+    p.n_threads = 1;
+    CHECK(wfm_state_create(m, &p, &s1, NULL) == WFM_OK);
+    p.n_threads = 2;
+    CHECK(wfm_state_create(m, &p, &s2, NULL) == WFM_OK);
+    CHECK(s2 && (wfm_state_threads(s2) == 2 || wfm_state_threads(s2) == 1));
+    for (int i = 0; s1 && s2 && i < N_INPUTS; i++) {
+        result r1, r2;
+        run_state(s1, NULL, inputs[i], &r1);
+        run_state(s2, NULL, inputs[i], &r2);
+        CHECK(r1.st == WFM_OK && r2.st == WFM_OK && r1.nv == r2.nv);
+        double md = 0;
+        for (int k = 0; k < OUT_FLOATS; k++) {
+            if (isnan(r1.v[k]) != isnan(r2.v[k])) md = INFINITY;
+            else if (!isnan(r1.v[k]) && fabs((double)r1.v[k] - r2.v[k]) > md) md = fabs((double)r1.v[k] - r2.v[k]);
+        }
+        CHECK_MSG(md <= 1e-6, "window %d: max |1 thread - 2 threads| = %g", i, md);
+    }
+    /* the mask mode is the state's: attention masking agrees with compaction */
+    p.n_threads = 1;
+    p.mask_mode = WFM_MASK_ATTENTION;
+    wfm_state *sa = NULL;
+    CHECK(wfm_state_create(m, &p, &sa, NULL) == WFM_OK);
+    if (sa) {
+        result r;
+        run_state(sa, NULL, inputs[2], &r);
+        CHECK(r.st == WFM_OK && wfm_rel_err(r.v, expected[2].v, DE) < 1e-5);
+    }
+    wfm_state_free(sa);
+    wfm_state_free(s1);
+    wfm_state_free(s2);
+    wfm_model_free(m);
+}
+
+TEST(state_creation_failures_return_errors) {
+    wfm_model *m = load(1);
+    if (!m) return;
+    wfm_state *s = (wfm_state *)1;
+    wfm_error err = {0};
+    CHECK(wfm_state_create(NULL, NULL, &s, &err) == WFM_ERR_INVALID_ARG && s == NULL);
+    CHECK(wfm_state_create(m, NULL, NULL, &err) == WFM_ERR_INVALID_ARG);
+    wfm_state_params p = wfm_state_default_params();
+    p.mask_mode = (wfm_mask_mode)7;
+    CHECK(wfm_state_create(m, &p, &s, &err) == WFM_ERR_INVALID_ARG && s == NULL);
+    CHECK(strstr(err.message, "mask mode") != NULL);
+    wfm_state_free(NULL);
+    CHECK(wfm_run_state(NULL, inputs[0], &(wfm_outputs){0}, NULL) == WFM_ERR_INVALID_ARG);
+
+    /* Fail each allocation of a state creation in turn (ASan's leak check
+     * covers "leaks nothing" in the sanitizer build). */
+    p = wfm_state_default_params();
+    p.n_threads = 2;
+    int k = 1, failures = 0;
+    for (;; k++) {
+        wfm_state_alloc_fail_at = k;
+        s = (wfm_state *)1;
+        wfm_status st = wfm_state_create(m, &p, &s, &err);
+        if (st == WFM_OK) break;
+        failures++;
+        CHECK_MSG(st == WFM_ERR_NO_MEMORY && s == NULL, "allocation %d: status %d", k, st);
+        if (k > 100) break;
+    }
+    wfm_state_alloc_fail_at = 0;
+    printf("  %d allocations of a state failed one by one: each a clean WFM_ERR_NO_MEMORY\n", failures);
+    CHECK(failures >= 18);
+    result r;
+    run_state(s, NULL, inputs[3], &r);
+    CHECK(r.st == WFM_OK && !memcmp(r.v, expected[3].v, sizeof r.v));
+    wfm_state_free(s);
+
+    /* set_threads builds the new state first: on failure the old one stays and runs */
+    for (int j = 1; j < k; j += 5) {
+        wfm_state_alloc_fail_at = j;
+        CHECK(wfm_model_set_threads(m, 2, &err) == WFM_ERR_NO_MEMORY);
+        wfm_state_alloc_fail_at = 0;
+        CHECK(wfm_model_threads(m) == 1);
+        run_state(NULL, m, inputs[3], &r);
+        CHECK(r.st == WFM_OK && !memcmp(r.v, expected[3].v, sizeof r.v));
+    }
+    CHECK(wfm_model_set_threads(m, 2, &err) == WFM_OK);
+    CHECK(wfm_model_threads(m) == 2 || wfm_model_threads(m) == 1);
+    run_state(NULL, m, inputs[3], &r);
+    CHECK(r.st == WFM_OK && wfm_rel_err(r.v, expected[3].v, DE) < 1e-6);
+    CHECK(wfm_model_set_mask_mode(m, (wfm_mask_mode)9, &err) == WFM_ERR_INVALID_ARG);
+    CHECK(wfm_model_set_mask_mode(m, WFM_MASK_ATTENTION, &err) == WFM_OK);
+    run_state(NULL, m, inputs[3], &r);
+    CHECK(r.st == WFM_OK && wfm_rel_err(r.v, expected[3].v, DE) < 1e-5);
+    wfm_model_free(m);
+
+    /* the default state made at load: a failure there fails the load cleanly */
+    size_t size;
+    uint8_t *buf = mb_build(&SMALL, 99, &size);
+    for (int j = 1; j <= 20; j += 3) {
+        wfm_model *m2 = (wfm_model *)1;
+        wfm_state_alloc_fail_at = j;
+        CHECK(wfm_model_load_buffer(buf, size, NULL, &m2, &err) == WFM_ERR_NO_MEMORY && m2 == NULL);
+        wfm_state_alloc_fail_at = 0;
+    }
+    free(buf);
+}
+
+int main(void) {
+    RUN(states_match_the_model_level_calls);
+    RUN(two_states_on_one_model_concurrently);
+    RUN(one_and_two_threads_agree);
+    RUN(state_creation_failures_return_errors);
+    for (int i = 0; i < N_INPUTS; i++) free(inputs[i]);
+    return TEST_SUMMARY();
+}
