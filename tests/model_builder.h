@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "testing.h"
+#include "wearfm.h"
 
 typedef struct {
     int T, P, C;
@@ -140,5 +141,35 @@ static uint8_t *mb_build_ex(const mb_config *c, unsigned seed, size_t *size, int
 }
 static uint8_t *mb_build(const mb_config *c, unsigned seed, size_t *size) {
     return mb_build_ex(c, seed, size, 0, NULL);
+}
+
+/* mb_build(c, seed) loaded with a mask mode and thread count (a failed check and NULL on error). */
+static inline wfm_model *mb_load(const mb_config *c, unsigned seed, wfm_mask_mode mode, int threads) {
+    size_t size;
+    uint8_t *buf = mb_build(c, seed, &size);
+    wfm_model_params p = wfm_model_default_params();
+    p.mask_mode = mode;
+    p.n_threads = threads;
+    wfm_model *m = NULL;
+    wfm_error err = {0};
+    wfm_status st = wfm_model_load_buffer(buf, size, &p, &m, &err);
+    CHECK_MSG(st == WFM_OK, "load: %s", err.message);
+    free(buf);
+    return m;
+}
+
+/* A window [T, C] for c with missing_pct% of patches removed and some minutes missing inside the rest. */
+static inline float *mb_input(const mb_config *c, int missing_pct, unsigned seed) {
+    float *x = malloc(sizeof(float) * (size_t)c->T * c->C);
+    for (int t = 0; t < c->T; t++)
+        for (int ch = 0; ch < c->C; ch++)
+            x[t * c->C + ch] = 10.0f * ch + 0.5f + (ch + 1) * 2.0f * wfm_t_uniform(&seed);
+    for (int ch = 0; ch < c->C; ch++)
+        for (int p = 0; p < c->T / c->P; p++) {
+            int r = (int)(wfm_t_rand(&seed) % 100);
+            for (int i = 0; i < c->P; i++)
+                if (r < missing_pct || wfm_t_rand(&seed) % 5 == 0) x[(p * c->P + i) * c->C + ch] = NAN;
+        }
+    return x;
 }
 #endif

@@ -12,37 +12,6 @@
 static const mb_config SMALL = {.T = 120, .P = 10, .C = 3, .de = 32, .le = 2, .he = 4, .me = 64,
                                 .dd = 16, .ld = 1, .hd = 2, .md = 32};
 
-static wfm_model *load(const mb_config *c, wfm_mask_mode mode, int threads) {
-    size_t size;
-    uint8_t *buf = mb_build(c, 1234, &size);
-    wfm_model_params p = wfm_model_default_params();
-    p.mask_mode = mode;
-    p.n_threads = threads;
-    wfm_model *m = NULL;
-    wfm_error err = {0};
-    wfm_status st = wfm_model_load_buffer(buf, size, &p, &m, &err);
-    CHECK_MSG(st == WFM_OK, "load: %s", err.message);
-    free(buf);
-    return m;
-}
-
-/* A window with missing_pct% of patches removed and some minutes missing inside the rest. */
-static float *make_input(const mb_config *c, int missing_pct, unsigned seed) {
-    float *x = malloc(sizeof(float) * (size_t)c->T * c->C);
-    for (int t = 0; t < c->T; t++)
-        for (int ch = 0; ch < c->C; ch++)
-            x[t * c->C + ch] = 10.0f * ch + 0.5f + (ch + 1) * 2.0f * wfm_t_uniform(&seed);
-    for (int ch = 0; ch < c->C; ch++)
-        for (int p = 0; p < c->T / c->P; p++) {
-            int r = (int)(wfm_t_rand(&seed) % 100);
-            for (int i = 0; i < c->P; i++) {
-                float *v = &x[(p * c->P + i) * c->C + ch];
-                if (r < missing_pct || wfm_t_rand(&seed) % 5 == 0) *v = NAN;
-            }
-        }
-    return x;
-}
-
 typedef struct { float *emb, *rec, *imp, *tok; uint8_t *vis; int nv; wfm_status st; } result;
 
 static result run(wfm_model *m, const float *x) {
@@ -64,10 +33,10 @@ static result run(wfm_model *m, const float *x) {
 static void release(result *r) { free(r->emb); free(r->rec); free(r->imp); free(r->tok); free(r->vis); }
 
 TEST(compaction_equals_attention_masking) {
-    wfm_model *mc = load(&SMALL, WFM_MASK_COMPACT, 1), *ma = load(&SMALL, WFM_MASK_ATTENTION, 1);
+    wfm_model *mc = mb_load(&SMALL, 1234, WFM_MASK_COMPACT, 1), *ma = mb_load(&SMALL, 1234, WFM_MASK_ATTENTION, 1);
     size_t tc = (size_t)SMALL.T * SMALL.C;
     for (int pct = 0; pct <= 90; pct += 30) {
-        float *x = make_input(&SMALL, pct, 77 + pct);
+        float *x = mb_input(&SMALL, pct, 77 + pct);
         result a = run(mc, x), b = run(ma, x);
         CHECK(a.st == WFM_OK && b.st == WFM_OK);
         CHECK(a.nv == b.nv);
@@ -88,8 +57,8 @@ TEST(compaction_equals_attention_masking) {
 }
 
 TEST(thread_count_gives_identical_results) {
-    wfm_model *m1 = load(&SMALL, WFM_MASK_COMPACT, 1), *m2 = load(&SMALL, WFM_MASK_COMPACT, 2);
-    float *x = make_input(&SMALL, 40, 3);
+    wfm_model *m1 = mb_load(&SMALL, 1234, WFM_MASK_COMPACT, 1), *m2 = mb_load(&SMALL, 1234, WFM_MASK_COMPACT, 2);
+    float *x = mb_input(&SMALL, 40, 3);
     result a = run(m1, x), b = run(m2, x);
     CHECK(wfm_model_threads(m2) == 2 || wfm_model_threads(m2) == 1);
     CHECK(memcmp(a.emb, b.emb, sizeof(float) * SMALL.de) == 0);
@@ -99,8 +68,8 @@ TEST(thread_count_gives_identical_results) {
 }
 
 TEST(token_outputs) {
-    wfm_model *m = load(&SMALL, WFM_MASK_COMPACT, 1);
-    float *x = make_input(&SMALL, 50, 11);
+    wfm_model *m = mb_load(&SMALL, 1234, WFM_MASK_COMPACT, 1);
+    float *x = mb_input(&SMALL, 50, 11);
     result r = run(m, x);
     int N = SMALL.T / SMALL.P * SMALL.C, nv = 0;
     for (int n = 0; n < N; n++) {
@@ -122,7 +91,7 @@ TEST(token_outputs) {
 }
 
 TEST(bad_inputs_get_errors) {
-    wfm_model *m = load(&SMALL, WFM_MASK_COMPACT, 1);
+    wfm_model *m = mb_load(&SMALL, 1234, WFM_MASK_COMPACT, 1);
     size_t tc = (size_t)SMALL.T * SMALL.C;
     float *x = malloc(sizeof(float) * tc), *e = malloc(sizeof(float) * SMALL.de);
     for (size_t i = 0; i < tc; i++) x[i] = NAN;
@@ -140,13 +109,13 @@ TEST(bad_inputs_get_errors) {
 TEST(encoder_only_model) {
     mb_config c = SMALL;
     c.dd = c.ld = c.hd = c.md = 0;
-    wfm_model *m = load(&c, WFM_MASK_COMPACT, 1);
+    wfm_model *m = mb_load(&c, 1234, WFM_MASK_COMPACT, 1);
     CHECK(m != NULL);
     if (!m) return;
     wfm_model_info info;
     wfm_model_get_info(m, &info);
     CHECK(!info.has_decoder);
-    float *x = make_input(&c, 10, 9), *e = malloc(sizeof(float) * c.de), *r = malloc(sizeof(float) * c.T * c.C);
+    float *x = mb_input(&c, 10, 9), *e = malloc(sizeof(float) * c.de), *r = malloc(sizeof(float) * c.T * c.C);
     wfm_error err = {0};
     CHECK(wfm_embed(m, x, e, &err) == WFM_OK);
     CHECK(wfm_impute(m, x, r, &err) == WFM_ERR_UNSUPPORTED && strstr(err.message, "decoder"));
@@ -203,7 +172,7 @@ TEST(non_finite_and_absurd_weights_are_refused) {
     mb_config c = SMALL;
     c.poke_tensor = "encoder.layers.0.mlp.fc1.weight";
     c.poke_value = -1e6f;
-    wfm_model *m = load(&c, WFM_MASK_COMPACT, 1);
+    wfm_model *m = mb_load(&c, 1234, WFM_MASK_COMPACT, 1);
     CHECK(m != NULL);
     wfm_model_free(m);
 }
@@ -271,8 +240,8 @@ TEST(file_and_buffer_load_agree) {
     wfm_model *mf = NULL;
     wfm_error err = {0};
     CHECK_MSG(wfm_model_load_file(path, NULL, &mf, &err) == WFM_OK, "%s", err.message);
-    wfm_model *mb = load(&SMALL, WFM_MASK_COMPACT, 0);
-    float *x = make_input(&SMALL, 20, 8);
+    wfm_model *mb = mb_load(&SMALL, 1234, WFM_MASK_COMPACT, 0);
+    float *x = mb_input(&SMALL, 20, 8);
     result a = run(mf, x), b = run(mb, x);
     CHECK(memcmp(a.rec, b.rec, sizeof(float) * SMALL.T * SMALL.C) == 0);
     release(&a); release(&b); free(x); free(buf);

@@ -17,34 +17,6 @@
 static const mb_config SMALL = {.T = 120, .P = 10, .C = 3, .de = 32, .le = 2, .he = 4, .me = 64,
                                 .dd = 16, .ld = 1, .hd = 2, .md = 32};
 
-static wfm_model *load(int threads) {
-    size_t size;
-    uint8_t *buf = mb_build(&SMALL, 99, &size);
-    wfm_model_params p = wfm_model_default_params();
-    p.n_threads = threads;
-    wfm_model *m = NULL;
-    wfm_error err = {0};
-    wfm_status st = wfm_model_load_buffer(buf, size, &p, &m, &err);
-    CHECK_MSG(st == WFM_OK, "load: %s", err.message);
-    free(buf);
-    return m;
-}
-
-static float *make_input(int missing_pct, unsigned seed) {
-    const mb_config *c = &SMALL;
-    float *x = malloc(sizeof(float) * (size_t)c->T * c->C);
-    for (int t = 0; t < c->T; t++)
-        for (int ch = 0; ch < c->C; ch++)
-            x[t * c->C + ch] = 10.0f * ch + 0.5f + (ch + 1) * 2.0f * wfm_t_uniform(&seed);
-    for (int ch = 0; ch < c->C; ch++)
-        for (int p = 0; p < c->T / c->P; p++) {
-            int r = (int)(wfm_t_rand(&seed) % 100);
-            for (int i = 0; i < c->P; i++)
-                if (r < missing_pct || wfm_t_rand(&seed) % 5 == 0) x[(p * c->P + i) * c->C + ch] = NAN;
-        }
-    return x;
-}
-
 /* Every output of one window, in one buffer, so results compare with memcmp
  * (the sizes of SMALL as constants). */
 #define DE 32
@@ -81,10 +53,10 @@ static void *work(void *p) {
 }
 
 TEST(states_match_the_model_level_calls) {
-    wfm_model *m = load(1);
+    wfm_model *m = mb_load(&SMALL, 99, WFM_MASK_COMPACT, 1);
     if (!m) return;
     for (int i = 0; i < N_INPUTS; i++) {
-        inputs[i] = make_input(25 * i, 11 + (unsigned)i);
+        inputs[i] = mb_input(&SMALL, 25 * i, 11 + (unsigned)i);
         run_state(NULL, m, inputs[i], &expected[i]);
         CHECK(expected[i].st == WFM_OK);
     }
@@ -109,7 +81,7 @@ TEST(states_match_the_model_level_calls) {
 
 TEST(two_states_on_one_model_concurrently) {
 #ifdef HAVE_PTHREADS
-    wfm_model *m = load(1);
+    wfm_model *m = mb_load(&SMALL, 99, WFM_MASK_COMPACT, 1);
     if (!m) return;
     wfm_state_params p = wfm_state_default_params();
     p.n_threads = 1;
@@ -137,7 +109,7 @@ TEST(two_states_on_one_model_concurrently) {
 }
 
 TEST(one_and_two_threads_agree) {
-    wfm_model *m = load(1);
+    wfm_model *m = mb_load(&SMALL, 99, WFM_MASK_COMPACT, 1);
     if (!m) return;
     wfm_state_params p = wfm_state_default_params();
     wfm_state *s1 = NULL, *s2 = NULL;
@@ -175,7 +147,7 @@ TEST(one_and_two_threads_agree) {
 }
 
 TEST(state_creation_failures_return_errors) {
-    wfm_model *m = load(1);
+    wfm_model *m = mb_load(&SMALL, 99, WFM_MASK_COMPACT, 1);
     if (!m) return;
     wfm_state *s = (wfm_state *)1;
     wfm_error err = {0};
