@@ -155,8 +155,10 @@ def main():
     cfg = make_config(mean, std, args)
     model = init_random(WearFM(cfg), args.seed)
     mix = aim.parse_mix(args.mix) if args.mix else aim.STRATEGIES
+    init_provenance = None
     if args.init:
         prev = load_model(args.init)
+        init_provenance = prev.cfg.get("provenance", "")
         if {k: v for k, v in prev.cfg.items() if k != "provenance"} != {k: v for k, v in model.cfg.items()
                                                                         if k != "provenance"}:
             raise SystemExit(f"--init {args.init}: its config differs from this run's")
@@ -210,8 +212,7 @@ def main():
                 f"{','.join(val_ids)}; {steps_done} steps x batch {args.batch}, seed {args.seed}, "
                 f"{seconds / 60:.1f} min on {args.threads} CPU threads"
                 + (f"; mask mix {args.mix}" if args.mix else "")
-                + (f"; continued from {os.path.basename(args.init)}: {load_model(args.init).cfg.get('provenance', '')}"
-                   if args.init else ""))
+                + (f"; continued from {os.path.basename(args.init)}: {init_provenance}" if args.init else ""))
 
     def write(path, steps_done):
         c = dict(cfg, provenance=provenance(steps_done, time.time() - t0))
