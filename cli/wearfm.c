@@ -328,8 +328,8 @@ static int cmd_run(const options *o, wfm_model *m, const wfm_minutes *t, FILE *o
         fputc('\n', out);
     } else if (is_impute) {
         fprintf(out, "timestamp");
-        for (int c = 0; c < C; c++) { wfm_channel_info ch; wfm_model_get_channel(m, c, &ch, NULL); fprintf(out, ",%s", ch.name); }
-        for (int c = 0; c < C; c++) { wfm_channel_info ch; wfm_model_get_channel(m, c, &ch, NULL); fprintf(out, ",%s_filled", ch.name); }
+        for (int c = 0; c < C; c++) fprintf(out, ",%s", channel_name(m, c));
+        for (int c = 0; c < C; c++) fprintf(out, ",%s_filled", channel_name(m, c));
         for (int c = 0; c < C; c++) if (is_category[c]) fprintf(out, ",%s_probability", channel_name(m, c));
         fputc('\n', out);
     }
@@ -374,7 +374,7 @@ static int cmd_run(const options *o, wfm_model *m, const wfm_minutes *t, FILE *o
                 fputc(']', out);
             } else if (is_impute) {
                 fprintf(out, ", \"channels\": [");
-                for (int c = 0; c < C; c++) { wfm_channel_info ch; wfm_model_get_channel(m, c, &ch, NULL); fprintf(out, "%s\"%s\"", c ? ", " : "", ch.name); }
+                for (int c = 0; c < C; c++) fprintf(out, "%s\"%s\"", c ? ", " : "", channel_name(m, c));
                 fprintf(out, "], \"values\": [");
                 for (int i = 0; i < T; i++) {
                     fputs(i ? ", [" : "[", out);
