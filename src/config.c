@@ -184,6 +184,35 @@ static wfm_status parse_block(const wfm_json *root, const char *key, int min_lay
     return WFM_OK;
 }
 
+/* format_version 2: the anchor of an anchored fill, "linear" (default) or
+ * "cross_channel" with "anchor_rolling", the half-widths of its rolling means
+ * (docs/model-format.md). */
+static wfm_status parse_anchor(const wfm_json *root, wfm_config *c, wfm_error *err) {
+    const wfm_json *a = wfm_json_get(root, "anchor"), *r = wfm_json_get(root, "anchor_rolling");
+    char kind[16] = "linear";
+    wfm_status st;
+    if (a && (st = get_text(root, "anchor", "anchor", 0, kind, sizeof kind, err))) return st;
+    if (strcmp(kind, "linear") && strcmp(kind, "cross_channel"))
+        return CFG_FAIL(err, "anchor must be 'linear' or 'cross_channel' (got '%s')", kind);
+    c->cross_anchor = !strcmp(kind, "cross_channel");
+    if (c->cross_anchor && !c->anchored) return CFG_FAIL(err, "anchor 'cross_channel' needs fill 'anchored'");
+    if (!c->cross_anchor) {
+        if (r) return CFG_FAIL(err, "anchor_rolling is for anchor 'cross_channel' only");
+        return WFM_OK;
+    }
+    if (!r) return WFM_OK; /* no rolling means: the other channels' values only */
+    if (!wfm_json_is(r, WFM_JSON_ARRAY) || wfm_json_count(r) > WFM_CFG_MAX_ROLLING)
+        return CFG_FAIL(err, "anchor_rolling must be an array of at most %d half-widths", WFM_CFG_MAX_ROLLING);
+    c->n_rolling = (int)wfm_json_count(r);
+    for (int i = 0; i < c->n_rolling; i++) {
+        int64_t k;
+        if (!wfm_json_int64(wfm_json_at(r, (size_t)i), &k) || k < 1 || k > c->window_minutes)
+            return CFG_FAIL(err, "anchor_rolling[%d] must be an integer in 1..%d (minutes)", i, c->window_minutes);
+        c->rolling[i] = (int)k;
+    }
+    return WFM_OK;
+}
+
 /* format_version 2: how fills are made ("fill") and whether the input keeps
  * its inherited mask ("inherited_mask"); the head's width follows. */
 static wfm_status parse_fill(const wfm_json *root, wfm_config *c, wfm_error *err) {
@@ -206,7 +235,7 @@ static wfm_status parse_fill(const wfm_json *root, wfm_config *c, wfm_error *err
     }
     for (int i = 0; i < c->n_channels; i++)
         if (c->channels[i].n_levels > c->head_width) c->head_width = c->channels[i].n_levels;
-    return WFM_OK;
+    return parse_anchor(root, c, err);
 }
 
 static wfm_status parse_root(const wfm_json *root, wfm_config *c, wfm_error *err) {
@@ -307,6 +336,7 @@ size_t wfm_config_tensor_count(const wfm_config *cfg) {
     if (!cfg) return 0;
     size_t n = 2 + 12 * (size_t)cfg->enc.layers + 2;
     if (cfg->has_decoder) n += 3 + 12 * (size_t)cfg->dec.layers + 2 + 2 + (cfg->anchored ? 2 : 0);
+    if (cfg->cross_anchor) n += 2;
     return n;
 }
 
@@ -373,6 +403,11 @@ wfm_status wfm_config_expected_tensors(const wfm_config *cfg, wfm_tensor_spec *s
             add(&l, "", "decoder.anchor_embed.weight", 2, Dd, 2 * P);
             add(&l, "", "decoder.anchor_embed.bias", 1, Dd, 0);
         }
+    }
+    if (cfg->cross_anchor) {
+        const uint64_t C = (uint64_t)cfg->n_channels;
+        add(&l, "", "anchor.weight", 2, C, C * (uint64_t)(1 + cfg->n_rolling));
+        add(&l, "", "anchor.bias", 1, C, 0);
     }
     *count = l.n;
     return WFM_OK;

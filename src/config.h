@@ -17,6 +17,7 @@
 #define WFM_CFG_MAX_MLP 65536
 
 #define WFM_CFG_MAX_LEVELS 16
+#define WFM_CFG_MAX_ROLLING 7       /* anchor_rolling half-widths */
 
 typedef struct wfm_channel_cfg {
     char name[64];     /* non-empty, unique, no control characters */
@@ -44,6 +45,9 @@ typedef struct wfm_config {
     int has_decoder;
     int anchored;               /* "fill": "anchored" (version 2): decoder adds to the anchor */
     int inherited_mask;         /* 1; 0 = naive ablation: the input is imputed, all tokens visible */
+    int cross_anchor;           /* "anchor": "cross_channel" (needs anchored): tensors anchor.weight/bias */
+    int n_rolling;              /* anchor_rolling: the rolling means' half-widths, minutes */
+    int rolling[WFM_CFG_MAX_ROLLING];
     int head_width;             /* K values per minute: 1, or the most levels of a category */
 } wfm_config;
 

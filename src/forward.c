@@ -38,28 +38,90 @@ static int tokenize(const wfm_model *m, const float *x, float *patches, uint8_t 
     return n_visible;
 }
 
-/* The anchor of channel c, z[0..T): the observed (clipped) z-value where
- * there is one; between two observations the straight line between them;
- * before the first / after the last observation that observation; 0 (the
- * channel mean) when the window has none (docs/model-format.md). obs[t] is
- * 1 for observed minutes. */
+/* out[0..T) = the linear anchor of series v over the gaps of obs: v at
+ * observed minutes (obs[t] != 0); between two observations the straight line
+ * between them; before the first / after the last observation that
+ * observation; 0 when obs has none (docs/model-format.md). v and out may be
+ * the same array. */
+static void edge_line(const float *v, const float *obs, int T, float *out) {
+    int prev = -1;
+    for (int t = 0; t < T; t++) {
+        if (obs[t] == 0.0f) continue;
+        out[t] = v[t];
+        for (int u = prev + 1; u < t; u++) /* the run of missing minutes before t */
+            out[u] = prev < 0 ? out[t] : out[prev] + (out[t] - out[prev]) * ((float)(u - prev) / (float)(t - prev));
+        prev = t;
+    }
+    for (int u = prev + 1; u < T; u++) out[u] = prev < 0 ? 0.0f : out[prev];
+}
+
+/* The linear anchor of channel c, z[0..T): the edge line of its observed
+ * (clipped) z-values. obs[t] is 1 for observed minutes. */
 static void channel_anchor(const wfm_model *m, const float *x, int c, float *z, float *obs) {
     const wfm_config *cfg = &m->cfg;
     const wfm_channel_cfg *ch = &cfg->channels[c];
     const int T = cfg->window_minutes, C = cfg->n_channels;
-    int prev = -1;
     for (int t = 0; t < T; t++) {
         float v = x[(size_t)t * C + c];
         obs[t] = isnan(v) ? 0.0f : 1.0f;
         if (isnan(v)) continue;
         float zi = (v - ch->mean) / ch->std;
         z[t] = zi < ch->clip_min ? ch->clip_min : zi > ch->clip_max ? ch->clip_max : zi;
-        /* the run of missing minutes before t */
-        for (int u = prev + 1; u < t; u++)
-            z[u] = prev < 0 ? z[t] : z[prev] + (z[t] - z[prev]) * ((float)(u - prev) / (float)(t - prev));
-        prev = t;
     }
-    for (int u = prev + 1; u < T; u++) z[u] = prev < 0 ? 0.0f : z[prev];
+    edge_line(z, obs, T, z);
+}
+
+/* anchor "cross_channel", the terms of channel j [F, T]: its linear anchor a,
+ * then a's mean over [t-k, t+k] inside the window for each rolling
+ * half-width k (double prefix sums), each laid as an edge line over j's own
+ * gaps, so a channel predicts nothing where it was not measured. */
+static void cross_terms(const wfm_config *cfg, const float *a, const float *obs, double *prefix, float *terms) {
+    const int T = cfg->window_minutes;
+    memcpy(terms, a, sizeof(float) * (size_t)T);
+    prefix[0] = 0;
+    for (int t = 0; t < T; t++) prefix[t + 1] = prefix[t] + (double)a[t];
+    for (int f = 1; f <= cfg->n_rolling; f++) {
+        float *m = terms + (size_t)f * T;
+        const int k = cfg->rolling[f - 1];
+        for (int t = 0; t < T; t++) {
+            int lo = t - k < 0 ? 0 : t - k, hi = t + k > T - 1 ? T - 1 : t + k;
+            m[t] = (float)((prefix[hi + 1] - prefix[lo]) / (double)(hi - lo + 1));
+        }
+        edge_line(m, obs, T, m);
+    }
+}
+
+/* anchor "cross_channel" (docs/model-format.md): for each channel c,
+ * r = bias_c + sum over the other channels' terms of weight[c, .] * term,
+ * and the anchor a_c + r - edge_line(r) at c's missing minutes, clipped in
+ * z. Reads the linear anchors ws->anchor and writes the result back. */
+static void cross_anchor(wfm_state *s) {
+    const wfm_model *m = s->model;
+    const wfm_config *cfg = &m->cfg;
+    wfm_workspace *ws = &s->ws;
+    const int C = cfg->n_channels, T = cfg->window_minutes, F = 1 + cfg->n_rolling;
+    float *r = ws->cross_series, *line = ws->cross_series + T;
+    for (int j = 0; j < C; j++)
+        cross_terms(cfg, ws->anchor + (size_t)j * T, ws->minute_observed + (size_t)j * T, ws->cross_prefix,
+                    ws->cross_terms + (size_t)j * F * T);
+    for (int c = 0; c < C; c++) {
+        const float *w = m->anchor_weight + (size_t)c * C * F, *obs = ws->minute_observed + (size_t)c * T;
+        const float *a = ws->anchor + (size_t)c * T;
+        float *out = ws->cross_anchor + (size_t)c * T;
+        for (int t = 0; t < T; t++) r[t] = m->anchor_bias[c];
+        for (int k = 0; k < C * F; k++) {
+            if (w[k] == 0.0f) continue; /* own columns and unused terms */
+            const float *term = ws->cross_terms + (size_t)k * T;
+            for (int t = 0; t < T; t++) r[t] += w[k] * term[t];
+        }
+        edge_line(r, obs, T, line);
+        const wfm_channel_cfg *ch = &cfg->channels[c];
+        for (int t = 0; t < T; t++) {
+            float v = obs[t] != 0.0f ? a[t] : a[t] + r[t] - line[t];
+            out[t] = v < ch->clip_min ? ch->clip_min : v > ch->clip_max ? ch->clip_max : v;
+        }
+    }
+    memcpy(ws->anchor, ws->cross_anchor, sizeof(float) * (size_t)C * T);
 }
 
 /* format_version 2: patches take the anchor at missing minutes; ws->anchor
@@ -73,10 +135,11 @@ static int tokenize_v2(wfm_state *s, const float *x) {
     wfm_workspace *ws = &s->ws;
     const int C = cfg->n_channels, P = cfg->patch_minutes, NP = m->n_patches, T = cfg->window_minutes;
     int n_visible = 0;
+    for (int c = 0; c < C; c++) /* channel c's tokens are contiguous minutes */
+        channel_anchor(m, x, c, ws->anchor + (size_t)c * T, ws->minute_observed + (size_t)c * T);
+    if (cfg->cross_anchor) cross_anchor(s);
     for (int c = 0; c < C; c++) {
-        float *z = ws->anchor + (size_t)c * T;  /* channel c's tokens are contiguous minutes */
-        float *obs = ws->minute_observed + (size_t)c * T;
-        channel_anchor(m, x, c, z, obs);
+        const float *z = ws->anchor + (size_t)c * T, *obs = ws->minute_observed + (size_t)c * T;
         for (int p = 0; p < NP; p++) {
             size_t n = (size_t)c * NP + p;
             float *in = ws->anchor_in + n * 2 * P;
@@ -90,8 +153,8 @@ static int tokenize_v2(wfm_state *s, const float *x) {
             ws->visible[n] = observed > 0;
             n_visible += observed > 0;
         }
-        memcpy(ws->patches + (size_t)c * T, z, sizeof(float) * (size_t)T);
     }
+    memcpy(ws->patches, ws->anchor, sizeof(float) * (size_t)C * T);
     return n_visible;
 }
 

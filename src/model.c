@@ -259,6 +259,27 @@ static wfm_status load_stack(loader *ld, const char *prefix, wfm_block_cfg cfg, 
     return load_norm(ld, name, cfg.dim, &s->norm, err);
 }
 
+/* anchor "cross_channel": weight [C, C*F] and bias [C]. A channel's own
+ * columns must be zero: its anchor comes from the other channels only. */
+static wfm_status load_cross_anchor(loader *ld, wfm_error *err) {
+    wfm_model *m = ld->m;
+    const wfm_config *c = &m->cfg;
+    const int C = c->n_channels, F = 1 + c->n_rolling;
+    int64_t shape[2] = {C, (int64_t)C * F};
+    wfm_status st = read_tensor(ld, "anchor.weight", 2, shape, err);
+    if (st) return st;
+    for (int i = 0; i < C; i++)
+        for (int f = 0; f < F; f++)
+            if (ld->f32[(size_t)i * C * F + (size_t)i * F + f] != 0.0f)
+                return wfm_fail(err, WFM_ERR_FORMAT,
+                                "tensor 'anchor.weight': element [%d, %d] weighs channel '%s' in its own anchor; "
+                                "a channel's own columns must be 0", i, i * F + f, c->channels[i].name);
+    if (!(m->anchor_weight = malloc(sizeof(float) * (size_t)C * C * F)))
+        return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory for 'anchor.weight'");
+    memcpy(m->anchor_weight, ld->f32, sizeof(float) * (size_t)C * C * F);
+    return load_vector(ld, "anchor.bias", C, &m->anchor_bias, err);
+}
+
 static wfm_status load_weights(loader *ld, wfm_error *err) {
     wfm_model *m = ld->m;
     const wfm_config *c = &m->cfg;
@@ -276,12 +297,13 @@ static wfm_status load_weights(loader *ld, wfm_error *err) {
                                              &m->anchor_embed, err)))
             return st;
     }
+    if (c->cross_anchor && (st = load_cross_anchor(ld, err))) return st;
     if (ld->n_loaded != ld->st.n_tensors) {
         /* Name the first tensor the config does not explain. */
         for (size_t i = 0; i < ld->st.n_tensors; i++) {
             const char *name = ld->st.tensors[i].name;
             if (!strncmp(name, "patch_embed.", 12) || !strncmp(name, "encoder.", 8) ||
-                !strncmp(name, "decoder.", 8))
+                !strncmp(name, "decoder.", 8) || !strncmp(name, "anchor.", 7))
                 continue;
             return wfm_fail(err, WFM_ERR_FORMAT, "unexpected tensor '%s' (not part of the config's architecture)", name);
         }
@@ -300,6 +322,7 @@ typedef struct ws_sizes {
     uint64_t qkv, mlp, kv, scratch_per_thread;
     uint64_t patches;     /* N x P (= C x T): patches, visible_patches, minute_observed, anchor */
     uint64_t enc_out, dec_out, anchor_in;
+    uint64_t cross_terms, cross_anchor, cross_series, cross_prefix; /* 0 without the cross_channel anchor */
 } ws_sizes;
 
 static ws_sizes workspace_sizes(const wfm_model *m) {
@@ -327,6 +350,13 @@ static ws_sizes workspace_sizes(const wfm_model *m) {
     z.enc_out = N * (uint64_t)c->enc.dim;
     z.dec_out = N * P * (uint64_t)c->head_width;
     z.anchor_in = N * 2 * P;
+    if (c->cross_anchor) {
+        const uint64_t T = (uint64_t)c->window_minutes;
+        z.cross_anchor = N * P; /* = C x T */
+        z.cross_terms = z.cross_anchor * (uint64_t)(1 + c->n_rolling);
+        z.cross_series = 2 * T;
+        z.cross_prefix = T + 1; /* doubles */
+    }
     return z;
 }
 
@@ -336,7 +366,8 @@ static uint64_t window_bytes(const wfm_model *m, int threads) {
     ws_sizes z = workspace_sizes(m);
     const wfm_config *c = &m->cfg;
     uint64_t floats = z.scratch_per_thread * (uint64_t)threads + 4 * z.act + z.qkv + z.mlp + z.kv +
-                      4 * z.patches + z.enc_out + z.dec_out + z.anchor_in;
+                      4 * z.patches + z.enc_out + z.dec_out + z.anchor_in + z.cross_terms + z.cross_anchor +
+                      z.cross_series + 2 * z.cross_prefix;
     floats += z.n * ((uint64_t)c->enc.dim + (c->has_decoder ? (uint64_t)c->dec.dim : 0)); /* positions */
     return floats * sizeof(float) + z.n * (sizeof(int) + 1);
 }
@@ -358,6 +389,7 @@ static void workspace_free(wfm_workspace *ws) {
     free(ws->h); free(ws->xn); free(ws->tmp); free(ws->qkv); free(ws->mlp); free(ws->kv_packed);
     free(ws->attn_scratch); free(ws->patches); free(ws->visible_patches); free(ws->minute_observed);
     free(ws->stack_out); free(ws->enc_out); free(ws->dec_out); free(ws->anchor); free(ws->anchor_in);
+    free(ws->cross_terms); free(ws->cross_anchor); free(ws->cross_series); free(ws->cross_prefix);
     free(ws->visible_index); free(ws->visible);
 }
 
@@ -379,6 +411,10 @@ static wfm_status workspace_alloc(const wfm_model *m, int threads, wfm_workspace
         !(ws->stack_out = state_alloc((size_t)z.act, F)) || !(ws->enc_out = state_alloc((size_t)z.enc_out, F)) ||
         !(ws->dec_out = state_alloc((size_t)z.dec_out, F)) || !(ws->anchor = state_alloc((size_t)z.patches, F)) ||
         !(ws->anchor_in = state_alloc((size_t)z.anchor_in, F)) ||
+        !(ws->cross_terms = state_alloc((size_t)z.cross_terms, F)) ||
+        !(ws->cross_anchor = state_alloc((size_t)z.cross_anchor, F)) ||
+        !(ws->cross_series = state_alloc((size_t)z.cross_series, F)) ||
+        !(ws->cross_prefix = state_alloc((size_t)z.cross_prefix, sizeof(double))) ||
         !(ws->visible_index = state_alloc(N, sizeof(int))) || !(ws->visible = state_alloc(N, 1))) {
         workspace_free(ws);
         memset(ws, 0, sizeof *ws);
@@ -526,6 +562,8 @@ void wfm_model_free(wfm_model *m) {
     free_stack(&m->dec);
     free_linear(&m->head);
     free_linear(&m->anchor_embed);
+    free(m->anchor_weight);
+    free(m->anchor_bias);
     wfm_config_free(&m->cfg);
     free(m->config_json);
     free(m);

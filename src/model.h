@@ -59,6 +59,10 @@ typedef struct wfm_workspace {
     float *dec_out;                   /* [N, P*K] decoder head output */
     float *anchor;                    /* [N, P] anchor z-values (format_version 2) */
     float *anchor_in;                 /* [N, 2P] anchor and observed flags: the decoder's anchor input */
+    float *cross_terms;               /* [C, F, T] anchor "cross_channel": each channel's terms */
+    float *cross_anchor;              /* [C, T] anchor "cross_channel": the anchors, before they replace ws->anchor */
+    float *cross_series;              /* [2T] anchor "cross_channel": one prediction and its edge line */
+    double *cross_prefix;             /* [T+1] anchor "cross_channel": prefix sums for the rolling means */
     int *visible_index;               /* [N] indices of visible tokens */
     uint8_t *visible;                 /* [N] */
 } wfm_workspace;
@@ -79,6 +83,8 @@ struct wfm_model {
     wfm_stack dec;
     wfm_linear head;
     wfm_linear anchor_embed;          /* "fill": "anchored" only */
+    float *anchor_weight;             /* [C, C*F] "anchor": "cross_channel" only (F = 1 + n_rolling) */
+    float *anchor_bias;               /* [C] */
     char weights_hash[32];  /* "fnv1a64w:<16 hex>", see model.c (probe binding) */
     wfm_state *default_state;         /* owned; used by the wfm_model-level calls */
 };

@@ -621,6 +621,27 @@ TEST(config_v2_semantics) {
     CFG_FAIL(V2(V2_CH(""), ",\"fill\":\"spline\""), "fill must be 'direct' or 'anchored'");
     CFG_FAIL(V2(V2_CH(""), ",\"inherited_mask\":1"), "inherited_mask must be true or false");
     CFG_FAIL(CFG_BODY(",\"fill\":\"anchored\""), "fill and inherited_mask need format_version 2");
+    /* the anchor */
+    const char *cross = V2(V2_CH(""), ",\"fill\":\"anchored\",\"anchor\":\"cross_channel\",\"anchor_rolling\":[10,20]");
+    CHECK_MSG(wfm_config_parse(cross, strlen(cross), &c, &e) == WFM_OK, "%s", e.message);
+    CHECK(c.cross_anchor && c.n_rolling == 2 && c.rolling[0] == 10 && c.rolling[1] == 20);
+    CHECK(wfm_config_tensor_count(&c) == 2 + 12 + 2 + 2);
+    wfm_config_free(&c);
+    const char *linear = V2(V2_CH(""), ",\"fill\":\"anchored\",\"anchor\":\"linear\"");
+    CHECK_MSG(wfm_config_parse(linear, strlen(linear), &c, &e) == WFM_OK, "%s", e.message);
+    CHECK(!c.cross_anchor && c.n_rolling == 0);
+    wfm_config_free(&c);
+    CFG_FAIL(V2(V2_CH(""), ",\"fill\":\"anchored\",\"anchor\":\"spline\""), "anchor must be 'linear' or 'cross_channel'");
+    CFG_FAIL(V2(V2_CH(""), ",\"anchor\":\"cross_channel\""), "anchor 'cross_channel' needs fill 'anchored'");
+    CFG_FAIL(V2(V2_CH(""), ",\"fill\":\"anchored\",\"anchor_rolling\":[10]"), "anchor_rolling is for anchor 'cross_channel' only");
+    CFG_FAIL(V2(V2_CH(""), ",\"fill\":\"anchored\",\"anchor\":\"cross_channel\",\"anchor_rolling\":[21]"),
+             "anchor_rolling[0] must be an integer in 1..20");
+    CFG_FAIL(V2(V2_CH(""), ",\"fill\":\"anchored\",\"anchor\":\"cross_channel\",\"anchor_rolling\":[1,2,3,4,5,6,7,8]"),
+             "anchor_rolling must be an array of at most 7");
+    CFG_FAIL(V2(V2_CH(""), ",\"fill\":\"anchored\",\"anchor\":\"cross_channel\",\"anchor_rolling\":5"),
+             "anchor_rolling must be an array");
+    CFG_FAIL(V2(V2_CH(""), ",\"fill\":\"anchored\",\"anchor\":\"cross_channel\",\"anchor_rolling\":[2.5]"),
+             "anchor_rolling[0] must be an integer");
 }
 
 TEST(config_invalid) {

@@ -26,7 +26,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from wearfm_ref import _channel_stats, channel_z, standardise, tokens_v2
+from wearfm_ref import _channel_stats, channel_z, standardise
 
 RANDOM_RATIO = 0.8
 # (name, probability): the mixture of artificial masks.
@@ -129,7 +129,7 @@ def masked_loss(model, x_obs, hide, targets_idx=None):
     Returns (loss, {channel name: its loss} for the channels scored)."""
     cfg = model.cfg
     x_in = x_obs.masked_fill(hide, float("nan"))
-    patches, visible, anchor_tok, observed = tokens_v2(x_in, cfg)
+    patches, visible, anchor_tok, observed = model.tokens(x_in)
     enc = encode_dropout(model, patches, visible)
     head = model.decode(enc, visible, anchor_tok, observed)
     zhat, h = channel_z(head, anchor_tok, cfg)

@@ -37,14 +37,18 @@ def small_config(window_minutes=180):
     }
 
 
-def small_config_v2(window_minutes=180, naive=False):
+def small_config_v2(window_minutes=180, naive=False, cross=False):
     """format_version 2 of the small model: a bounded continuous channel (the
     range is narrow so random weights exercise clipping), a count and a
-    category, anchored fill; naive=True drops the inherited mask."""
+    category, anchored fill; naive=True drops the inherited mask; cross=True
+    uses the cross_channel anchor."""
     cfg = small_config(window_minutes)
     cfg["format_version"] = 2
     cfg["fill"] = "anchored"
     cfg["inherited_mask"] = not naive
+    if cross:
+        cfg["anchor"] = "cross_channel"
+        cfg["anchor_rolling"] = [5, 30]
     cfg["channels"][0].update(kind="continuous", range=[60.0, 80.0])
     cfg["channels"][1].update(kind="count", range=[0.0, 200.0])
     cfg["channels"][2].update(kind="category", levels=[0, 1])

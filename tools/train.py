@@ -21,6 +21,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import aim  # noqa: E402
+import anchor_fit  # noqa: E402
 import userdays  # noqa: E402
 from wearfm_ref import WearFM, init_random, load_model, save_model  # noqa: E402
 
@@ -45,6 +46,7 @@ def make_config(mean, std, args):
         "norm_eps": 1e-6,
         "fill": "anchored",
         "inherited_mask": not args.naive,
+        **({"anchor": "cross_channel", "anchor_rolling": args.anchor_rolling} if args.anchor == "cross_channel" else {}),
         "channels": [dict({"name": n, "unit": UNITS[n], "mean": round(float(m), 4), "std": round(float(s), 4),
                            "clip": list(CLIP)}, **SEMANTICS[n]) for n, m, s in zip(userdays.CHANNELS, mean, std)],
         "encoder": {"dim": args.enc_dim, "layers": args.enc_layers, "heads": args.enc_heads,
@@ -126,6 +128,11 @@ def main():
     ap.add_argument("--dec-layers", type=int, default=3)
     ap.add_argument("--dec-heads", type=int, default=4)
     ap.add_argument("--patch", type=int, default=20)
+    ap.add_argument("--anchor", default="linear", choices=["linear", "cross_channel"],
+                    help="the fill's anchor (docs/model-format.md); cross_channel is fitted in closed form "
+                    "on the training people (tools/anchor_fit.py) and kept fixed")
+    ap.add_argument("--anchor-rolling", default="10,30", type=lambda s: [int(v) for v in s.split(",")],
+                    help="half-widths in minutes of the cross_channel anchor's rolling means")
     ap.add_argument("--mix", default=None, help="mask strategies and weights, e.g. random=0.2,channel_gaps=0.5 "
                     "(default: aim.STRATEGIES)")
     ap.add_argument("--hr-focus", type=float, default=0.6, help="share of channel gaps / sensor slices on heart rate")
@@ -171,12 +178,20 @@ def main():
         with torch.no_grad():  # start from the anchor (a zero residual) and uniform categories
             model.decoder.head.weight.zero_()
             model.decoder.head.bias.zero_()
+    if model.anchor is not None:
+        if not args.init:
+            W, b = anchor_fit.fit_cross_anchor(x_train, model.cfg, seed=args.seed)
+            with torch.no_grad():
+                model.anchor.weight.copy_(torch.from_numpy(W))
+                model.anchor.bias.copy_(torch.from_numpy(b))
+        model.anchor.requires_grad_(False)
     n_params = sum(p.numel() for p in model.parameters())
     print(f"train: {len(train_ids)} users, {len(x_train)} days; validation: {len(val_ids)} users, "
           f"{len(x_val)} days; {n_params} parameters; {'naive ablation' if args.naive else 'AIM'}", flush=True)
 
-    decay = [p for n, p in model.named_parameters() if p.ndim == 2]
-    no_decay = [p for n, p in model.named_parameters() if p.ndim < 2]
+    trained = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
+    decay = [p for n, p in trained if p.ndim == 2]
+    no_decay = [p for n, p in trained if p.ndim < 2]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": args.weight_decay},
                              {"params": no_decay, "weight_decay": 0.0}], lr=args.lr, betas=(0.9, 0.95))
     warmup = max(1, int(args.warmup * args.steps))
@@ -220,6 +235,11 @@ def main():
         save_model(path, model.eval(), c, dtype=args.dtype)
         model.train()
 
+    if not args.init:  # where training starts: the anchor alone (the head is zero)
+        rec0 = {"step": 0, "val": validate(), "seconds": 0.0}
+        print(json.dumps(rec0), flush=True)
+        if log:
+            log.write(json.dumps(rec0) + "\n")
     model.train()
     for step in range(args.steps):
         lr = lr_at(step, args.steps, args.lr, warmup)

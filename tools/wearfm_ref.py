@@ -25,6 +25,8 @@ from safetensors_io import read_safetensors, write_safetensors  # noqa: E402
 CONFIG_KEY = "wearfm.config"
 KINDS = ("continuous", "count", "category")
 MAX_LEVELS = 16
+ANCHORS = ("linear", "cross_channel")
+MAX_ROLLING = 7
 
 
 def head_width(cfg):
@@ -80,6 +82,15 @@ def config_from_dict(d):
     cfg["fill"] = cfg.get("fill", "direct")
     need(cfg["fill"] in ("direct", "anchored") and (v2 or cfg["fill"] == "direct"),
          "fill must be 'direct' or 'anchored' (anchored needs format_version 2)")
+    cfg["anchor"] = cfg.get("anchor", "linear")
+    need(cfg["anchor"] in ANCHORS and (cfg["anchor"] == "linear" or cfg["fill"] == "anchored"),
+         f"anchor must be one of {ANCHORS} (cross_channel needs fill 'anchored')")
+    if cfg["anchor"] == "cross_channel":
+        r = cfg.get("anchor_rolling", [])
+        need(isinstance(r, list) and len(r) <= MAX_ROLLING and all(isinstance(k, int) and 1 <= k <= T for k in r),
+             f"anchor_rolling must be a list of at most {MAX_ROLLING} half-widths in 1..window_minutes")
+    else:
+        need("anchor_rolling" not in cfg, "anchor_rolling is for anchor 'cross_channel' only")
     cfg["inherited_mask"] = cfg.get("inherited_mask", True)
     need(isinstance(cfg["inherited_mask"], bool) and (v2 or cfg["inherited_mask"]),
          "inherited_mask must be true or false (false needs format_version 2)")
@@ -101,7 +112,7 @@ def config_to_json(cfg):
     """JSON string for __metadata__ (decoder key dropped for encoder-only)."""
     out = {k: v for k, v in cfg.items() if not (k == "decoder" and v is None)}
     if out["format_version"] == 1:  # the version 2 keys config_from_dict fills in are not allowed in version 1
-        out = {k: v for k, v in out.items() if k not in ("fill", "inherited_mask")}
+        out = {k: v for k, v in out.items() if k not in ("fill", "inherited_mask", "anchor")}
         out["channels"] = [{k: v for k, v in ch.items() if k != "kind"} for ch in out["channels"]]
     return json.dumps(out)
 
@@ -149,36 +160,89 @@ def standardise(x, cfg):
     return z.permute(0, 2, 1)
 
 
+def edge_line(r, obs):
+    """[..., T] the linear anchor of series r over the gaps of obs (bool,
+    same shape): r itself at observed minutes, the straight line between
+    r at the two edges of a gap, r at the one edge before the first / after
+    the last observation, 0 where obs has none."""
+    T = r.shape[-1]
+    t = torch.arange(T, device=r.device).expand_as(r)
+    prev = torch.where(obs, t, torch.full_like(t, -1)).cummax(-1).values
+    nxt = torch.where(obs, t, torch.full_like(t, T)).flip(-1).cummin(-1).values.flip(-1)
+    rp, rn = r.gather(-1, prev.clamp(min=0)), r.gather(-1, nxt.clamp(max=T - 1))
+    hp, hn = prev >= 0, nxt < T
+    frac = ((t - prev).to(torch.float32) / (nxt - prev).clamp(min=1).to(torch.float32)).to(r.dtype)
+    return torch.where(hp & hn, rp + (rn - rp) * frac, torch.where(hp, rp, torch.where(hn, rn, torch.zeros_like(r))))
+
+
 def anchor(z):
     """The anchor of every minute, [B, C, T] z-values from z [B, C, T] with NaN:
     the observed value where there is one; between two observations the
     straight line a + (b - a) * ((t - ta) / (tb - ta)) (float32 quotient, as in
     the C core); before the first / after the last observation that
     observation; 0 (the channel mean) for a channel with none in the window."""
-    T = z.shape[-1]
     obs = ~torch.isnan(z)
-    t = torch.arange(T, device=z.device).expand_as(z)
-    prev = torch.where(obs, t, torch.full_like(t, -1)).cummax(-1).values
-    nxt = torch.where(obs, t, torch.full_like(t, T)).flip(-1).cummin(-1).values.flip(-1)
     zf = torch.nan_to_num(z)
-    zp = zf.gather(-1, prev.clamp(min=0))
-    zn = zf.gather(-1, nxt.clamp(max=T - 1))
-    hp, hn = prev >= 0, nxt < T
-    frac = ((t - prev).to(torch.float32) / (nxt - prev).clamp(min=1).to(torch.float32)).to(z.dtype)
-    a = torch.where(hp & hn, zp + (zn - zp) * frac, torch.where(hp, zp, torch.where(hn, zn, torch.zeros_like(zf))))
-    return torch.where(obs, zf, a)
+    return torch.where(obs, zf, edge_line(zf, obs))
 
 
-def tokens_v2(x, cfg):
+def anchor_features(a, rolling):
+    """[B, C, F, T] cross-channel features of linear anchors a [B, C, T]: the
+    anchor itself, then for each half-width k its mean over the minutes
+    [t-k, t+k] inside the window (float64 prefix sums, as in the C core)."""
+    T = a.shape[-1]
+    feats = [a]
+    cs = torch.nn.functional.pad(a.to(torch.float64).cumsum(-1), (1, 0))
+    t = torch.arange(T, device=a.device)
+    for k in rolling:
+        lo, hi = (t - k).clamp(min=0), (t + k).clamp(max=T - 1)
+        m = (cs[..., hi + 1] - cs[..., lo]) / (hi - lo + 1).to(torch.float64)
+        feats.append(m.to(a.dtype))
+    return torch.stack(feats, 2)
+
+
+def cross_terms(z, a, rolling):
+    """[B, C*F, T] the terms the cross_channel anchor weighs: feature f of
+    channel j (`anchor_features` of its linear anchor) at the minutes j is
+    observed, and across j's own gaps the straight line between those values
+    (`edge_line`): where a channel was not measured it predicts nothing new,
+    so an all-channel gap gets the plain linear anchor."""
+    B, C, T = a.shape
+    feats = anchor_features(a, rolling)  # [B, C, F, T]
+    obs = ~torch.isnan(z)
+    return edge_line(feats, obs[:, :, None, :].expand_as(feats)).reshape(B, -1, T)
+
+
+def cross_anchor(z, a, weight, bias, rolling):
+    """The cross_channel anchor [B, C, T] (docs/model-format.md): a learned
+    linear prediction r_c(t) = bias_c + sum over the other channels j and
+    features f of weight[c, j*F+f] * `cross_terms`(t), laid onto the linear
+    anchor so that it meets the observations at a gap's edges:
+    a + r - (the linear anchor of r over the same gap); with one edge,
+    a + r - r(edge); a channel with no observation in the window takes r.
+    Observed minutes keep their value; the result is clipped to the channel's
+    z range by the caller (`tokens_v2`)."""
+    r = torch.einsum("ck,bkt->bct", weight.to(a.dtype), cross_terms(z, a, rolling)) + bias.to(a.dtype)[None, :, None]
+    obs = ~torch.isnan(z)
+    return torch.where(obs, a, a + r - edge_line(r, obs))
+
+
+def tokens_v2(x, cfg, cross=None):
     """format_version 2 tokenisation: (patches [B, N, P], visible [B, N],
     anchor tokens [B, N, P], observed [B, N, P] float 0/1). Missing minutes of
     a visible patch take the anchor. Without the inherited mask (naive
     ablation) every minute is "observed", every token visible, and the input
-    is the anchor (linear interpolation) everywhere."""
+    is the anchor everywhere. cross = (weight, bias) for anchor
+    'cross_channel' (the model's `anchor` tensors)."""
     B, T, C = x.shape
     P = cfg["patch_minutes"]
     z = standardise(x, cfg)
-    a = anchor(z).reshape(B, C * (T // P), P)
+    a = anchor(z)
+    if cfg.get("anchor", "linear") == "cross_channel":
+        _, _, lo, hi = (torch.from_numpy(v).to(a.dtype) for v in _channel_stats(cfg))
+        a = cross_anchor(z, a, cross[0], cross[1], cfg["anchor_rolling"])
+        a = torch.maximum(torch.minimum(a, hi[None, :, None]), lo[None, :, None])
+    a = a.reshape(B, C * (T // P), P)
     obs = ~torch.isnan(z).reshape(B, C * (T // P), P)
     if not cfg["inherited_mask"]:
         return a, torch.ones(a.shape[:2], dtype=torch.bool, device=x.device), a, torch.ones_like(a)
@@ -298,6 +362,17 @@ class Decoder(nn.Module):
         self.anchor_embed = nn.Linear(2 * P, s["dim"]) if anchored else None
 
 
+class CrossAnchor(nn.Module):
+    """anchor 'cross_channel': weight [C, C*F] over the other channels'
+    features (zero on a channel's own columns), bias [C]. Fitted by
+    tools/train.py in closed form and kept fixed."""
+
+    def __init__(self, C, F_):
+        super().__init__()
+        self.weight = nn.Parameter(torch.zeros(C, C * F_))
+        self.bias = nn.Parameter(torch.zeros(C))
+
+
 class WearFM(nn.Module):
     """LSM-2-style masked autoencoder. state_dict() keys == safetensors names."""
 
@@ -313,6 +388,8 @@ class WearFM(nn.Module):
         self.encoder = Encoder(cfg["encoder"], eps)
         self.decoder = (Decoder(cfg["decoder"], De, P, eps, head_width(cfg), cfg["fill"] == "anchored")
                         if cfg["decoder"] else None)
+        self.anchor = (CrossAnchor(C, 1 + len(cfg["anchor_rolling"])) if cfg["anchor"] == "cross_channel"
+                       else None)
         # Fixed positions: not parameters, not saved.
         self.register_buffer("enc_pos", torch.from_numpy(pos_2d_sincos(De, NP, C)), persistent=False)
         if self.decoder is not None:
@@ -322,6 +399,11 @@ class WearFM(nn.Module):
         mean, std, _, _ = _channel_stats(cfg)
         self.register_buffer("ch_mean", torch.from_numpy(mean), persistent=False)
         self.register_buffer("ch_std", torch.from_numpy(std), persistent=False)
+
+    def tokens(self, x):
+        """tokens_v2 with this model's anchor tensors."""
+        cross = (self.anchor.weight, self.anchor.bias) if self.anchor is not None else None
+        return tokens_v2(x, self.cfg, cross)
 
     def encode(self, patches, visible, mode="compact"):
         """Encoder over visible tokens. Returns normed outputs [B, N, De] with
@@ -369,7 +451,7 @@ class WearFM(nn.Module):
         """
         v2 = self.cfg["format_version"] == 2
         if v2:
-            patches, inherited, anchor_tok, observed = tokens_v2(x, self.cfg)
+            patches, inherited, anchor_tok, observed = self.tokens(x)
         else:
             (patches, inherited), anchor_tok, observed = tokenize(x, self.cfg), None, None
         vis = inherited if visible is None else (visible.to(torch.bool) & inherited)
@@ -435,8 +517,9 @@ def fill_values(head, anchor_tok, cfg):
             lo, hi = ch.get("range", (-math.inf, math.inf))
             if ch["kind"] == "count":
                 lo = max(0.0, float(lo))
-            v = v.clamp(min=float(np.float32(lo)) if lo != -math.inf else None,
-                        max=float(np.float32(hi)) if hi != math.inf else None)
+            if lo != -math.inf or hi != math.inf:  # a continuous channel may have no range
+                v = v.clamp(min=float(np.float32(lo)) if lo != -math.inf else None,
+                            max=float(np.float32(hi)) if hi != math.inf else None)
             vals.append(v)
             probs.append(torch.full_like(v, float("nan")))
     return torch.stack(vals, -1), torch.stack(probs, -1)
@@ -468,7 +551,16 @@ def init_random(model, seed, ln_noise=0.02, bias_std=0.02, mask_std=0.02):
                 b = math.sqrt(6.0 / (fan_in + fan_out))
                 v = rng.uniform(-b, b, p.shape)
             p.copy_(torch.from_numpy(v.astype(np.float32)))
+        if model.anchor is not None:
+            model.anchor.weight.mul_(own_channel_mask(model.cfg))
     return model
+
+
+def own_channel_mask(cfg):
+    """[C, C*F] 0 on each channel's own feature columns, 1 elsewhere: a
+    channel's cross_channel anchor comes from the other channels only."""
+    C, F_ = len(cfg["channels"]), 1 + len(cfg["anchor_rolling"])
+    return 1.0 - torch.eye(C).repeat_interleave(F_, dim=1)
 
 
 def save_model(path, model, cfg=None, dtype="F32", extra_metadata=None):

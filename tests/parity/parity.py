@@ -300,6 +300,11 @@ def case_list(paper, model_file=None, input_csv=None):
         x[:, :, 2] = np.nan
         return x
 
+    def no_first_channel(x, cfg, rng):  # a value channel never observed: its cross anchor is r alone
+        x = gap(x, cfg, rng)
+        x[:, :, 0] = np.nan
+        return x
+
     def multi(x, cfg, rng):  # different visible counts per window: exercises padding
         drop_tokens(x[0:1], cfg, rng, 0.1)
         drop_tokens(x[1:2], cfg, rng, 0.7)
@@ -328,6 +333,12 @@ def case_list(paper, model_file=None, input_csv=None):
         dict(name="v2_anchored", cfg=lambda: small_config_v2(), windows=2,
              missing=lambda x, c, r: drop_minutes(drop_tokens(x, c, r, 0.3), r, 0.2), modes=("compact", "attention")),
         dict(name="v2_anchored_gap8h_T1440", cfg=lambda: small_config_v2(1440), missing=gap),
+        dict(name="v2_cross_anchor", cfg=lambda: small_config_v2(cross=True), windows=2,
+             missing=lambda x, c, r: drop_minutes(drop_tokens(x, c, r, 0.3), r, 0.2), modes=("compact", "attention")),
+        dict(name="v2_cross_anchor_no_channel_T1440", cfg=lambda: small_config_v2(1440, cross=True),
+             missing=no_first_channel),
+        dict(name="v2_cross_naive", cfg=lambda: small_config_v2(naive=True, cross=True),
+             missing=lambda x, c, r: drop_minutes(drop_tokens(x, c, r, 0.3), r, 0.2)),
         dict(name="v2_naive", cfg=lambda: small_config_v2(naive=True),
              missing=lambda x, c, r: drop_minutes(drop_tokens(x, c, r, 0.3), r, 0.2)),
         dict(name="encoder_only", cfg=encoder_only,

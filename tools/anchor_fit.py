@@ -1,0 +1,90 @@
+"""Closed-form fit of the cross_channel anchor (docs/model-format.md).
+
+The anchor of channel c in a gap is a + r - edge_line(r): the linear
+interpolation a plus the part of a linear prediction r from the other
+channels (wearfm_ref.cross_terms) that the gap's edges do not already
+explain. That is linear in the
+weights, so they are the ridge solution of
+
+    z_c(t) - a_c(t)  ~  sum_k w_k * (f_k(t) - edge_line(f_k)(t))
+
+over hidden observed minutes of simulated single-channel gaps (channel c
+hidden while the others record, as in aim's channel gaps, the others
+missing OTHERS_HIDDEN of their patches) in the training people's days: the anchor is fitted for exactly what it does at inference.
+The bias, used only when channel c has no observation in the window, makes
+r match the channel's mean level: b_c = mean(z_c - w . f) over observed
+minutes. Categories keep the linear anchor (zero rows).
+"""
+import numpy as np
+import torch
+
+from wearfm_ref import anchor, cross_terms, edge_line, standardise
+
+GAP_MIN, GAP_MAX = 5, 240  # minutes, log-uniform, like aim's gaps
+GAPS_PER_DAY = 4
+# the other channels lose this share of their patches in the fit, so the
+# weights also hold when the predictors have gaps of their own (a fit on
+# complete predictors made random-80% fills worse than linear interpolation)
+OTHERS_HIDDEN = 0.3
+
+
+def _hide_gaps(obs_c, rng):
+    """[B, T] bool: a few gaps of channel c per day where it was observed."""
+    B, T = obs_c.shape
+    hide = np.zeros((B, T), dtype=bool)
+    for b in range(B):
+        for _ in range(GAPS_PER_DAY):
+            L = int(round(np.exp(rng.uniform(np.log(GAP_MIN), np.log(GAP_MAX)))))
+            s = int(rng.integers(0, T - L + 1))
+            hide[b, s:s + L] = True
+    return hide & obs_c
+
+
+def fit_cross_anchor(x, cfg, seed=0, lam=1.0, repeats=2, batch=64):
+    """x [D, T, C] training days (original units, NaN missing) -> (weight
+    [C, C*F], bias [C]) float32 numpy for cfg's channels and anchor_rolling."""
+    rolling = cfg["anchor_rolling"]
+    C, F_ = len(cfg["channels"]), 1 + len(rolling)
+    W = np.zeros((C, C * F_), dtype=np.float64)
+    bias = np.zeros(C, dtype=np.float64)
+    rng = np.random.default_rng(seed)
+    for c, ch in enumerate(cfg["channels"]):
+        if ch["kind"] == "category":
+            continue
+        cols = [j * F_ + f for j in range(C) if j != c for f in range(F_)]
+        days = np.flatnonzero((~np.isnan(x[..., c])).any(1))
+        if len(days) == 0:
+            continue
+        XtX = np.zeros((len(cols), len(cols)))
+        Xty = np.zeros(len(cols))
+        level_sum, level_feat, level_n = 0.0, np.zeros(len(cols)), 0
+        for _ in range(repeats):
+            for i in range(0, len(days), batch):
+                xb = torch.from_numpy(x[days[i:i + batch]]).double()
+                z = standardise(xb, cfg)  # [B, C, T]
+                hide = torch.from_numpy(_hide_gaps((~torch.isnan(z[:, c])).numpy(), rng))
+                z_in = z.clone()
+                z_in[:, c][hide] = float("nan")
+                P = cfg["patch_minutes"]
+                tok = torch.from_numpy(rng.random((len(xb), C, z.shape[-1] // P)) < OTHERS_HIDDEN)
+                tok = tok.repeat_interleave(P, -1)
+                tok[:, c] = False
+                z_in[tok] = float("nan")
+                a = anchor(z_in)
+                feats = cross_terms(z_in, a, rolling)[:, cols]  # [B, K, T]
+                obs_c = ~torch.isnan(z_in[:, c])
+                lines = edge_line(feats, obs_c[:, None, :].expand_as(feats))
+                X = (feats - lines).permute(0, 2, 1)[hide].numpy()  # [rows, K]
+                y = (z[:, c] - a[:, c])[hide].numpy()
+                XtX += X.T @ X
+                Xty += X.T @ y
+                # the level for a window without channel c (full, unhidden data)
+                full = cross_terms(z, anchor(z), rolling)[:, cols]
+                seen = ~torch.isnan(z[:, c])
+                level_sum += float(z[:, c][seen].sum())
+                level_feat += full.permute(0, 2, 1)[seen].sum(0).numpy()
+                level_n += int(seen.sum())
+        w = np.linalg.solve(XtX + lam * np.eye(len(cols)), Xty)
+        W[c, cols] = w
+        bias[c] = (level_sum - level_feat @ w) / max(level_n, 1)
+    return W.astype(np.float32), bias.astype(np.float32)
