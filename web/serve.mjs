@@ -48,6 +48,8 @@ export function routes({ model = shellDefault('SHIPPED_MODEL', 'models/wearfm-mi
       '/core/wearfm_core_mt.worker.js': path.join(build, 'web/wearfm_core_mt.worker.js'),
       '/model/wearfm.safetensors': path.resolve(root, model),
       '/sample/sample.csv': path.resolve(root, sample),
+      // The zip writer of the research export (npm fflate, pinned in package.json).
+      '/vendor/fflate.js': path.join(web, 'node_modules/fflate/esm/browser.js'),
     },
     dirs: { '/src/': path.join(web, 'src'), '/app/': path.join(web, 'app') },
   };
