@@ -82,7 +82,7 @@ test('after a cancel, a fill runs to the end: the last progress is N of N days',
   assert.equal(await p.page.evaluate(() => document.getElementById('model-progress').value), 1);
 });
 
-test('the API: a signal stops analyzeTable, the call rejects as cancelled, the model stays loaded', async () => {
+test('the API: a signal stops analyzeTable, probeFit and importFitabase; the call rejects as cancelled, the model stays loaded', async () => {
   const r = await p.page.evaluate(async () => {
     const api = wearfmDemo.api, t = wearfmDemo.table;
     const ac = new AbortController(), progress = [];
@@ -91,12 +91,26 @@ test('the API: a signal stops analyzeTable, the call rejects as cancelled, the m
     const error = await run.then(() => null, (e) => ({ cancelled: e.cancelled, message: e.message }));
     const again = await api.analyzeTable({ ...t, values: t.values.slice() });
     const early = await api.analyzeTable({ ...t, values: t.values.slice() }, { signal: AbortSignal.abort() }).then(() => 'ran', (e) => e.cancelled);
-    return { error, progress, windows: again.windows.length, early };
+    // One C call (a probe fit, an import) is stopped the same way: the worker is ended mid-call.
+    const n = 4000, d = 64, X = new Float32Array(n * d).map((_, i) => Math.sin(i)), labels = new Int32Array(n).map((_, i) => i % 2);
+    const fit = new AbortController();
+    const fitting = api.probeFit({ X, n, d, labels, cvLambda: true, signal: fit.signal });
+    fit.abort();
+    const fitStopped = await fitting.then(() => 'ran', (e) => e.cancelled);
+    const imp = new AbortController();
+    const importing = api.importFitabase([{ name: 'hr.csv', bytes: new TextEncoder().encode('Id,Time,Value\n1,4/12/2016 7:21:00 AM,97\n') }], { signal: imp.signal });
+    imp.abort();
+    const importStopped = await importing.then(() => 'ran', (e) => e.cancelled);
+    const after = await api.analyzeTable({ ...t, values: t.values.slice() });
+    return { error, progress, windows: again.windows.length, early, fitStopped, importStopped, after: after.windows.length };
   });
   assert.deepEqual(r.error, { cancelled: true, message: 'cancelled' });
   assert.ok(r.progress.length >= 1 && r.progress.length < 3, JSON.stringify(r.progress));
   assert.equal(r.windows, 3, 'the model was loaded again in the new worker');
   assert.equal(r.early, true, 'an aborted signal stops the call before it starts');
+  assert.equal(r.fitStopped, true, 'probeFit takes a signal');
+  assert.equal(r.importStopped, true, 'importFitabase takes a signal');
+  assert.equal(r.after, 3, 'and the worker works after them');
 });
 
 test('no request left the page origin; no page errors', () => {

@@ -82,6 +82,7 @@ test('everyone in a Fitabase export in one zip: names, provenance, integer categ
   assert.equal(manifest.wearfm_version, version);
   assert.deepEqual(manifest.files.map((f) => f.file).sort(), csvNames);
   assert.match(await p.page.textContent('#export-status'), new RegExp(`Saved ${zip.name.replace(/\./g, '\\.')}: ${people.length} people`));
+  await p.page.locator('#export').screenshot({ path: path.join(out, 'research-export.png') });
 });
 
 test('the participant downloads are named by person and dates too, and the JSON names the model by SHA-256', async () => {

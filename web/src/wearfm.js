@@ -63,8 +63,9 @@ export class Wearfm {
    * messages; control.signal (an AbortSignal) stops it: see cancel().
    */
   async call(op, args = {}, transfer = [], { onProgress, signal } = {}) {
-    if (signal?.aborted) throw new WearfmCancelled();
     while (this.restarting) await this.restarting;
+    // Checked after the wait: a signal aborted meanwhile has no pending call to stop.
+    if (signal?.aborted) throw new WearfmCancelled();
     return this.post(op, args, transfer, { onProgress, signal });
   }
 
