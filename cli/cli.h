@@ -29,6 +29,11 @@ int cli_read_failed(const char *who, const char *path, int why, size_t len);
  * fopen of a directory succeeds on Linux and only the reads fail. */
 const char *cli_dir_note(const char *path);
 
+/* Under WASI, ": WASI programs see only the directories the host
+ * preopened ..." when path lies outside every preopened directory; "" for a
+ * path inside one, and always in native builds (cli/wasi_paths.c). */
+const char *cli_path_note(const char *path);
+
 /* wearfm import ...: argv[0] is "import". */
 int cli_import(int argc, char **argv);
 

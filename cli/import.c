@@ -346,7 +346,8 @@ static int run_import(const import_opts *o) {
         if (i == n) { fprintf(stderr, "wearfm: user %lld is not in the input\n", (long long)o->user); rc = EXIT_NO_DATA; }
     }
     if (rc == EXIT_OK && make_dir(o->outdir)) {
-        fprintf(stderr, "wearfm: cannot create the output directory '%s': %s\n", o->outdir, strerror(errno));
+        int e = errno;
+        fprintf(stderr, "wearfm: cannot create the output directory '%s': %s%s\n", o->outdir, strerror(e), cli_path_note(o->outdir));
         rc = EXIT_RUNTIME;
     }
     report *r = o->report ? calloc(1, sizeof *r) : NULL;
@@ -372,7 +373,7 @@ static int run_import(const import_opts *o) {
         char *path = malloc(plen);
         if (!path) { wfm_minutes_free(t); fprintf(stderr, "wearfm: out of memory\n"); rc = EXIT_RUNTIME; break; }
         snprintf(path, plen, "%s/%lld.csv", o->outdir, (long long)id);
-        if (write_csv(path, t)) { fprintf(stderr, "wearfm: cannot write '%s'\n", path); rc = EXIT_RUNTIME; }
+        if (write_csv(path, t)) { fprintf(stderr, "wearfm: cannot write '%s'%s\n", path, cli_path_note(path)); rc = EXIT_RUNTIME; }
         written++;
         nonwear_total += changed;
         days += wfm_minutes_length(t) / 1440;

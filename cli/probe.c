@@ -552,7 +552,7 @@ static void json_metrics(FILE *f, wfm_probe_task task, const double *m) {
 static FILE *open_out(const popts *o) {
     if (!o->output || !strcmp(o->output, "-")) return stdout;
     FILE *f = fopen(o->output, "w");
-    if (!f) fprintf(stderr, "wearfm probe: cannot write '%s'\n", o->output);
+    if (!f) fprintf(stderr, "wearfm probe: cannot write '%s'%s\n", o->output, cli_path_note(o->output));
     return f;
 }
 
@@ -570,7 +570,7 @@ static int load_model(const popts *o, wfm_model **m) {
     mp.n_threads = 1;
     wfm_error err = {0};
     if (wfm_model_load_file(o->model, &mp, m, &err)) {
-        fprintf(stderr, "wearfm probe: %s\n", err.message);
+        fprintf(stderr, "wearfm probe: %s%s\n", err.message, err.status == WFM_ERR_IO ? cli_path_note(o->model) : "");
         return EXIT_MODEL;
     }
     return 0;
@@ -698,7 +698,7 @@ done:
 static int load_probe(const char *path, wfm_probe **pr) {
     wfm_error err = {0};
     if (wfm_probe_load_file(path, pr, &err)) {
-        fprintf(stderr, "wearfm probe: %s\n", err.message);
+        fprintf(stderr, "wearfm probe: %s%s\n", err.message, err.status == WFM_ERR_IO ? cli_path_note(path) : "");
         return EXIT_MODEL;
     }
     return 0;

@@ -194,7 +194,7 @@ int cli_read_failed(const char *who, const char *path, int why, size_t len) {
         fprintf(stderr, "%s: out of memory reading input '%s' (after %zu MiB)\n", who, path, len >> 20);
         return EXIT_RUNTIME;
     default:
-        fprintf(stderr, "%s: cannot read input '%s'%s\n", who, path, cli_dir_note(path));
+        fprintf(stderr, "%s: cannot read input '%s'%s%s\n", who, path, cli_dir_note(path), cli_path_note(path));
         return EXIT_INPUT;
     }
 }
@@ -465,7 +465,7 @@ int main(int argc, char **argv) {
     wfm_model *m = NULL;
     wfm_error err = {0};
     if (wfm_model_load_file(o.model, &params, &m, &err)) {
-        fprintf(stderr, "wearfm: %s\n", err.message);
+        fprintf(stderr, "wearfm: %s%s\n", err.message, err.status == WFM_ERR_IO ? cli_path_note(o.model) : "");
         return EXIT_MODEL;
     }
     wfm_minutes *t = NULL;
@@ -488,7 +488,7 @@ int main(int argc, char **argv) {
     }
     FILE *out = stdout;
     if (o.output && !(out = fopen(o.output, "w"))) {
-        fprintf(stderr, "wearfm: cannot write '%s'\n", o.output);
+        fprintf(stderr, "wearfm: cannot write '%s'%s\n", o.output, cli_path_note(o.output));
         wfm_minutes_free(t);
         wfm_model_free(m);
         return EXIT_RUNTIME;

@@ -64,8 +64,15 @@ if ! "$VENV/bin/python" -c 'import wasmtime' 2>/dev/null; then
   "$VENV/bin/pip" install -q 'wasmtime==50.0.1'
 fi
 
-# npm packages for the web tests (pinned in web/package.json, if present).
-if [ -f web/package.json ] && [ ! -d web/node_modules ]; then
+# npm packages for the page and its tests (pinned in web/package.json, if
+# present): installed when one is missing or at another version, so a
+# checkout that gains a package gets it.
+npm_current() {
+  node -e 'const p = require("./web/package.json");
+    for (const [n, v] of Object.entries({ ...p.dependencies, ...p.devDependencies }))
+      if (require("./web/node_modules/" + n + "/package.json").version !== v) process.exit(1);' 2>/dev/null
+}
+if [ -f web/package.json ] && ! npm_current; then
   echo "setup: installing npm packages in web/"
   (cd web && npm ci --no-audit --no-fund 2>/dev/null || npm install --no-audit --no-fund)
 fi

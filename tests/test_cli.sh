@@ -6,6 +6,7 @@ W=build/cli-test
 mkdir -p $W
 source scripts/common.sh
 MODEL=$SHIPPED_MODEL
+WT="build/pyvenv/bin/python wasi/run_wasmtime.py"
 pass=0; fail=0
 check() { # check NAME EXPECTED_EXIT CMD... ; stderr kept in $W/err
   local name=$1 want=$2; shift 2
@@ -33,6 +34,25 @@ for build in native wasi; do
   grep_err "$build empty --threads message names the option" "--threads needs a number"
   check "$build missing model" 3 "${CLI[@]}" embed models/none.safetensors $SAMPLE
   grep_err "$build missing model message" "cannot open model"
+  # A WASI program sees only the preopened directory (here the current one):
+  # an absolute or climbing path says so; a missing file inside it does not.
+  if [ $build = wasi ]; then
+    preopen_note="WASI programs see only the directories the host preopened (wasmtime --dir, node's preopens); pass a path inside one"
+    check "$build absolute model path" 3 "${CLI[@]}" info "$PWD/$MODEL"
+    grep_err "$build absolute model path names the preopens" "cannot open model '$PWD/$MODEL': $preopen_note"
+    check "$build absolute input path" 4 "${CLI[@]}" embed $MODEL "$PWD/$SAMPLE"
+    grep_err "$build absolute input path names the preopens" "cannot read input '$PWD/$SAMPLE': $preopen_note"
+    check "$build input path outside the preopen" 4 "${CLI[@]}" embed $MODEL "../$(basename "$PWD")/$SAMPLE"
+    grep_err "$build input path outside the preopen names the preopens" "$preopen_note"
+    check "$build absolute probe path" 3 "${CLI[@]}" probe predict "$PWD/no.probe" $SAMPLE
+    grep_err "$build absolute probe path names the preopens" "cannot open probe '$PWD/no.probe': $preopen_note"
+    check "$build absolute model path under wasmtime" 3 $WT build/wasi/wearfm.wasm info "$PWD/$MODEL"
+    grep_err "$build absolute model path under wasmtime names the preopens" "$preopen_note"
+    check "$build missing model inside the preopen" 3 "${CLI[@]}" info models/none.safetensors
+    no_err "$build missing model inside the preopen: no preopen note" "preopened"
+  else
+    no_err "$build missing model: no WASI note natively" "preopened"
+  fi
   check "$build directory as the model" 3 "${CLI[@]}" info models
   grep_err "$build directory as the model is named" "model 'models' is a directory"
   check "$build directory as the input" 4 "${CLI[@]}" embed $MODEL models

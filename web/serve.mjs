@@ -7,6 +7,7 @@ import http from 'node:http';
 import { createReadStream, statSync, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { etagOf, notModified } from './validators.mjs';
 
 const web = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(web, '..');
@@ -19,6 +20,8 @@ export const HEADERS = {
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',
   'Permissions-Policy': 'camera=(), microphone=(), geolocation=(), bluetooth=(self), accelerometer=(self)',
+  // Keep a copy, but ask first: with the ETag below, an unchanged file costs
+  // a 304, and a changed core, model or page is never served stale.
   'Cache-Control': 'no-cache',
 };
 
@@ -45,6 +48,8 @@ export function routes({ model = shellDefault('SHIPPED_MODEL', 'models/wearfm-mi
       '/core/wearfm_core_mt.worker.js': path.join(build, 'web/wearfm_core_mt.worker.js'),
       '/model/wearfm.safetensors': path.resolve(root, model),
       '/sample/sample.csv': path.resolve(root, sample),
+      // The zip writer of the research export (npm fflate, pinned in package.json).
+      '/vendor/fflate.js': path.join(web, 'node_modules/fflate/esm/browser.js'),
     },
     dirs: { '/src/': path.join(web, 'src'), '/app/': path.join(web, 'app') },
   };
@@ -60,10 +65,14 @@ function resolve(r, urlPath) {
   return null;
 }
 
-/** isolate: false drops COOP/COEP (to test the single-threaded fallback). */
-export function createServer({ isolate = true, ...options } = {}) {
+/**
+ * isolate: false drops COOP/COEP (to test the single-threaded fallback).
+ * log: an array that gets {method, path, status} for every response (tests).
+ */
+export function createServer({ isolate = true, log = null, ...options } = {}) {
   const r = routes(options);
   return http.createServer((req, res) => {
+    if (log) res.on('finish', () => log.push({ method: req.method, path: req.url, status: res.statusCode }));
     const headers = { ...HEADERS };
     if (!isolate) for (const h of ['Cross-Origin-Opener-Policy', 'Cross-Origin-Embedder-Policy']) delete headers[h];
     // A malformed escape (`/%E0%A4%A`) or URL throws: answer 400, keep serving.
@@ -83,8 +92,16 @@ export function createServer({ isolate = true, ...options } = {}) {
       res.writeHead(404, { ...headers, 'Content-Type': 'text/plain' }).end('not found\n');
       return;
     }
+    const st = statSync(file);
+    headers.ETag = etagOf(file, st);
+    headers['Last-Modified'] = st.mtime.toUTCString();
+    // A 304 carries the same policy headers as the 200 it stands for.
+    if (notModified(req, headers.ETag, st.mtime)) {
+      res.writeHead(304, headers).end();
+      return;
+    }
     headers['Content-Type'] = TYPES[path.extname(file)] ?? 'application/octet-stream';
-    headers['Content-Length'] = statSync(file).size;
+    headers['Content-Length'] = st.size;
     res.writeHead(200, headers);
     if (req.method === 'HEAD') res.end();
     else createReadStream(file).pipe(res);

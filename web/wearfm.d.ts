@@ -52,6 +52,10 @@ export interface ModelInfo {
   fromCache: boolean;
   /** Model file size in bytes. */
   bytes: number;
+  /** Hex SHA-256 of the model file (Web Crypto): its identity in exports. */
+  sha256: string;
+  /** The file name it was loaded from (the URL's last segment), or null for bytes. */
+  file: string | null;
 }
 
 export interface LoadProgress {
@@ -93,11 +97,25 @@ export interface MinuteTable {
   duplicates?: number;
 }
 
-export interface AnalyzeOptions {
+/** For long calls: progress, and a signal that stops the call (Wearfm.cancel). */
+export interface CallControl {
+  /** Aborting it rejects the call with WearfmCancelled and ends the worker's work at once. */
+  signal?: AbortSignal;
+}
+
+export interface DayProgress {
+  /** Days of the table done (skipped empty days included), of total. */
+  done: number;
+  total: number;
+}
+
+export interface AnalyzeOptions extends CallControl {
   embedding?: boolean;       // default true
   imputed?: boolean;         // default true
   reconstruction?: boolean;  // default false
   tokens?: boolean;          // default false
+  /** Called after each day the table spans. */
+  onProgress?: (p: DayProgress) => void;
 }
 
 export interface WindowResult extends RunResult {
@@ -135,7 +153,7 @@ export interface FitabaseImport {
 export type Bytes = Uint8Array | ArrayBuffer | ArrayBufferView;
 
 /** Linear probes (docs/probes.md); a probe travels as the bytes of its safetensors file. */
-export interface ProbeFitArgs {
+export interface ProbeFitArgs extends CallControl {
   /** n x d rows, row-major, finite. Transferred. */
   X: Float32Array;
   n: number;
@@ -198,6 +216,8 @@ export interface ProbePrediction {
 }
 
 export class WearfmError extends Error {}
+/** The rejection of a call stopped through its signal. */
+export class WearfmCancelled extends WearfmError { readonly cancelled: true; }
 
 export const SIMD_MESSAGE: string;
 export function detectFeatures(g?: typeof globalThis): Features;
@@ -219,7 +239,7 @@ export class Wearfm {
   readMinutesCsv(bytes: Bytes | string): Promise<MinuteTable>;
   /** "minuteStepsWide", "heartrate_seconds", ... from a CSV header, or null. Not transferred. */
   fitabaseKind(bytes: Bytes): Promise<string | null>;
-  importFitabase(files: { name: string; bytes: Bytes }[], options?: { nonwear?: 'auto' | 'off' | 'movement-only' }): Promise<FitabaseImport>;
+  importFitabase(files: { name: string; bytes: Bytes }[], options?: { nonwear?: 'auto' | 'off' | 'movement-only' } & CallControl): Promise<FitabaseImport>;
   /** Fits a linear probe on rows (e.g. day embeddings). Rejects with "not available in this build" without probe exports. */
   probeFit(args: ProbeFitArgs): Promise<{ probe: Uint8Array; info: ProbeInfo }>;
   /** Predicts rows with a probe file's bytes (copied; X is transferred). */
@@ -227,6 +247,14 @@ export class Wearfm {
   probeInfo(probe: Bytes): Promise<ProbeInfo>;
   /** Deletes the cached model files. */
   clearCache(): Promise<boolean>;
+  /**
+   * Stops whatever the worker computes: it is ended (with its threads) and a
+   * new one loads the same model again. Pending calls reject with
+   * WearfmCancelled; later calls wait for the new worker. Resolves when ready.
+   */
+  cancel(): Promise<void>;
+  /** While cancel() starts the new worker: a promise of it being ready, else null. */
+  readonly restarting: Promise<void> | null;
   terminate(): void;
 }
 

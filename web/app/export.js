@@ -39,7 +39,7 @@ export function exportJson({ table, analysis, gaps, info, source, probe, predict
     time: 'local wall-clock minutes (no time zone), as docs/data.md',
     table: { start: formatMinute(table.start), minutes: table.length, columns: ['timestamp', ...table.channels], rows },
     connection_gaps: gaps.map((g) => ({ from: formatMinute(g.from), to: formatMinute(g.to) })),
-    model: info && { version: info.version, window_minutes: info.windowMinutes, channels: info.channels.map((c) => c.name), provenance: info.config?.provenance ?? null },
+    model: info && { file: info.file, sha256: info.sha256, version: info.version, window_minutes: info.windowMinutes, channels: info.channels.map((c) => c.name), provenance: info.config?.provenance ?? null },
     analysis: analysis && analysis.windows.map((w) => ({
       start: w.startText, visible_tokens: w.visibleTokens, total_tokens: w.totalTokens,
       embedding: w.embedding && Array.from(w.embedding, num),

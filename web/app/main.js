@@ -14,6 +14,9 @@ import { drawDay } from './timeline.js';
 import { importFiles } from './import.js';
 import { exportCsv, exportJson, download } from './export.js';
 import { openProbe, describeProbe, predictDays, showPredictions } from './predictions.js';
+import { Job, days } from './job.js';
+import { personFileName } from './research-files.js';
+import { researchZip } from './research-export.js';
 
 const MODEL_URL = 'model/wearfm.safetensors';
 const SAMPLE_URL = 'sample/sample.csv';
@@ -24,11 +27,12 @@ const $ = (id) => document.getElementById(id);
 // from this state, so none can outlive the dataset it describes. `dataset`
 // is what the page shows (its name, facts from the import, the newest source
 // event); `gen` numbers datasets, so a result that arrives after another
-// dataset was opened is dropped.
+// dataset was opened is dropped. `job` is the long computation running (at
+// most one; job.js), `people` everyone in the opened files (the export's).
 const state = (globalThis.wearfmDemo = {
   api: null, info: null, features: detectFeatures(),
   agg: null, table: null, sources: [], replay: null, sourceName: null, dataset: null, gen: 0,
-  notice: null, model: { text: 'Loading the model…' }, busy: null,
+  notice: null, model: { text: 'Loading the model…' }, job: null, restarting: false, people: null, exportNote: null,
   analysis: null, day: null, follow: true, ready: false,
   probe: null, probeError: null, predictions: null, predictionError: null,
 });
@@ -86,8 +90,18 @@ function draw() {
   $('model-status').textContent = modelLine();
   $('probe-status').textContent = probeLine();
   const modelChannels = state.info?.channels.map((c) => c.name) ?? [];
-  $('analyze').disabled = !(state.ready && has && table.channels.some((n) => modelChannels.includes(n)));
+  const usable = state.ready && !state.restarting && has && table.channels.some((n) => modelChannels.includes(n));
+  const job = state.job;
+  $('analyze').disabled = !usable || Boolean(job);
+  $('cancel-fill').hidden = job?.kind !== 'fill';
+  if (job?.kind === 'fill') $('model-progress').value = job.share;
   $('export-csv').disabled = $('export-json').disabled = !has;
+  $('export-zip').disabled = !usable || Boolean(job);
+  $('cancel-export').hidden = job?.kind !== 'export';
+  $('export-line').hidden = job?.kind !== 'export' && !state.exportNote;
+  $('export-progress').hidden = job?.kind !== 'export';
+  if (job?.kind === 'export') $('export-progress').value = job.share;
+  $('export-status').textContent = job?.kind === 'export' ? `Preparing the research export. ${job.text()}…` : (state.exportNote ?? '');
 }
 
 // The line under "Choose your data": the last action's message, then what
@@ -109,7 +123,8 @@ function statusLine(table) {
 // only, filling or what was filled.
 function modelLine() {
   if (!state.ready) return state.model.text;
-  if (state.busy === state.gen) return 'The model is filling the gaps…';
+  if (state.restarting) return 'Stopped. Getting the model ready again…';
+  if (state.job?.kind === 'fill') return `The model is filling the gaps: ${state.job.text()}…`;
   if (state.analysis) return state.analysis.summary;
   if (state.analysisError) return state.analysisError;
   return state.model.text;
@@ -135,7 +150,7 @@ function stopSources() {
 
 /** Starts a live source into the aggregator (several live sources can run together). */
 async function startLive(source, name) {
-  if (!state.agg || state.table) { stopSources(); newDataset(new MinuteAggregator(), null, { name, label: 'Recorded here' }); }
+  if (!state.agg || state.table) { stopSources(); newDataset(new MinuteAggregator(), null, { name, label: 'Recorded here', person: 'recorded-here' }); }
   const agg = state.agg, d = state.dataset;
   // Events of a source whose dataset was replaced by another are not shown.
   const event = (text) => { if (state.dataset === d) { d.event = text; state.notice = null; } };
@@ -170,6 +185,7 @@ async function startLive(source, name) {
 
 /** d: {name (for exports), label (for the status line), notes?, hint?}. */
 function newDataset(agg, table, d) {
+  if (state.job?.kind === 'fill') stopJob(); // its result would be dropped: stop spending the CPU on it
   state.gen++;
   state.agg = agg;
   state.table = table;
@@ -177,6 +193,8 @@ function newDataset(agg, table, d) {
   state.notice = null;
   state.analysis = null;
   state.analysisError = null;
+  state.exportNote = null;
+  state.people = null;
   state.predictions = null;
   state.predictionError = null;
   showPredictions([], dayLabel);
@@ -188,6 +206,7 @@ async function openFiles(files) {
   if (!files.length) return;
   if (!state.api) return setStatus('The page is still starting; try again in a moment.');
   const names = [...files].map((f) => f.name);
+  if (state.job?.kind === 'fill') stopJob(); // the worker is needed now, and that fill would be dropped
   setStatus(`Reading ${names.join(', ')}…`);
   try {
     const res = await importFiles(state.api, [...files]);
@@ -195,7 +214,7 @@ async function openFiles(files) {
     stopSources();
     const name = `files: ${names.join(', ')}`;
     const label = res.users?.length ? 'Fitabase export' : names.length === 1 ? names[0] : `${names.length} files`;
-    newDataset(res.aggregator ?? null, res.table ?? null, { name, label, notes: res.notes });
+    newDataset(res.aggregator ?? null, res.table ?? null, { name, label, notes: res.notes, person: names[0].replace(/\.[^.]*$/, '') });
     showUsers(res.users ?? [], name, res.notes);
     state.follow = false;
   } catch (e) {
@@ -217,22 +236,25 @@ function showUsers(users, name, notes) {
       hint: users.length > 1 ? `${users.length} people are in these files; choose another below.` : null,
     };
   };
-  if (users.length) Object.assign(state.dataset, show(users[0]));
+  if (users.length) Object.assign(state.dataset, show(users[0]), { person: users[0].id });
   state.sourceName = state.dataset.name;
+  state.people = users.length ? users.map((u) => ({ id: u.id, table: u.table })) : null;
   sel.onchange = () => {
     const u = users[sel.value];
-    newDataset(null, u.table, show(u));
+    newDataset(null, u.table, { ...show(u), person: u.id });
+    state.people = users.map((v) => ({ id: v.id, table: v.table }));
     render();
   };
 }
 
 async function playSample() {
   if (!state.api) return setStatus('The page is still starting; try again in a moment.');
+  if (state.job?.kind === 'fill') stopJob();
   setStatus('Loading the sample…');
   const res = await fetch(SAMPLE_URL);
   const table = await state.api.readMinutesCsv(new Uint8Array(await res.arrayBuffer()));
   stopSources();
-  newDataset(new MinuteAggregator(), null, { name: 'sample', label: 'Sample (a Fitbit user, replayed)' });
+  newDataset(new MinuteAggregator(), null, { name: 'sample', label: 'Sample (a Fitbit user, replayed)', person: 'sample' });
   const gen = state.gen;
   state.sampleDone = false;
   await startLive(new ReplaySource(table), 'Sample');
@@ -244,25 +266,57 @@ async function playSample() {
   render();
 }
 
-const days = (n) => `${n} ${n === 1 ? 'day' : 'days'}`;
+/** Runs fn(job) as the page's one long computation; false when it was stopped. */
+async function runJob(kind, fn) {
+  const job = (state.job = new Job(kind, render));
+  render();
+  try {
+    await fn(job);
+    return true;
+  } catch (e) {
+    if (!job.cancelled) throw e;
+    return false;
+  } finally {
+    if (state.job === job) state.job = null;
+    render();
+  }
+}
+
+/** Cancel: the worker stops at once and loads the model again; the page stays usable meanwhile. */
+function stopJob() {
+  const job = state.job;
+  if (!job) return;
+  const when = job.stoppedText();
+  job.cancel();
+  state.job = null;
+  if (job.kind === 'fill') {
+    state.analysisError = `Stopped ${when}; nothing was filled. You can fill the gaps again.`;
+    $('model-progress').value = 0;
+  } else {
+    state.exportNote = `The research export was stopped (${when}); nothing was saved.`;
+  }
+  state.restarting = Boolean(state.api?.restarting);
+  state.api?.restarting?.then(() => { state.restarting = false; render(); });
+  render();
+}
 
 async function analyze() {
   const table = currentTable(), gen = state.gen;
-  $('analyze').disabled = true;
-  state.busy = gen;
-  render();
   let a = null, error = null;
   const t0 = performance.now();
   try {
-    a = await state.api.analyzeTable({ ...table, values: table.values.slice() }, { embedding: true, imputed: true });
+    const done = await runJob('fill', async (job) => {
+      a = await state.api.analyzeTable({ ...table, values: table.values.slice() }, { embedding: true, imputed: true, signal: job.signal, onProgress: job.progress });
+    });
+    if (!done) return; // stopJob() said so
   } catch (e) {
     error = `The model could not run: ${e.message}`;
   }
-  if (state.busy === gen) state.busy = null;
   if (gen !== state.gen) return render(); // another dataset was opened meanwhile
   if (a) {
     a.windowByStart = new Map(a.windows.map((w) => [w.start, w]));
     const filled = a.windows.reduce((s, w) => s + w.filled.reduce((x, y) => x + y, 0), 0);
+    $('model-progress').value = 1;
     a.summary = a.windows.length
       ? `Filled ${filled.toLocaleString()} missing values in ${days(a.windows.length)}, in ${Math.round(performance.now() - t0)} ms, on this device.`
       : 'No day has recorded values of the channels this model reads.';
@@ -329,10 +383,25 @@ async function loadModel() {
 }
 
 function exportFile(kind) {
-  const table = currentTable();
-  const stamp = new Date().toISOString().slice(0, 10);
-  if (kind === 'csv') download(`wearfm-${stamp}.csv`, exportCsv(table, state.analysis), 'text/csv');
-  else download(`wearfm-${stamp}.json`, exportJson({ table, analysis: state.analysis, gaps: gapMinutes(), info: state.info, source: state.sourceName, probe: state.probe, predictions: state.predictions }), 'application/json');
+  const table = currentTable(), person = state.dataset?.person ?? 'data';
+  if (kind === 'csv') download(personFileName(person, table, 'csv'), exportCsv(table, state.analysis), 'text/csv');
+  else download(personFileName(person, table, 'json'), exportJson({ table, analysis: state.analysis, gaps: gapMinutes(), info: state.info, source: state.sourceName, probe: state.probe, predictions: state.predictions }), 'application/json');
+}
+
+// Everyone in the opened files (or the one dataset shown), filled by the model, in one zip.
+async function exportZip() {
+  const people = state.people ?? [{ id: state.dataset?.person ?? 'data', table: currentTable() }];
+  state.exportNote = null;
+  try {
+    let zip = null;
+    const done = await runJob('export', async (job) => { zip = await researchZip(state.api, state.info, people, job); });
+    if (!done) return;
+    download(zip.name, zip.blob, 'application/zip');
+    state.exportNote = `Saved ${zip.name}: ${people.length === 1 ? 'one person' : `${people.length} people`}, one CSV each, with the model's fills.`;
+  } catch (e) {
+    state.exportNote = `The research export failed: ${e.message}`;
+  }
+  render();
 }
 
 async function main() {
@@ -355,6 +424,8 @@ async function main() {
   $('prev').onclick = () => { state.follow = false; state.day -= 1440; render(); };
   $('next').onclick = () => { state.day += 1440; render(); };
   $('analyze').onclick = analyze;
+  $('cancel-fill').onclick = $('cancel-export').onclick = stopJob;
+  $('export-zip').onclick = exportZip;
   $('probe-file').onchange = (e) => loadProbe(e.target.files[0]).finally(() => { e.target.value = ''; });
   $('export-csv').onclick = () => exportFile('csv');
   $('export-json').onclick = () => exportFile('json');

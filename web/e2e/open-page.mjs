@@ -10,19 +10,30 @@ import { root, build, modelPath, samplePath } from '../testlib/load-core.mjs';
 
 export const out = path.join(build, 'web-e2e');
 
-/** init: a function run in the page before its scripts (page.addInitScript). */
-export async function openPage({ viewport = { width: 1100, height: 900 }, init = null } = {}) {
+/**
+ * init: a function run in the page before its scripts (page.addInitScript).
+ * intercept: false watches requests instead of routing them, since routing
+ * turns Chromium's HTTP cache off (for the caching test); other origins are
+ * then still recorded in `foreign`, and the CSP is what blocks them.
+ */
+export async function openPage({ viewport = { width: 1100, height: 900 }, init = null, intercept = true } = {}) {
   mkdirSync(out, { recursive: true });
-  const { server, url } = await serve({ port: 0, model: path.relative(root, modelPath), sample: path.relative(root, samplePath) });
+  const log = []; // the server's side: {method, path, status} of every response
+  const { server, url } = await serve({ port: 0, log, model: path.relative(root, modelPath), sample: path.relative(root, samplePath) });
   const origin = new URL(url).origin, foreign = [], problems = [];
   const browser = await launch();
-  const context = await browser.newContext({ viewport });
-  await context.route('**/*', (route) => {
-    const u = new URL(route.request().url());
-    if (u.origin === origin || u.protocol === 'data:' || u.protocol === 'blob:') return route.continue();
-    foreign.push(u.href);
-    return route.abort();
-  });
+  const context = await browser.newContext({ viewport, acceptDownloads: true });
+  const ours = (u) => u.origin === origin || u.protocol === 'data:' || u.protocol === 'blob:';
+  if (intercept) {
+    await context.route('**/*', (route) => {
+      const u = new URL(route.request().url());
+      if (ours(u)) return route.continue();
+      foreign.push(u.href);
+      return route.abort();
+    });
+  } else {
+    context.on('request', (r) => { const u = new URL(r.url()); if (!ours(u)) foreign.push(u.href); });
+  }
   const page = await context.newPage();
   if (init) await page.addInitScript(init);
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
@@ -30,7 +41,7 @@ export async function openPage({ viewport = { width: 1100, height: 900 }, init =
   await page.goto(url);
   await page.waitForFunction(() => globalThis.wearfmDemo?.ready, null, { timeout: 30000 });
   return {
-    browser, page, url, foreign, problems,
+    browser, page, url, foreign, problems, log,
     async close() { await browser.close(); server.close(); },
   };
 }

@@ -163,8 +163,9 @@ export class WearfmCore {
    * embed/impute commands: windows aligned to multiples of T minutes since
    * 1970-01-01T00:00, channels matched by name by the C core. The table goes
    * through the minute CSV so the browser reads it exactly as the CLI does.
+   * onDay(done, total) is called after each day (window) the table spans.
    */
-  analyzeTable(table, { embedding = true, imputed = true, reconstruction = false, tokens = false } = {}) {
+  analyzeTable(table, { embedding = true, imputed = true, reconstruction = false, tokens = false } = {}, onDay = () => {}) {
     const { windowMinutes: T, nChannels: C, hasDecoder } = this.requireModel();
     const m = this.m;
     const csv = new TextEncoder().encode(tableToCsv(table));
@@ -174,7 +175,10 @@ export class WearfmCore {
     const windows = [];
     try {
       const start = m._wfmw_minutes_start(t), stop = start + m._wfmw_minutes_length(t);
-      for (let ws = Math.floor(start / T) * T; ws < stop; ws += T) {
+      const first = Math.floor(start / T) * T, total = Math.ceil((stop - first) / T);
+      // The update runs after every day, skipped ones too (continue).
+      for (let k = 0; k < total; onDay(++k, total)) {
+        const ws = first + k * T;
         if (!m._wfmw_minutes_window(t, this.model, ws, x)) continue;
         const xs = m.HEAPF32.slice(x >> 2, (x >> 2) + T * C);
         let out;

@@ -42,3 +42,9 @@ export async function fetchModel(url, { cache = false, onProgress = () => {} } =
 export async function clearModelCache() {
   if (typeof caches === 'object') await caches.delete(CACHE);
 }
+
+/** Hex SHA-256 of bytes (Web Crypto): the model file's identity in exports. */
+export async function sha256Hex(bytes) {
+  const d = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+  return Array.from(d, (b) => b.toString(16).padStart(2, '0')).join('');
+}

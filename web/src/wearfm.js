@@ -8,11 +8,16 @@ export { detectFeatures, SIMD_MESSAGE };
 
 export class WearfmError extends Error {}
 
+/** The error of a call stopped through its signal: `cancelled` tells it from a failure. */
+export class WearfmCancelled extends WearfmError {
+  constructor() { super('cancelled'); this.cancelled = true; }
+}
+
 /** Starts the worker; rejects with a clear message when wasm SIMD is missing. */
 export async function createWearfm({ workerUrl = new URL('./worker.js', import.meta.url) } = {}) {
   const features = detectFeatures();
   if (!features.simd) throw new WearfmError(SIMD_MESSAGE);
-  const w = new Wearfm(new Worker(workerUrl, { type: 'module' }), features);
+  const w = new Wearfm(() => new Worker(workerUrl, { type: 'module' }), features);
   const init = await w.call('init');
   w.version = init.version;
   // Which build the worker runs: 'pthreads' (cross-origin isolated) or 'single'.
@@ -22,13 +27,24 @@ export async function createWearfm({ workerUrl = new URL('./worker.js', import.m
 
 const buffersOf = (list) => [...new Set(list.filter(Boolean).map((a) => (ArrayBuffer.isView(a) ? a.buffer : a)))];
 
+// Options every long call takes besides its own: they stay on this side.
+const controlOf = ({ signal, onProgress, ...rest } = {}) => [rest, { signal, onProgress }];
+
 export class Wearfm {
-  constructor(worker, features) {
-    this.worker = worker;
+  /** newWorker: makes the worker (again after a cancel). */
+  constructor(newWorker, features) {
+    this.newWorker = newWorker;
     this.features = features;
     this.info = null;
     this.pending = new Map();
     this.nextId = 1;
+    this.modelArgs = null; // what load() sent, to load it again into a new worker
+    this.restarting = null;
+    this.attach(newWorker());
+  }
+
+  attach(worker) {
+    this.worker = worker;
     worker.onmessage = ({ data }) => {
       const p = this.pending.get(data.id);
       if (!p) return;
@@ -42,19 +58,54 @@ export class Wearfm {
     };
   }
 
-  call(op, args = {}, transfer = [], onProgress) {
+  /**
+   * Posts one operation. control.onProgress gets the worker's progress
+   * messages; control.signal (an AbortSignal) stops it: see cancel().
+   */
+  async call(op, args = {}, transfer = [], { onProgress, signal } = {}) {
+    while (this.restarting) await this.restarting;
+    // Checked after the wait: a signal aborted meanwhile has no pending call to stop.
+    if (signal?.aborted) throw new WearfmCancelled();
+    return this.post(op, args, transfer, { onProgress, signal });
+  }
+
+  post(op, args, transfer, { onProgress, signal } = {}) {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject, onProgress });
+      signal?.addEventListener('abort', () => { if (this.pending.has(id)) this.cancel(); }, { once: true });
       this.worker.postMessage({ id, op, args }, transfer);
     });
+  }
+
+  /**
+   * Stops whatever the worker is computing, at once: the core runs each call
+   * to its end, so the worker (and its threads) is ended and a new one loads
+   * the same model again (from the HTTP cache, or from the bytes kept). Every
+   * pending call rejects with WearfmCancelled; calls made meanwhile wait for
+   * the new worker. Resolves when it is ready.
+   */
+  cancel() {
+    this.worker.terminate();
+    const stopped = [...this.pending.values()];
+    this.pending.clear();
+    for (const p of stopped) p.reject(new WearfmCancelled());
+    this.attach(this.newWorker());
+    const again = this.post('init', {}).then(() => this.modelArgs && this.post('load', this.modelArgs(), []));
+    // A cancel during this restart starts another; only the last one clears the flag.
+    const ready = again.catch(() => {}).then(() => { if (this.restarting === ready) this.restarting = null; });
+    this.restarting = ready;
+    return ready;
   }
 
   /** Loads a model from a URL (same origin; cached only if opts.cache) or from bytes. threads: at most features.threads. */
   async load(urlOrBytes, { onProgress, cache = false, threads } = {}) {
     const isUrl = typeof urlOrBytes === 'string' || urlOrBytes instanceof URL;
     const args = isUrl ? { url: String(new URL(urlOrBytes, globalThis.location?.href)), cache } : { bytes: toU8(urlOrBytes) };
-    this.info = await this.call('load', { ...args, threads }, isUrl ? [] : buffersOf([args.bytes]), onProgress);
+    // A copy of the bytes stays here (they are transferred) for a worker started by cancel().
+    const kept = isUrl ? null : args.bytes.slice();
+    this.info = await this.call('load', { ...args, threads }, isUrl ? [] : buffersOf([args.bytes]), { onProgress });
+    this.modelArgs = () => ({ ...args, threads, ...(kept && { bytes: kept.slice() }) });
     return this.info;
   }
 
@@ -69,9 +120,13 @@ export class Wearfm {
     return { ...r, values: raw ? r.reconstruction : r.imputed };
   }
 
-  /** Every window of a minute table with observed data (as the CLI); table.values is transferred. */
+  /**
+   * Every window of a minute table with observed data (as the CLI); table.values is transferred.
+   * options.onProgress gets {done, total} days after each day; options.signal stops it (cancel()).
+   */
   analyzeTable(table, options = {}) {
-    return this.call('analyzeTable', { table, options }, buffersOf([table.values]));
+    const [opts, control] = controlOf(options);
+    return this.call('analyzeTable', { table, options: opts }, buffersOf([table.values]), control);
   }
 
   /** The generic minute CSV, parsed by the C importer. */
@@ -80,19 +135,21 @@ export class Wearfm {
   /** The Fitabase export kind of a CSV (from its header) or null. bytes are not transferred. */
   fitabaseKind(bytes) { return this.call('fitabaseKind', { bytes: toU8(bytes).slice(0, 4096) }); }
 
-  /** Fitabase CSV exports -> per-user minute tables (C importer). files' bytes are transferred. */
+  /** Fitabase CSV exports -> per-user minute tables (C importer). files' bytes are transferred; options.signal stops it. */
   importFitabase(files, options = {}) {
+    const [opts, control] = controlOf(options);
     const fs = files.map((f) => ({ name: f.name, bytes: toU8(f.bytes) }));
-    return this.call('importFitabase', { files: fs, options }, buffersOf(fs.map((f) => f.bytes)));
+    return this.call('importFitabase', { files: fs, options: opts }, buffersOf(fs.map((f) => f.bytes)), control);
   }
 
   /**
    * Fits a linear probe on rows X (n x d, e.g. day embeddings) with labels
    * (classes 0..K-1) or targets; returns the probe file's bytes and its info.
-   * X, labels, targets and groups are transferred.
+   * X, labels, targets and groups are transferred; args.signal stops it (cancel()).
    */
   probeFit(args) {
-    return this.call('probeFit', args, buffersOf([args.X, args.labels, args.targets, args.groups]));
+    const [a, control] = controlOf(args);
+    return this.call('probeFit', a, buffersOf([a.X, a.labels, a.targets, a.groups]), control);
   }
   /** Predictions of a probe (its file's bytes) for rows X (transferred; the probe bytes are copied). */
   probePredict(args) {

@@ -2,7 +2,7 @@
 // Messages: {id, op, args} -> {id, ok, result} | {id, ok: false, error} and
 // {id, progress}. Typed arrays travel in transfer lists, both ways.
 import { WearfmCore, transferables } from './core.js';
-import { fetchModel, clearModelCache } from './model-fetch.js';
+import { fetchModel, clearModelCache, sha256Hex } from './model-fetch.js';
 
 // The threaded build needs shared wasm memory, which browsers give only to
 // cross-origin-isolated pages; anywhere else (or if it fails to start) the
@@ -37,13 +37,18 @@ const ops = {
     let fromCache = false;
     if (!bytes) ({ bytes, fromCache } = await fetchModel(url, { cache, onProgress: progress }));
     const info = (await core()).loadModel(bytes, { threads: Math.min(wanted ?? threads, threads) });
-    return { ...info, fromCache, bytes: bytes.length };
+    // The file's identity for the exports' provenance: its SHA-256 and the name it was served under.
+    const file = url ? decodeURIComponent(new URL(url).pathname.split('/').pop()) : null;
+    return { ...info, fromCache, bytes: bytes.length, sha256: await sha256Hex(bytes), file };
   },
   async run({ x, want }) { return (await core()).run(x, want); },
   async readMinutesCsv({ bytes }) { return (await core()).readMinutesCsv(bytes); },
   async fitabaseKind({ bytes }) { return (await core()).fitabaseKind(bytes); },
   async importFitabase({ files, options }) { return (await core()).importFitabase(files, options); },
-  async analyzeTable({ table, options }) { return (await core()).analyzeTable(table, options); },
+  // One progress message per day, so the page can say "n of N days" (and cancel between them).
+  async analyzeTable({ table, options }, progress) {
+    return (await core()).analyzeTable(table, options, (done, total) => progress({ done, total }));
+  },
   async probeFit(args) { return (await core()).probeFit(args); },
   async probePredict(args) { return (await core()).probePredict(args); },
   async probeInfo(args) { return (await core()).probeInfo(args); },
