@@ -63,6 +63,10 @@ for build in native wasi; do
   python3 -c "import json,struct,sys; b=bytearray(open(sys.argv[1],'rb').read()); n=struct.unpack('<Q',b[:8])[0]; t=json.loads(b[8:8+n])['encoder.norm.weight']; o=8+n+t['data_offsets'][0]+4; b[o:o+4]=struct.pack('<f',float('nan')); open(sys.argv[2],'wb').write(b)" $MODEL $W/nan.safetensors
   check "$build NaN weight" 3 "${CLI[@]}" embed $W/nan.safetensors $SAMPLE
   grep_err "$build NaN weight is named" "tensor 'encoder.norm.weight': element \[1\] is NaN"
+  # the cross_channel anchor: heart rate weighing its own values is refused
+  python3 -c "import json,struct,sys; b=bytearray(open(sys.argv[1],'rb').read()); n=struct.unpack('<Q',b[:8])[0]; t=json.loads(b[8:8+n])['anchor.weight']; o=8+n+t['data_offsets'][0]; b[o:o+4]=struct.pack('<f',0.5); open(sys.argv[2],'wb').write(b)" $MODEL $W/own.safetensors
+  check "$build anchor weight on a channel's own values" 3 "${CLI[@]}" info $W/own.safetensors
+  grep_err "$build anchor weight on a channel's own values is named" "element \[0, 0\] weighs channel 'heart_rate' in its own anchor"
   printf 'timestamp,heart_rate\n2016-05-05T00:00,60\n2016-05-05T00:01,sixty\n' > $W/bad.csv
   check "$build bad CSV" 4 "${CLI[@]}" embed $MODEL $W/bad.csv
   grep_err "$build bad CSV names line and column" "line 3, column 'heart_rate'"
