@@ -323,6 +323,7 @@ typedef struct ws_sizes {
     uint64_t patches;     /* N x P (= C x T): patches, visible_patches, minute_observed, anchor */
     uint64_t enc_out, dec_out, anchor_in;
     uint64_t cross_terms, cross_anchor, cross_series, cross_prefix; /* 0 without the cross_channel anchor */
+    uint64_t edge_gate;                                              /* 0 without edge_tau */
 } ws_sizes;
 
 static ws_sizes workspace_sizes(const wfm_model *m) {
@@ -357,6 +358,7 @@ static ws_sizes workspace_sizes(const wfm_model *m) {
         z.cross_series = 2 * T;
         z.cross_prefix = T + 1; /* doubles */
     }
+    if (c->edge_tau > 0) z.edge_gate = N * P;
     return z;
 }
 
@@ -367,7 +369,7 @@ static uint64_t window_bytes(const wfm_model *m, int threads) {
     const wfm_config *c = &m->cfg;
     uint64_t floats = z.scratch_per_thread * (uint64_t)threads + 4 * z.act + z.qkv + z.mlp + z.kv +
                       4 * z.patches + z.enc_out + z.dec_out + z.anchor_in + z.cross_terms + z.cross_anchor +
-                      z.cross_series + 2 * z.cross_prefix;
+                      z.cross_series + 2 * z.cross_prefix + z.edge_gate;
     floats += z.n * ((uint64_t)c->enc.dim + (c->has_decoder ? (uint64_t)c->dec.dim : 0)); /* positions */
     return floats * sizeof(float) + z.n * (sizeof(int) + 1);
 }
@@ -390,6 +392,7 @@ static void workspace_free(wfm_workspace *ws) {
     free(ws->attn_scratch); free(ws->patches); free(ws->visible_patches); free(ws->minute_observed);
     free(ws->stack_out); free(ws->enc_out); free(ws->dec_out); free(ws->anchor); free(ws->anchor_in);
     free(ws->cross_terms); free(ws->cross_anchor); free(ws->cross_series); free(ws->cross_prefix);
+    free(ws->edge_gate);
     free(ws->visible_index); free(ws->visible);
 }
 
@@ -415,6 +418,7 @@ static wfm_status workspace_alloc(const wfm_model *m, int threads, wfm_workspace
         !(ws->cross_anchor = state_alloc((size_t)z.cross_anchor, F)) ||
         !(ws->cross_series = state_alloc((size_t)z.cross_series, F)) ||
         !(ws->cross_prefix = state_alloc((size_t)z.cross_prefix, sizeof(double))) ||
+        !(ws->edge_gate = state_alloc((size_t)z.edge_gate, F)) ||
         !(ws->visible_index = state_alloc(N, sizeof(int))) || !(ws->visible = state_alloc(N, 1))) {
         workspace_free(ws);
         memset(ws, 0, sizeof *ws);
