@@ -244,6 +244,19 @@ static int cmd_info(const options *o, wfm_model *m, FILE *out) {
     else
         fprintf(out, "decoder        none (encoder-only)\n");
     fprintf(out, "parameters     %zu\n", info.n_params);
+    if (info.has_decoder) {
+        fprintf(out, "fill           %s", info.fill);
+        if (!strcmp(info.fill, "anchored")) {
+            fprintf(out, " on the %s anchor", !strcmp(info.anchor, "linear") ? "linear" : "cross-channel");
+            for (int i = 0; i < info.n_anchor_rolling; i++)
+                fprintf(out, "%s%d", i ? ", +-" : " (rolling means +-", info.anchor_rolling[i]);
+            if (info.n_anchor_rolling) fprintf(out, " min)");
+            if (info.edge_tau > 0) fprintf(out, ", residual fading within %g min of an observation", info.edge_tau);
+        }
+        fprintf(out, "\n");
+    }
+    fprintf(out, "input          %s\n", info.inherited_mask ? "missing minutes kept missing (inherited mask, AIM)"
+                                                             : "missing minutes imputed first (naive ablation)");
     fprintf(out, "threads        %d\n", wfm_model_threads(m));
     fprintf(out, "channels       %d\n", info.n_channels);
     for (int c = 0; c < info.n_channels; c++) {

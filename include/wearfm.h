@@ -108,6 +108,13 @@ typedef struct wfm_model_info {
     int dec_dim, dec_layers, dec_heads, dec_mlp_dim; /* all 0 when encoder-only */
     int has_decoder;
     size_t n_params;
+    /* How fills are made (docs/model-format.md, format_version 2). */
+    const char *fill;          /* "direct" or "anchored" */
+    int inherited_mask;        /* 1 (AIM); 0 = the naive ablation: the input is imputed first */
+    const char *anchor;        /* "linear" or "cross_channel" */
+    int n_anchor_rolling;      /* cross_channel: its rolling means' half-widths, minutes */
+    const int *anchor_rolling;
+    float edge_tau;            /* minutes; 0 = not set */
 } wfm_model_info;
 
 /* What a channel's values are (docs/model-format.md, format_version 2).
