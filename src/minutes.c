@@ -138,7 +138,12 @@ wfm_status wfm_minutes_read_csv(const char *text, size_t len, wfm_minutes **out,
     size_t total = t->n_minutes * (size_t)t->n_channels;
     t->values = malloc(total * sizeof(float));
     uint8_t *seen = calloc(t->n_minutes, 1);
-    if (!t->values || !seen) { free(seen); wfm_minutes_free(t); return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory for %zu minutes", t->n_minutes); }
+    if (!t->values || !seen) { /* the message reads t: before the free */
+        wfm_status st = wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory for %zu minutes", t->n_minutes);
+        free(seen);
+        wfm_minutes_free(t);
+        return st;
+    }
     for (size_t i = 0; i < total; i++) t->values[i] = NAN;
 
     /* Pass 2: fill the grid (rows were validated above). */

@@ -481,8 +481,11 @@ static void scatter_cols(const float *src, size_t n, int n_local, const int *pre
     }
 }
 
+/* The selection score of one lambda; NaN when undefined. Running out of
+ * memory is not "undefined": it sets *st (and err). */
 static double score(const wfm_probe_params *p, wfm_metric m, const wfm_rows *r, const float *pred,
-                    const unsigned char *use, int *labels_buf, float *targets_buf, float *pred_buf) {
+                    const unsigned char *use, int *labels_buf, float *targets_buf, float *pred_buf, wfm_status *st,
+                    wfm_error *err) {
     size_t cols = r->n_classes ? (size_t)r->n_classes : 1, k = 0;
     for (size_t i = 0; i < r->n; i++) {
         if (!use[i]) continue;
@@ -503,9 +506,11 @@ static double score(const wfm_probe_params *p, wfm_metric m, const wfm_rows *r, 
         m = WFM_METRIC_LOG_LOSS;
     }
     double mm[WFM_METRIC_COUNT];
-    wfm_status st = r->n_classes ? wfm_metrics_classification(labels_buf, pred_buf, k, r->n_classes, mm, NULL)
-                                 : wfm_metrics_regression(targets_buf, pred_buf, k, mm, NULL);
-    return st ? NAN : mm[m];
+    wfm_error e2;
+    wfm_status s2 = r->n_classes ? wfm_metrics_classification(labels_buf, pred_buf, k, r->n_classes, mm, &e2)
+                                 : wfm_metrics_regression(targets_buf, pred_buf, k, mm, &e2);
+    if (s2 == WFM_ERR_NO_MEMORY) { *st = s2; if (err) *err = e2; }
+    return s2 ? NAN : mm[m];
 }
 
 /* Chooses lambda from the grid; fills p->cv_* of `into` later via the outputs. */
@@ -579,8 +584,12 @@ static wfm_status select_lambda(const wfm_rows *r, const wfm_probe_params *p, do
             for (int l = 0; l < L && !st; l++) {
                 wfm_probe *pr = wfm_probe_alloc(WFM_PROBE_RIDGE, (int)r->d, 0);
                 if (!pr) { st = wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory"); break; }
-                if (!(grid[l] > 0) ||
-                    (dual ? wfm_ridge_dual_solve(&u, grid[l], pr, NULL) : wfm_ridge_solve(&acc, grid[l], pr, NULL))) {
+                wfm_error e2;
+                wfm_status s2 = !(grid[l] > 0) ? WFM_ERR_INVALID_ARG
+                                : dual         ? wfm_ridge_dual_solve(&u, grid[l], pr, &e2)
+                                               : wfm_ridge_solve(&acc, grid[l], pr, &e2);
+                if (s2 == WFM_ERR_NO_MEMORY) { st = s2; if (err) *err = e2; wfm_probe_free(pr); break; }
+                if (s2) {
                     failed[l] = 1; /* not positive definite: this lambda is not scored */
                     wfm_probe_free(pr);
                     continue;
@@ -619,12 +628,13 @@ static wfm_status select_lambda(const wfm_rows *r, const wfm_probe_params *p, do
     if (st) goto done;
     wfm_metric m = p->cv_metric;
     int higher = m != WFM_METRIC_AUTO && wfm_metric_higher_is_better(m), bi = -1;
-    for (int l = 0; l < L; l++) {
-        scores[l] = failed[l] ? NAN : score(p, m, r, oof + (size_t)l * n * cols, use + (size_t)l * n, lb, tb, pb);
+    for (int l = 0; l < L && !st; l++) {
+        scores[l] = failed[l] ? NAN : score(p, m, r, oof + (size_t)l * n * cols, use + (size_t)l * n, lb, tb, pb, &st, err);
         if (isnan(scores[l])) continue;
         /* ties go to the larger lambda: later in the ascending grid */
         if (bi < 0 || (higher ? scores[l] >= scores[bi] : scores[l] <= scores[bi])) bi = l;
     }
+    if (st) goto done;
     if (bi < 0) {
         st = wfm_fail(err, WFM_ERR_INVALID_ARG, "inner cross-validation for lambda: no lambda of the grid could be scored");
         goto done;

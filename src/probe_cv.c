@@ -29,16 +29,22 @@ static size_t distinct(int *v, size_t n) {
     return k;
 }
 
+/* Metrics that are undefined on the rows stay NaN; only running out of
+ * memory is an error. */
 static wfm_status fold_metrics(const wfm_rows *r, const float *pred, size_t cols, double *m, int *lb, float *tb,
-                               float *pb) {
+                               float *pb, wfm_error *err) {
     for (size_t i = 0; i < r->n; i++) {
         size_t row = wfm_row(r, i);
         if (r->labels) lb[i] = r->labels[row];
         else tb[i] = r->targets[row];
         memcpy(pb + i * cols, pred + row * cols, sizeof(float) * cols);
     }
-    return r->labels ? wfm_metrics_classification(lb, pb, r->n, r->n_classes, m, NULL)
-                     : wfm_metrics_regression(tb, pb, r->n, m, NULL);
+    wfm_error e2;
+    wfm_status st = r->labels ? wfm_metrics_classification(lb, pb, r->n, r->n_classes, m, &e2)
+                              : wfm_metrics_regression(tb, pb, r->n, m, &e2);
+    if (st != WFM_ERR_NO_MEMORY) return WFM_OK;
+    if (err) *err = e2;
+    return st;
 }
 
 wfm_status wfm_probe_cross_validate(const float *X, size_t n, size_t d, const int *labels, const float *targets,
@@ -120,7 +126,7 @@ wfm_status wfm_probe_cross_validate(const float *X, size_t n, size_t d, const in
             for (size_t k = 0; k < cols; k++) o[k] = 0;
             for (int k = 0; k < nl; k++) o[map[k]] = tmp[i * (size_t)nl + (size_t)k];
         }
-        fold_metrics(&rv, cv->predictions, cols, fm, lb, tb, pb);
+        if ((st = fold_metrics(&rv, cv->predictions, cols, fm, lb, tb, pb, err))) goto done;
     }
     /* mean, std over the folds where each metric is defined */
     for (int k = 0; k < WFM_METRIC_COUNT; k++) {
@@ -148,7 +154,7 @@ wfm_status wfm_probe_cross_validate(const float *X, size_t n, size_t d, const in
         wfm_rows rp = all;
         rp.rows = te;
         rp.n = m;
-        fold_metrics(&rp, cv->predictions, cols, cv->pooled, lb, tb, pb);
+        if ((st = fold_metrics(&rp, cv->predictions, cols, cv->pooled, lb, tb, pb, err))) goto done;
     }
 done:
     free(tr); free(te); free(lb); free(gb); free(tb); free(pb); free(tmp);

@@ -361,8 +361,9 @@ wfm_status wfm_probe_load_file(const char *path, wfm_probe **out, wfm_error *err
         n += r;
         if (!r) break;
     }
-    int bad = !buf || ferror(f);
+    int bad = ferror(f);
     fclose(f);
+    if (!buf) return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory reading probe '%s'", path);
     if (bad) { free(buf); return wfm_fail(err, WFM_ERR_IO, "cannot read probe '%s'", path); }
     wfm_status s = wfm_probe_load_buffer(buf, n, out, err);
     free(buf);
