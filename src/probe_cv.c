@@ -4,6 +4,7 @@
  * fold, their mean and std over the folds where they are defined, and the
  * metrics of all out-of-fold predictions pooled. */
 #include "probe.h"
+#include "alloc.h"
 #include "error.h"
 #include <math.h>
 #include <stdlib.h>
@@ -59,26 +60,26 @@ wfm_status wfm_probe_cross_validate(const float *X, size_t n, size_t d, const in
     if (!groups && folds <= 0) folds = 5;
     wfm_rows all = {X, d, NULL, n, labels, targets, groups, K};
     const size_t cols = K ? (size_t)K : 1;
-    wfm_probe_cv *cv = calloc(1, sizeof *cv);
-    size_t *tr = malloc(sizeof(size_t) * n), *te = malloc(sizeof(size_t) * n);
-    int *lb = malloc(sizeof(int) * n), *gb = malloc(sizeof(int) * n);
-    float *tb = malloc(sizeof(float) * n), *pb = malloc(sizeof(float) * n * cols), *tmp = malloc(sizeof(float) * n * cols);
+    wfm_probe_cv *cv = wfm_calloc(1, sizeof *cv);
+    size_t *tr = wfm_malloc(sizeof(size_t) * n), *te = wfm_malloc(sizeof(size_t) * n);
+    int *lb = wfm_malloc(sizeof(int) * n), *gb = wfm_malloc(sizeof(int) * n);
+    float *tb = wfm_malloc(sizeof(float) * n), *pb = wfm_malloc(sizeof(float) * n * cols), *tmp = wfm_malloc(sizeof(float) * n * cols);
     if (!cv || !tr || !te || !lb || !gb || !tb || !pb || !tmp) { st = wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory"); goto done; }
     cv->task = p.task;
     cv->n_outputs = (int)cols;
-    cv->fold_of_row = malloc(sizeof(int) * n);
-    cv->predictions = malloc(sizeof(float) * n * cols);
+    cv->fold_of_row = wfm_malloc(sizeof(int) * n);
+    cv->predictions = wfm_malloc(sizeof(float) * n * cols);
     if (!cv->fold_of_row || !cv->predictions) { st = wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory"); goto done; }
     for (size_t i = 0; i < n * cols; i++) cv->predictions[i] = NAN;
     if ((st = wfm_assign_folds(&all, folds, groups != NULL, p.seed, cv->fold_of_row, &cv->n_folds, err))) goto done;
     int nf = cv->n_folds;
-    cv->fold_metrics = malloc(sizeof(double) * (size_t)nf * WFM_METRIC_COUNT);
-    cv->fold_lambda = malloc(sizeof(double) * (size_t)nf);
-    cv->fold_train_rows = calloc((size_t)nf, sizeof(size_t));
-    cv->fold_test_rows = calloc((size_t)nf, sizeof(size_t));
-    cv->fold_test_groups = calloc((size_t)nf, sizeof(int));
-    cv->fold_status = calloc((size_t)nf, sizeof(int));
-    cv->fold_converged = calloc((size_t)nf, sizeof(int));
+    cv->fold_metrics = wfm_malloc(sizeof(double) * (size_t)nf * WFM_METRIC_COUNT);
+    cv->fold_lambda = wfm_malloc(sizeof(double) * (size_t)nf);
+    cv->fold_train_rows = wfm_calloc((size_t)nf, sizeof(size_t));
+    cv->fold_test_rows = wfm_calloc((size_t)nf, sizeof(size_t));
+    cv->fold_test_groups = wfm_calloc((size_t)nf, sizeof(int));
+    cv->fold_status = wfm_calloc((size_t)nf, sizeof(int));
+    cv->fold_converged = wfm_calloc((size_t)nf, sizeof(int));
     if (!cv->fold_metrics || !cv->fold_lambda || !cv->fold_train_rows || !cv->fold_test_rows || !cv->fold_test_groups ||
         !cv->fold_status || !cv->fold_converged) {
         st = wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory");

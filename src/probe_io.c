@@ -13,6 +13,7 @@
  * Loading reuses the project's strict safetensors and JSON parsers and checks
  * every field; weights may also be F16/BF16 (widened). */
 #include "probe.h"
+#include "alloc.h"
 #include "error.h"
 #include "json.h"
 #include "safetensors.h"
@@ -31,7 +32,7 @@ static void sb_put(sbuf *b, const char *s, size_t n) {
     if (b->n + n + 1 > b->cap) {
         size_t cap = b->cap ? b->cap : 256;
         while (cap < b->n + n + 1) cap *= 2;
-        char *q = realloc(b->p, cap);
+        char *q = wfm_realloc(b->p, cap);
         if (!q) { b->oom = 1; return; }
         b->p = q;
         b->cap = cap;
@@ -146,7 +147,7 @@ wfm_status wfm_probe_save_buffer(const wfm_probe *p, void **data, size_t *size, 
     free(meta.p);
     if (meta.oom || h.oom) { free(h.p); return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory"); }
     size_t total = 8 + h.n + off;
-    uint8_t *buf = malloc(total);
+    uint8_t *buf = wfm_malloc(total);
     if (!buf) { free(h.p); return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory"); }
     for (int k = 0; k < 8; k++) buf[k] = (uint8_t)((uint64_t)h.n >> (8 * k));
     memcpy(buf + 8, h.p, h.n);
@@ -184,7 +185,7 @@ wfm_status wfm_probe_save_file(const wfm_probe *p, const char *path, wfm_error *
 static char *dup_json_string(const wfm_json *v) {
     const char *s = wfm_json_string(v);
     if (!s) return NULL;
-    char *d = malloc(v->len + 1);
+    char *d = wfm_malloc(v->len + 1);
     if (d) memcpy(d, s, v->len + 1);
     return d;
 }
@@ -192,7 +193,7 @@ static char *dup_json_string(const wfm_json *v) {
 static wfm_status names(const wfm_json *arr, int n, const char *what, char ***out, wfm_error *err) {
     if (wfm_json_count(arr) != (size_t)n || !wfm_json_is(arr, WFM_JSON_ARRAY))
         return wfm_fail(err, WFM_ERR_FORMAT, "probe: \"%s\" must be an array of %d strings", what, n);
-    char **v = calloc((size_t)n, sizeof(char *));
+    char **v = wfm_calloc((size_t)n, sizeof(char *));
     if (!v) return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory");
     *out = v;
     for (int i = 0; i < n; i++) {
@@ -349,10 +350,10 @@ wfm_status wfm_probe_load_file(const char *path, wfm_probe **out, wfm_error *err
     FILE *f = fopen(path, "rb");
     if (!f) return wfm_fail(err, WFM_ERR_IO, "cannot open probe '%s'", path);
     size_t cap = 1 << 16, n = 0;
-    uint8_t *buf = malloc(cap);
+    uint8_t *buf = wfm_malloc(cap);
     while (buf) {
         if (n == cap) {
-            uint8_t *nb = cap < ((size_t)1 << 31) ? realloc(buf, cap * 2) : NULL;
+            uint8_t *nb = cap < ((size_t)1 << 31) ? wfm_realloc(buf, cap * 2) : NULL;
             if (!nb) { free(buf); buf = NULL; break; }
             buf = nb;
             cap *= 2;
