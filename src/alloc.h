@@ -25,6 +25,7 @@ char *wfm_strdup(const char *s);
 void wfm_alloc_fail_at(long n, int persist);
 long wfm_alloc_count(void);    /* allocations attempted since the last wfm_alloc_fail_at */
 long wfm_alloc_failed(void);   /* of those, how many were made to fail */
+size_t wfm_alloc_largest(void); /* the largest request among them, in bytes */
 #else
 #define wfm_malloc(n) malloc(n)
 #define wfm_calloc(n, size) calloc(n, size)

@@ -8,6 +8,7 @@
 #include "lbfgs.h"
 #include "linalg.h"
 #include "probe_glm.h"
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -387,6 +388,14 @@ wfm_status wfm_probe_predict_rows(const wfm_probe *p, const wfm_rows *r, float *
         for (size_t j = 0; j < d; j++) xs[j] = ((double)x[j] - p->mean[j]) / p->std[j];
         for (size_t k = 0; k < q; k++) z[k] = wfm_dot_dd(xs, w + k * d, d) + p->bias[k];
         if (!K) {
+            /* z is finite (finite floats, in double), but a probe file's
+             * weights and scales can put it beyond what a float holds */
+            if (!(fabs(z[0]) <= FLT_MAX)) {
+                free(w);
+                return wfm_fail(err, WFM_ERR_INVALID_ARG,
+                                "probe: row %zu: the prediction %.3g is beyond the float range (features far outside "
+                                "the probe's training data, or a corrupt probe)", wfm_row(r, i), z[0]);
+            }
             out[i] = (float)z[0];
         } else if (K == 2) {
             double e = exp(-fabs(z[0])), hi = 1 / (1 + e), lo = e / (1 + e);

@@ -205,12 +205,29 @@ static wfm_status names(const wfm_json *arr, int n, const char *what, char ***ou
     return WFM_OK;
 }
 
-static wfm_status read_tensor(const wfm_st_file *st, const uint8_t *base, const char *name, int ndim, uint64_t r,
-                              uint64_t c, float *dst, wfm_error *err) {
+/* The four tensors, with the shapes the metadata implies (q rows of W, d
+ * features). Checked before the probe is allocated: the file's data then
+ * bounds what a few bytes of metadata ("n_features": 1048576) can ask for. */
+static wfm_status check_tensors(const wfm_st_file *st, uint64_t q, uint64_t d, wfm_error *err) {
+    if (st->n_tensors != 4)
+        return wfm_fail(err, WFM_ERR_FORMAT, "probe: %zu tensors; a probe has exactly probe.weight, probe.bias, "
+                        "probe.feature_mean and probe.feature_std", st->n_tensors);
+    static const char *const names[4] = {"probe.weight", "probe.bias", "probe.feature_mean", "probe.feature_std"};
+    const uint64_t rows[4] = {q, q, d, d};
+    for (int i = 0; i < 4; i++) {
+        const wfm_st_tensor *t = wfm_st_find(st, names[i]);
+        if (!t) return wfm_fail(err, WFM_ERR_FORMAT, "probe: missing tensor '%s'", names[i]);
+        int ndim = i ? 1 : 2;
+        if (t->ndim != ndim || t->shape[0] != rows[i] || (ndim == 2 && t->shape[1] != d))
+            return wfm_fail(err, WFM_ERR_FORMAT, "probe: tensor '%s' has the wrong shape for the metadata", names[i]);
+    }
+    return WFM_OK;
+}
+
+/* A tensor check_tensors accepted, widened into dst. */
+static wfm_status read_tensor(const wfm_st_file *st, const uint8_t *base, const char *name, float *dst,
+                              wfm_error *err) {
     const wfm_st_tensor *t = wfm_st_find(st, name);
-    if (!t) return wfm_fail(err, WFM_ERR_FORMAT, "probe: missing tensor '%s'", name);
-    if (t->ndim != ndim || t->shape[0] != r || (ndim == 2 && t->shape[1] != c))
-        return wfm_fail(err, WFM_ERR_FORMAT, "probe: tensor '%s' has the wrong shape for the metadata", name);
     wfm_st_to_f32(t->dtype, base + t->begin, (size_t)t->numel, dst);
     for (uint64_t i = 0; i < t->numel; i++)
         if (!isfinite(dst[i])) return wfm_fail(err, WFM_ERR_FORMAT, "probe: tensor '%s' holds a non-finite value", name);
@@ -268,6 +285,7 @@ wfm_status wfm_probe_load_buffer(const void *data, size_t size, wfm_probe **out,
         s = wfm_fail(err, WFM_ERR_FORMAT, "probe: a regression probe has no \"classes\"");
         goto done;
     }
+    if ((s = check_tensors(&st, t == WFM_PROBE_LOGISTIC && K > 2 ? (uint64_t)K : 1, (uint64_t)d, err))) goto done;
     if (!(p = wfm_probe_alloc(t, d, K))) { s = wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory"); goto done; }
     if (K) {
         char **v = NULL;
@@ -323,16 +341,11 @@ wfm_status wfm_probe_load_buffer(const void *data, size_t size, wfm_probe **out,
                 if (!strcmp(mn, wfm_metric_name((wfm_metric)k))) p->cv_metric = (wfm_metric)k;
         }
     }
-    if (st.n_tensors != 4) {
-        s = wfm_fail(err, WFM_ERR_FORMAT, "probe: %zu tensors; a probe has exactly probe.weight, probe.bias, "
-                     "probe.feature_mean and probe.feature_std", st.n_tensors);
-        goto done;
-    }
     const uint8_t *base = (const uint8_t *)data + st.data_offset;
-    if ((s = read_tensor(&st, base, "probe.weight", 2, (uint64_t)p->q, (uint64_t)d, p->weight, err)) ||
-        (s = read_tensor(&st, base, "probe.bias", 1, (uint64_t)p->q, 1, p->bias, err)) ||
-        (s = read_tensor(&st, base, "probe.feature_mean", 1, (uint64_t)d, 1, p->mean, err)) ||
-        (s = read_tensor(&st, base, "probe.feature_std", 1, (uint64_t)d, 1, p->std, err)))
+    if ((s = read_tensor(&st, base, "probe.weight", p->weight, err)) ||
+        (s = read_tensor(&st, base, "probe.bias", p->bias, err)) ||
+        (s = read_tensor(&st, base, "probe.feature_mean", p->mean, err)) ||
+        (s = read_tensor(&st, base, "probe.feature_std", p->std, err)))
         goto done;
     for (int j = 0; j < d; j++)
         if (!(p->std[j] > 0)) { s = wfm_fail(err, WFM_ERR_FORMAT, "probe: feature_std[%d] is not positive", j); goto done; }

@@ -531,11 +531,65 @@ TEST(importers) {
     sweep(&(entry){"minutes_read_csv", read_csv, release_minutes, NULL, 0, 0}, (void *)csv);
 }
 
+/* ---- sizes from untrusted headers ---- */
+
+/* A saved probe file with its metadata's `from` replaced by `to` (the
+ * header length rewritten; the data follows unchanged). */
+static uint8_t *patch_metadata(const uint8_t *file, size_t size, const char *from, const char *to, size_t *out_size) {
+    uint64_t hl = 0;
+    for (int k = 7; k >= 0; k--) hl = hl << 8 | file[k];
+    const char *header = (const char *)file + 8, *at = NULL;
+    for (size_t i = 0; i + strlen(from) <= hl && !at; i++)
+        if (!memcmp(header + i, from, strlen(from))) at = header + i;
+    if (!at) return NULL;
+    size_t head = (size_t)(at - header), tail = (size_t)hl - head - strlen(from), nhl = head + strlen(to) + tail;
+    *out_size = 8 + nhl + (size - 8 - (size_t)hl);
+    uint8_t *o = malloc(*out_size);
+    for (int k = 0; k < 8; k++) o[k] = (uint8_t)((uint64_t)nhl >> (8 * k));
+    memcpy(o + 8, header, head);
+    memcpy(o + 8 + head, to, strlen(to));
+    memcpy(o + 8 + head + strlen(to), at + strlen(from), tail + (size - 8 - (size_t)hl));
+    return o;
+}
+
+/* A probe file of 1 KB whose metadata claims a million features must fail
+ * on its tensors' shapes before the probe (12 MB here) is allocated: what
+ * the loader allocates stays within a small multiple of the file. */
+TEST(probe_metadata_cannot_ask_for_more_than_the_file_holds) {
+    static probe_ctx c;
+    static const char *const classes[] = {"low", "mid", "high"};
+    probe_data(&c);
+    c.params = wfm_probe_default_params();
+    c.params.class_names = classes;
+    wfm_probe *p = NULL;
+    void *data = NULL;
+    size_t size = 0, hostile_size = 0;
+    CHECK(wfm_probe_fit(c.X, PN, PD, c.labels, NULL, NULL, &c.params, &p, NULL) == WFM_OK);
+    CHECK(p && wfm_probe_save_buffer(p, &data, &size, NULL) == WFM_OK);
+    uint8_t *hostile = data ? patch_metadata(data, size, "\\\"n_features\\\": 3", "\\\"n_features\\\": 1048576", &hostile_size) : NULL;
+    CHECK(hostile != NULL);
+    if (hostile) {
+        wfm_probe *q = (wfm_probe *)hostile;
+        wfm_error err = {0};
+        wfm_alloc_fail_at(0, 0); /* resets the counters */
+        CHECK(wfm_probe_load_buffer(hostile, hostile_size, &q, &err) == WFM_ERR_FORMAT && q == NULL);
+        CHECK_MSG(strstr(err.message, "wrong shape") != NULL, "%s", err.message);
+        CHECK_MSG(wfm_alloc_largest() <= 16 * hostile_size, "a %zu-byte file made the loader ask for %zu bytes",
+                  hostile_size, wfm_alloc_largest());
+        printf("  a %zu-byte probe claiming 2^20 features: '%s', largest allocation %zu bytes\n", hostile_size,
+               err.message, wfm_alloc_largest());
+    }
+    free(hostile);
+    wfm_probe_buffer_free(data);
+    wfm_probe_free(p);
+}
+
 int main(void) {
     RUN(model_loading);
     RUN(states_and_runs);
     RUN(probe_fitting);
     RUN(probe_files);
     RUN(importers);
+    RUN(probe_metadata_cannot_ask_for_more_than_the_file_holds);
     return TEST_SUMMARY();
 }
