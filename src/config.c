@@ -1,6 +1,7 @@
 /* Model config parsing. Every rule of docs/model-format.md is checked here so
  * the rest of the runtime can trust the numbers; messages name the field. */
 #include "config.h"
+#include "alloc.h"
 #include "error.h"
 #include "json.h"
 #include "safetensors.h"
@@ -297,7 +298,7 @@ static wfm_status parse_root(const wfm_json *root, wfm_config *c, wfm_error *err
     size_t nc = wfm_json_count(chs);
     if (nc < 1 || nc > WFM_CFG_MAX_CHANNELS)
         return CFG_FAIL(err, "channels must have 1..%d entries (got %zu)", WFM_CFG_MAX_CHANNELS, nc);
-    c->channels = calloc(nc, sizeof *c->channels);
+    c->channels = wfm_calloc(nc, sizeof *c->channels);
     if (!c->channels) return wfm_fail(err, WFM_ERR_NO_MEMORY, "config: out of memory");
     c->n_channels = (int)nc;
     for (int i = 0; i < c->n_channels; i++) {
@@ -433,8 +434,8 @@ static void shape_str(char *buf, size_t cap, int ndim, const uint64_t *shape) {
 wfm_status wfm_config_check_tensors(const wfm_config *cfg, const wfm_st_file *file, wfm_error *err) {
     if (!cfg || !file) return wfm_fail(err, WFM_ERR_INVALID_ARG, "config: NULL argument");
     size_t n = wfm_config_tensor_count(cfg), got_n = 0;
-    wfm_tensor_spec *specs = malloc(n * sizeof *specs);
-    unsigned char *seen = calloc(file->n_tensors ? file->n_tensors : 1, 1);
+    wfm_tensor_spec *specs = wfm_malloc(n * sizeof *specs);
+    unsigned char *seen = wfm_calloc(file->n_tensors ? file->n_tensors : 1, 1);
     wfm_status st = WFM_OK;
     if (!specs || !seen) {
         st = wfm_fail(err, WFM_ERR_NO_MEMORY, "config: out of memory");

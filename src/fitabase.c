@@ -8,6 +8,7 @@
  * does pass 2 write values, which cannot fail. So a file is added whole or
  * not at all. */
 #include "fitabase.h"
+#include "alloc.h"
 #include "csv.h"
 #include "error.h"
 #include "minutes_internal.h"
@@ -183,7 +184,7 @@ fb_day *wfm_fb_find_day(const fb_user *u, int64_t day) {
 }
 
 static fb_day *day_new(int64_t day) {
-    fb_day *d = malloc(sizeof *d);
+    fb_day *d = wfm_malloc(sizeof *d);
     if (!d) return NULL;
     d->day = day;
     for (int m = 0; m < FB_DAY_MINUTES; m++) d->steps[m] = FB_STEPS_ABSENT;
@@ -213,7 +214,7 @@ static int reserve(void **arr, size_t *cap, size_t need, size_t elem) {
     size_t n = *cap ? *cap : 8;
     while (n < need) n *= 2;
     if (n > SIZE_MAX / elem) return -1;
-    void *p = realloc(*arr, n * elem);
+    void *p = wfm_realloc(*arr, n * elem);
     if (!p) return -1;
     *arr = p;
     *cap = n;
@@ -222,7 +223,7 @@ static int reserve(void **arr, size_t *cap, size_t need, size_t elem) {
 
 wfm_status wfm_fitabase_create(wfm_fitabase **out, wfm_error *err) {
     if (!out) return wfm_fail(err, WFM_ERR_INVALID_ARG, "wfm_fitabase_create: NULL argument");
-    *out = calloc(1, sizeof **out);
+    *out = wfm_calloc(1, sizeof **out);
     return *out ? WFM_OK : wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory");
 }
 
@@ -332,9 +333,9 @@ static wfm_status check_span(const fb_user *u, const fb_run *g, size_t n, wfm_er
 /* Makes every allocation the merge needs; on failure undoes them. */
 static wfm_status reserve_all(wfm_fitabase *fb, fb_run *runs, size_t n, fb_pending *p, wfm_error *err) {
     memset(p, 0, sizeof *p);
-    p->users = malloc((n + 1) * sizeof *p->users); /* + 1: never malloc(0) */
-    p->days = malloc((n + 1) * sizeof *p->days);
-    p->owners = malloc((n + 1) * sizeof *p->owners);
+    p->users = wfm_malloc((n + 1) * sizeof *p->users); /* + 1: never malloc(0) */
+    p->days = wfm_malloc((n + 1) * sizeof *p->days);
+    p->owners = wfm_malloc((n + 1) * sizeof *p->owners);
     if (!p->users || !p->days || !p->owners) goto oom;
     for (size_t i = 0; i < n;) {
         size_t j = i;
@@ -343,7 +344,7 @@ static wfm_status reserve_all(wfm_fitabase *fb, fb_run *runs, size_t n, fb_pendi
         wfm_status st = check_span(u, runs + i, j - i, err);
         if (st) { pending_release(p); return st; }
         if (!u) {
-            if (!(u = calloc(1, sizeof *u))) goto oom;
+            if (!(u = wfm_calloc(1, sizeof *u))) goto oom;
             u->id = runs[i].user;
             p->users[p->n_users++] = u;
         }
@@ -448,7 +449,7 @@ wfm_status wfm_fitabase_add(wfm_fitabase *fb, const char *text, size_t len, wfm_
     fb_pending p;
     uint16_t *seen = NULL;
     if ((st = reserve_all(fb, runs, n_runs, &p, err))) { free(runs); return st; }
-    if (h.fmt->channel == WFM_FITABASE_HEART_RATE && !(seen = calloc(FB_DAY_SECONDS, sizeof *seen))) {
+    if (h.fmt->channel == WFM_FITABASE_HEART_RATE && !(seen = wfm_calloc(FB_DAY_SECONDS, sizeof *seen))) {
         pending_release(&p);
         free(runs);
         return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory");

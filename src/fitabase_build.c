@@ -2,6 +2,7 @@
  * first to the last day with data, the stored codes decoded into the
  * channels of docs/data.md, then the non-wear rule. */
 #include "fitabase.h"
+#include "alloc.h"
 #include "error.h"
 #include "minutes_internal.h"
 #include "nonwear.h"
@@ -75,7 +76,7 @@ wfm_status wfm_fitabase_user_minutes(const wfm_fitabase *fb, int64_t user, const
             r[WFM_FITABASE_SLEEP_STATE] = sleep_value(d->sleep[m]);
         }
         if (!d->hr_n) continue;
-        if (!last_sample && !(last_sample = calloc(FB_DAY_SECONDS, sizeof *last_sample))) {
+        if (!last_sample && !(last_sample = wfm_calloc(FB_DAY_SECONDS, sizeof *last_sample))) {
             wfm_minutes_free(t);
             return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory");
         }

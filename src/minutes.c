@@ -1,5 +1,6 @@
 /* The generic minute CSV importer and model-window extraction. */
 #include "wearfm.h"
+#include "alloc.h"
 #include "error.h"
 #include "csv.h"
 #include "minutes_internal.h"
@@ -33,17 +34,17 @@ wfm_status wfm_minutes_create(int64_t start, size_t n_minutes, int n_channels, c
     *out = NULL;
     if (n_channels < 1 || n_channels > MAX_CHANNELS || n_minutes == 0 || n_minutes > (size_t)MAX_SPAN_MINUTES)
         return wfm_fail(err, WFM_ERR_INVALID_ARG, "wfm_minutes_create: bad shape");
-    wfm_minutes *t = calloc(1, sizeof *t);
+    wfm_minutes *t = wfm_calloc(1, sizeof *t);
     if (!t) return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory");
     t->start = start;
     t->n_minutes = n_minutes;
     t->n_channels = n_channels;
-    t->names = calloc((size_t)n_channels, sizeof *t->names);
-    t->values = malloc(n_minutes * (size_t)n_channels * sizeof(float));
+    t->names = wfm_calloc((size_t)n_channels, sizeof *t->names);
+    t->values = wfm_malloc(n_minutes * (size_t)n_channels * sizeof(float));
     if (!t->names || !t->values) { wfm_minutes_free(t); return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory for %zu minutes", n_minutes); }
     for (int c = 0; c < n_channels; c++) {
         size_t n = strlen(names[c]);
-        if (!(t->names[c] = malloc(n + 1))) { wfm_minutes_free(t); return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory"); }
+        if (!(t->names[c] = wfm_malloc(n + 1))) { wfm_minutes_free(t); return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory"); }
         memcpy(t->names[c], names[c], n + 1);
     }
     for (size_t i = 0; i < n_minutes * (size_t)n_channels; i++) t->values[i] = NAN;
@@ -71,10 +72,10 @@ wfm_status wfm_minutes_read_csv(const char *text, size_t len, wfm_minutes **out,
     if (p == he) return wfm_fail(err, WFM_ERR_INVALID_ARG, "line 1: empty header (expected timestamp,<channel>,...)");
     if (nf < 2) return wfm_fail(err, WFM_ERR_INVALID_ARG, "line 1: header needs a timestamp column and at least one channel");
     if (nf > MAX_CHANNELS + 1) return wfm_fail(err, WFM_ERR_INVALID_ARG, "line 1: more than %d channel columns", MAX_CHANNELS);
-    wfm_minutes *t = calloc(1, sizeof *t);
+    wfm_minutes *t = wfm_calloc(1, sizeof *t);
     if (!t) return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory");
     t->n_channels = (int)nf - 1;
-    t->names = calloc((size_t)t->n_channels, sizeof *t->names);
+    t->names = wfm_calloc((size_t)t->n_channels, sizeof *t->names);
     if (!t->names) { wfm_minutes_free(t); return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory"); }
     for (int c = 0; c < t->n_channels; c++) {
         size_t n = (size_t)(f[c + 1].e - f[c + 1].b);
@@ -84,7 +85,7 @@ wfm_status wfm_minutes_read_csv(const char *text, size_t len, wfm_minutes **out,
                 wfm_minutes_free(t);
                 return wfm_fail(err, WFM_ERR_INVALID_ARG, "line 1: column %d's name has a control character", c + 2);
             }
-        t->names[c] = malloc(n + 1);
+        t->names[c] = wfm_malloc(n + 1);
         if (!t->names[c]) { wfm_minutes_free(t); return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory"); }
         memcpy(t->names[c], f[c + 1].b, n);
         t->names[c][n] = 0;
@@ -136,9 +137,14 @@ wfm_status wfm_minutes_read_csv(const char *text, size_t len, wfm_minutes **out,
     t->start = lo;
     t->n_minutes = (size_t)(hi - lo + 1);
     size_t total = t->n_minutes * (size_t)t->n_channels;
-    t->values = malloc(total * sizeof(float));
-    uint8_t *seen = calloc(t->n_minutes, 1);
-    if (!t->values || !seen) { free(seen); wfm_minutes_free(t); return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory for %zu minutes", t->n_minutes); }
+    t->values = wfm_malloc(total * sizeof(float));
+    uint8_t *seen = wfm_calloc(t->n_minutes, 1);
+    if (!t->values || !seen) { /* the message reads t: before the free */
+        wfm_status st = wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory for %zu minutes", t->n_minutes);
+        free(seen);
+        wfm_minutes_free(t);
+        return st;
+    }
     for (size_t i = 0; i < total; i++) t->values[i] = NAN;
 
     /* Pass 2: fill the grid (rows were validated above). */

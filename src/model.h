@@ -99,10 +99,6 @@ struct wfm_state {
     wfm_workspace ws;
 };
 
-/* model.c, test only: when > 0, the n-th allocation of the next state
- * creations fails (1 = the first); counts down to 0. */
-extern int wfm_state_alloc_fail_at;
-
 /* transformer.c: runs a stack in place on h [n, dim]; key_visible (nullable,
  * [n]) excludes keys from attention. Output is the final-normed result in out. */
 void wfm_stack_forward(wfm_state *s, const wfm_stack *st, float *h, int n,
