@@ -148,15 +148,20 @@ static wfm_status parse_row(const fb_header *h, const char *lb, const char *le, 
     return WFM_OK;
 }
 
-/* The stored code of a value: plausible values as such, anything else
- * (empty cells included) as "dropped", which reads back as missing. */
-static unsigned encode(int channel, float v) {
-    int whole = v == floorf(v); /* false for NaN */
+/* A cell's value in the channel's minute-table units: Fitbit's sleep codes
+ * 1 asleep, 2 restless, 3 awake become 2, 1, 0 (deeper sleep is larger). */
+static float table_value(int channel, float v) { return channel == WFM_FITABASE_SLEEP_STATE ? 3 - v : v; }
+
+/* The stored code of a value the data rules keep, or "dropped" (empty cells
+ * included), which reads back as missing; *why says which rule dropped it. */
+static unsigned encode(const wfm_channel_rule *rule, int channel, float v, wfm_drop_reason *why) {
+    *why = wfm_channel_check(rule, table_value(channel, v));
+    int kept = *why == WFM_KEPT;
     switch (channel) {
-    case WFM_FITABASE_STEPS: return whole && v >= 0 && v <= 300 ? (unsigned)v : FB_STEPS_DROPPED;
-    case WFM_FITABASE_INTENSITY: return whole && v >= 0 && v <= 3 ? (unsigned)v : FB_CODE_DROPPED;
-    case WFM_FITABASE_SLEEP_STATE: return whole && v >= 1 && v <= 3 ? (unsigned)v : FB_CODE_DROPPED;
-    default: return v >= 25 && v <= 250 ? (unsigned)lrintf(v * 100) : 0; /* heart rate, centi-bpm */
+    case WFM_FITABASE_STEPS: return kept ? (unsigned)v : FB_STEPS_DROPPED;
+    case WFM_FITABASE_INTENSITY:
+    case WFM_FITABASE_SLEEP_STATE: return kept ? (unsigned)v : FB_CODE_DROPPED;
+    default: return kept ? (unsigned)lrintf(v * 100) : 0; /* heart rate, centi-bpm */
     }
 }
 
@@ -380,6 +385,7 @@ static void count_overwrite(wfm_fitabase_counts *c, int ch, unsigned old, unsign
 static void write_rows(wfm_fitabase *fb, const fb_header *h, const char *end) {
     wfm_fitabase_counts *c = &fb->counts;
     const int ch = h->fmt->channel;
+    const wfm_channel_rule *rule = wfm_channel_rule_find(wfm_fitabase_channel_name(ch)); /* src/channel_rules.c */
     fb_user *u = NULL;
     fb_day *d = NULL;
     fb_row r;
@@ -391,7 +397,10 @@ static void write_rows(wfm_fitabase *fb, const fb_header *h, const char *end) {
         if (!d || d->day != day) d = wfm_fb_find_day(u, day);
         int m0 = (int)(minute - day * FB_DAY_MINUTES);
         for (int k = 0; k < r.n; k++) {
-            unsigned code = encode(ch, r.v[k]);
+            wfm_drop_reason why;
+            unsigned code = encode(rule, ch, r.v[k], &why);
+            /* An empty cell is missing, not implausible: only the rules' drops are the user's to report. */
+            if (why != WFM_KEPT && why != WFM_DROP_NOT_FINITE) u->dropped[ch][why]++;
             int m = m0 + k; /* wide rows start on the hour: all 60 minutes are in this day */
             c->values[ch]++;
             switch (ch) {
