@@ -83,6 +83,24 @@ export interface ImputeResult extends RunResult {
   values: Float32Array;
 }
 
+/**
+ * What the core's data rules (src/channel_rules.c) dropped of one channel,
+ * by reason, with the rule's plausible range (to say it in words).
+ */
+export interface Dropped {
+  channel: string;
+  unit: string;
+  min: number;
+  max: number;
+  whole: boolean;
+  below: number;
+  above: number;
+  notWhole: number;
+  notFinite: number;
+  /** Samples without a valid time (the aggregator). */
+  badTime: number;
+}
+
 /** A minute table: local wall-clock minutes since 1970-01-01T00:00, NaN = missing. */
 export interface MinuteTable {
   start: number;
@@ -91,6 +109,28 @@ export interface MinuteTable {
   /** Row-major [length * channels.length]. */
   values: Float32Array;
   duplicates?: number;
+  /** Values the data rules dropped while the core made the table (channels with none are left out). */
+  dropped?: Dropped[];
+}
+
+/** A batch of samples for the core's minute aggregator, as columns (src/aggregator.js builds it). */
+export interface SampleBatch {
+  names: string[];
+  /** Index into names, per sample. */
+  channel: Int32Array;
+  /** Local wall-clock ms since 1970-01-01T00:00. */
+  t: Float64Array;
+  value: Float64Array;
+  segment: Int32Array;
+  gaps: { open: boolean; t: number }[];
+}
+
+export interface AggregateResult {
+  table: MinuteTable;
+  /** Samples the rules kept and dropped so far, and why (per sample channel). */
+  kept: number;
+  rejected: number;
+  dropped: Dropped[];
 }
 
 export interface AnalyzeOptions {
@@ -98,6 +138,8 @@ export interface AnalyzeOptions {
   imputed?: boolean;         // default true
   reconstruction?: boolean;  // default false
   tokens?: boolean;          // default false
+  /** The first minute not to fill (a live view's "now" + 1): later minutes are not marked filled. */
+  fillUntil?: number;
 }
 
 export interface WindowResult extends RunResult {
@@ -217,6 +259,12 @@ export class Wearfm {
   analyzeTable(table: MinuteTable, options?: AnalyzeOptions): Promise<Analysis>;
   /** The generic minute CSV (timestamp,<channel>,...), parsed by the C importer. */
   readMinutesCsv(bytes: Bytes | string): Promise<MinuteTable>;
+  /** A table checked by the core's data rules, as a file would be; table.values is transferred. */
+  checkTable(table: MinuteTable): Promise<MinuteTable>;
+  /** The core's minute aggregator (used through src/aggregator.js): a handle, then batches in, the table out. */
+  aggregatorCreate(): Promise<number>;
+  aggregate(handle: number, batch: Partial<SampleBatch>, view?: { start?: number; length?: number; channels?: string[] }): Promise<AggregateResult>;
+  aggregatorFree(handle: number): Promise<boolean>;
   /** "minuteStepsWide", "heartrate_seconds", ... from a CSV header, or null. Not transferred. */
   fitabaseKind(bytes: Bytes): Promise<string | null>;
   importFitabase(files: { name: string; bytes: Bytes }[], options?: { nonwear?: 'auto' | 'off' | 'movement-only' }): Promise<FitabaseImport>;

@@ -74,6 +74,17 @@ export class Wearfm {
     return this.call('analyzeTable', { table, options }, buffersOf([table.values]));
   }
 
+  /** A table checked by the core's data rules, as a file would be; table.values is transferred. */
+  checkTable(table) { return this.call('checkTable', { table }, buffersOf([table.values])); }
+
+  /** A minute aggregator in the core (for src/aggregator.js): its handle. */
+  aggregatorCreate() { return this.call('aggregatorCreate'); }
+  /** Adds a batch of samples (columns, transferred) and returns the table now (see src/core.js). */
+  aggregate(handle, batch = {}, view = {}) {
+    return this.call('aggregate', { handle, batch, view }, buffersOf([batch.channel, batch.t, batch.value, batch.segment]));
+  }
+  aggregatorFree(handle) { return this.call('aggregatorFree', { handle }); }
+
   /** The generic minute CSV, parsed by the C importer. */
   readMinutesCsv(bytes) { return this.call('readMinutesCsv', { bytes: toU8(bytes) }, buffersOf([toU8(bytes)])); }
 
