@@ -3,6 +3,7 @@
  * aggregator_table.c. */
 #include "aggregator.h"
 #include "error.h"
+#include "reserve.h"
 #include "minutes_internal.h"
 #include "timestamp.h"
 #include <math.h>
@@ -73,19 +74,6 @@ size_t wfm_aggregator_count(const wfm_aggregator *a, int channel, wfm_drop_reaso
     return a->channels[channel]->counts[why];
 }
 
-/* Grows an array's capacity to at least `need`; on failure it stays as it was. */
-static int reserve(void **arr, size_t *cap, size_t need, size_t elem) {
-    if (need <= *cap) return 0;
-    size_t n = *cap ? *cap : 8;
-    while (n < need) n *= 2;
-    if (n > SIZE_MAX / elem) return -1;
-    void *p = realloc(*arr, n * elem);
-    if (!p) return -1;
-    *arr = p;
-    *cap = n;
-    return 0;
-}
-
 /* The channel's block for `day`, made (and sorted in) when new; NULL when out of memory. */
 static agg_day *day_block(agg_channel *c, int64_t day) {
     size_t lo = 0, hi = c->n_days;
@@ -96,7 +84,7 @@ static agg_day *day_block(agg_channel *c, int64_t day) {
         else hi = mid;
     }
     if (lo < c->n_days && c->days[lo]->day == day) return c->days[lo];
-    if (reserve((void **)&c->days, &c->cap_days, c->n_days + 1, sizeof *c->days)) return NULL;
+    if (wfm_reserve((void **)&c->days, &c->cap_days, c->n_days + 1, sizeof *c->days)) return NULL;
     agg_day *d = calloc(1, sizeof *d);
     if (!d) return NULL;
     d->day = day;
@@ -126,7 +114,7 @@ wfm_status wfm_aggregator_add(wfm_aggregator *a, int channel, double t, double v
     agg_day *d = day_block(c, day);
     if (!d) return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory for the samples of '%s'", c->name);
     if (c->minute == WFM_MINUTE_RMSSD) {
-        if (reserve((void **)&d->beats, &d->cap_beats, d->n_beats + 1, sizeof *d->beats))
+        if (wfm_reserve((void **)&d->beats, &d->cap_beats, d->n_beats + 1, sizeof *d->beats))
             return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory for the samples of '%s'", c->name);
         d->beats[d->n_beats++] = (agg_beat){.t = t, .v = value, .segment = segment, .order = a->beats_seen++};
     }
@@ -145,7 +133,7 @@ wfm_status wfm_aggregator_add(wfm_aggregator *a, int channel, double t, double v
 wfm_status wfm_aggregator_open_gap(wfm_aggregator *a, double from, wfm_error *err) {
     if (!a) return wfm_fail(err, WFM_ERR_INVALID_ARG, "wfm_aggregator_open_gap: NULL aggregator");
     if (isnan(from)) return wfm_fail(err, WFM_ERR_INVALID_ARG, "a gap needs a start time");
-    if (reserve((void **)&a->gaps, &a->cap_gaps, a->n_gaps + 1, sizeof *a->gaps))
+    if (wfm_reserve((void **)&a->gaps, &a->cap_gaps, a->n_gaps + 1, sizeof *a->gaps))
         return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory");
     a->gaps[a->n_gaps++] = (agg_gap){.from = from, .to = INFINITY};
     return WFM_OK;

@@ -10,6 +10,7 @@
 #include "fitabase.h"
 #include "csv.h"
 #include "error.h"
+#include "reserve.h"
 #include "minutes_internal.h"
 #include "timestamp.h"
 #include <math.h>
@@ -211,20 +212,6 @@ static void user_free(fb_user *u) {
     free(u);
 }
 
-/* Grows an array's capacity to at least `need` elements; the contents and,
- * on failure, the old array stay as they were. */
-static int reserve(void **arr, size_t *cap, size_t need, size_t elem) {
-    if (need <= *cap) return 0;
-    size_t n = *cap ? *cap : 8;
-    while (n < need) n *= 2;
-    if (n > SIZE_MAX / elem) return -1;
-    void *p = realloc(*arr, n * elem);
-    if (!p) return -1;
-    *arr = p;
-    *cap = n;
-    return 0;
-}
-
 wfm_status wfm_fitabase_create(wfm_fitabase **out, wfm_error *err) {
     if (!out) return wfm_fail(err, WFM_ERR_INVALID_ARG, "wfm_fitabase_create: NULL argument");
     *out = calloc(1, sizeof **out);
@@ -303,7 +290,7 @@ static wfm_status scan(const fb_header *h, const char *end, fb_run **runs_out, s
             runs[n - 1].hr += hr;
             continue;
         }
-        if (reserve((void **)&runs, &cap, n + 1, sizeof *runs)) { free(runs); return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory"); }
+        if (wfm_reserve((void **)&runs, &cap, n + 1, sizeof *runs)) { free(runs); return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory"); }
         runs[n++] = (fb_run){.user = r.user, .day = day, .hr = (size_t)hr, .line = line + 1};
     }
     if (n) qsort(runs, n, sizeof *runs, run_cmp);
@@ -361,14 +348,14 @@ static wfm_status reserve_all(wfm_fitabase *fb, fb_run *runs, size_t n, fb_pendi
                 p->owners[p->n_days++] = u;
                 new_days++;
             }
-            if (reserve((void **)&d->hr, &d->hr_cap, d->hr_n + runs[k].hr, sizeof *d->hr)) goto oom;
+            if (wfm_reserve((void **)&d->hr, &d->hr_cap, d->hr_n + runs[k].hr, sizeof *d->hr)) goto oom;
             runs[k].block = d;
             runs[k].hr_before = d->hr_n;
         }
-        if (reserve((void **)&u->days, &u->cap_days, u->n_days + new_days, sizeof *u->days)) goto oom;
+        if (wfm_reserve((void **)&u->days, &u->cap_days, u->n_days + new_days, sizeof *u->days)) goto oom;
         i = j;
     }
-    if (reserve((void **)&fb->users, &fb->cap_users, fb->n_users + p->n_users, sizeof *fb->users)) goto oom;
+    if (wfm_reserve((void **)&fb->users, &fb->cap_users, fb->n_users + p->n_users, sizeof *fb->users)) goto oom;
     return WFM_OK;
 oom:
     pending_release(p);

@@ -11,6 +11,13 @@ static int64_t day0; /* 2024-03-10T00:00, minutes */
 /* Local ms of h:m:s on day0 (h may run past 24). */
 static double at(int h, int m, int s) { return ((double)day0 + h * 60 + m) * 60000.0 + s * 1000.0; }
 
+static wfm_aggregator *fresh(void) {
+    wfm_aggregator *a = NULL;
+    wfm_error err = {0};
+    CHECK_MSG(wfm_aggregator_create(&a, &err) == WFM_OK, "%s", err.message);
+    return a;
+}
+
 static int channel(wfm_aggregator *a, const char *name) {
     int id = -1;
     wfm_error err = {0};
@@ -43,8 +50,7 @@ static size_t observed(const wfm_minutes *t) {
 }
 
 TEST(samples_become_minute_means_and_empty_minutes_are_missing) {
-    wfm_aggregator *a = NULL;
-    CHECK(wfm_aggregator_create(&a, NULL) == WFM_OK);
+    wfm_aggregator *a = fresh();
     int hr = channel(a, "heart_rate");
     add(a, hr, at(8, 0, 5), 60, 0);
     add(a, hr, at(8, 0, 50), 70, 0);
@@ -63,9 +69,7 @@ TEST(samples_become_minute_means_and_empty_minutes_are_missing) {
 
 TEST(late_and_out_of_order_samples_land_in_their_own_minute) {
     double s[][4] = {{9, 0, 10, 50}, {9, 1, 0, 70}, {9, 0, 40, 60}, {8, 59, 59, 40}, {9, 1, 30, 90}};
-    wfm_aggregator *a = NULL, *b = NULL;
-    wfm_aggregator_create(&a, NULL);
-    wfm_aggregator_create(&b, NULL);
+    wfm_aggregator *a = fresh(), *b = fresh();
     int ca = channel(a, "heart_rate"), cb = channel(b, "heart_rate");
     for (int i = 0; i < 5; i++) add(a, ca, at((int)s[i][0], (int)s[i][1], (int)s[i][2]), s[i][3], 0);
     for (int i = 4; i >= 0; i--) add(b, cb, at((int)s[i][0], (int)s[i][1], (int)s[i][2]), s[i][3], 0);
@@ -81,8 +85,7 @@ TEST(late_and_out_of_order_samples_land_in_their_own_minute) {
 }
 
 TEST(per_channel_rules_sum_max_last) {
-    wfm_aggregator *a = NULL;
-    wfm_aggregator_create(&a, NULL);
+    wfm_aggregator *a = fresh();
     int st = channel(a, "steps"), in = channel(a, "intensity"), sl = channel(a, "sleep_state");
     add(a, st, at(7, 0, 1), 10, 0);
     add(a, st, at(7, 0, 30), 5, 0);
@@ -107,8 +110,7 @@ TEST(per_channel_rules_sum_max_last) {
 }
 
 TEST(rmssd_from_rr_sorted_within_the_minute) {
-    wfm_aggregator *a = NULL;
-    wfm_aggregator_create(&a, NULL);
+    wfm_aggregator *a = fresh();
     int rr = channel(a, "rr");
     double v[] = {800, 820, 790, 810}, t = at(10, 0, 10), times[4];
     for (int i = 0; i < 4; i++) times[i] = (t += v[i]);
@@ -127,8 +129,7 @@ TEST(rmssd_from_rr_sorted_within_the_minute) {
 }
 
 TEST(reconnect_gaps_are_never_differenced_across) {
-    wfm_aggregator *a = NULL;
-    wfm_aggregator_create(&a, NULL);
+    wfm_aggregator *a = fresh();
     int hr = channel(a, "heart_rate"), rr = channel(a, "rr");
     add(a, hr, at(12, 0, 0), 70, 0);
     add(a, rr, at(12, 0, 1), 800, 1);
@@ -153,8 +154,7 @@ TEST(reconnect_gaps_are_never_differenced_across) {
 }
 
 TEST(segments_are_never_differenced_across) {
-    wfm_aggregator *a = NULL;
-    wfm_aggregator_create(&a, NULL);
+    wfm_aggregator *a = fresh();
     int rr = channel(a, "rr");
     add(a, rr, at(6, 0, 1), 800, 1);
     add(a, rr, at(6, 0, 2), 900, 2);
@@ -168,8 +168,7 @@ TEST(segments_are_never_differenced_across) {
 }
 
 TEST(two_days_across_midnight_and_bad_samples_counted_not_stored) {
-    wfm_aggregator *a = NULL;
-    wfm_aggregator_create(&a, NULL);
+    wfm_aggregator *a = fresh();
     int hr = channel(a, "heart_rate");
     add(a, hr, at(23, 59, 30), 50, 0);
     add(a, hr, at(24, 0, 30), 52, 0);
@@ -191,8 +190,7 @@ TEST(two_days_across_midnight_and_bad_samples_counted_not_stored) {
 /* Issue 12, defect 5: 500, -20 and 1e30 bpm from a sensor are dropped by
  * the C rule and counted by reason, never shown. */
 TEST(implausible_heart_rate_is_dropped_and_counted) {
-    wfm_aggregator *a = NULL;
-    wfm_aggregator_create(&a, NULL);
+    wfm_aggregator *a = fresh();
     int hr = channel(a, "heart_rate");
     double bad[] = {500, -20, 1e30, 24.99, 250.01, 0, INFINITY};
     for (int i = 0; i < 7; i++) add(a, hr, at(9, 0, i), bad[i], 0);
@@ -210,8 +208,7 @@ TEST(implausible_heart_rate_is_dropped_and_counted) {
     }
     wfm_minutes_free(t);
     /* Only implausible samples: no column, and no table to show. */
-    wfm_aggregator *b = NULL;
-    wfm_aggregator_create(&b, NULL);
+    wfm_aggregator *b = fresh();
     int h2 = channel(b, "heart_rate");
     add(b, h2, at(9, 0, 0), 500, 0);
     wfm_error err = {0};
@@ -223,8 +220,7 @@ TEST(implausible_heart_rate_is_dropped_and_counted) {
 
 /* The minute's own rule: steps are whole and at most 300 per minute, also as a sum. */
 TEST(a_minute_value_outside_its_range_is_missing_and_counted) {
-    wfm_aggregator *a = NULL;
-    wfm_aggregator_create(&a, NULL);
+    wfm_aggregator *a = fresh();
     int st = channel(a, "steps");
     add(a, st, at(7, 0, 0), 200, 0);
     add(a, st, at(7, 0, 30), 150, 0);   /* 350 in the minute */
@@ -242,8 +238,7 @@ TEST(a_minute_value_outside_its_range_is_missing_and_counted) {
 }
 
 TEST(unknown_channels_are_averaged_after_known_ones) {
-    wfm_aggregator *a = NULL;
-    wfm_aggregator_create(&a, NULL);
+    wfm_aggregator *a = fresh();
     int x = channel(a, "skin_temp"), mv = channel(a, "movement"), hr = channel(a, "heart_rate");
     add(a, x, at(5, 0, 0), -3, 0);
     add(a, x, at(5, 0, 1), 1e30, 0);
@@ -263,8 +258,7 @@ TEST(unknown_channels_are_averaged_after_known_ones) {
 }
 
 TEST(an_explicit_span_and_column_order) {
-    wfm_aggregator *a = NULL;
-    wfm_aggregator_create(&a, NULL);
+    wfm_aggregator *a = fresh();
     int hr = channel(a, "heart_rate"), st = channel(a, "steps");
     add(a, hr, at(8, 0, 0), 60, 0);
     add(a, st, at(8, 1, 0), 3, 0);
@@ -338,8 +332,7 @@ TEST(bad_arguments_are_errors_never_crashes) {
 }
 
 TEST(the_default_span_has_a_limit) {
-    wfm_aggregator *a = NULL;
-    wfm_aggregator_create(&a, NULL);
+    wfm_aggregator *a = fresh();
     int hr = channel(a, "heart_rate");
     add(a, hr, at(0, 0, 0), 60, 0);
     add(a, hr, at(1001 * 24, 0, 0), 60, 0); /* a bogus time 1001 days later */
