@@ -14,9 +14,9 @@ import argparse
 import json
 import math
 
-W, H = 920, 400
-LEFT, RIGHT, TOP, BOTTOM = 64, 250, 36, 48
-COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
+W, H = 1000, 400
+LEFT, RIGHT, TOP, BOTTOM = 64, 330, 36, 48
+COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"]
 
 
 def read_log(path):
@@ -24,8 +24,9 @@ def read_log(path):
     with open(path) as f:
         for line in f:
             r = json.loads(line)
-            steps.append(r["step"])
-            loss.append(r["loss"])
+            if "loss" in r:  # step 0 has only the validation of the untrained model (its anchor)
+                steps.append(r["step"])
+                loss.append(r["loss"])
             if "val" in r:
                 val.append((r["step"], r["val"]["mean"], r["val"].get("channel_gaps_hr")))
     return steps, loss, val
