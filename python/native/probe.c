@@ -225,6 +225,29 @@ static PyObject *py_probe_load(PyObject *self, PyObject *arg) {
     return st ? raise_core(ERR_MODEL, &err) : probe_capsule(p);
 }
 
+/* probe_to_bytes(probe) -> bytes of the probe file; probe_from_bytes(data) -> probe (pickling) */
+static PyObject *py_probe_to_bytes(PyObject *self, PyObject *cap) {
+    wfm_probe *p = probe_from(cap);
+    if (!p) return NULL;
+    void *data = NULL;
+    size_t size = 0;
+    wfm_error err = {0};
+    if (wfm_probe_save_buffer(p, &data, &size, &err)) return raise_core(ERR_MODEL, &err);
+    PyObject *b = PyBytes_FromStringAndSize(data, (Py_ssize_t)size);
+    wfm_probe_buffer_free(data);
+    return b;
+}
+
+static PyObject *py_probe_from_bytes(PyObject *self, PyObject *arg) {
+    Py_buffer b;
+    if (PyObject_GetBuffer(arg, &b, PyBUF_SIMPLE) < 0) return NULL;
+    wfm_probe *p = NULL;
+    wfm_error err = {0};
+    wfm_status st = wfm_probe_load_buffer(b.buf, (size_t)b.len, &p, &err);
+    PyBuffer_Release(&b);
+    return st ? raise_core(ERR_MODEL, &err) : probe_capsule(p);
+}
+
 static PyObject *py_metric_names(PyObject *self, PyObject *unused) {
     PyObject *list = PyList_New(WFM_METRIC_COUNT);
     for (int k = 0; list && k < WFM_METRIC_COUNT; k++)
@@ -240,5 +263,7 @@ PyMethodDef probe_methods[] = {
     {"probe_evaluate", py_probe_evaluate, METH_VARARGS, "probe_evaluate(probe, X, n, d, labels, targets) -> metrics"},
     {"probe_save", py_probe_save, METH_VARARGS, "probe_save(probe, path)"},
     {"probe_load", py_probe_load, METH_O, "probe_load(path) -> probe"},
+    {"probe_to_bytes", py_probe_to_bytes, METH_O, "probe_to_bytes(probe) -> bytes (the probe file)"},
+    {"probe_from_bytes", py_probe_from_bytes, METH_O, "probe_from_bytes(data) -> probe"},
     {"metric_names", py_metric_names, METH_NOARGS, "metric_names() -> names in wfm_metric order"},
     {NULL, NULL, 0, NULL}};

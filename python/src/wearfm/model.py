@@ -70,6 +70,10 @@ def _as_batch(x, T: int, C: int):
                      "(minute-major, original units, NaN = missing)", 1)
 
 
+def _load(path: str, threads: int, mask_mode: str) -> "Model":
+    return Model.load(path, threads=threads, mask_mode=mask_mode)
+
+
 class Model:
     """A loaded wearfm model. Immutable and safe to share between threads:
     each calling thread runs its own state (`Model.state()`)."""
@@ -91,6 +95,13 @@ class Model:
             raise ValueError(f"mask_mode must be one of {sorted(_MASK_MODES)}")
         path = os.fspath(path)
         return cls(_native.model_load(path, int(threads), _MASK_MODES[mask_mode]), path, int(threads), mask_mode)
+
+    def __deepcopy__(self, memo):
+        return self  # immutable: sklearn's clone() of a probe bound to it shares it
+
+    def __reduce__(self):
+        # Pickled by path (Dask, multiprocessing): the receiver loads the file itself.
+        return (_load, (self.path, self.threads, self.mask_mode))
 
     def __repr__(self) -> str:
         i = self.info
