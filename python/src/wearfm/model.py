@@ -11,6 +11,7 @@ import pandas as pd
 
 from . import _native
 from .errors import InputError
+from .frames import embeddings_frame, fills_frame
 from .info import ModelInfo
 from .windows import cut_windows, timestamps
 
@@ -160,23 +161,10 @@ class Model:
     def _embed_frame(self, frame):
         starts, x = self._frame_windows(frame)
         res = self.run(x, embedding=True)
-        out = pd.DataFrame(res.embedding, columns=[f"emb_{d}" for d in range(self.info.embedding_dim)],
-                           index=pd.Index(timestamps(starts), name="window_start"))
-        out.insert(0, "total_tokens", np.int32(self.info.n_tokens))
-        out.insert(0, "visible_tokens", res.visible_tokens)
-        return out
+        return embeddings_frame(self.info, starts, res.embedding, res.visible_tokens)
 
     def _impute_frame(self, frame, raw: bool):
         starts, x = self._frame_windows(frame)
         # As `wearfm impute [--raw]`: the probabilities of filled category minutes either way.
         res = self.run(x, embedding=False, imputed=not raw, reconstruction=raw, fill_probability=True)
-        T, C = self.info.window_minutes, self.info.n_channels
-        values = (res.reconstruction if raw else res.imputed).reshape(-1, C)
-        minutes = (starts[:, None] + np.arange(T)[None, :]).reshape(-1)
-        cols = {ch: values[:, c] for c, ch in enumerate(self.channel_names)}
-        missing = np.isnan(x).reshape(-1, C)
-        cols.update({f"{ch}_filled": missing[:, c] for c, ch in enumerate(self.channel_names)})
-        prob = res.fill_probability.reshape(-1, C)
-        cols.update({f"{ch.name}_probability": prob[:, c] for c, ch in enumerate(self.info.channels)
-                     if ch.kind == "category"})
-        return pd.DataFrame(cols, index=timestamps(minutes))
+        return fills_frame(self.info, starts, x, res.reconstruction if raw else res.imputed, res.fill_probability)
