@@ -94,7 +94,7 @@ class Model:
         Raises ModelError with the core's message."""
         if mask_mode not in _MASK_MODES:
             raise ValueError(f"mask_mode must be one of {sorted(_MASK_MODES)}")
-        path = os.fspath(path)
+        path = os.path.abspath(os.fspath(path))  # pickled by path: valid from any working directory
         return cls(_native.model_load(path, int(threads), _MASK_MODES[mask_mode]), path, int(threads), mask_mode)
 
     def __deepcopy__(self, memo):
