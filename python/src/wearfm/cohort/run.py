@@ -91,7 +91,7 @@ def run(what: str, inputs: Union[str, Iterable[str]], model: Union[str, Model], 
         raise ValueError("this model has no decoder: it cannot impute")
     out = os.path.abspath(out)
     store.check_run(out, {"what": what, "model": model_path, "weights_hash": loaded.info.weights_hash,
-                          "days_per_task": days_per_chunk})
+                          "days_per_chunk": days_per_chunk})
     t0 = time.perf_counter()
     people = _people(inputs, out, client)
     result = CohortResult(out=out)

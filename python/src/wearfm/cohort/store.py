@@ -72,7 +72,7 @@ def check_run(out: str, run: dict) -> None:
     if os.path.exists(path):
         with open(path) as f:
             old = json.load(f)
-        for k in ("weights_hash", "what", "days_per_task"):
+        for k in ("weights_hash", "what", "days_per_chunk"):
             if old.get(k) != run.get(k):
                 raise ValueError(f"{out} holds a run with {k} = {old.get(k)!r}, not {run.get(k)!r}: "
                                  "use another output directory")
