@@ -62,7 +62,10 @@ def timed_run(what, cohort_dir, model, out, workers):
     worker_cpu = sum(after[w] - before[w] for w in after)
     return {"workers": workers, "people": res.done, "user_days": res.windows_run, "seconds": res.seconds,
             "user_days_per_s": res.windows_run / res.seconds, "task_seconds": res.task_seconds,
-            "worker_cpu_seconds": worker_cpu, "worker_cpu_ms_per_user_day": 1e3 * worker_cpu / res.windows_run}
+            "worker_cpu_seconds": worker_cpu, "worker_cpu_ms_per_user_day": 1e3 * worker_cpu / res.windows_run,
+            # Worker slots running a task, and cores of CPU they got, on average over the run:
+            # slots busy but cores short means waiting for a core, not for the scheduler.
+            "slots_busy": res.task_seconds / res.seconds, "cores_used": worker_cpu / res.seconds}
 
 
 def main():
@@ -91,7 +94,8 @@ def main():
                     run["load_1min"] = os.getloadavg()[0]
                     trials[w].append(run)
                     print(f"  {what} trial {t + 1}: {w} worker(s) {run['user_days_per_s']:.1f} user-days/s, "
-                          f"worker CPU {run['worker_cpu_ms_per_user_day']:.2f} ms per user-day "
+                          f"worker CPU {run['worker_cpu_ms_per_user_day']:.2f} ms per user-day, "
+                          f"{run['slots_busy']:.2f} slots busy, {run['cores_used']:.2f} cores used "
                           f"(load {run['load_1min']:.1f})", flush=True)
             one, two = (max(trials[w], key=lambda r: r["user_days_per_s"]) for w in (1, 2))
             scaling = two["user_days_per_s"] / one["user_days_per_s"]
