@@ -130,3 +130,15 @@ def test_the_command(fitabase_minutes, tmp_path):
     (tmp_path / "bad.csv").write_text("nonsense\n")
     r = subprocess.run(cmd(str(tmp_path / "bad.csv")) + ["--local", "-q"], capture_output=True, text=True)
     assert r.returncode == 1 and "bad:" in r.stderr
+
+
+def test_parquet_minute_tables_with_a_timestamp_column(fitabase_minutes, model, tmp_path):
+    src = _person_files(fitabase_minutes, 1)[0]
+    table = wearfm.read_minutes(src)
+    path = tmp_path / "in" / "someone.parquet"
+    path.parent.mkdir()
+    table.reset_index().to_parquet(path)  # timestamp as a column, as other tools write it
+    res = cohort.embed(path.parent, MODEL, tmp_path / "out")
+    assert res.done == 1 and res.failed == 0
+    got = cohort.read(tmp_path / "out", "embeddings").loc["someone"]
+    assert np.array_equal(got.to_numpy(np.float32), model.embed(table).to_numpy(np.float32))
