@@ -57,8 +57,9 @@ sample: native
 bench: setup native wasi
 	@bash bench/run.sh
 
-# Long fuzzing run of every libFuzzer target (the model loader, the CSV
-# importer), FUZZ_SECONDS each; `make test` runs ~1 minute of each.
+# Long fuzzing run of every libFuzzer target (fuzz/fuzz_*.c: the model
+# loader, the Fitabase and minute-CSV importers, the minute aggregator, the
+# probe loader), FUZZ_SECONDS each; `make test` runs ~1 minute of each.
 FUZZ_SECONDS ?= 3600
 fuzz: setup
 	@CC=clang cmake -S . -B $(BUILD)/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWFM_FUZZ=ON -DWFM_TESTS=OFF -DWFM_BENCH=OFF >/dev/null

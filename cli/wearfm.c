@@ -244,6 +244,19 @@ static int cmd_info(const options *o, wfm_model *m, FILE *out) {
     else
         fprintf(out, "decoder        none (encoder-only)\n");
     fprintf(out, "parameters     %zu\n", info.n_params);
+    if (info.has_decoder) {
+        fprintf(out, "fill           %s", info.fill);
+        if (!strcmp(info.fill, "anchored")) {
+            fprintf(out, " on the %s anchor", !strcmp(info.anchor, "linear") ? "linear" : "cross-channel");
+            for (int i = 0; i < info.n_anchor_rolling; i++)
+                fprintf(out, "%s%d", i ? ", +-" : " (rolling means +-", info.anchor_rolling[i]);
+            if (info.n_anchor_rolling) fprintf(out, " min)");
+            if (info.edge_tau > 0) fprintf(out, ", residual fading within %g min of an observation", info.edge_tau);
+        }
+        fprintf(out, "\n");
+    }
+    fprintf(out, "input          %s\n", info.inherited_mask ? "missing minutes kept missing (inherited mask, AIM)"
+                                                             : "missing minutes imputed first (naive ablation)");
     fprintf(out, "threads        %d\n", wfm_model_threads(m));
     fprintf(out, "channels       %d\n", info.n_channels);
     for (int c = 0; c < info.n_channels; c++) {
@@ -261,6 +274,28 @@ static int cmd_info(const options *o, wfm_model *m, FILE *out) {
         fputc('\n', out);
     }
     return EXIT_OK;
+}
+
+/* Says which values the data rules dropped (src/channel_rules.c), by column
+ * and reason: "note: 'heart_rate': 2 values above 250 bpm, 1 below 25 bpm
+ * were dropped (not plausible) and count as missing". */
+static void note_dropped(const wfm_minutes *t) {
+    for (int k = 0; k < wfm_minutes_channels(t); k++) {
+        const char *name = wfm_minutes_channel_name(t, k);
+        const wfm_channel_rule *r = wfm_channel_rule_find(name);
+        size_t below = wfm_minutes_dropped(t, k, WFM_DROP_BELOW), above = wfm_minutes_dropped(t, k, WFM_DROP_ABOVE);
+        size_t not_whole = wfm_minutes_dropped(t, k, WFM_DROP_NOT_WHOLE), not_finite = wfm_minutes_dropped(t, k, WFM_DROP_NOT_FINITE);
+        if (!below && !above && !not_whole && !not_finite) continue;
+        fprintf(stderr, "wearfm: note: '%s':", name);
+        const char *sep = " ";
+#define VALUES(n) (n), (n) == 1 ? "value" : "values"
+        if (above && r) { fprintf(stderr, "%s%zu %s above %g %s", sep, VALUES(above), r->max, r->unit); sep = ", "; }
+        if (below && r) { fprintf(stderr, "%s%zu %s below %g %s", sep, VALUES(below), r->min, r->unit); sep = ", "; }
+        if (not_whole) { fprintf(stderr, "%s%zu %s not a whole number", sep, VALUES(not_whole)); sep = ", "; }
+        if (not_finite) fprintf(stderr, "%s%zu %s not a number", sep, VALUES(not_finite));
+#undef VALUES
+        fprintf(stderr, " dropped (not plausible); %s as missing\n", below + above + not_whole + not_finite == 1 ? "it counts" : "they count");
+    }
 }
 
 /* Runs every window of the table that has an observed value. The closing
@@ -294,6 +329,7 @@ static int cmd_run(const options *o, wfm_model *m, const wfm_minutes *t, FILE *o
     }
     if (wfm_minutes_duplicates(t) && !o->quiet)
         fprintf(stderr, "wearfm: note: %zu duplicate minute rows (the last value was kept)\n", wfm_minutes_duplicates(t));
+    if (!o->quiet) note_dropped(t);
 
     int64_t start = wfm_minutes_start(t), stop = start + (int64_t)wfm_minutes_length(t);
     int64_t w0 = start >= 0 ? start / T * T : -((-start + T - 1) / T) * T;

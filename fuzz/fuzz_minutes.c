@@ -1,6 +1,7 @@
 /* libFuzzer target for the generic minute-CSV importer: any bytes must parse
  * or fail with a message naming the problem; a parsed table must be
- * consistent and its windows extractable. */
+ * consistent, hold only values its data rules keep, and its windows
+ * extractable. */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -22,7 +23,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     size_t n = wfm_minutes_length(t) * (size_t)wfm_minutes_channels(t);
     const float *v = wfm_minutes_values(t);
     for (size_t i = 0; i < n; i++) REQUIRE(isnan(v[i]) || isfinite(v[i]));
-    for (int c = 0; c < wfm_minutes_channels(t); c++) REQUIRE(wfm_minutes_channel_name(t, c)[0] != 0);
+    /* Every kept value passes its column's data rule. */
+    const int C = wfm_minutes_channels(t);
+    for (int c = 0; c < C; c++) {
+        REQUIRE(wfm_minutes_channel_name(t, c)[0] != 0);
+        const wfm_channel_rule *rule = wfm_channel_rule_find(wfm_minutes_channel_name(t, c));
+        for (size_t r = 0; r < wfm_minutes_length(t); r++) {
+            float x = v[r * (size_t)C + (size_t)c];
+            REQUIRE(isnan(x) || wfm_channel_check(rule, x) == WFM_KEPT);
+        }
+    }
     char buf[20];
     wfm_format_minute(wfm_minutes_start(t), buf);
     int64_t back;

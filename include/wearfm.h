@@ -108,6 +108,13 @@ typedef struct wfm_model_info {
     int dec_dim, dec_layers, dec_heads, dec_mlp_dim; /* all 0 when encoder-only */
     int has_decoder;
     size_t n_params;
+    /* How fills are made (docs/model-format.md, format_version 2). */
+    const char *fill;          /* "direct" or "anchored" */
+    int inherited_mask;        /* 1 (AIM); 0 = the naive ablation: the input is imputed first */
+    const char *anchor;        /* "linear" or "cross_channel" */
+    int n_anchor_rolling;      /* cross_channel: its rolling means' half-widths, minutes */
+    const int *anchor_rolling;
+    float edge_tau;            /* minutes; 0 = not set */
 } wfm_model_info;
 
 /* What a channel's values are (docs/model-format.md, format_version 2).
@@ -174,6 +181,51 @@ wfm_status wfm_impute_state(wfm_state *state, const float *x, float *imputed, wf
 wfm_status wfm_reconstruct_state(wfm_state *state, const float *x, float *reconstruction, wfm_error *err);
 
 
+/* ---- data rules ----------------------------------------------------------- */
+
+/* Every path that brings values into the core (the minute CSV, a table handed
+ * over by the caller, the Fitabase importer, the sample aggregator) checks
+ * them against the rule of their channel, found by name. A value that fails
+ * becomes missing (never clipped) and is counted by its reason. Channels
+ * without a rule take any finite value. docs/data.md lists the rules. */
+typedef enum wfm_drop_reason {
+    WFM_KEPT = 0,              /* plausible: kept */
+    WFM_DROP_NOT_FINITE = 1,   /* NaN or infinite (a sample; in files an empty cell is just missing) */
+    WFM_DROP_BELOW = 2,        /* below the channel's plausible minimum */
+    WFM_DROP_ABOVE = 3,        /* above its maximum */
+    WFM_DROP_NOT_WHOLE = 4,    /* a count or category with a fraction */
+    WFM_DROP_BAD_TIME = 5,     /* a sample whose time is not finite or out of range */
+    WFM_DROP_REASONS = 6
+} wfm_drop_reason;
+
+/* How the samples of one minute become its value. */
+typedef enum wfm_minute_rule {
+    WFM_MINUTE_MEAN = 0,
+    WFM_MINUTE_SUM = 1,
+    WFM_MINUTE_MAX = 2,
+    WFM_MINUTE_LAST = 3,  /* the latest sample in time (the later one on a tie) */
+    WFM_MINUTE_RMSSD = 4  /* RR intervals: root mean square of successive differences (see the aggregator) */
+} wfm_minute_rule;
+
+typedef struct wfm_channel_rule {
+    const char *name;     /* the channel of a sample or a minute-table column */
+    const char *feeds;    /* the minute-table channel its samples make ("hrv_rmssd" for "rr") */
+    const char *unit;
+    double min, max;      /* plausible values, inclusive; max may be +inf */
+    int whole;            /* counts and categories: whole numbers only */
+    wfm_minute_rule minute;
+} wfm_channel_rule;
+
+/* The rule of a channel by name, or NULL when the core has none. The
+ * pointer stays valid for the life of the program. */
+const wfm_channel_rule *wfm_channel_rule_find(const char *name);
+int wfm_channel_rule_count(void);
+const wfm_channel_rule *wfm_channel_rule_at(int i);  /* NULL out of range */
+/* Why `value` is dropped under `rule` (NULL: only a non-finite value is), or WFM_KEPT. */
+wfm_drop_reason wfm_channel_check(const wfm_channel_rule *rule, double value);
+/* "not a number", "below the plausible range", ...; NULL out of range. */
+const char *wfm_drop_reason_name(wfm_drop_reason why);
+
 /* ---- minute tables (importers) ----------------------------------------- */
 
 /* A table of per-minute values: n_minutes rows starting at `start`, one
@@ -184,7 +236,8 @@ typedef struct wfm_minutes wfm_minutes;
 /* Parses the generic minute CSV: a header `timestamp,<channel>,...`, then
  * one row per minute, timestamps `YYYY-MM-DDTHH:MM[:SS]` or with a space.
  * Empty, NaN, nan and NA cells are missing. Rows may come in any order;
- * a duplicate minute keeps the last non-missing value. Errors name the line. */
+ * a duplicate minute keeps the last non-missing value; a value the data
+ * rules drop is missing (wfm_minutes_dropped). Errors name the line. */
 wfm_status wfm_minutes_read_csv(const char *text, size_t len, wfm_minutes **out, wfm_error *err);
 void wfm_minutes_free(wfm_minutes *t);
 int64_t wfm_minutes_start(const wfm_minutes *t);
@@ -195,6 +248,15 @@ const char *wfm_minutes_channel_name(const wfm_minutes *t, int channel);
 const float *wfm_minutes_values(const wfm_minutes *t);
 /* Duplicate rows seen while reading (for reporting). */
 size_t wfm_minutes_duplicates(const wfm_minutes *t);
+/* Values of a column the data rules dropped while the table was made, by
+ * reason (WFM_KEPT: 0). Missing cells are not counted. */
+size_t wfm_minutes_dropped(const wfm_minutes *t, int channel, wfm_drop_reason why);
+
+/* A table from the caller's values, copied: n_minutes rows from `start`,
+ * row-major [n_minutes x n_channels], NaN = missing, column names unique and
+ * not empty. The data rules apply as when reading a CSV. */
+wfm_status wfm_minutes_from_values(int64_t start, size_t n_minutes, int n_channels, const char *const *names,
+                                   const float *values, wfm_minutes **out, wfm_error *err);
 
 /* Copies the model window starting at minute `window_start` into x
  * (T x C, model channel order, matched by name; channels the table lacks
@@ -228,6 +290,57 @@ typedef struct wfm_missingness {
 /* Lower bound of gap bucket b (1, 10, 60, 180, 720). */
 int wfm_gap_bucket_min(int b);
 wfm_status wfm_missingness_add(wfm_missingness *acc, const wfm_minutes *t, wfm_error *err);
+
+/* ---- samples -> minutes ------------------------------------------------- */
+
+/* The minute aggregator: timestamped samples of named channels in, a minute
+ * table out, by each channel's rule (wfm_channel_rule: mean heart rate,
+ * summed steps, the highest intensity, the latest sleep state, RMSSD from RR
+ * intervals, ...). Samples may come late and in any order. A sample its
+ * rule drops is counted, not stored; a minute value outside its column's
+ * range (more than 300 steps in a minute) is missing in the table. A minute
+ * without a sample is missing: nothing is filled in here.
+ *
+ * Times are local wall-clock milliseconds since 1970-01-01T00:00, the time
+ * base of minute tables; the caller applies its time zone. */
+typedef struct wfm_aggregator wfm_aggregator;
+
+wfm_status wfm_aggregator_create(wfm_aggregator **out, wfm_error *err);
+void wfm_aggregator_free(wfm_aggregator *a);
+
+/* The id of a sample channel (registered on first use): a name the rules
+ * know, or any other (its samples are averaged). At most 64 channels; names
+ * are 1-64 printable characters without commas or quotes. Two channels may
+ * not feed one minute column. */
+wfm_status wfm_aggregator_channel(wfm_aggregator *a, const char *name, int *channel, wfm_error *err);
+int wfm_aggregator_channels(const wfm_aggregator *a);
+const char *wfm_aggregator_channel_name(const wfm_aggregator *a, int channel);  /* NULL out of range */
+
+/* Adds one sample. `segment` numbers connections: RR intervals of different
+ * segments are never differenced. A sample the rules drop is still WFM_OK. */
+wfm_status wfm_aggregator_add(wfm_aggregator *a, int channel, double time_ms, double value, int segment,
+                              wfm_error *err);
+/* A recorded connection gap from `from_ms`, open until close_gap; RR pairs
+ * that straddle a gap are never differenced. close_gap ends the last open one. */
+wfm_status wfm_aggregator_open_gap(wfm_aggregator *a, double from_ms, wfm_error *err);
+void wfm_aggregator_close_gap(wfm_aggregator *a, double to_ms);
+
+/* Samples of a channel kept (WFM_KEPT) or dropped, by reason. */
+size_t wfm_aggregator_count(const wfm_aggregator *a, int channel, wfm_drop_reason why);
+
+typedef struct wfm_aggregator_table_params {
+    int64_t start;              /* first minute; ignored when n_minutes is 0 */
+    size_t n_minutes;           /* 0: whole days, midnight of the first sample to midnight after the last */
+    const char *const *channels;/* minute columns in this order (absent ones all missing) */
+    int n_channels;             /* 0: every column with a kept sample, known channels first */
+} wfm_aggregator_table_params;
+
+wfm_aggregator_table_params wfm_aggregator_table_default_params(void);
+/* The minute table now (the aggregator keeps its samples). `params` may be
+ * NULL for the defaults. WFM_ERR_NO_DATA when no sample was kept and no
+ * columns were asked for; the default span may be at most 1000 days. */
+wfm_status wfm_aggregator_table(const wfm_aggregator *a, const wfm_aggregator_table_params *params,
+                                wfm_minutes **out, wfm_error *err);
 
 /* ---- Fitabase (Fitbit) exports ------------------------------------------ */
 

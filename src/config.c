@@ -1,6 +1,7 @@
 /* Model config parsing. Every rule of docs/model-format.md is checked here so
  * the rest of the runtime can trust the numbers; messages name the field. */
 #include "config.h"
+#include "alloc.h"
 #include "error.h"
 #include "json.h"
 #include "safetensors.h"
@@ -185,7 +186,8 @@ static wfm_status parse_block(const wfm_json *root, const char *key, int min_lay
 }
 
 /* format_version 2: the anchor of an anchored fill, "linear" (default) or
- * "cross_channel" with "anchor_rolling", the half-widths of its rolling means
+ * "cross_channel" with "anchor_rolling", the half-widths of its rolling means,
+ * and "edge_tau", how fast the head's residual grows away from observations
  * (docs/model-format.md). */
 static wfm_status parse_anchor(const wfm_json *root, wfm_config *c, wfm_error *err) {
     const wfm_json *a = wfm_json_get(root, "anchor"), *r = wfm_json_get(root, "anchor_rolling");
@@ -195,6 +197,13 @@ static wfm_status parse_anchor(const wfm_json *root, wfm_config *c, wfm_error *e
     if (strcmp(kind, "linear") && strcmp(kind, "cross_channel"))
         return CFG_FAIL(err, "anchor must be 'linear' or 'cross_channel' (got '%s')", kind);
     c->cross_anchor = !strcmp(kind, "cross_channel");
+    const wfm_json *tau = wfm_json_get(root, "edge_tau");
+    if (tau) {
+        if (!c->anchored) return CFG_FAIL(err, "edge_tau needs fill 'anchored'");
+        if ((st = get_float(tau, "edge_tau", &c->edge_tau, err))) return st;
+        if (!(c->edge_tau > 0 && c->edge_tau <= (float)c->window_minutes))
+            return CFG_FAIL(err, "edge_tau must be in (0, window_minutes] minutes");
+    }
     if (c->cross_anchor && !c->anchored) return CFG_FAIL(err, "anchor 'cross_channel' needs fill 'anchored'");
     if (!c->cross_anchor) {
         if (r) return CFG_FAIL(err, "anchor_rolling is for anchor 'cross_channel' only");
@@ -222,7 +231,9 @@ static wfm_status parse_fill(const wfm_json *root, wfm_config *c, wfm_error *err
     c->inherited_mask = 1;
     c->head_width = 1;
     if (c->format_version < 2) {
-        if (f || im) return CFG_FAIL(err, "fill and inherited_mask need format_version 2");
+        if (f || im || wfm_json_get(root, "anchor") || wfm_json_get(root, "anchor_rolling") ||
+            wfm_json_get(root, "edge_tau"))
+            return CFG_FAIL(err, "fill, inherited_mask, anchor and edge_tau need format_version 2");
         return WFM_OK;
     }
     if (f && (st = get_text(root, "fill", "fill", 0, fill, sizeof fill, err))) return st;
@@ -287,7 +298,7 @@ static wfm_status parse_root(const wfm_json *root, wfm_config *c, wfm_error *err
     size_t nc = wfm_json_count(chs);
     if (nc < 1 || nc > WFM_CFG_MAX_CHANNELS)
         return CFG_FAIL(err, "channels must have 1..%d entries (got %zu)", WFM_CFG_MAX_CHANNELS, nc);
-    c->channels = calloc(nc, sizeof *c->channels);
+    c->channels = wfm_calloc(nc, sizeof *c->channels);
     if (!c->channels) return wfm_fail(err, WFM_ERR_NO_MEMORY, "config: out of memory");
     c->n_channels = (int)nc;
     for (int i = 0; i < c->n_channels; i++) {
@@ -423,8 +434,8 @@ static void shape_str(char *buf, size_t cap, int ndim, const uint64_t *shape) {
 wfm_status wfm_config_check_tensors(const wfm_config *cfg, const wfm_st_file *file, wfm_error *err) {
     if (!cfg || !file) return wfm_fail(err, WFM_ERR_INVALID_ARG, "config: NULL argument");
     size_t n = wfm_config_tensor_count(cfg), got_n = 0;
-    wfm_tensor_spec *specs = malloc(n * sizeof *specs);
-    unsigned char *seen = calloc(file->n_tensors ? file->n_tensors : 1, 1);
+    wfm_tensor_spec *specs = wfm_malloc(n * sizeof *specs);
+    unsigned char *seen = wfm_calloc(file->n_tensors ? file->n_tensors : 1, 1);
     wfm_status st = WFM_OK;
     if (!specs || !seen) {
         st = wfm_fail(err, WFM_ERR_NO_MEMORY, "config: out of memory");

@@ -48,6 +48,8 @@ typedef struct wfm_config {
     int cross_anchor;           /* "anchor": "cross_channel" (needs anchored): tensors anchor.weight/bias */
     int n_rolling;              /* anchor_rolling: the rolling means' half-widths, minutes */
     int rolling[WFM_CFG_MAX_ROLLING];
+    float edge_tau;             /* "edge_tau" minutes (anchored): the head's residual fades to 0 at
+                                   observations; 0 = not set (the residual is used as is) */
     int head_width;             /* K values per minute: 1, or the most levels of a category */
 } wfm_config;
 

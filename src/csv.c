@@ -1,4 +1,5 @@
 #include "csv.h"
+#include "alloc.h"
 #include <ctype.h>
 #include <locale.h>
 #include <math.h>
@@ -84,7 +85,7 @@ int wfm_csv_parse_float(wfm_field f, float *out) {
      * 66 digits) is still a number, so it gets a heap one. */
     char small[64];
     if (n == 0) return -1;
-    char *buf = n < sizeof small ? small : malloc(n + 1);
+    char *buf = n < sizeof small ? small : wfm_malloc(n + 1);
     if (!buf) return -1;
     memcpy(buf, f.b, n);
     buf[n] = 0;

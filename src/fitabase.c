@@ -8,8 +8,10 @@
  * does pass 2 write values, which cannot fail. So a file is added whole or
  * not at all. */
 #include "fitabase.h"
+#include "alloc.h"
 #include "csv.h"
 #include "error.h"
+#include "reserve.h"
 #include "minutes_internal.h"
 #include "timestamp.h"
 #include <math.h>
@@ -148,15 +150,20 @@ static wfm_status parse_row(const fb_header *h, const char *lb, const char *le, 
     return WFM_OK;
 }
 
-/* The stored code of a value: plausible values as such, anything else
- * (empty cells included) as "dropped", which reads back as missing. */
-static unsigned encode(int channel, float v) {
-    int whole = v == floorf(v); /* false for NaN */
+/* A cell's value in the channel's minute-table units: Fitbit's sleep codes
+ * 1 asleep, 2 restless, 3 awake become 2, 1, 0 (deeper sleep is larger). */
+static float table_value(int channel, float v) { return channel == WFM_FITABASE_SLEEP_STATE ? 3 - v : v; }
+
+/* The stored code of a value the data rules keep, or "dropped" (empty cells
+ * included), which reads back as missing; *why says which rule dropped it. */
+static unsigned encode(const wfm_channel_rule *rule, int channel, float v, wfm_drop_reason *why) {
+    *why = wfm_channel_check(rule, table_value(channel, v));
+    int kept = *why == WFM_KEPT;
     switch (channel) {
-    case WFM_FITABASE_STEPS: return whole && v >= 0 && v <= 300 ? (unsigned)v : FB_STEPS_DROPPED;
-    case WFM_FITABASE_INTENSITY: return whole && v >= 0 && v <= 3 ? (unsigned)v : FB_CODE_DROPPED;
-    case WFM_FITABASE_SLEEP_STATE: return whole && v >= 1 && v <= 3 ? (unsigned)v : FB_CODE_DROPPED;
-    default: return v >= 25 && v <= 250 ? (unsigned)lrintf(v * 100) : 0; /* heart rate, centi-bpm */
+    case WFM_FITABASE_STEPS: return kept ? (unsigned)v : FB_STEPS_DROPPED;
+    case WFM_FITABASE_INTENSITY:
+    case WFM_FITABASE_SLEEP_STATE: return kept ? (unsigned)v : FB_CODE_DROPPED;
+    default: return kept ? (unsigned)lrintf(v * 100) : 0; /* heart rate, centi-bpm */
     }
 }
 
@@ -183,7 +190,7 @@ fb_day *wfm_fb_find_day(const fb_user *u, int64_t day) {
 }
 
 static fb_day *day_new(int64_t day) {
-    fb_day *d = malloc(sizeof *d);
+    fb_day *d = wfm_malloc(sizeof *d);
     if (!d) return NULL;
     d->day = day;
     for (int m = 0; m < FB_DAY_MINUTES; m++) d->steps[m] = FB_STEPS_ABSENT;
@@ -206,23 +213,9 @@ static void user_free(fb_user *u) {
     free(u);
 }
 
-/* Grows an array's capacity to at least `need` elements; the contents and,
- * on failure, the old array stay as they were. */
-static int reserve(void **arr, size_t *cap, size_t need, size_t elem) {
-    if (need <= *cap) return 0;
-    size_t n = *cap ? *cap : 8;
-    while (n < need) n *= 2;
-    if (n > SIZE_MAX / elem) return -1;
-    void *p = realloc(*arr, n * elem);
-    if (!p) return -1;
-    *arr = p;
-    *cap = n;
-    return 0;
-}
-
 wfm_status wfm_fitabase_create(wfm_fitabase **out, wfm_error *err) {
     if (!out) return wfm_fail(err, WFM_ERR_INVALID_ARG, "wfm_fitabase_create: NULL argument");
-    *out = calloc(1, sizeof **out);
+    *out = wfm_calloc(1, sizeof **out);
     return *out ? WFM_OK : wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory");
 }
 
@@ -298,7 +291,7 @@ static wfm_status scan(const fb_header *h, const char *end, fb_run **runs_out, s
             runs[n - 1].hr += hr;
             continue;
         }
-        if (reserve((void **)&runs, &cap, n + 1, sizeof *runs)) { free(runs); return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory"); }
+        if (wfm_reserve((void **)&runs, &cap, n + 1, sizeof *runs)) { free(runs); return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory"); }
         runs[n++] = (fb_run){.user = r.user, .day = day, .hr = (size_t)hr, .line = line + 1};
     }
     if (n) qsort(runs, n, sizeof *runs, run_cmp);
@@ -332,9 +325,9 @@ static wfm_status check_span(const fb_user *u, const fb_run *g, size_t n, wfm_er
 /* Makes every allocation the merge needs; on failure undoes them. */
 static wfm_status reserve_all(wfm_fitabase *fb, fb_run *runs, size_t n, fb_pending *p, wfm_error *err) {
     memset(p, 0, sizeof *p);
-    p->users = malloc((n + 1) * sizeof *p->users); /* + 1: never malloc(0) */
-    p->days = malloc((n + 1) * sizeof *p->days);
-    p->owners = malloc((n + 1) * sizeof *p->owners);
+    p->users = wfm_malloc((n + 1) * sizeof *p->users); /* + 1: never malloc(0) */
+    p->days = wfm_malloc((n + 1) * sizeof *p->days);
+    p->owners = wfm_malloc((n + 1) * sizeof *p->owners);
     if (!p->users || !p->days || !p->owners) goto oom;
     for (size_t i = 0; i < n;) {
         size_t j = i;
@@ -343,7 +336,7 @@ static wfm_status reserve_all(wfm_fitabase *fb, fb_run *runs, size_t n, fb_pendi
         wfm_status st = check_span(u, runs + i, j - i, err);
         if (st) { pending_release(p); return st; }
         if (!u) {
-            if (!(u = calloc(1, sizeof *u))) goto oom;
+            if (!(u = wfm_calloc(1, sizeof *u))) goto oom;
             u->id = runs[i].user;
             p->users[p->n_users++] = u;
         }
@@ -356,14 +349,14 @@ static wfm_status reserve_all(wfm_fitabase *fb, fb_run *runs, size_t n, fb_pendi
                 p->owners[p->n_days++] = u;
                 new_days++;
             }
-            if (reserve((void **)&d->hr, &d->hr_cap, d->hr_n + runs[k].hr, sizeof *d->hr)) goto oom;
+            if (wfm_reserve((void **)&d->hr, &d->hr_cap, d->hr_n + runs[k].hr, sizeof *d->hr)) goto oom;
             runs[k].block = d;
             runs[k].hr_before = d->hr_n;
         }
-        if (reserve((void **)&u->days, &u->cap_days, u->n_days + new_days, sizeof *u->days)) goto oom;
+        if (wfm_reserve((void **)&u->days, &u->cap_days, u->n_days + new_days, sizeof *u->days)) goto oom;
         i = j;
     }
-    if (reserve((void **)&fb->users, &fb->cap_users, fb->n_users + p->n_users, sizeof *fb->users)) goto oom;
+    if (wfm_reserve((void **)&fb->users, &fb->cap_users, fb->n_users + p->n_users, sizeof *fb->users)) goto oom;
     return WFM_OK;
 oom:
     pending_release(p);
@@ -380,6 +373,7 @@ static void count_overwrite(wfm_fitabase_counts *c, int ch, unsigned old, unsign
 static void write_rows(wfm_fitabase *fb, const fb_header *h, const char *end) {
     wfm_fitabase_counts *c = &fb->counts;
     const int ch = h->fmt->channel;
+    const wfm_channel_rule *rule = wfm_channel_rule_find(wfm_fitabase_channel_name(ch)); /* src/channel_rules.c */
     fb_user *u = NULL;
     fb_day *d = NULL;
     fb_row r;
@@ -391,7 +385,10 @@ static void write_rows(wfm_fitabase *fb, const fb_header *h, const char *end) {
         if (!d || d->day != day) d = wfm_fb_find_day(u, day);
         int m0 = (int)(minute - day * FB_DAY_MINUTES);
         for (int k = 0; k < r.n; k++) {
-            unsigned code = encode(ch, r.v[k]);
+            wfm_drop_reason why;
+            unsigned code = encode(rule, ch, r.v[k], &why);
+            /* An empty cell is missing, not implausible: only the rules' drops are the user's to report. */
+            if (why != WFM_KEPT && why != WFM_DROP_NOT_FINITE) u->dropped[ch][why]++;
             int m = m0 + k; /* wide rows start on the hour: all 60 minutes are in this day */
             c->values[ch]++;
             switch (ch) {
@@ -448,7 +445,7 @@ wfm_status wfm_fitabase_add(wfm_fitabase *fb, const char *text, size_t len, wfm_
     fb_pending p;
     uint16_t *seen = NULL;
     if ((st = reserve_all(fb, runs, n_runs, &p, err))) { free(runs); return st; }
-    if (h.fmt->channel == WFM_FITABASE_HEART_RATE && !(seen = calloc(FB_DAY_SECONDS, sizeof *seen))) {
+    if (h.fmt->channel == WFM_FITABASE_HEART_RATE && !(seen = wfm_calloc(FB_DAY_SECONDS, sizeof *seen))) {
         pending_release(&p);
         free(runs);
         return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory");

@@ -38,6 +38,7 @@ typedef struct fb_day {
 
 typedef struct fb_user {
     int64_t id;
+    size_t dropped[WFM_FITABASE_CHANNELS][WFM_DROP_REASONS]; /* cells the data rules dropped */
     fb_day **days;  /* sorted by day */
     size_t n_days, cap_days;
 } fb_user;

@@ -2,6 +2,7 @@
  * first to the last day with data, the stored codes decoded into the
  * channels of docs/data.md, then the non-wear rule. */
 #include "fitabase.h"
+#include "alloc.h"
 #include "error.h"
 #include "minutes_internal.h"
 #include "nonwear.h"
@@ -37,10 +38,12 @@ static void hr_minutes(const fb_day *d, uint16_t *last, float *row0, int stride)
         if (n[m]) row0[(size_t)m * stride] = (float)((double)sum[m] / n[m] / 100.0);
 }
 
-static float steps_value(uint16_t c) { return c <= 300 ? (float)c : NAN; }
-static float intensity_value(uint8_t c) { return c <= 3 ? (float)c : NAN; }
+/* Stored codes back to values: only kept values were stored (fitabase.c), so
+ * anything else is one of the absent/dropped markers. */
+static float steps_value(uint16_t c) { return c < FB_STEPS_DROPPED ? (float)c : NAN; }
+static float intensity_value(uint8_t c) { return c < FB_CODE_DROPPED ? (float)c : NAN; }
 /* Fitbit's 1 asleep, 2 restless, 3 awake -> 2, 1, 0: deeper sleep is larger. */
-static float sleep_value(uint8_t c) { return c >= 1 && c <= 3 ? (float)(3 - c) : NAN; }
+static float sleep_value(uint8_t c) { return c < FB_CODE_DROPPED ? (float)(3 - c) : NAN; }
 
 wfm_status wfm_fitabase_user_minutes(const wfm_fitabase *fb, int64_t user, const wfm_fitabase_options *options,
                                      wfm_minutes **out, size_t *nonwear_minutes, wfm_error *err) {
@@ -75,13 +78,15 @@ wfm_status wfm_fitabase_user_minutes(const wfm_fitabase *fb, int64_t user, const
             r[WFM_FITABASE_SLEEP_STATE] = sleep_value(d->sleep[m]);
         }
         if (!d->hr_n) continue;
-        if (!last_sample && !(last_sample = calloc(FB_DAY_SECONDS, sizeof *last_sample))) {
+        if (!last_sample && !(last_sample = wfm_calloc(FB_DAY_SECONDS, sizeof *last_sample))) {
             wfm_minutes_free(t);
             return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory");
         }
         hr_minutes(d, last_sample, row0 + WFM_FITABASE_HEART_RATE, WFM_FITABASE_CHANNELS);
     }
     free(last_sample);
+    for (int c = 0; c < WFM_FITABASE_CHANNELS; c++)
+        for (int why = 1; why < WFM_DROP_REASONS; why++) wfm_minutes_count_dropped(t, c, (wfm_drop_reason)why, u->dropped[c][why]);
     size_t changed = wfm_nonwear_apply(v, n, &o);
     wfm_sleep_outside_logs_apply(v, n, &o); /* after non-wear: it decides what counts as worn */
     if (nonwear_minutes) *nonwear_minutes = changed;

@@ -124,6 +124,24 @@ static void cross_anchor(wfm_state *s) {
     memcpy(ws->anchor, ws->cross_anchor, sizeof(float) * (size_t)C * T);
 }
 
+/* "edge_tau": gate[t] = 1 - exp(-d/tau), d the minutes from t to the
+ * channel's nearest observed minute (0 at an observation); 1 everywhere when
+ * the channel has none. The fill stays continuous with the observations. */
+static void edge_gate(const float *obs, int T, float tau, float *gate) {
+    int last = -1;
+    for (int t = 0; t < T; t++) { /* distance to the previous observation, then the next */
+        if (obs[t] != 0.0f) last = t;
+        gate[t] = last < 0 ? INFINITY : (float)(t - last);
+    }
+    last = -1;
+    for (int t = T - 1; t >= 0; t--) {
+        if (obs[t] != 0.0f) last = t;
+        float d = last < 0 ? INFINITY : (float)(last - t);
+        if (d < gate[t]) gate[t] = d;
+        gate[t] = isinf(gate[t]) ? 1.0f : 1.0f - expf(-gate[t] / tau);
+    }
+}
+
 /* format_version 2: patches take the anchor at missing minutes; ws->anchor
  * and ws->anchor_in (anchor, observed flags) feed the anchored decoder;
  * ws->minute_observed holds each channel's observed flags.
@@ -138,6 +156,9 @@ static int tokenize_v2(wfm_state *s, const float *x) {
     for (int c = 0; c < C; c++) /* channel c's tokens are contiguous minutes */
         channel_anchor(m, x, c, ws->anchor + (size_t)c * T, ws->minute_observed + (size_t)c * T);
     if (cfg->cross_anchor) cross_anchor(s);
+    if (cfg->edge_tau > 0)
+        for (int c = 0; c < C; c++)
+            edge_gate(ws->minute_observed + (size_t)c * T, T, cfg->edge_tau, ws->edge_gate + (size_t)c * T);
     for (int c = 0; c < C; c++) {
         const float *z = ws->anchor + (size_t)c * T, *obs = ws->minute_observed + (size_t)c * T;
         for (int p = 0; p < NP; p++) {
@@ -225,7 +246,8 @@ static void decode(wfm_state *s, int n_visible) {
 
 /* format_version 2 outputs: each channel's values kept inside its kind
  * (docs/model-format.md): continuous and count values are the anchor plus
- * the head (anchored fill) in original units, clipped to the range; a
+ * the head (anchored fill; times the edge gate with edge_tau) in original
+ * units, clipped to the range; a
  * category is its most probable level (the lower one on a tie). */
 static void write_fills_v2(const wfm_state *s, const float *x, wfm_outputs *o) {
     const wfm_model *m = s->model;
@@ -247,7 +269,8 @@ static void write_fills_v2(const wfm_state *s, const float *x, wfm_outputs *o) {
                 v = ch->levels[best];
                 prob = (float)(1.0 / sum);
             } else {
-                float z = row[0] + (cfg->anchored ? ws->anchor[n * P + (size_t)(t % P)] : 0.0f);
+                float r = cfg->edge_tau > 0 ? row[0] * ws->edge_gate[(size_t)c * cfg->window_minutes + t] : row[0];
+                float z = r + (cfg->anchored ? ws->anchor[n * P + (size_t)(t % P)] : 0.0f);
                 v = z * ch->std + ch->mean;
                 v = v < ch->range_min ? ch->range_min : v > ch->range_max ? ch->range_max : v;
             }

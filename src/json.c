@@ -2,6 +2,7 @@
  * a scratch stack and copied into an arena when their container closes, so
  * every array/object ends up as one contiguous, pointer-stable slice. */
 #include "json.h"
+#include "alloc.h"
 #include "error.h"
 #include <locale.h>
 #include <math.h>
@@ -52,7 +53,7 @@ static void *arena_alloc(wfm_json_doc *d, size_t n) {
         return p;
     }
     size_t cap = n > d->next_cap ? n : d->next_cap;
-    arena_block *nb = malloc(BLOCK_HDR + cap);
+    arena_block *nb = wfm_malloc(BLOCK_HDR + cap);
     if (!nb) return NULL;
     nb->cap = cap;
     nb->used = n;
@@ -341,7 +342,7 @@ static int push(parser *p, const wfm_json *v) {
     if (p->sp == p->scap) {
         size_t cap = p->scap ? p->scap * 2 : 32;
         if (cap > SIZE_MAX / sizeof *p->stack) return fail_oom(p);
-        wfm_json *s = realloc(p->stack, cap * sizeof *s);
+        wfm_json *s = wfm_realloc(p->stack, cap * sizeof *s);
         if (!s) return fail_oom(p);
         p->stack = s;
         p->scap = cap;
@@ -388,7 +389,7 @@ static int check_duplicates(parser *p, const wfm_json *obj) {
                     return fail_at(p, items[i].offset, "duplicate key in object");
         return 0;
     }
-    const wfm_json **idx = malloc(n * sizeof *idx);
+    const wfm_json **idx = wfm_malloc(n * sizeof *idx);
     if (!idx) return fail_oom(p);
     for (size_t i = 0; i < n; i++) idx[i] = &items[i];
     qsort(idx, n, sizeof *idx, key_cmp);
@@ -501,7 +502,7 @@ static int parse_value(parser *p, wfm_json *v) {
 wfm_status wfm_json_parse(const char *text, size_t len, wfm_json_doc **out, wfm_error *err) {
     if (!out || (!text && len)) return wfm_fail(err, WFM_ERR_INVALID_ARG, "json: NULL argument");
     *out = NULL;
-    wfm_json_doc *doc = calloc(1, sizeof *doc);
+    wfm_json_doc *doc = wfm_calloc(1, sizeof *doc);
     if (!doc) return wfm_fail(err, WFM_ERR_NO_MEMORY, "json: out of memory");
     doc->next_cap = ARENA_MIN_BLOCK;
     parser p = {(const unsigned char *)text, len, 0, 0, 0, doc, NULL, 0, 0, err, WFM_OK};

@@ -1,4 +1,5 @@
 #include "lbfgs.h"
+#include "alloc.h"
 #include "linalg.h"
 #include <math.h>
 #include <stdlib.h>
@@ -49,9 +50,9 @@ int wfm_lbfgs(const wfm_lbfgs_problem *pb, double *x, int max_iter, double tol, 
               wfm_lbfgs_result *res) {
     size_t n = pb->n;
     int m = memory > 0 ? memory : 10;
-    double *g = malloc(sizeof(double) * n), *gn = malloc(sizeof(double) * n), *p = malloc(sizeof(double) * n);
-    double *S = malloc(sizeof(double) * n * (size_t)m), *Y = malloc(sizeof(double) * n * (size_t)m);
-    double *rho = malloc(sizeof(double) * (size_t)m), *alpha = malloc(sizeof(double) * (size_t)m);
+    double *g = wfm_malloc(sizeof(double) * n), *gn = wfm_malloc(sizeof(double) * n), *p = wfm_malloc(sizeof(double) * n);
+    double *S = wfm_malloc(sizeof(double) * n * (size_t)m), *Y = wfm_malloc(sizeof(double) * n * (size_t)m);
+    double *rho = wfm_malloc(sizeof(double) * (size_t)m), *alpha = wfm_malloc(sizeof(double) * (size_t)m);
     if (!g || !gn || !p || !S || !Y || !rho || !alpha) {
         free(g); free(gn); free(p); free(S); free(Y); free(rho); free(alpha);
         return -1;

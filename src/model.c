@@ -8,6 +8,7 @@
  * here too, the model's default state at load and any caller's by
  * wfm_state_create. */
 #include "model.h"
+#include "alloc.h"
 #include "attention.h"
 #include "error.h"
 #include "ops.h"
@@ -47,7 +48,7 @@
 /* malloc of a x b floats, NULL when the size overflows size_t (wasm32!). */
 static float *alloc_floats(size_t a, size_t b) {
     if (a && b > SIZE_MAX / sizeof(float) / a) return NULL;
-    return malloc(a * b * sizeof(float));
+    return wfm_malloc(a * b * sizeof(float));
 }
 
 typedef struct source {
@@ -188,7 +189,7 @@ static wfm_status load_vector(loader *ld, const char *name, int n, float **out, 
     int64_t shape[1] = {n};
     wfm_status st = read_tensor(ld, name, 1, shape, err);
     if (st) return st;
-    *out = malloc(sizeof(float) * (size_t)n);
+    *out = wfm_malloc(sizeof(float) * (size_t)n);
     if (!*out) return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory for '%s'", name);
     memcpy(*out, ld->f32, sizeof(float) * (size_t)n);
     return WFM_OK;
@@ -238,7 +239,7 @@ static wfm_status load_stack(loader *ld, const char *prefix, wfm_block_cfg cfg, 
     char name[320];
     wfm_status st;
     s->cfg = cfg;
-    s->blocks = calloc((size_t)(cfg.layers > 0 ? cfg.layers : 1), sizeof *s->blocks);
+    s->blocks = wfm_calloc((size_t)(cfg.layers > 0 ? cfg.layers : 1), sizeof *s->blocks);
     s->pos = alloc_floats((size_t)m->n_tokens, (size_t)cfg.dim);
     if (!s->blocks || !s->pos) return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory for %s", prefix);
     wfm_pos2d_sincos(s->pos, cfg.dim, m->n_patches, m->cfg.n_channels);
@@ -274,7 +275,7 @@ static wfm_status load_cross_anchor(loader *ld, wfm_error *err) {
                 return wfm_fail(err, WFM_ERR_FORMAT,
                                 "tensor 'anchor.weight': element [%d, %d] weighs channel '%s' in its own anchor; "
                                 "a channel's own columns must be 0", i, i * F + f, c->channels[i].name);
-    if (!(m->anchor_weight = malloc(sizeof(float) * (size_t)C * C * F)))
+    if (!(m->anchor_weight = wfm_malloc(sizeof(float) * (size_t)C * C * F)))
         return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory for 'anchor.weight'");
     memcpy(m->anchor_weight, ld->f32, sizeof(float) * (size_t)C * C * F);
     return load_vector(ld, "anchor.bias", C, &m->anchor_bias, err);
@@ -323,6 +324,7 @@ typedef struct ws_sizes {
     uint64_t patches;     /* N x P (= C x T): patches, visible_patches, minute_observed, anchor */
     uint64_t enc_out, dec_out, anchor_in;
     uint64_t cross_terms, cross_anchor, cross_series, cross_prefix; /* 0 without the cross_channel anchor */
+    uint64_t edge_gate;                                              /* 0 without edge_tau */
 } ws_sizes;
 
 static ws_sizes workspace_sizes(const wfm_model *m) {
@@ -357,6 +359,7 @@ static ws_sizes workspace_sizes(const wfm_model *m) {
         z.cross_series = 2 * T;
         z.cross_prefix = T + 1; /* doubles */
     }
+    if (c->edge_tau > 0) z.edge_gate = N * P;
     return z;
 }
 
@@ -367,22 +370,19 @@ static uint64_t window_bytes(const wfm_model *m, int threads) {
     const wfm_config *c = &m->cfg;
     uint64_t floats = z.scratch_per_thread * (uint64_t)threads + 4 * z.act + z.qkv + z.mlp + z.kv +
                       4 * z.patches + z.enc_out + z.dec_out + z.anchor_in + z.cross_terms + z.cross_anchor +
-                      z.cross_series + 2 * z.cross_prefix;
+                      z.cross_series + 2 * z.cross_prefix + z.edge_gate;
     floats += z.n * ((uint64_t)c->enc.dim + (c->has_decoder ? (uint64_t)c->dec.dim : 0)); /* positions */
     return floats * sizeof(float) + z.n * (sizeof(int) + 1);
 }
 
 /* ---- states ---- */
 
-int wfm_state_alloc_fail_at = 0;
-
-/* Every allocation of a state goes through here (test hook: see model.h).
- * NULL when a x b overflows size_t (wasm32!). */
+/* Every allocation of a state goes through here; NULL when a x b
+ * overflows size_t (wasm32!). */
 static void *state_alloc(size_t a, size_t b) {
-    if (wfm_state_alloc_fail_at > 0 && --wfm_state_alloc_fail_at == 0) return NULL;
     if (a && b > SIZE_MAX / a) return NULL;
     size_t n = a * b;
-    return malloc(n ? n : 1);
+    return wfm_malloc(n ? n : 1);
 }
 
 static void workspace_free(wfm_workspace *ws) {
@@ -390,6 +390,7 @@ static void workspace_free(wfm_workspace *ws) {
     free(ws->attn_scratch); free(ws->patches); free(ws->visible_patches); free(ws->minute_observed);
     free(ws->stack_out); free(ws->enc_out); free(ws->dec_out); free(ws->anchor); free(ws->anchor_in);
     free(ws->cross_terms); free(ws->cross_anchor); free(ws->cross_series); free(ws->cross_prefix);
+    free(ws->edge_gate);
     free(ws->visible_index); free(ws->visible);
 }
 
@@ -415,6 +416,7 @@ static wfm_status workspace_alloc(const wfm_model *m, int threads, wfm_workspace
         !(ws->cross_anchor = state_alloc((size_t)z.cross_anchor, F)) ||
         !(ws->cross_series = state_alloc((size_t)z.cross_series, F)) ||
         !(ws->cross_prefix = state_alloc((size_t)z.cross_prefix, sizeof(double))) ||
+        !(ws->edge_gate = state_alloc((size_t)z.edge_gate, F)) ||
         !(ws->visible_index = state_alloc(N, sizeof(int))) || !(ws->visible = state_alloc(N, 1))) {
         workspace_free(ws);
         memset(ws, 0, sizeof *ws);
@@ -444,10 +446,7 @@ wfm_status wfm_state_create(const wfm_model *m, const wfm_state_params *params, 
     memset(s, 0, sizeof *s);
     s->model = m;
     s->mask_mode = p.mask_mode;
-    /* the pool's own allocations are not hooked; this counts it as one */
-    void *probe = state_alloc(1, 1);
-    s->pool = probe ? wfm_pool_create(p.n_threads) : NULL;
-    free(probe);
+    s->pool = wfm_pool_create(p.n_threads);
     if (!s->pool) {
         free(s);
         return wfm_fail(err, WFM_ERR_NO_MEMORY, "could not create the thread pool");
@@ -510,7 +509,7 @@ wfm_status wfm_model_set_mask_mode(wfm_model *m, wfm_mask_mode mode, wfm_error *
 static wfm_status check_before_alloc(loader *ld, wfm_error *err) {
     wfm_model *m = ld->m;
     size_t n = wfm_config_tensor_count(&m->cfg);
-    wfm_tensor_spec *specs = malloc(n * sizeof *specs);
+    wfm_tensor_spec *specs = wfm_malloc(n * sizeof *specs);
     if (!specs) return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory");
     wfm_status st = wfm_config_expected_tensors(&m->cfg, specs, n, &n, err);
     uint64_t params = 0, largest = 0;
@@ -580,8 +579,8 @@ static wfm_status load_from_source(source *src, const wfm_model_params *params, 
     if ((st = wfm_st_header_length(first8, src->size, &header_len, err))) return st;
     src->data_start = 8 + header_len;
 
-    wfm_model *m = calloc(1, sizeof *m);
-    char *header = malloc((size_t)header_len + 1);
+    wfm_model *m = wfm_calloc(1, sizeof *m);
+    char *header = wfm_malloc((size_t)header_len + 1);
     loader ld = {0};
     ld.m = m;
     ld.src = src;
@@ -600,7 +599,7 @@ static wfm_status load_from_source(source *src, const wfm_model_params *params, 
         goto fail;
     }
     if ((st = wfm_config_parse(cfg_json, strlen(cfg_json), &m->cfg, err))) goto fail;
-    if (!(m->config_json = strdup(cfg_json))) { st = wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory"); goto fail; }
+    if (!(m->config_json = wfm_strdup(cfg_json))) { st = wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory"); goto fail; }
     m->n_patches = m->cfg.window_minutes / m->cfg.patch_minutes;
     m->n_tokens = m->n_patches * m->cfg.n_channels;
     if (m->n_tokens > WFM_MAX_TOKENS) {
@@ -612,7 +611,7 @@ static wfm_status load_from_source(source *src, const wfm_model_params *params, 
     m->kr = wfm_kernels_best();
     ld.threads = p.n_threads;
     if ((st = check_before_alloc(&ld, err))) goto fail;
-    if (!(ld.tensor_hash = calloc(ld.st.n_tensors + 1, sizeof *ld.tensor_hash))) {
+    if (!(ld.tensor_hash = wfm_calloc(ld.st.n_tensors + 1, sizeof *ld.tensor_hash))) {
         st = wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory");
         goto fail;
     }

@@ -63,6 +63,7 @@ typedef struct wfm_workspace {
     float *cross_anchor;              /* [C, T] anchor "cross_channel": the anchors, before they replace ws->anchor */
     float *cross_series;              /* [2T] anchor "cross_channel": one prediction and its edge line */
     double *cross_prefix;             /* [T+1] anchor "cross_channel": prefix sums for the rolling means */
+    float *edge_gate;                 /* [C, T] "edge_tau": 1 - exp(-d/tau), d = minutes to the nearest observation */
     int *visible_index;               /* [N] indices of visible tokens */
     uint8_t *visible;                 /* [N] */
 } wfm_workspace;
@@ -97,10 +98,6 @@ struct wfm_state {
     wfm_mask_mode mask_mode;
     wfm_workspace ws;
 };
-
-/* model.c, test only: when > 0, the n-th allocation of the next state
- * creations fails (1 = the first); counts down to 0. */
-extern int wfm_state_alloc_fail_at;
 
 /* transformer.c: runs a stack in place on h [n, dim]; key_visible (nullable,
  * [n]) excludes keys from attention. Output is the final-normed result in out. */

@@ -23,6 +23,12 @@ void wfm_model_get_info(const wfm_model *m, wfm_model_info *o) {
         o->dec_heads = c->dec.heads; o->dec_mlp_dim = c->dec.mlp_dim;
     }
     o->n_params = m->n_params;
+    o->fill = c->anchored ? "anchored" : "direct";
+    o->inherited_mask = c->inherited_mask;
+    o->anchor = c->cross_anchor ? "cross_channel" : "linear";
+    o->n_anchor_rolling = c->n_rolling;
+    o->anchor_rolling = c->rolling;
+    o->edge_tau = c->edge_tau;
 }
 
 wfm_status wfm_model_get_channel(const wfm_model *m, int ch, wfm_channel_info *o, wfm_error *err) {

@@ -3,10 +3,12 @@
  * include/wearfm.h; src/probe_glm.c + src/lbfgs.c solve logistic and linear,
  * src/probe_ridge.c ridge. docs/probes.md has the whole story. */
 #include "probe.h"
+#include "alloc.h"
 #include "error.h"
 #include "lbfgs.h"
 #include "linalg.h"
 #include "probe_glm.h"
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,17 +41,17 @@ wfm_probe_params wfm_probe_default_params(void) {
 /* ---- the probe object ------------------------------------------------- */
 
 wfm_probe *wfm_probe_alloc(wfm_probe_task task, int d, int n_classes) {
-    wfm_probe *p = calloc(1, sizeof *p);
+    wfm_probe *p = wfm_calloc(1, sizeof *p);
     if (!p) return NULL;
     p->task = task;
     p->d = d;
     p->n_classes = task == WFM_PROBE_LOGISTIC ? n_classes : 0;
     p->q = task == WFM_PROBE_LOGISTIC && n_classes > 2 ? n_classes : 1;
-    p->weight = calloc((size_t)p->q * (size_t)d + 1, sizeof(float));
-    p->bias = calloc((size_t)p->q, sizeof(float));
-    p->mean = calloc((size_t)d + 1, sizeof(float));
-    p->std = calloc((size_t)d + 1, sizeof(float));
-    if (p->n_classes) p->class_names = calloc((size_t)p->n_classes, sizeof(char *));
+    p->weight = wfm_calloc((size_t)p->q * (size_t)d + 1, sizeof(float));
+    p->bias = wfm_calloc((size_t)p->q, sizeof(float));
+    p->mean = wfm_calloc((size_t)d + 1, sizeof(float));
+    p->std = wfm_calloc((size_t)d + 1, sizeof(float));
+    if (p->n_classes) p->class_names = wfm_calloc((size_t)p->n_classes, sizeof(char *));
     p->converged = 1;
     p->cv_metric = WFM_METRIC_AUTO;
     if (!p->weight || !p->bias || !p->mean || !p->std || (p->n_classes && !p->class_names)) {
@@ -294,8 +296,8 @@ static wfm_status glm_prepare(glm_fit *f, const wfm_rows *r, wfm_probe_task task
             return wfm_fail(err, WFM_ERR_INVALID_ARG, "the training rows hold a single class (%d)",
                             f->n_present ? f->present[0] : -1);
         f->q = f->n_present > 2 ? f->n_present : 1;
-        f->y = malloc(sizeof(int) * n);
-        if (balanced) f->sw = malloc(sizeof(double) * n);
+        f->y = wfm_malloc(sizeof(int) * n);
+        if (balanced) f->sw = wfm_malloc(sizeof(double) * n);
         if (!f->y || (balanced && !f->sw)) goto oom;
         for (size_t i = 0; i < n; i++) {
             int c = r->labels[wfm_row(r, i)];
@@ -304,15 +306,15 @@ static wfm_status glm_prepare(glm_fit *f, const wfm_rows *r, wfm_probe_task task
         }
     } else {
         f->q = 1;
-        f->yv = malloc(sizeof(double) * n);
+        f->yv = wfm_malloc(sizeof(double) * n);
         if (!f->yv) goto oom;
         for (size_t i = 0; i < n; i++) f->yv[i] = (double)r->targets[wfm_row(r, i)];
     }
-    f->xs = malloc(sizeof(float) * n * d);
-    f->mean = malloc(sizeof(float) * d);
-    f->std = malloc(sizeof(float) * d);
-    f->theta = calloc((size_t)f->q * (d + 1), sizeof(double));
-    double *acc = malloc(sizeof(double) * 2 * d);
+    f->xs = wfm_malloc(sizeof(float) * n * d);
+    f->mean = wfm_malloc(sizeof(float) * d);
+    f->std = wfm_malloc(sizeof(float) * d);
+    f->theta = wfm_calloc((size_t)f->q * (d + 1), sizeof(double));
+    double *acc = wfm_malloc(sizeof(double) * 2 * d);
     if (!f->xs || !f->mean || !f->std || !f->theta || !acc) { free(acc); goto oom; }
     standardize(r, f->mean, f->std, f->xs, acc);
     free(acc);
@@ -387,7 +389,7 @@ static wfm_status glm_to_probe(const glm_fit *f, wfm_probe_task task, double lam
 wfm_status wfm_probe_predict_rows(const wfm_probe *p, const wfm_rows *r, float *out, wfm_error *err) {
     const size_t d = (size_t)p->d, q = (size_t)p->q;
     const int K = p->n_classes;
-    double *w = malloc(sizeof(double) * (q * d + d));
+    double *w = wfm_malloc(sizeof(double) * (q * d + d));
     if (!w) return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory");
     double *xs = w + q * d;
     for (size_t i = 0; i < q * d; i++) w[i] = p->weight[i];
@@ -397,6 +399,14 @@ wfm_status wfm_probe_predict_rows(const wfm_probe *p, const wfm_rows *r, float *
         for (size_t j = 0; j < d; j++) xs[j] = ((double)x[j] - p->mean[j]) / p->std[j];
         for (size_t k = 0; k < q; k++) z[k] = wfm_dot_dd(xs, w + k * d, d) + p->bias[k];
         if (!K) {
+            /* z is finite (finite floats, in double), but a probe file's
+             * weights and scales can put it beyond what a float holds */
+            if (!(fabs(z[0]) <= FLT_MAX)) {
+                free(w);
+                return wfm_fail(err, WFM_ERR_INVALID_ARG,
+                                "probe: row %zu: the prediction %.3g is beyond the float range (features far outside "
+                                "the probe's training data, or a corrupt probe)", wfm_row(r, i), z[0]);
+            }
             out[i] = (float)z[0];
         } else if (K == 2) {
             double e = exp(-fabs(z[0])), hi = 1 / (1 + e), lo = e / (1 + e);
@@ -432,7 +442,7 @@ wfm_status wfm_probe_predict(const wfm_probe *p, const wfm_model *model, const f
     wfm_status st = check_predict_args(p, model, X, n, d, err);
     if (st) return st;
     size_t cols = p->n_classes ? (size_t)p->n_classes : 1;
-    float *buf = out ? out : malloc(sizeof(float) * (n * cols + 1));
+    float *buf = out ? out : wfm_malloc(sizeof(float) * (n * cols + 1));
     if (!buf) return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory");
     wfm_rows r = {X, d, NULL, n, NULL, NULL, NULL, p->n_classes};
     st = wfm_probe_predict_rows(p, &r, buf, err);
@@ -463,7 +473,7 @@ wfm_status wfm_probe_evaluate(const wfm_probe *p, const wfm_model *model, const 
                 return wfm_fail(err, WFM_ERR_INVALID_ARG, "probe: row %zu: label %d is not one of the probe's %d classes", i,
                                 labels[i], p->n_classes);
     size_t cols = p->n_classes ? (size_t)p->n_classes : 1;
-    float *pred = malloc(sizeof(float) * (n * cols + 1));
+    float *pred = wfm_malloc(sizeof(float) * (n * cols + 1));
     if (!pred) return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory");
     wfm_rows r = {X, d, NULL, n, NULL, NULL, NULL, p->n_classes};
     st = wfm_probe_predict_rows(p, &r, pred, err);
@@ -492,8 +502,11 @@ static void scatter_cols(const float *src, size_t n, int n_local, const int *pre
     }
 }
 
+/* The selection score of one lambda; NaN when undefined. Running out of
+ * memory is not "undefined": it sets *st (and err). */
 static double score(const wfm_probe_params *p, wfm_metric m, const wfm_rows *r, const float *pred,
-                    const unsigned char *use, int *labels_buf, float *targets_buf, float *pred_buf) {
+                    const unsigned char *use, int *labels_buf, float *targets_buf, float *pred_buf, wfm_status *st,
+                    wfm_error *err) {
     size_t cols = r->n_classes ? (size_t)r->n_classes : 1, k = 0;
     for (size_t i = 0; i < r->n; i++) {
         if (!use[i]) continue;
@@ -514,9 +527,11 @@ static double score(const wfm_probe_params *p, wfm_metric m, const wfm_rows *r, 
         m = WFM_METRIC_LOG_LOSS;
     }
     double mm[WFM_METRIC_COUNT];
-    wfm_status st = r->n_classes ? wfm_metrics_classification(labels_buf, pred_buf, k, r->n_classes, mm, NULL)
-                                 : wfm_metrics_regression(targets_buf, pred_buf, k, mm, NULL);
-    return st ? NAN : mm[m];
+    wfm_error e2;
+    wfm_status s2 = r->n_classes ? wfm_metrics_classification(labels_buf, pred_buf, k, r->n_classes, mm, &e2)
+                                 : wfm_metrics_regression(targets_buf, pred_buf, k, mm, &e2);
+    if (s2 == WFM_ERR_NO_MEMORY) { *st = s2; if (err) *err = e2; }
+    return s2 ? NAN : mm[m];
 }
 
 /* Chooses lambda from the grid; fills p->cv_* of `into` later via the outputs. */
@@ -527,14 +542,14 @@ static wfm_status select_lambda(const wfm_rows *r, const wfm_probe_params *p, do
     memcpy(grid, p->lambdas && p->n_lambdas ? p->lambdas : default_grid, sizeof(double) * (size_t)L);
     qsort(grid, (size_t)L, sizeof *grid, cmp_double);
     *n_grid = L;
-    int *fold = malloc(sizeof(int) * n);
-    size_t *tr = malloc(sizeof(size_t) * n), *va = malloc(sizeof(size_t) * n);
+    int *fold = wfm_malloc(sizeof(int) * n);
+    size_t *tr = wfm_malloc(sizeof(size_t) * n), *va = wfm_malloc(sizeof(size_t) * n);
     /* n x cols x L floats of out-of-fold predictions (checked for size_t overflow: wasm32) */
-    float *oof = (uint64_t)n * cols * (uint64_t)L < SIZE_MAX / sizeof(float) ? malloc(sizeof(float) * n * cols * (size_t)L) : NULL;
-    float *tmp = malloc(sizeof(float) * n * cols);
-    unsigned char *use = calloc(n * (size_t)L, 1), failed[WFM_PROBE_MAX_LAMBDAS] = {0};
-    int *lb = malloc(sizeof(int) * n);
-    float *tb = malloc(sizeof(float) * n), *pb = malloc(sizeof(float) * n * cols);
+    float *oof = (uint64_t)n * cols * (uint64_t)L < SIZE_MAX / sizeof(float) ? wfm_malloc(sizeof(float) * n * cols * (size_t)L) : NULL;
+    float *tmp = wfm_malloc(sizeof(float) * n * cols);
+    unsigned char *use = wfm_calloc(n * (size_t)L, 1), failed[WFM_PROBE_MAX_LAMBDAS] = {0};
+    int *lb = wfm_malloc(sizeof(int) * n);
+    float *tb = wfm_malloc(sizeof(float) * n), *pb = wfm_malloc(sizeof(float) * n * cols);
     wfm_scatter *sc = NULL;
     wfm_status st = WFM_OK;
     int nf = 0;
@@ -549,7 +564,7 @@ static wfm_status select_lambda(const wfm_rows *r, const wfm_probe_params *p, do
     /* ridge: the dual form when the whole fit uses it (then d > every fold's rows) */
     const int dual = p->task == WFM_PROBE_RIDGE && wfm_ridge_use_dual(n, r->d);
     if (p->task == WFM_PROBE_RIDGE && !dual) {
-        sc = calloc((size_t)nf, sizeof *sc);
+        sc = wfm_calloc((size_t)nf, sizeof *sc);
         if (!sc) { st = wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory"); goto done; }
         for (int f = 0; f < nf && !st; f++) {
             size_t m = 0;
@@ -572,7 +587,7 @@ static wfm_status select_lambda(const wfm_rows *r, const wfm_probe_params *p, do
         rt.rows = tr;
         rt.n = ntr;
         /* validation rows as original row numbers, remembering positions in va */
-        size_t *va_rows = malloc(sizeof(size_t) * nva);
+        size_t *va_rows = wfm_malloc(sizeof(size_t) * nva);
         if (!va_rows) { st = wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory"); break; }
         for (size_t i = 0; i < nva; i++) va_rows[i] = wfm_row(r, va[i]);
         rv.rows = va_rows;
@@ -590,8 +605,12 @@ static wfm_status select_lambda(const wfm_rows *r, const wfm_probe_params *p, do
             for (int l = 0; l < L && !st; l++) {
                 wfm_probe *pr = wfm_probe_alloc(WFM_PROBE_RIDGE, (int)r->d, 0);
                 if (!pr) { st = wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory"); break; }
-                if (!(grid[l] > 0) ||
-                    (dual ? wfm_ridge_dual_solve(&u, grid[l], pr, NULL) : wfm_ridge_solve(&acc, grid[l], pr, NULL))) {
+                wfm_error e2;
+                wfm_status s2 = !(grid[l] > 0) ? WFM_ERR_INVALID_ARG
+                                : dual         ? wfm_ridge_dual_solve(&u, grid[l], pr, &e2)
+                                               : wfm_ridge_solve(&acc, grid[l], pr, &e2);
+                if (s2 == WFM_ERR_NO_MEMORY) { st = s2; if (err) *err = e2; wfm_probe_free(pr); break; }
+                if (s2) {
                     failed[l] = 1; /* not positive definite: this lambda is not scored */
                     wfm_probe_free(pr);
                     continue;
@@ -630,12 +649,13 @@ static wfm_status select_lambda(const wfm_rows *r, const wfm_probe_params *p, do
     if (st) goto done;
     wfm_metric m = p->cv_metric;
     int higher = m != WFM_METRIC_AUTO && wfm_metric_higher_is_better(m), bi = -1;
-    for (int l = 0; l < L; l++) {
-        scores[l] = failed[l] ? NAN : score(p, m, r, oof + (size_t)l * n * cols, use + (size_t)l * n, lb, tb, pb);
+    for (int l = 0; l < L && !st; l++) {
+        scores[l] = failed[l] ? NAN : score(p, m, r, oof + (size_t)l * n * cols, use + (size_t)l * n, lb, tb, pb, &st, err);
         if (isnan(scores[l])) continue;
         /* ties go to the larger lambda: later in the ascending grid */
         if (bi < 0 || (higher ? scores[l] >= scores[bi] : scores[l] <= scores[bi])) bi = l;
     }
+    if (st) goto done;
     if (bi < 0) {
         st = wfm_fail(err, WFM_ERR_INVALID_ARG, "inner cross-validation for lambda: no lambda of the grid could be scored");
         goto done;
@@ -700,7 +720,7 @@ wfm_status wfm_probe_fit_rows(const wfm_rows *r, const wfm_probe_params *p, wfm_
 
 static char *dup_str(const char *s) {
     size_t n = strlen(s) + 1;
-    char *d = malloc(n);
+    char *d = wfm_malloc(n);
     if (d) memcpy(d, s, n);
     return d;
 }
@@ -724,7 +744,7 @@ wfm_status wfm_probe_fit(const float *X, size_t n, size_t d, const int *labels, 
         if (!pr->class_names[k]) goto oom;
     }
     if (p.feature_names) {
-        if (!(pr->feature_names = calloc(d, sizeof(char *)))) goto oom;
+        if (!(pr->feature_names = wfm_calloc(d, sizeof(char *)))) goto oom;
         for (size_t j = 0; j < d; j++)
             if (!(pr->feature_names[j] = dup_str(p.feature_names[j] ? p.feature_names[j] : ""))) goto oom;
     }

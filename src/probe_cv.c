@@ -4,6 +4,7 @@
  * fold, their mean and std over the folds where they are defined, and the
  * metrics of all out-of-fold predictions pooled. */
 #include "probe.h"
+#include "alloc.h"
 #include "error.h"
 #include <math.h>
 #include <stdlib.h>
@@ -29,16 +30,22 @@ static size_t distinct(int *v, size_t n) {
     return k;
 }
 
+/* Metrics that are undefined on the rows stay NaN; only running out of
+ * memory is an error. */
 static wfm_status fold_metrics(const wfm_rows *r, const float *pred, size_t cols, double *m, int *lb, float *tb,
-                               float *pb) {
+                               float *pb, wfm_error *err) {
     for (size_t i = 0; i < r->n; i++) {
         size_t row = wfm_row(r, i);
         if (r->labels) lb[i] = r->labels[row];
         else tb[i] = r->targets[row];
         memcpy(pb + i * cols, pred + row * cols, sizeof(float) * cols);
     }
-    return r->labels ? wfm_metrics_classification(lb, pb, r->n, r->n_classes, m, NULL)
-                     : wfm_metrics_regression(tb, pb, r->n, m, NULL);
+    wfm_error e2;
+    wfm_status st = r->labels ? wfm_metrics_classification(lb, pb, r->n, r->n_classes, m, &e2)
+                              : wfm_metrics_regression(tb, pb, r->n, m, &e2);
+    if (st != WFM_ERR_NO_MEMORY) return WFM_OK;
+    if (err) *err = e2;
+    return st;
 }
 
 wfm_status wfm_probe_cross_validate(const float *X, size_t n, size_t d, const int *labels, const float *targets,
@@ -53,26 +60,26 @@ wfm_status wfm_probe_cross_validate(const float *X, size_t n, size_t d, const in
     if (!groups && folds <= 0) folds = 5;
     wfm_rows all = {X, d, NULL, n, labels, targets, groups, K};
     const size_t cols = K ? (size_t)K : 1;
-    wfm_probe_cv *cv = calloc(1, sizeof *cv);
-    size_t *tr = malloc(sizeof(size_t) * n), *te = malloc(sizeof(size_t) * n);
-    int *lb = malloc(sizeof(int) * n), *gb = malloc(sizeof(int) * n);
-    float *tb = malloc(sizeof(float) * n), *pb = malloc(sizeof(float) * n * cols), *tmp = malloc(sizeof(float) * n * cols);
+    wfm_probe_cv *cv = wfm_calloc(1, sizeof *cv);
+    size_t *tr = wfm_malloc(sizeof(size_t) * n), *te = wfm_malloc(sizeof(size_t) * n);
+    int *lb = wfm_malloc(sizeof(int) * n), *gb = wfm_malloc(sizeof(int) * n);
+    float *tb = wfm_malloc(sizeof(float) * n), *pb = wfm_malloc(sizeof(float) * n * cols), *tmp = wfm_malloc(sizeof(float) * n * cols);
     if (!cv || !tr || !te || !lb || !gb || !tb || !pb || !tmp) { st = wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory"); goto done; }
     cv->task = p.task;
     cv->n_outputs = (int)cols;
-    cv->fold_of_row = malloc(sizeof(int) * n);
-    cv->predictions = malloc(sizeof(float) * n * cols);
+    cv->fold_of_row = wfm_malloc(sizeof(int) * n);
+    cv->predictions = wfm_malloc(sizeof(float) * n * cols);
     if (!cv->fold_of_row || !cv->predictions) { st = wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory"); goto done; }
     for (size_t i = 0; i < n * cols; i++) cv->predictions[i] = NAN;
     if ((st = wfm_assign_folds(&all, folds, groups != NULL, p.seed, cv->fold_of_row, &cv->n_folds, err))) goto done;
     int nf = cv->n_folds;
-    cv->fold_metrics = malloc(sizeof(double) * (size_t)nf * WFM_METRIC_COUNT);
-    cv->fold_lambda = malloc(sizeof(double) * (size_t)nf);
-    cv->fold_train_rows = calloc((size_t)nf, sizeof(size_t));
-    cv->fold_test_rows = calloc((size_t)nf, sizeof(size_t));
-    cv->fold_test_groups = calloc((size_t)nf, sizeof(int));
-    cv->fold_status = calloc((size_t)nf, sizeof(int));
-    cv->fold_converged = calloc((size_t)nf, sizeof(int));
+    cv->fold_metrics = wfm_malloc(sizeof(double) * (size_t)nf * WFM_METRIC_COUNT);
+    cv->fold_lambda = wfm_malloc(sizeof(double) * (size_t)nf);
+    cv->fold_train_rows = wfm_calloc((size_t)nf, sizeof(size_t));
+    cv->fold_test_rows = wfm_calloc((size_t)nf, sizeof(size_t));
+    cv->fold_test_groups = wfm_calloc((size_t)nf, sizeof(int));
+    cv->fold_status = wfm_calloc((size_t)nf, sizeof(int));
+    cv->fold_converged = wfm_calloc((size_t)nf, sizeof(int));
     if (!cv->fold_metrics || !cv->fold_lambda || !cv->fold_train_rows || !cv->fold_test_rows || !cv->fold_test_groups ||
         !cv->fold_status || !cv->fold_converged) {
         st = wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory");
@@ -120,7 +127,7 @@ wfm_status wfm_probe_cross_validate(const float *X, size_t n, size_t d, const in
             for (size_t k = 0; k < cols; k++) o[k] = 0;
             for (int k = 0; k < nl; k++) o[map[k]] = tmp[i * (size_t)nl + (size_t)k];
         }
-        fold_metrics(&rv, cv->predictions, cols, fm, lb, tb, pb);
+        if ((st = fold_metrics(&rv, cv->predictions, cols, fm, lb, tb, pb, err))) goto done;
     }
     /* mean, std over the folds where each metric is defined */
     for (int k = 0; k < WFM_METRIC_COUNT; k++) {
@@ -148,7 +155,7 @@ wfm_status wfm_probe_cross_validate(const float *X, size_t n, size_t d, const in
         wfm_rows rp = all;
         rp.rows = te;
         rp.n = m;
-        fold_metrics(&rp, cv->predictions, cols, cv->pooled, lb, tb, pb);
+        if ((st = fold_metrics(&rp, cv->predictions, cols, cv->pooled, lb, tb, pb, err))) goto done;
     }
 done:
     free(tr); free(te); free(lb); free(gb); free(tb); free(pb); free(tmp);

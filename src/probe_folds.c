@@ -8,6 +8,7 @@
  *     groups, largest first (ties: smaller id), each go to the fold with
  *     the fewest rows so far (ties: lower fold index). */
 #include "probe.h"
+#include "alloc.h"
 #include "error.h"
 #include <stdlib.h>
 #include <string.h>
@@ -44,8 +45,8 @@ static int cmp_int(const void *a, const void *b) {
 
 static wfm_status grouped(const wfm_rows *r, int k, int *fold, int *n_folds, wfm_error *err) {
     size_t n = r->n;
-    int *ids = malloc(sizeof(int) * (n ? n : 1));
-    group_count *g = malloc(sizeof *g * (n ? n : 1));
+    int *ids = wfm_malloc(sizeof(int) * (n ? n : 1));
+    group_count *g = wfm_malloc(sizeof *g * (n ? n : 1));
     size_t *load = NULL;
     if (!ids || !g) { free(ids); free(g); return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory"); }
     for (size_t i = 0; i < n; i++) ids[i] = r->groups[wfm_row(r, i)];
@@ -65,7 +66,7 @@ static wfm_status grouped(const wfm_rows *r, int k, int *fold, int *n_folds, wfm
         *n_folds = (int)ng;
     } else {
         qsort(g, ng, sizeof *g, by_size);
-        load = calloc((size_t)k, sizeof *load);
+        load = wfm_calloc((size_t)k, sizeof *load);
         if (!load) { free(g); return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory"); }
         for (size_t i = 0; i < ng; i++) {
             int best = 0;
@@ -92,7 +93,7 @@ wfm_status wfm_assign_folds(const wfm_rows *r, int k, int use_groups, uint64_t s
     if (use_groups && r->groups) return grouped(r, k, fold, n_folds, err);
     if (k < 2 || (size_t)k > n)
         return wfm_fail(err, WFM_ERR_INVALID_ARG, "%d folds for %zu rows: need 2 <= folds <= rows", k, n);
-    size_t *idx = malloc(sizeof(size_t) * (n ? n : 1));
+    size_t *idx = wfm_malloc(sizeof(size_t) * (n ? n : 1));
     if (!idx) return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory");
     uint64_t s = seed;
     size_t dealt = 0;

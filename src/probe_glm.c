@@ -1,4 +1,5 @@
 #include "probe_glm.h"
+#include "alloc.h"
 #include "linalg.h"
 #include <math.h>
 #include <stdlib.h>
@@ -6,9 +7,9 @@
 
 int wfm_glm_alloc(wfm_glm *g) {
     size_t nq = g->n * (size_t)g->q;
-    g->z = malloc(sizeof(double) * (nq ? nq : 1));
-    g->u = malloc(sizeof(double) * (nq ? nq : 1));
-    g->rc = malloc(sizeof(double) * (nq ? nq : 1));
+    g->z = wfm_malloc(sizeof(double) * (nq ? nq : 1));
+    g->u = wfm_malloc(sizeof(double) * (nq ? nq : 1));
+    g->rc = wfm_malloc(sizeof(double) * (nq ? nq : 1));
     g->rc_valid = 0;
     if (!g->z || !g->u || !g->rc) { wfm_glm_free(g); return -1; }
     return 0;

@@ -13,6 +13,7 @@
  * Loading reuses the project's strict safetensors and JSON parsers and checks
  * every field; weights may also be F16/BF16 (widened). */
 #include "probe.h"
+#include "alloc.h"
 #include "error.h"
 #include "json.h"
 #include "safetensors.h"
@@ -31,7 +32,7 @@ static void sb_put(sbuf *b, const char *s, size_t n) {
     if (b->n + n + 1 > b->cap) {
         size_t cap = b->cap ? b->cap : 256;
         while (cap < b->n + n + 1) cap *= 2;
-        char *q = realloc(b->p, cap);
+        char *q = wfm_realloc(b->p, cap);
         if (!q) { b->oom = 1; return; }
         b->p = q;
         b->cap = cap;
@@ -146,7 +147,7 @@ wfm_status wfm_probe_save_buffer(const wfm_probe *p, void **data, size_t *size, 
     free(meta.p);
     if (meta.oom || h.oom) { free(h.p); return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory"); }
     size_t total = 8 + h.n + off;
-    uint8_t *buf = malloc(total);
+    uint8_t *buf = wfm_malloc(total);
     if (!buf) { free(h.p); return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory"); }
     for (int k = 0; k < 8; k++) buf[k] = (uint8_t)((uint64_t)h.n >> (8 * k));
     memcpy(buf + 8, h.p, h.n);
@@ -184,7 +185,7 @@ wfm_status wfm_probe_save_file(const wfm_probe *p, const char *path, wfm_error *
 static char *dup_json_string(const wfm_json *v) {
     const char *s = wfm_json_string(v);
     if (!s) return NULL;
-    char *d = malloc(v->len + 1);
+    char *d = wfm_malloc(v->len + 1);
     if (d) memcpy(d, s, v->len + 1);
     return d;
 }
@@ -192,7 +193,7 @@ static char *dup_json_string(const wfm_json *v) {
 static wfm_status names(const wfm_json *arr, int n, const char *what, char ***out, wfm_error *err) {
     if (wfm_json_count(arr) != (size_t)n || !wfm_json_is(arr, WFM_JSON_ARRAY))
         return wfm_fail(err, WFM_ERR_FORMAT, "probe: \"%s\" must be an array of %d strings", what, n);
-    char **v = calloc((size_t)n, sizeof(char *));
+    char **v = wfm_calloc((size_t)n, sizeof(char *));
     if (!v) return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory");
     *out = v;
     for (int i = 0; i < n; i++) {
@@ -204,12 +205,29 @@ static wfm_status names(const wfm_json *arr, int n, const char *what, char ***ou
     return WFM_OK;
 }
 
-static wfm_status read_tensor(const wfm_st_file *st, const uint8_t *base, const char *name, int ndim, uint64_t r,
-                              uint64_t c, float *dst, wfm_error *err) {
+/* The four tensors, with the shapes the metadata implies (q rows of W, d
+ * features). Checked before the probe is allocated: the file's data then
+ * bounds what a few bytes of metadata ("n_features": 1048576) can ask for. */
+static wfm_status check_tensors(const wfm_st_file *st, uint64_t q, uint64_t d, wfm_error *err) {
+    if (st->n_tensors != 4)
+        return wfm_fail(err, WFM_ERR_FORMAT, "probe: %zu tensors; a probe has exactly probe.weight, probe.bias, "
+                        "probe.feature_mean and probe.feature_std", st->n_tensors);
+    static const char *const names[4] = {"probe.weight", "probe.bias", "probe.feature_mean", "probe.feature_std"};
+    const uint64_t rows[4] = {q, q, d, d};
+    for (int i = 0; i < 4; i++) {
+        const wfm_st_tensor *t = wfm_st_find(st, names[i]);
+        if (!t) return wfm_fail(err, WFM_ERR_FORMAT, "probe: missing tensor '%s'", names[i]);
+        int ndim = i ? 1 : 2;
+        if (t->ndim != ndim || t->shape[0] != rows[i] || (ndim == 2 && t->shape[1] != d))
+            return wfm_fail(err, WFM_ERR_FORMAT, "probe: tensor '%s' has the wrong shape for the metadata", names[i]);
+    }
+    return WFM_OK;
+}
+
+/* A tensor check_tensors accepted, widened into dst. */
+static wfm_status read_tensor(const wfm_st_file *st, const uint8_t *base, const char *name, float *dst,
+                              wfm_error *err) {
     const wfm_st_tensor *t = wfm_st_find(st, name);
-    if (!t) return wfm_fail(err, WFM_ERR_FORMAT, "probe: missing tensor '%s'", name);
-    if (t->ndim != ndim || t->shape[0] != r || (ndim == 2 && t->shape[1] != c))
-        return wfm_fail(err, WFM_ERR_FORMAT, "probe: tensor '%s' has the wrong shape for the metadata", name);
     wfm_st_to_f32(t->dtype, base + t->begin, (size_t)t->numel, dst);
     for (uint64_t i = 0; i < t->numel; i++)
         if (!isfinite(dst[i])) return wfm_fail(err, WFM_ERR_FORMAT, "probe: tensor '%s' holds a non-finite value", name);
@@ -267,6 +285,7 @@ wfm_status wfm_probe_load_buffer(const void *data, size_t size, wfm_probe **out,
         s = wfm_fail(err, WFM_ERR_FORMAT, "probe: a regression probe has no \"classes\"");
         goto done;
     }
+    if ((s = check_tensors(&st, t == WFM_PROBE_LOGISTIC && K > 2 ? (uint64_t)K : 1, (uint64_t)d, err))) goto done;
     if (!(p = wfm_probe_alloc(t, d, K))) { s = wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory"); goto done; }
     if (K) {
         char **v = NULL;
@@ -322,16 +341,11 @@ wfm_status wfm_probe_load_buffer(const void *data, size_t size, wfm_probe **out,
                 if (!strcmp(mn, wfm_metric_name((wfm_metric)k))) p->cv_metric = (wfm_metric)k;
         }
     }
-    if (st.n_tensors != 4) {
-        s = wfm_fail(err, WFM_ERR_FORMAT, "probe: %zu tensors; a probe has exactly probe.weight, probe.bias, "
-                     "probe.feature_mean and probe.feature_std", st.n_tensors);
-        goto done;
-    }
     const uint8_t *base = (const uint8_t *)data + st.data_offset;
-    if ((s = read_tensor(&st, base, "probe.weight", 2, (uint64_t)p->q, (uint64_t)d, p->weight, err)) ||
-        (s = read_tensor(&st, base, "probe.bias", 1, (uint64_t)p->q, 1, p->bias, err)) ||
-        (s = read_tensor(&st, base, "probe.feature_mean", 1, (uint64_t)d, 1, p->mean, err)) ||
-        (s = read_tensor(&st, base, "probe.feature_std", 1, (uint64_t)d, 1, p->std, err)))
+    if ((s = read_tensor(&st, base, "probe.weight", p->weight, err)) ||
+        (s = read_tensor(&st, base, "probe.bias", p->bias, err)) ||
+        (s = read_tensor(&st, base, "probe.feature_mean", p->mean, err)) ||
+        (s = read_tensor(&st, base, "probe.feature_std", p->std, err)))
         goto done;
     for (int j = 0; j < d; j++)
         if (!(p->std[j] > 0)) { s = wfm_fail(err, WFM_ERR_FORMAT, "probe: feature_std[%d] is not positive", j); goto done; }
@@ -349,10 +363,10 @@ wfm_status wfm_probe_load_file(const char *path, wfm_probe **out, wfm_error *err
     FILE *f = fopen(path, "rb");
     if (!f) return wfm_fail(err, WFM_ERR_IO, "cannot open probe '%s'", path);
     size_t cap = 1 << 16, n = 0;
-    uint8_t *buf = malloc(cap);
+    uint8_t *buf = wfm_malloc(cap);
     while (buf) {
         if (n == cap) {
-            uint8_t *nb = cap < ((size_t)1 << 31) ? realloc(buf, cap * 2) : NULL;
+            uint8_t *nb = cap < ((size_t)1 << 31) ? wfm_realloc(buf, cap * 2) : NULL;
             if (!nb) { free(buf); buf = NULL; break; }
             buf = nb;
             cap *= 2;
@@ -361,8 +375,9 @@ wfm_status wfm_probe_load_file(const char *path, wfm_probe **out, wfm_error *err
         n += r;
         if (!r) break;
     }
-    int bad = !buf || ferror(f);
+    int bad = ferror(f);
     fclose(f);
+    if (!buf) return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory reading probe '%s'", path);
     if (bad) { free(buf); return wfm_fail(err, WFM_ERR_IO, "cannot read probe '%s'", path); }
     wfm_status s = wfm_probe_load_buffer(buf, n, out, err);
     free(buf);

@@ -13,6 +13,7 @@
  *     NaN when the targets are constant.
  * Sums run in row order in double. */
 #include "probe.h"
+#include "alloc.h"
 #include "error.h"
 #include <math.h>
 #include <stdlib.h>
@@ -73,8 +74,8 @@ wfm_status wfm_metrics_classification(const int *labels, const float *proba, siz
             if (!isfinite(proba[i * (size_t)K + (size_t)k]))
                 return wfm_fail(err, WFM_ERR_INVALID_ARG, "metrics: row %zu: probability %d is not finite", i, k);
     }
-    size_t *tp = calloc((size_t)K * 3, sizeof(size_t));
-    scored *buf = malloc(sizeof *buf * n);
+    size_t *tp = wfm_calloc((size_t)K * 3, sizeof(size_t));
+    scored *buf = wfm_malloc(sizeof *buf * n);
     if (!tp || !buf) { free(tp); free(buf); return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory"); }
     size_t *support = tp + K, *predicted = tp + 2 * K, correct = 0;
     double ll = 0;

@@ -17,6 +17,7 @@
  * With more features than rows, the dual form (at the end) solves the same
  * problem as an n x n system. */
 #include "probe.h"
+#include "alloc.h"
 #include "error.h"
 #include "linalg.h"
 #include <math.h>
@@ -32,8 +33,8 @@ static wfm_status scatter_alloc(wfm_scatter *s, size_t d, wfm_error *err) {
     size_t e = d + 1;
     s->d = d;
     s->n = 0;
-    s->mean = calloc(e, sizeof(double));
-    s->m2 = calloc(e * e, sizeof(double));
+    s->mean = wfm_calloc(e, sizeof(double));
+    s->m2 = wfm_calloc(e * e, sizeof(double));
     if (!s->mean || !s->m2) { wfm_scatter_free(s); return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory (%zu x %zu scatter)", e, e); }
     return WFM_OK;
 }
@@ -52,7 +53,7 @@ wfm_status wfm_scatter_compute(wfm_scatter *s, const wfm_rows *r, wfm_error *err
     const size_t d = r->d, e = d + 1, n = r->n;
     wfm_status st = scatter_alloc(s, d, err);
     if (st) return st;
-    double *c = malloc(sizeof(double) * 4 * e);
+    double *c = wfm_malloc(sizeof(double) * 4 * e);
     if (!c) { wfm_scatter_free(s); return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory"); }
     s->n = n;
     for (size_t i = 0; i < n; i++) {
@@ -105,8 +106,8 @@ void wfm_scatter_merge(wfm_scatter *a, const wfm_scatter *b) {
 wfm_status wfm_ridge_solve(const wfm_scatter *s, double lambda, wfm_probe *p, wfm_error *err) {
     const size_t d = s->d, e = d + 1;
     const double n = (double)s->n;
-    double *a = malloc(sizeof(double) * (d ? d * d : 1)), *rhs = malloc(sizeof(double) * (d ? d : 1));
-    double *sd = malloc(sizeof(double) * (d ? d : 1));
+    double *a = wfm_malloc(sizeof(double) * (d ? d * d : 1)), *rhs = wfm_malloc(sizeof(double) * (d ? d : 1));
+    double *sd = wfm_malloc(sizeof(double) * (d ? d : 1));
     if (!a || !rhs || !sd) { free(a); free(rhs); free(sd); return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory"); }
     for (size_t j = 0; j < d; j++) {
         double v = sqrt(s->m2[j * e + j] / n);
@@ -158,12 +159,12 @@ wfm_status wfm_ridge_dual_prepare(wfm_ridge_dual *u, const wfm_rows *r, wfm_erro
     memset(u, 0, sizeof *u);
     u->n = n;
     u->d = d;
-    u->mean = calloc(d + 1, sizeof(double));
-    u->sd = calloc(d + 1, sizeof(double));
-    u->xs = malloc(sizeof(double) * (n * d + 1));
-    u->yc = malloc(sizeof(double) * (n + 1));
-    u->gram = malloc(sizeof(double) * (n * n + 1));
-    double *c = malloc(sizeof(double) * (4 * d + 1));
+    u->mean = wfm_calloc(d + 1, sizeof(double));
+    u->sd = wfm_calloc(d + 1, sizeof(double));
+    u->xs = wfm_malloc(sizeof(double) * (n * d + 1));
+    u->yc = wfm_malloc(sizeof(double) * (n + 1));
+    u->gram = wfm_malloc(sizeof(double) * (n * n + 1));
+    double *c = wfm_malloc(sizeof(double) * (4 * d + 1));
     if (!u->mean || !u->sd || !u->xs || !u->yc || !u->gram || !c) {
         free(c);
         wfm_ridge_dual_free(u);
@@ -209,8 +210,8 @@ wfm_status wfm_ridge_dual_prepare(wfm_ridge_dual *u, const wfm_rows *r, wfm_erro
 wfm_status wfm_ridge_dual_solve(const wfm_ridge_dual *u, double lambda, wfm_probe *p, wfm_error *err) {
     const size_t n = u->n, d = u->d;
     const double nn = (double)n;
-    double *a = malloc(sizeof(double) * (n * n + 1)), *alpha = malloc(sizeof(double) * (n + 1)),
-           *w = calloc(d + 1, sizeof(double));
+    double *a = wfm_malloc(sizeof(double) * (n * n + 1)), *alpha = wfm_malloc(sizeof(double) * (n + 1)),
+           *w = wfm_calloc(d + 1, sizeof(double));
     if (!a || !alpha || !w) { free(a); free(alpha); free(w); return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory"); }
     for (size_t i = 0; i < n; i++) {
         for (size_t k = 0; k <= i; k++) a[i * n + k] = u->gram[i * n + k] / nn;

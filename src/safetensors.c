@@ -1,6 +1,7 @@
 /* safetensors header validation. Every check a loader would otherwise need
  * (sizes, overflow, coverage of the data buffer) happens here, once. */
 #include "safetensors.h"
+#include "alloc.h"
 #include "error.h"
 #include "json.h"
 #include <inttypes.h>
@@ -263,12 +264,12 @@ static wfm_status fill(wfm_st_file *f, const wfm_json *root, uint64_t data_size,
     }
     f->data_size = data_size;
     size_t nt = f->n_tensors ? f->n_tensors : 1, nm = f->n_metadata ? f->n_metadata : 1;
-    f->tensors = calloc(nt, sizeof *f->tensors);
-    f->by_name = calloc(nt, sizeof *f->by_name);
-    f->meta_keys = calloc(nm, sizeof *f->meta_keys);
-    f->meta_values = calloc(nm, sizeof *f->meta_values);
-    f->strings = malloc(str_bytes ? str_bytes : 1);
-    const wfm_st_tensor **sorted = malloc(nt * sizeof *sorted);
+    f->tensors = wfm_calloc(nt, sizeof *f->tensors);
+    f->by_name = wfm_calloc(nt, sizeof *f->by_name);
+    f->meta_keys = wfm_calloc(nm, sizeof *f->meta_keys);
+    f->meta_values = wfm_calloc(nm, sizeof *f->meta_values);
+    f->strings = wfm_malloc(str_bytes ? str_bytes : 1);
+    const wfm_st_tensor **sorted = wfm_malloc(nt * sizeof *sorted);
     wfm_status st = WFM_OK;
     if (!f->tensors || !f->by_name || !f->meta_keys || !f->meta_values || !f->strings || !sorted) {
         st = wfm_fail(err, WFM_ERR_NO_MEMORY, "safetensors: out of memory");

@@ -1,4 +1,5 @@
 #include "threadpool.h"
+#include "alloc.h"
 #include <stdlib.h>
 
 #if defined(WFM_THREADS)
@@ -63,17 +64,17 @@ int wfm_pool_threads_for(int n_threads) {
 
 wfm_pool *wfm_pool_create(int n_threads) {
     n_threads = wfm_pool_threads_for(n_threads);
-    wfm_pool *p = calloc(1, sizeof *p);
+    wfm_pool *p = wfm_calloc(1, sizeof *p);
     if (!p) return NULL;
     p->n = n_threads;
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->wake, NULL);
     pthread_cond_init(&p->done, NULL);
     if (n_threads > 1) {
-        p->threads = calloc((size_t)n_threads - 1, sizeof *p->threads);
+        p->threads = wfm_calloc((size_t)n_threads - 1, sizeof *p->threads);
         if (!p->threads) { wfm_pool_destroy(p); return NULL; }
         for (int i = 1; i < n_threads; i++) {
-            worker_arg *a = malloc(sizeof *a);
+            worker_arg *a = wfm_malloc(sizeof *a);
             if (a) { a->pool = p; a->index = i; }
             if (!a || pthread_create(&p->threads[i - 1], NULL, worker_main, a) != 0) {
                 free(a);
@@ -129,7 +130,7 @@ int wfm_cpu_count(void) { return 1; }
 int wfm_pool_threads_for(int n_threads) { (void)n_threads; return 1; }
 wfm_pool *wfm_pool_create(int n_threads) {
     (void)n_threads;
-    wfm_pool *p = malloc(sizeof *p);
+    wfm_pool *p = wfm_malloc(sizeof *p);
     if (p) p->n = 1;
     return p;
 }

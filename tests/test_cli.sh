@@ -63,6 +63,11 @@ for build in native wasi; do
   python3 -c "import json,struct,sys; b=bytearray(open(sys.argv[1],'rb').read()); n=struct.unpack('<Q',b[:8])[0]; t=json.loads(b[8:8+n])['encoder.norm.weight']; o=8+n+t['data_offsets'][0]+4; b[o:o+4]=struct.pack('<f',float('nan')); open(sys.argv[2],'wb').write(b)" $MODEL $W/nan.safetensors
   check "$build NaN weight" 3 "${CLI[@]}" embed $W/nan.safetensors $SAMPLE
   grep_err "$build NaN weight is named" "tensor 'encoder.norm.weight': element \[1\] is NaN"
+  # the cross_channel anchor: heart rate weighing its own values is refused
+  # (in the v2x fixture: the shipped model has no cross_channel anchor)
+  python3 -c "import json,struct,sys; b=bytearray(open(sys.argv[1],'rb').read()); n=struct.unpack('<Q',b[:8])[0]; t=json.loads(b[8:8+n])['anchor.weight']; o=8+n+t['data_offsets'][0]; b[o:o+4]=struct.pack('<f',0.5); open(sys.argv[2],'wb').write(b)" tests/fixtures/v2x.safetensors $W/own.safetensors
+  check "$build anchor weight on a channel's own values" 3 "${CLI[@]}" info $W/own.safetensors
+  grep_err "$build anchor weight on a channel's own values is named" "element \[0, 0\] weighs channel 'heart_rate' in its own anchor"
   printf 'timestamp,heart_rate\n2016-05-05T00:00,60\n2016-05-05T00:01,sixty\n' > $W/bad.csv
   check "$build bad CSV" 4 "${CLI[@]}" embed $MODEL $W/bad.csv
   grep_err "$build bad CSV names line and column" "line 3, column 'heart_rate'"
@@ -77,6 +82,18 @@ for build in native wasi; do
   printf 'timestamp,heart_rate\r2016-05-05T00:00,60\r2016-05-05T00:01,61\r' > $W/cr_only.csv
   check "$build CR-only input" 4 "${CLI[@]}" embed $MODEL $W/cr_only.csv
   grep_err "$build CR-only input is named" "CR-only line endings are not supported"
+  # Implausible heart rate (issue 12, defect 5): dropped by the data rules, said so, used as missing.
+  printf 'timestamp,heart_rate,steps\n2016-05-05T08:00,500,3\n2016-05-05T08:01,-20,2.5\n2016-05-05T08:02,1e30,\n2016-05-05T08:03,70,4\n' > $W/implausible.csv
+  printf 'timestamp,heart_rate,steps\n2016-05-05T08:00,,3\n2016-05-05T08:01,,\n2016-05-05T08:02,,\n2016-05-05T08:03,70,4\n' > $W/implausible_as_missing.csv
+  check "$build implausible values are not an error" 0 "${CLI[@]}" embed $MODEL $W/implausible.csv
+  grep_err "$build implausible heart rate is named" "'heart_rate': 2 values above 250 bpm, 1 value below 25 bpm dropped (not plausible)"
+  grep_err "$build a fractional step count is named" "'steps': 1 value not a whole number dropped"
+  mv $W/out $W/implausible.out
+  check "$build implausible values act as missing" 0 "${CLI[@]}" embed $MODEL $W/implausible_as_missing.csv
+  if cmp -s $W/out $W/implausible.out; then pass=$((pass + 1)); echo "ok   $build implausible values give the embedding of missing ones"
+  else fail=$((fail + 1)); echo "FAIL $build implausible values give the embedding of missing ones"; fi
+  check "$build -q keeps the dropped note quiet" 0 "${CLI[@]}" embed $MODEL $W/implausible.csv -q
+  no_err "$build -q: no dropped note" "dropped"
   # Inputs are read whole, so their size is capped (1 GiB; WFM_MAX_INPUT_BYTES sets it).
   check "$build input over the size limit" 4 env WFM_MAX_INPUT_BYTES=1000 "${CLI[@]}" embed $MODEL $SAMPLE
   grep_err "$build input over the size limit is named" "input '$SAMPLE' is larger than the input limit of 1000 bytes"

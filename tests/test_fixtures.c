@@ -1,5 +1,6 @@
-/* The forward pass against committed PyTorch numbers: two tiny models
- * (format_version 1 and 2, tests/fixtures/make_fixtures.py) with their
+/* The forward pass against committed PyTorch numbers: three tiny models
+ * (format_version 1, 2, and 2 with the cross_channel anchor,
+ * tests/fixtures/make_fixtures.py) with their
  * inputs and the reference's float64 outputs. Every output of wfm_run must
  * be within max|a-b| / max|b| <= 1e-4 of the reference (docs/model-format.md),
  * in both mask modes, with every kernel set this CPU has and 1 or 2 threads,
@@ -28,6 +29,7 @@ typedef struct {
 static const fixture FIXTURES[] = {
     {"v1", wfm_fx_v1_safetensors, wfm_fx_v1_ref, sizeof wfm_fx_v1_safetensors, sizeof wfm_fx_v1_ref},
     {"v2", wfm_fx_v2_safetensors, wfm_fx_v2_ref, sizeof wfm_fx_v2_safetensors, sizeof wfm_fx_v2_ref},
+    {"v2x", wfm_fx_v2x_safetensors, wfm_fx_v2x_ref, sizeof wfm_fx_v2x_safetensors, sizeof wfm_fx_v2x_ref},
 };
 
 /* A parsed .ref file (layout in make_fixtures.py). */
@@ -197,6 +199,7 @@ static void check_fixture(const fixture *f) {
 
 TEST(v1_matches_pytorch) { check_fixture(&FIXTURES[0]); }
 TEST(v2_matches_pytorch) { check_fixture(&FIXTURES[1]); }
+TEST(v2x_matches_pytorch) { check_fixture(&FIXTURES[2]); }
 
 /* The byte offset of element `index` of tensor `name` in a safetensors
  * image (F32), or 0 if not found. */
@@ -232,6 +235,10 @@ TEST(a_changed_weight_fails_the_check) {
         {1, "decoder.anchor_embed.weight", 4, 0},
         {1, "decoder.mask_token", 1, 0},
         {1, "decoder.head.weight", 11, 0},
+        /* v2x: heart rate is missing all window, so its anchor is the
+         * cross-channel prediction (its tokens are not visible: the fills change) */
+        {2, "anchor.weight", 3, 0}, /* heart rate from the steps' own values */
+        {2, "anchor.bias", 0, 0},
     };
     for (size_t i = 0; i < sizeof pokes / sizeof *pokes; i++) {
         const fixture *f = &FIXTURES[pokes[i].fx];
@@ -298,6 +305,7 @@ int main(void) {
     double t0 = now_s();
     RUN(v1_matches_pytorch);
     RUN(v2_matches_pytorch);
+    RUN(v2x_matches_pytorch);
     RUN(a_changed_weight_fails_the_check);
     RUN(a_changed_input_fails_the_check);
     printf("  %.3f s\n", now_s() - t0);

@@ -86,9 +86,10 @@ TEST(nul_bytes_are_named_where_they_are) {
 #undef BYTES
 }
 
-/* A spreadsheet can write a long decimal; strtod reads any length. */
+/* A spreadsheet can write a long decimal; strtod reads any length. (The
+ * columns are not named steps or heart_rate: their rules would drop 0.1.) */
 TEST(long_decimals_parse) {
-    const char *csv = "timestamp,hr,steps\n"
+    const char *csv = "timestamp,hr,ratio\n"
                       "2016-05-05T00:00,60.000000000000000000000000000000000000000000000000000000000000000,"
                       "0.1000000000000000000000000000000000000000000000000000000000000000000000000000000001\n";
     wfm_minutes *t = NULL;

@@ -842,6 +842,32 @@ TEST(save_load_round_trip) {
     free(x);
 }
 
+/* Found by fuzz_probe: a probe file's finite but absurd weights and scales
+ * (weight 7.5e28, feature_std 3e-18) made a regression probe predict inf.
+ * The prediction is computed in double, where it is finite; one that does
+ * not fit a float is an error naming the row, never an inf in the output. */
+TEST(regression_prediction_beyond_float_range_is_an_error) {
+    const size_t n = 30, d = 2;
+    float *x = random_x(n, d, 4), y[30];
+    for (size_t i = 0; i < n; i++) y[i] = x[i * d] - x[i * d + 1];
+    wfm_probe_params p = wfm_probe_default_params();
+    p.task = WFM_PROBE_RIDGE;
+    wfm_probe *pr = NULL;
+    wfm_error err = {0};
+    CHECK(wfm_probe_fit(x, n, d, NULL, y, NULL, &p, &pr, &err) == WFM_OK);
+    if (!pr) { free(x); return; }
+    float out[30];
+    CHECK(wfm_probe_predict(pr, NULL, x, n, d, out, NULL, &err) == WFM_OK);
+    pr->weight[1] = 7.5e28f; /* as a corrupt file can hold: finite, so the loader accepts it */
+    pr->std[1] = 3e-18f;
+    CHECK(wfm_probe_predict(pr, NULL, x, n, d, out, NULL, &err) == WFM_ERR_INVALID_ARG);
+    CHECK_MSG(strstr(err.message, "row 0") && strstr(err.message, "beyond the float range"), "%s", err.message);
+    double m[WFM_METRIC_COUNT];
+    CHECK(wfm_probe_evaluate(pr, NULL, x, n, d, NULL, y, m, &err) == WFM_ERR_INVALID_ARG);
+    wfm_probe_free(pr);
+    free(x);
+}
+
 /* A host program may have set a locale with a decimal comma: the probe's
  * JSON metadata must still be written with '.', or it reads back as junk. */
 TEST(save_is_locale_independent) {
@@ -991,6 +1017,7 @@ int main(void) {
     RUN(cv_single_class_folds_are_reported);
     RUN(malformed_labels_give_clear_errors);
     RUN(save_load_round_trip);
+    RUN(regression_prediction_beyond_float_range_is_an_error);
     RUN(encoder_binding_and_hash_mismatch);
     RUN(save_is_locale_independent);
     RUN(coefficients_accessor_matches_the_saved_file);

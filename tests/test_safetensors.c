@@ -620,7 +620,9 @@ TEST(config_v2_semantics) {
     CFG_FAIL(V2(V2_CH(",\"range\":[5]"), ""), "channels[0].range must be an array [min, max]");
     CFG_FAIL(V2(V2_CH(""), ",\"fill\":\"spline\""), "fill must be 'direct' or 'anchored'");
     CFG_FAIL(V2(V2_CH(""), ",\"inherited_mask\":1"), "inherited_mask must be true or false");
-    CFG_FAIL(CFG_BODY(",\"fill\":\"anchored\""), "fill and inherited_mask need format_version 2");
+    CFG_FAIL(CFG_BODY(",\"fill\":\"anchored\""), "fill, inherited_mask, anchor and edge_tau need format_version 2");
+    CFG_FAIL(CFG_BODY(",\"edge_tau\":10"), "fill, inherited_mask, anchor and edge_tau need format_version 2");
+    CFG_FAIL(CFG_BODY(",\"anchor\":\"linear\""), "fill, inherited_mask, anchor and edge_tau need format_version 2");
     /* the anchor */
     const char *cross = V2(V2_CH(""), ",\"fill\":\"anchored\",\"anchor\":\"cross_channel\",\"anchor_rolling\":[10,20]");
     CHECK_MSG(wfm_config_parse(cross, strlen(cross), &c, &e) == WFM_OK, "%s", e.message);
@@ -632,6 +634,14 @@ TEST(config_v2_semantics) {
     CHECK(!c.cross_anchor && c.n_rolling == 0);
     wfm_config_free(&c);
     CFG_FAIL(V2(V2_CH(""), ",\"fill\":\"anchored\",\"anchor\":\"spline\""), "anchor must be 'linear' or 'cross_channel'");
+    const char *tau = V2(V2_CH(""), ",\"fill\":\"anchored\",\"edge_tau\":7.5");
+    CHECK_MSG(wfm_config_parse(tau, strlen(tau), &c, &e) == WFM_OK, "%s", e.message);
+    CHECK(c.edge_tau == 7.5f && !c.cross_anchor);
+    wfm_config_free(&c);
+    CFG_FAIL(V2(V2_CH(""), ",\"edge_tau\":5"), "edge_tau needs fill 'anchored'");
+    CFG_FAIL(V2(V2_CH(""), ",\"fill\":\"anchored\",\"edge_tau\":0"), "edge_tau must be in (0, window_minutes]");
+    CFG_FAIL(V2(V2_CH(""), ",\"fill\":\"anchored\",\"edge_tau\":21"), "edge_tau must be in (0, window_minutes]");
+    CFG_FAIL(V2(V2_CH(""), ",\"fill\":\"anchored\",\"edge_tau\":\"5\""), "edge_tau");
     CFG_FAIL(V2(V2_CH(""), ",\"anchor\":\"cross_channel\""), "anchor 'cross_channel' needs fill 'anchored'");
     CFG_FAIL(V2(V2_CH(""), ",\"fill\":\"anchored\",\"anchor_rolling\":[10]"), "anchor_rolling is for anchor 'cross_channel' only");
     CFG_FAIL(V2(V2_CH(""), ",\"fill\":\"anchored\",\"anchor\":\"cross_channel\",\"anchor_rolling\":[21]"),

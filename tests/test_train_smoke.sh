@@ -10,7 +10,8 @@ rm -rf $W && mkdir -p $W/data
 # Two "users" from the sample's three days, so the by-user split has both sides.
 { head -1 "$SAMPLE"; sed -n '2,2881p' "$SAMPLE"; } > $W/data/1000000001.csv
 { head -1 "$SAMPLE"; sed -n '2882,4321p' "$SAMPLE"; } > $W/data/1000000002.csv
-TINY=(--threads 1 --steps 12 --batch 4 --eval-every 6 --enc-dim 32 --enc-layers 1 --enc-heads 2 --dec-dim 16 --dec-layers 1 --dec-heads 2)
+TINY=(--threads 1 --steps 12 --batch 4 --eval-every 6 --enc-dim 32 --enc-layers 1 --enc-heads 2 --dec-dim 16 --dec-layers 1 --dec-heads 2
+      --anchor cross_channel --edge-tau 10)  # the shipped recipe's fill rules
 /usr/bin/python3 tools/train.py --data $W/data --out $W/aim.safetensors "${TINY[@]}"
 /usr/bin/python3 tools/train.py --data $W/data --out $W/naive.safetensors --naive "${TINY[@]}"
 build/native/wearfm info $W/aim.safetensors | head -3

@@ -26,7 +26,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from wearfm_ref import _channel_stats, channel_z, standardise
+from wearfm_ref import _channel_stats, channel_z, edge_gate, standardise
 
 RANDOM_RATIO = 0.8
 # (name, probability): the mixture of artificial masks.
@@ -132,7 +132,7 @@ def masked_loss(model, x_obs, hide, targets_idx=None):
     patches, visible, anchor_tok, observed = model.tokens(x_in)
     enc = encode_dropout(model, patches, visible)
     head = model.decode(enc, visible, anchor_tok, observed)
-    zhat, h = channel_z(head, anchor_tok, cfg)
+    zhat, h = channel_z(head, anchor_tok, cfg, edge_gate(x_in, cfg))
     B, T, C = x_obs.shape
     P = cfg["patch_minutes"]
     NP = T // P

@@ -37,11 +37,11 @@ def small_config(window_minutes=180):
     }
 
 
-def small_config_v2(window_minutes=180, naive=False, cross=False):
+def small_config_v2(window_minutes=180, naive=False, cross=False, edge_tau=None):
     """format_version 2 of the small model: a bounded continuous channel (the
     range is narrow so random weights exercise clipping), a count and a
     category, anchored fill; naive=True drops the inherited mask; cross=True
-    uses the cross_channel anchor."""
+    uses the cross_channel anchor; edge_tau fades the residual at observations."""
     cfg = small_config(window_minutes)
     cfg["format_version"] = 2
     cfg["fill"] = "anchored"
@@ -49,6 +49,8 @@ def small_config_v2(window_minutes=180, naive=False, cross=False):
     if cross:
         cfg["anchor"] = "cross_channel"
         cfg["anchor_rolling"] = [5, 30]
+    if edge_tau:
+        cfg["edge_tau"] = edge_tau
     cfg["channels"][0].update(kind="continuous", range=[60.0, 80.0])
     cfg["channels"][1].update(kind="count", range=[0.0, 200.0])
     cfg["channels"][2].update(kind="category", levels=[0, 1])

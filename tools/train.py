@@ -47,6 +47,7 @@ def make_config(mean, std, args):
         "fill": "anchored",
         "inherited_mask": not args.naive,
         **({"anchor": "cross_channel", "anchor_rolling": args.anchor_rolling} if args.anchor == "cross_channel" else {}),
+        **({"edge_tau": args.edge_tau} if args.edge_tau else {}),
         "channels": [dict({"name": n, "unit": UNITS[n], "mean": round(float(m), 4), "std": round(float(s), 4),
                            "clip": list(CLIP)}, **SEMANTICS[n]) for n, m, s in zip(userdays.CHANNELS, mean, std)],
         "encoder": {"dim": args.enc_dim, "layers": args.enc_layers, "heads": args.enc_heads,
@@ -133,6 +134,8 @@ def main():
                     "on the training people (tools/anchor_fit.py) and kept fixed")
     ap.add_argument("--anchor-rolling", default="10,30", type=lambda s: [int(v) for v in s.split(",")],
                     help="half-widths in minutes of the cross_channel anchor's rolling means")
+    ap.add_argument("--edge-tau", type=float, default=None,
+                    help="minutes: the head's residual fades to 0 at observations (docs/model-format.md)")
     ap.add_argument("--mix", default=None, help="mask strategies and weights, e.g. random=0.2,channel_gaps=0.5 "
                     "(default: aim.STRATEGIES)")
     ap.add_argument("--hr-focus", type=float, default=0.6, help="share of channel gaps / sensor slices on heart rate")

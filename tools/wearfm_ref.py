@@ -91,6 +91,10 @@ def config_from_dict(d):
              f"anchor_rolling must be a list of at most {MAX_ROLLING} half-widths in 1..window_minutes")
     else:
         need("anchor_rolling" not in cfg, "anchor_rolling is for anchor 'cross_channel' only")
+    if "edge_tau" in cfg:
+        need(cfg["fill"] == "anchored", "edge_tau needs fill 'anchored'")
+        need(isinstance(cfg["edge_tau"], (int, float)) and 0 < cfg["edge_tau"] <= T,
+             "edge_tau must be in (0, window_minutes] minutes")
     cfg["inherited_mask"] = cfg.get("inherited_mask", True)
     need(isinstance(cfg["inherited_mask"], bool) and (v2 or cfg["inherited_mask"]),
          "inherited_mask must be true or false (false needs format_version 2)")
@@ -112,7 +116,7 @@ def config_to_json(cfg):
     """JSON string for __metadata__ (decoder key dropped for encoder-only)."""
     out = {k: v for k, v in cfg.items() if not (k == "decoder" and v is None)}
     if out["format_version"] == 1:  # the version 2 keys config_from_dict fills in are not allowed in version 1
-        out = {k: v for k, v in out.items() if k not in ("fill", "inherited_mask", "anchor")}
+        out = {k: v for k, v in out.items() if k not in ("fill", "inherited_mask", "anchor", "edge_tau")}
         out["channels"] = [{k: v for k, v in ch.items() if k != "kind"} for ch in out["channels"]]
     return json.dumps(out)
 
@@ -470,7 +474,7 @@ class WearFM(nn.Module):
             head = self.decode(enc, vis, anchor_tok, observed)
             out["pred"] = head
             if v2:
-                recon, prob = fill_values(head, anchor_tok, self.cfg)
+                recon, prob = fill_values(head, anchor_tok, self.cfg, edge_gate(x, self.cfg))
                 out["fill_probability"] = torch.where(torch.isnan(x), prob, torch.full_like(prob, float("nan")))
             else:
                 recon = untokenize(head, self.cfg) * self.ch_std + self.ch_mean  # no clipping
@@ -479,25 +483,47 @@ class WearFM(nn.Module):
         return out
 
 
-def channel_z(head, anchor_tok, cfg):
+def edge_gate(x, cfg):
+    """"edge_tau": [B, N, P] tokens-layout 1 - exp(-d / edge_tau), d the
+    minutes to the channel's nearest observed minute of x [B, T, C] (NaN =
+    missing; 0 at an observation, so the gate is 0 there); 1 for a channel
+    with no observation. None without edge_tau."""
+    if "edge_tau" not in cfg:
+        return None
+    B, T, C = x.shape
+    obs = ~torch.isnan(x).permute(0, 2, 1)  # [B, C, T]
+    t = torch.arange(T, device=x.device).expand_as(obs)
+    big = 10 * T
+    prev = torch.where(obs, t, torch.full_like(t, -big)).cummax(-1).values
+    nxt = torch.where(obs, t, torch.full_like(t, big)).flip(-1).cummin(-1).values.flip(-1)
+    d = torch.minimum(t - prev, nxt - t).to(torch.float32)
+    g = 1.0 - torch.exp(-d / float(np.float32(cfg["edge_tau"])))
+    g = torch.where(obs.any(-1, keepdim=True), g, torch.ones_like(g))
+    return g.to(x.dtype).reshape(B, C * (T // cfg["patch_minutes"]), cfg["patch_minutes"])
+
+
+def channel_z(head, anchor_tok, cfg, gate=None):
     """format_version 2: the z-value of every minute of continuous and count
-    channels [B, N, P] (anchor + head when anchored), and the category logits
-    [B, N, P, K]. Training scores these; `fill_values` turns them into units."""
+    channels [B, N, P] (anchor + head when anchored; the head times the
+    `edge_gate` with edge_tau), and the category logits [B, N, P, K].
+    Training scores these; `fill_values` turns them into units."""
     B, N, _ = head.shape
     P, K = cfg["patch_minutes"], head_width(cfg)
     h = head.reshape(B, N, P, K)
     zhat = h[..., 0]
+    if gate is not None:
+        zhat = zhat * gate
     if cfg["fill"] == "anchored":
         zhat = zhat + anchor_tok
     return zhat, h
 
 
-def fill_values(head, anchor_tok, cfg):
+def fill_values(head, anchor_tok, cfg, gate=None):
     """format_version 2 values in original units [B, T, C] and, for category
     channels, the probability of the chosen level (NaN elsewhere):
     continuous -> z*std + mean clipped to `range`; count -> also >= 0;
     category -> the most probable level (ties: the lower level)."""
-    zhat, h = channel_z(head, anchor_tok, cfg)
+    zhat, h = channel_z(head, anchor_tok, cfg, gate)
     B, N, P = zhat.shape
     C = len(cfg["channels"])
     NP = N // C

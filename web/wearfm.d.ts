@@ -87,6 +87,24 @@ export interface ImputeResult extends RunResult {
   values: Float32Array;
 }
 
+/**
+ * What the core's data rules (src/channel_rules.c) dropped of one channel,
+ * by reason, with the rule's plausible range (to say it in words).
+ */
+export interface Dropped {
+  channel: string;
+  unit: string;
+  min: number;
+  max: number;
+  whole: boolean;
+  below: number;
+  above: number;
+  notWhole: number;
+  notFinite: number;
+  /** Samples without a valid time (the aggregator). */
+  badTime: number;
+}
+
 /** A minute table: local wall-clock minutes since 1970-01-01T00:00, NaN = missing. */
 export interface MinuteTable {
   start: number;
@@ -95,6 +113,28 @@ export interface MinuteTable {
   /** Row-major [length * channels.length]. */
   values: Float32Array;
   duplicates?: number;
+  /** Values the data rules dropped while the core made the table (channels with none are left out). */
+  dropped?: Dropped[];
+}
+
+/** A batch of samples for the core's minute aggregator, as columns (src/aggregator.js builds it). */
+export interface SampleBatch {
+  names: string[];
+  /** Index into names, per sample. */
+  channel: Int32Array;
+  /** Local wall-clock ms since 1970-01-01T00:00. */
+  t: Float64Array;
+  value: Float64Array;
+  segment: Int32Array;
+  gaps: { open: boolean; t: number }[];
+}
+
+export interface AggregateResult {
+  table: MinuteTable;
+  /** Samples the rules kept and dropped so far, and why (per sample channel). */
+  kept: number;
+  rejected: number;
+  dropped: Dropped[];
 }
 
 /** For long calls: progress, and a signal that stops the call (Wearfm.cancel). */
@@ -116,6 +156,8 @@ export interface AnalyzeOptions extends CallControl {
   tokens?: boolean;          // default false
   /** Called after each day the table spans. */
   onProgress?: (p: DayProgress) => void;
+  /** The first minute not to fill (a live view's "now" + 1): later minutes are not marked filled. */
+  fillUntil?: number;
 }
 
 export interface WindowResult extends RunResult {
@@ -218,6 +260,8 @@ export interface ProbePrediction {
 export class WearfmError extends Error {}
 /** The rejection of a call stopped through its signal. */
 export class WearfmCancelled extends WearfmError { readonly cancelled: true; }
+/** A call on an aggregator whose worker cancel() replaced (the aggregator went with it). */
+export class WearfmRestarted extends WearfmError { readonly restarted: true; }
 
 export const SIMD_MESSAGE: string;
 export function detectFeatures(g?: typeof globalThis): Features;
@@ -237,6 +281,16 @@ export class Wearfm {
   analyzeTable(table: MinuteTable, options?: AnalyzeOptions): Promise<Analysis>;
   /** The generic minute CSV (timestamp,<channel>,...), parsed by the C importer. */
   readMinutesCsv(bytes: Bytes | string): Promise<MinuteTable>;
+  /** A table checked by the core's data rules, as a file would be; table.values is transferred. */
+  checkTable(table: MinuteTable): Promise<MinuteTable>;
+  /**
+   * The core's minute aggregator (used through src/aggregator.js): an id, then batches in, the table out.
+   * It lives in the worker: after cancel() its calls reject with WearfmRestarted (src/aggregator.js
+   * then makes a new one and gives it every sample again); freeing it is a no-op.
+   */
+  aggregatorCreate(): Promise<number>;
+  aggregate(id: number, batch: Partial<SampleBatch>, view?: { start?: number; length?: number; channels?: string[] }): Promise<AggregateResult>;
+  aggregatorFree(id: number): Promise<boolean>;
   /** "minuteStepsWide", "heartrate_seconds", ... from a CSV header, or null. Not transferred. */
   fitabaseKind(bytes: Bytes): Promise<string | null>;
   importFitabase(files: { name: string; bytes: Bytes }[], options?: { nonwear?: 'auto' | 'off' | 'movement-only' } & CallControl): Promise<FitabaseImport>;

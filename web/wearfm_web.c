@@ -3,6 +3,8 @@
  * in the core; this file only adapts calling conventions. */
 #include "wearfm.h"
 #include <emscripten/emscripten.h>
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -150,4 +152,90 @@ EMSCRIPTEN_KEEPALIVE wfm_minutes *wfmw_fitabase_user_minutes(const wfm_fitabase 
     wfm_status st = wfm_fitabase_user_minutes(fb, (int64_t)user, &opt, &t, &nw, &last_error);
     if (nonwear) *nonwear = (double)nw;
     return st == WFM_OK ? t : NULL;
+}
+
+/* The status of the last failed call (a wfm_status), e.g. to tell "no data yet" from an error. */
+EMSCRIPTEN_KEEPALIVE int wfmw_last_status(void) { return (int)last_error.status; }
+
+/* Data rules (src/channel_rules.c), one getter per field, so the page can say
+ * what a dropped value was outside of without knowing the rule itself. */
+EMSCRIPTEN_KEEPALIVE const wfm_channel_rule *wfmw_channel_rule(const char *name) { return wfm_channel_rule_find(name); }
+EMSCRIPTEN_KEEPALIVE double wfmw_rule_min(const wfm_channel_rule *r) { return r ? r->min : -INFINITY; }
+EMSCRIPTEN_KEEPALIVE double wfmw_rule_max(const wfm_channel_rule *r) { return r ? r->max : INFINITY; }
+EMSCRIPTEN_KEEPALIVE const char *wfmw_rule_unit(const wfm_channel_rule *r) { return r ? r->unit : ""; }
+EMSCRIPTEN_KEEPALIVE int wfmw_rule_whole(const wfm_channel_rule *r) { return r ? r->whole : 0; }
+
+/* Values of column k the rules dropped, by reason (a wfm_drop_reason). */
+EMSCRIPTEN_KEEPALIVE double wfmw_minutes_dropped(const wfm_minutes *t, int k, int why) {
+    return (double)wfm_minutes_dropped(t, k, (wfm_drop_reason)why);
+}
+
+/* A table from the page's own values (names: n_channels C strings), so a
+ * table goes to the core as it is, not through CSV text. */
+EMSCRIPTEN_KEEPALIVE wfm_minutes *wfmw_minutes_from_values(double start, double n_minutes, int n_channels,
+                                                          const char *const *names, const float *values) {
+    wfm_minutes *t = NULL;
+    memset(&last_error, 0, sizeof last_error);
+    if (!(n_minutes >= 0 && n_minutes <= (double)SIZE_MAX) || start != start) {
+        last_error.status = WFM_ERR_INVALID_ARG;
+        snprintf(last_error.message, sizeof last_error.message, "a table needs a start and a length");
+        return NULL;
+    }
+    return wfm_minutes_from_values((int64_t)start, (size_t)n_minutes, n_channels, names, values, &t, &last_error) == WFM_OK
+               ? t : NULL;
+}
+
+/* The minute aggregator (src/aggregator*.c). Times are local ms. */
+EMSCRIPTEN_KEEPALIVE wfm_aggregator *wfmw_aggregator_create(void) {
+    wfm_aggregator *a = NULL;
+    memset(&last_error, 0, sizeof last_error);
+    return wfm_aggregator_create(&a, &last_error) == WFM_OK ? a : NULL;
+}
+EMSCRIPTEN_KEEPALIVE void wfmw_aggregator_free(wfm_aggregator *a) { wfm_aggregator_free(a); }
+/* The channel's id, or -1 with wfmw_last_error() set. */
+EMSCRIPTEN_KEEPALIVE int wfmw_aggregator_channel(wfm_aggregator *a, const char *name) {
+    int id = -1;
+    memset(&last_error, 0, sizeof last_error);
+    wfm_aggregator_channel(a, name, &id, &last_error);
+    return id;
+}
+/* n samples as columns (segments may be 0: all 0). Returns a wfm_status. */
+EMSCRIPTEN_KEEPALIVE int wfmw_aggregator_add(wfm_aggregator *a, double n, const int32_t *channels, const double *times,
+                                             const double *values, const int32_t *segments) {
+    memset(&last_error, 0, sizeof last_error);
+    if (!(n >= 0 && n <= (double)SIZE_MAX) || (n > 0 && (!channels || !times || !values))) {
+        last_error.status = WFM_ERR_INVALID_ARG;
+        snprintf(last_error.message, sizeof last_error.message, "wfmw_aggregator_add: bad sample arrays");
+        return WFM_ERR_INVALID_ARG;
+    }
+    for (size_t i = 0; i < (size_t)n; i++) {
+        wfm_status st = wfm_aggregator_add(a, channels[i], times[i], values[i], segments ? segments[i] : 0, &last_error);
+        if (st) return (int)st;
+    }
+    return WFM_OK;
+}
+EMSCRIPTEN_KEEPALIVE int wfmw_aggregator_open_gap(wfm_aggregator *a, double from) {
+    memset(&last_error, 0, sizeof last_error);
+    return (int)wfm_aggregator_open_gap(a, from, &last_error);
+}
+EMSCRIPTEN_KEEPALIVE void wfmw_aggregator_close_gap(wfm_aggregator *a, double to) { wfm_aggregator_close_gap(a, to); }
+EMSCRIPTEN_KEEPALIVE int wfmw_aggregator_channels(const wfm_aggregator *a) { return wfm_aggregator_channels(a); }
+EMSCRIPTEN_KEEPALIVE const char *wfmw_aggregator_channel_name(const wfm_aggregator *a, int c) {
+    return wfm_aggregator_channel_name(a, c);
+}
+EMSCRIPTEN_KEEPALIVE double wfmw_aggregator_count(const wfm_aggregator *a, int c, int why) {
+    return (double)wfm_aggregator_count(a, c, (wfm_drop_reason)why);
+}
+/* The table now: n_minutes 0 for whole days around the samples, n_channels 0
+ * for every channel with a kept sample. 0 with wfmw_last_status() set on failure. */
+EMSCRIPTEN_KEEPALIVE wfm_minutes *wfmw_aggregator_table(const wfm_aggregator *a, double start, double n_minutes,
+                                                       const char *const *channels, int n_channels) {
+    wfm_aggregator_table_params p = wfm_aggregator_table_default_params();
+    p.start = start == start ? (int64_t)start : 0;
+    p.n_minutes = n_minutes > 0 && n_minutes <= (double)SIZE_MAX ? (size_t)n_minutes : 0;
+    p.channels = channels;
+    p.n_channels = n_channels;
+    wfm_minutes *t = NULL;
+    memset(&last_error, 0, sizeof last_error);
+    return wfm_aggregator_table(a, &p, &t, &last_error) == WFM_OK ? t : NULL;
 }

@@ -84,9 +84,15 @@ def ar1(rng, n, rho):
     return out * math.sqrt(1 - rho * rho)
 
 
+# The plausible ranges of the core's data rules (src/channel_rules.c) for the
+# channel names the synthetic models use: the minute-CSV reader drops a value
+# outside them, so the C side would see it missing and the reference not.
+PLAUSIBLE = {"heart_rate": (25.0, 250.0), "steps": (0.0, 300.0)}
+
+
 def synth_signal(ch, n, rng, t0=0):
     """One channel, n minutes, original units. Some values go past the clip
-    range on purpose so clipping is exercised."""
+    range on purpose so clipping is exercised (within the plausible range)."""
     mean, std, unit = ch["mean"], ch["std"], ch.get("unit", "")
     t = np.arange(t0, t0 + n)
     if unit == "state":  # binary blocks, e.g. asleep/awake
@@ -100,6 +106,8 @@ def synth_signal(ch, n, rng, t0=0):
         v = v + 0.5 * std * ar1(rng, n, 0.9)
         spikes = rng.random(n) < 0.01
         v[spikes] += rng.choice([-1, 1], spikes.sum()) * std * (ch["clip"][1] + 2)
+    if ch["name"] in PLAUSIBLE:
+        v = np.clip(v, *PLAUSIBLE[ch["name"]])
     return v.astype(np.float32)
 
 
@@ -335,9 +343,11 @@ def case_list(paper, model_file=None, input_csv=None):
         dict(name="v2_anchored_gap8h_T1440", cfg=lambda: small_config_v2(1440), missing=gap),
         dict(name="v2_cross_anchor", cfg=lambda: small_config_v2(cross=True), windows=2,
              missing=lambda x, c, r: drop_minutes(drop_tokens(x, c, r, 0.3), r, 0.2), modes=("compact", "attention")),
+        dict(name="v2_cross_edge_tau", cfg=lambda: small_config_v2(cross=True, edge_tau=4.5), windows=2,
+             missing=lambda x, c, r: drop_minutes(drop_tokens(x, c, r, 0.3), r, 0.2), modes=("compact", "attention")),
         dict(name="v2_cross_anchor_no_channel_T1440", cfg=lambda: small_config_v2(1440, cross=True),
              missing=no_first_channel),
-        dict(name="v2_cross_naive", cfg=lambda: small_config_v2(naive=True, cross=True),
+        dict(name="v2_cross_naive", cfg=lambda: small_config_v2(naive=True, cross=True, edge_tau=10),
              missing=lambda x, c, r: drop_minutes(drop_tokens(x, c, r, 0.3), r, 0.2)),
         dict(name="v2_naive", cfg=lambda: small_config_v2(naive=True),
              missing=lambda x, c, r: drop_minutes(drop_tokens(x, c, r, 0.3), r, 0.2)),

@@ -13,6 +13,7 @@ import { ReplaySource } from '../src/sources/replay.js';
 import { drawDay } from './timeline.js';
 import { importFiles } from './import.js';
 import { exportCsv, exportJson, download } from './export.js';
+import { droppedText } from './dropped.js';
 import { openProbe, describeProbe, predictDays, showPredictions } from './predictions.js';
 import { Job, days } from './job.js';
 import { personFileName } from './research-files.js';
@@ -114,6 +115,8 @@ function statusLine(table) {
     const rows = table ? table.channels.filter((n) => !channelMeta(n).hidden) : [];
     if (!d.event || (table && table.length)) parts.push(`${state.notice ? 'Shown: ' : ''}${d.label}: ${datasetText(table, rows)}.`);
     parts.push(...d.notes.map((n) => `${n}.`));
+    // Samples the core's rules dropped so far (a sensor, the sample, E4 files).
+    if (state.agg?.dropped.length) parts.push(`${droppedText(state.agg.dropped)}.`);
     if (d.hint) parts.push(d.hint);
   }
   return parts.join(' ');
@@ -150,8 +153,11 @@ function stopSources() {
 
 /** Starts a live source into the aggregator (several live sources can run together). */
 async function startLive(source, name) {
-  if (!state.agg || state.table) { stopSources(); newDataset(new MinuteAggregator(), null, { name, label: 'Recorded here', person: 'recorded-here' }); }
+  // Samples become minutes in the core (its aggregator and data rules), so live recording waits for it too.
+  if (!state.api) return setStatus('The page is still starting; try again in a moment.');
+  if (!state.agg || state.table) { stopSources(); newDataset(liveAggregator(), null, { name, label: 'Recorded here', person: 'recorded-here' }); }
   const agg = state.agg, d = state.dataset;
+  agg.onUpdate = render; // an imported aggregator (E4 files) keeps recording here
   // Events of a source whose dataset was replaced by another are not shown.
   const event = (text) => { if (state.dataset === d) { d.event = text; state.notice = null; } };
   let connections = 0;
@@ -183,10 +189,16 @@ async function startLive(source, name) {
   render();
 }
 
+/** An aggregator in the core whose every new table redraws the page. */
+function liveAggregator() {
+  return new MinuteAggregator(state.api, { onUpdate: render });
+}
+
 /** d: {name (for exports), label (for the status line), notes?, hint?}. */
 function newDataset(agg, table, d) {
   if (state.job?.kind === 'fill') stopJob(); // its result would be dropped: stop spending the CPU on it
   state.gen++;
+  if (state.agg && state.agg !== agg) state.agg.dispose();
   state.agg = agg;
   state.table = table;
   state.dataset = { notes: [], event: null, hint: null, ...d };
@@ -231,6 +243,7 @@ function showUsers(users, name, notes) {
   $('user-pick').hidden = users.length < 2;
   const show = (u) => {
     const mine = u.nonwearMinutes ? [`${u.nonwearMinutes.toLocaleString()} minutes looked like the band was off the wrist and count as not recorded`] : [];
+    if (u.table.dropped.length) mine.push(droppedText(u.table.dropped));
     return {
       name: `${name} (participant ${u.id})`, label: `Fitabase export, participant ${u.id}`, notes: [...notes, ...mine],
       hint: users.length > 1 ? `${users.length} people are in these files; choose another below.` : null,
@@ -254,10 +267,11 @@ async function playSample() {
   const res = await fetch(SAMPLE_URL);
   const table = await state.api.readMinutesCsv(new Uint8Array(await res.arrayBuffer()));
   stopSources();
-  newDataset(new MinuteAggregator(), null, { name: 'sample', label: 'Sample (a Fitbit user, replayed)', person: 'sample' });
+  newDataset(liveAggregator(), null, { name: 'sample', label: 'Sample (a Fitbit user, replayed)', person: 'sample' });
   const gen = state.gen;
   state.sampleDone = false;
   await startLive(new ReplaySource(table), 'Sample');
+  await state.agg?.flush(); // every replayed minute is in the table
   if (gen !== state.gen) return;
   state.sampleDone = true;
   state.follow = false;
@@ -305,8 +319,10 @@ async function analyze() {
   let a = null, error = null;
   const t0 = performance.now();
   try {
+    // Only the past is filled: a live day's hours after now have not happened (issue 12, defect 3).
+    const fillUntil = localMinute(Date.now()) + 1;
     const done = await runJob('fill', async (job) => {
-      a = await state.api.analyzeTable({ ...table, values: table.values.slice() }, { embedding: true, imputed: true, signal: job.signal, onProgress: job.progress });
+      a = await state.api.analyzeTable({ ...table, values: table.values.slice() }, { embedding: true, imputed: true, fillUntil, signal: job.signal, onProgress: job.progress });
     });
     if (!done) return; // stopJob() said so
   } catch (e) {
@@ -394,7 +410,9 @@ async function exportZip() {
   state.exportNote = null;
   try {
     let zip = null;
-    const done = await runJob('export', async (job) => { zip = await researchZip(state.api, state.info, people, job); });
+    // As the fill: no minute after now gets the model's value.
+    const fillUntil = localMinute(Date.now()) + 1;
+    const done = await runJob('export', async (job) => { zip = await researchZip(state.api, state.info, people, job, { fillUntil }); });
     if (!done) return;
     download(zip.name, zip.blob, 'application/zip');
     state.exportNote = `Saved ${zip.name}: ${people.length === 1 ? 'one person' : `${people.length} people`}, one CSV each, with the model's fills.`;
@@ -440,12 +458,16 @@ async function main() {
   // While recording, an ongoing disconnection grows even when no sample arrives.
   setInterval(() => { if (state.sources.length) render(); }, 15000);
   render();
+  // Files, the sample and live sensors all go through the core (its importers
+  // and minute aggregator), so without it only the message is left.
+  const noCore = () => {
+    for (const id of ['sample', 'file', 'probe-file', 'connect-hr', 'connect-polar', 'connect-motion']) $(id).disabled = true;
+  };
   if (!f.simd) {
-    // Files and the sample are read by the core, so they need it too; live sensors still record.
     alertBox(SIMD_MESSAGE);
     state.model.text = 'The model cannot run in this browser.';
     render();
-    $('sample').disabled = $('file').disabled = $('probe-file').disabled = true;
+    noCore();
     return;
   }
   try {
@@ -455,7 +477,7 @@ async function main() {
     alertBox(e.message);
     state.model.text = 'The model cannot run in this browser.';
     render();
-    $('sample').disabled = $('file').disabled = $('probe-file').disabled = true;
+    noCore();
     return;
   }
   await loadModel();

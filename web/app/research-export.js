@@ -5,10 +5,11 @@ import { Zip, ZipDeflate, strToU8 } from '../vendor/fflate.js';
 import { personCsv, personFileName, provenanceOf, dateRange } from './research-files.js';
 
 /**
- * people: [{id, table}]; job: a Job (progress, signal). Resolves with
- * {name, blob}, or rejects with the API's WearfmCancelled when stopped.
+ * people: [{id, table}]; job: a Job (progress, signal); fillUntil: the
+ * first minute not to fill (now, for a live recording: analyzeTable's).
+ * Resolves with {name, blob}, or rejects with the API's WearfmCancelled when stopped.
  */
-export async function researchZip(api, info, people, job) {
+export async function researchZip(api, info, people, job, { fillUntil = Infinity } = {}) {
   const provenance = provenanceOf(info);
   const chunks = [];
   const zip = new Zip((err, data) => { if (err) throw err; chunks.push(data); });
@@ -21,7 +22,7 @@ export async function researchZip(api, info, people, job) {
   for (const [i, p] of people.entries()) {
     job.next(`Person ${i + 1} of ${people.length}`);
     const t = p.table;
-    const analysis = await api.analyzeTable({ ...t, values: t.values.slice() }, { embedding: false, imputed: true, signal: job.signal, onProgress: job.progress });
+    const analysis = await api.analyzeTable({ ...t, values: t.values.slice() }, { embedding: false, imputed: true, fillUntil, signal: job.signal, onProgress: job.progress });
     const name = personFileName(p.id, t), [from, to] = dateRange(t).split('_');
     add(name, personCsv(p.id, t, analysis, provenance));
     files.push({ file: name, person: p.id, from, to, days_filled: analysis.windows.length });

@@ -211,6 +211,8 @@ test('a probe file opened in the page predicts each day as the CLI does (1e-5)',
   const ref = JSON.parse(probe(['predict', probePath, feats, '--model', modelPath, '--format', 'json'])).rows;
   await page.setInputFiles('#probe-file', probePath);
   await page.waitForFunction(() => wearfmDemo.predictions?.length, null, { timeout: 20000 });
+  // The status lines are drawn on the next animation frame (the table at once).
+  await page.evaluate(() => new Promise((ok) => requestAnimationFrame(() => requestAnimationFrame(ok))));
   const web = await demo(() => ({ rows: wearfmDemo.predictions, shown: document.querySelectorAll('#probe-table tbody tr').length, status: document.getElementById('probe-status').textContent }));
   assert.equal(web.rows.length, ref.length);
   assert.equal(web.shown, ref.length);

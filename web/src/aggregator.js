@@ -1,109 +1,198 @@
-// Streaming samples -> minute bins in local time. A minute with no sample is
-// missing (NaN); nothing is filled in here: gaps are the model's job.
-// Samples may arrive late or out of order (bins are keyed by minute, and
-// ordering within a minute is restored before RR differences are taken).
-// Recorded connection gaps are kept so the page can shade them, and RR
-// pairs that straddle one are never differenced.
-import { CHANNELS, minuteChannelOf } from './channels.js';
+// Streaming samples -> minute bins, by the C core's aggregator
+// (src/aggregator*.c): the per-channel rules (mean heart rate, summed steps,
+// RMSSD from RR intervals, ...) and the plausibility limits live there, the
+// same ones the file importers use. This shell only moves samples to the core
+// in batches (the core may run in a worker), turns epoch times into local
+// wall-clock time, keeps connection gaps for drawing, and holds the latest
+// table so the page can draw without waiting. It also keeps every sample the
+// core has taken (as columns, 24 bytes a sample): the worker that holds the
+// core's aggregator is ended when a long computation is cancelled
+// (src/wearfm.js cancel()), and a new aggregator in the new worker is given
+// them all again, so a recording outlives a cancelled fill.
 import { localMinute as defaultLocalMinute } from './time.js';
 
-const RR_MIN_MS = 250, RR_MAX_MS = 2500;   // physiologically possible beat intervals
-const RR_MAX_PAIR_MS = 3000;               // successive beats are at most this far apart
+const EMPTY = Object.freeze({ start: 0, length: 0, channels: [], values: new Float32Array(0), dropped: [] });
+const FLUSH_MS = 100; // how long samples may wait before the table catches up
 
 export class MinuteAggregator {
-  /** @param {{localMinute?: (ms:number)=>number, channels?: object}} [opts] */
-  constructor(opts = {}) {
-    this.localMinute = opts.localMinute ?? defaultLocalMinute;
-    this.channels = opts.channels ?? CHANNELS;
-    this.bins = new Map(); // channel -> Map(minute -> accumulator)
-    this.gaps = [];        // [{from, to}] epoch ms, open gaps have to = null
-    this.samples = 0;
-    this.rejected = 0;
+  /**
+   * @param {object} core  the core's aggregator calls: a WearfmCore (src/core.js) or the worker client
+   *   (src/wearfm.js), whose aggregatorCreate/aggregate/aggregatorFree may return promises.
+   * @param {{localMinute?: (ms:number)=>number, onUpdate?: ()=>void}} [opts]
+   */
+  constructor(core, { localMinute = defaultLocalMinute, onUpdate = null } = {}) {
+    if (!core?.aggregate) throw new Error('MinuteAggregator needs the wearfm core (its aggregate call)');
+    Object.assign(this, { core, localMinute, onUpdate });
+    this.gaps = [];       // [{from, to}] epoch ms, an open gap has to = null (for drawing)
+    this.samples = 0;     // kept by the core's rules, as of the latest table
+    this.rejected = 0;    // dropped by them
+    this.dropped = [];    // per sample channel: why (src/core.js: dropCounts)
+    this.latest = EMPTY;
+    this.queue = [];
+    this.gapQueue = [];
+    this.handle = null;
+    this.history = new SampleHistory();
+    this.chain = Promise.resolve();
+    this.timer = null;
   }
 
-  /** Adds one sample {t: epoch ms, channel, value, segment?}; non-finite values are ignored. */
+  // Local wall-clock ms of an epoch time: the minute tables' time base.
+  localMs(ms) {
+    return ms + (this.localMinute(ms) - Math.floor(ms / 60000)) * 60000;
+  }
+
+  /** Queues one sample {t: epoch ms, channel, value, segment?}; the core's rules decide whether it is kept. */
   add(s) {
-    if (!Number.isFinite(s.t) || !Number.isFinite(s.value)) { this.rejected++; return; }
-    const name = minuteChannelOf(s.channel);
-    const agg = this.channels[name]?.agg ?? 'mean';
-    if (agg === 'rmssd' && !(s.value >= RR_MIN_MS && s.value <= RR_MAX_MS)) { this.rejected++; return; }
-    let ch = this.bins.get(name);
-    if (!ch) this.bins.set(name, (ch = new Map()));
-    const m = this.localMinute(s.t);
-    let b = ch.get(m);
-    if (!b) ch.set(m, (b = { n: 0, sum: 0, max: -Infinity, last: NaN, lastT: -Infinity, rr: null }));
-    b.n++;
-    b.sum += s.value;
-    if (s.value > b.max) b.max = s.value;
-    if (s.t >= b.lastT) { b.last = s.value; b.lastT = s.t; }
-    if (agg === 'rmssd') (b.rr ??= []).push({ t: s.t, v: s.value, seg: s.segment ?? 0 });
-    this.samples++;
+    this.queue.push(s);
+    this.schedule();
   }
 
-  addAll(samples) { for (const s of samples) this.add(s); }
+  addAll(samples) { for (const s of samples) this.queue.push(s); this.schedule(); }
 
-  /** Marks a disconnection starting at `from` (ms); closeGap ends it. */
-  openGap(from) { this.gaps.push({ from, to: null }); }
+  /** Marks a disconnection starting at `from` (epoch ms); closeGap ends it. */
+  openGap(from) {
+    this.gaps.push({ from, to: null });
+    this.gapQueue.push({ open: true, t: this.localMs(from) });
+    this.schedule();
+  }
   closeGap(to) {
     const g = this.gaps.findLast((x) => x.to === null);
     if (g) g.to = to;
+    this.gapQueue.push({ open: false, t: this.localMs(to) });
+    this.schedule();
   }
 
-  /** First and last minute with any sample, or null. */
-  extent() {
-    let lo = Infinity, hi = -Infinity;
-    for (const ch of this.bins.values()) for (const m of ch.keys()) { if (m < lo) lo = m; if (m > hi) hi = m; }
-    return lo <= hi ? { first: lo, last: hi } : null;
+  schedule() {
+    this.timer ??= setTimeout(() => { this.timer = null; this.flush().catch(() => {}); }, FLUSH_MS);
   }
 
-  value(name, b) {
-    switch (this.channels[name]?.agg ?? 'mean') {
-      case 'sum': return b.sum;
-      case 'max': return b.max;
-      case 'last': return b.last;
-      case 'rmssd': return this.rmssd(b.rr);
-      default: return b.sum / b.n;
-    }
+  /** The latest table (as of the last flush): {start, length, channels, values, dropped}. */
+  table() { return this.latest; }
+
+  /** Sends what is queued to the core and updates the latest table; resolves to it. */
+  flush() { return this.enqueue(() => this.send(undefined)); }
+
+  /** A table with its own span or columns ({start, length, channels}), after what is queued. */
+  build(view) { return this.enqueue(() => this.send(view ?? {})); }
+
+  enqueue(job) {
+    const p = this.chain.then(job);
+    this.chain = p.catch(() => {});
+    return p;
   }
 
-  /** Root mean square of successive RR differences within the minute; NaN below 2 differences. */
-  rmssd(rr) {
-    const beats = rr.slice().sort((a, b) => a.t - b.t);
-    let ss = 0, n = 0;
-    for (let i = 1; i < beats.length; i++) {
-      const a = beats[i - 1], b = beats[i];
-      if (a.seg !== b.seg || b.t - a.t > RR_MAX_PAIR_MS || this.inGap(a.t, b.t)) continue;
-      ss += (b.v - a.v) ** 2;
-      n++;
-    }
-    return n >= 2 ? Math.sqrt(ss / n) : NaN;
+  async send(view) {
+    if (this.disposed) return view ? EMPTY : this.latest;
+    const batch = this.takeBatch();
+    if (!batch && !view && this.handle) return this.latest;
+    const r = await this.apply(batch, view ?? {});
+    if (batch) this.history.append(batch);
+    this.samples = r.kept;
+    this.rejected = r.rejected;
+    this.dropped = r.dropped;
+    if (view) return r.table;
+    this.latest = r.table;
+    this.onUpdate?.();
+    return r.table;
   }
 
-  inGap(t0, t1) {
-    return this.gaps.some((g) => g.from < t1 && (g.to === null || g.to > t0));
-  }
-
-  /**
-   * The minute table from `start` (default: midnight of the first day) for
-   * `length` minutes (default: to midnight after the last day):
-   * {start, length, channels, values: Float32Array row-major, NaN missing}.
-   */
-  table({ start, length, channels } = {}) {
-    const ext = this.extent();
-    const known = Object.keys(this.channels), rank = (n) => (known.includes(n) ? known.indexOf(n) : known.length);
-    const names = channels ?? [...this.bins.keys()].filter((n) => this.bins.get(n).size).sort((a, b) => rank(a) - rank(b));
-    if (start === undefined) start = ext ? Math.floor(ext.first / 1440) * 1440 : 0;
-    if (length === undefined) length = ext ? Math.floor(ext.last / 1440) * 1440 + 1440 - start : 0;
-    const C = names.length;
-    const values = new Float32Array(length * C).fill(NaN);
-    names.forEach((name, c) => {
-      const ch = this.bins.get(name);
-      if (!ch) return;
-      for (const [m, b] of ch) {
-        const i = m - start;
-        if (i >= 0 && i < length) values[i * C + c] = this.value(name, b);
+  // One batch to the core's aggregator, as a copy (the batch is kept for the
+  // history; the worker client transfers what it is given). A new aggregator
+  // (after the worker was restarted) is given the history first.
+  async apply(batch, view) {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        if (!this.handle) {
+          this.handle = await this.core.aggregatorCreate();
+          if (this.history.n || this.history.gaps.length) await this.core.aggregate(this.handle, this.history.copy(), {});
+        }
+        return await this.core.aggregate(this.handle, copyBatch(batch) ?? {}, view);
+      } catch (e) {
+        // restarted: the worker that held the handle was replaced; cancelled: it was ended during this call.
+        if (!(e?.restarted || e?.cancelled) || this.disposed || attempt >= 3) throw e;
+        this.handle = null;
       }
-    });
-    return { start, length, channels: names, values };
+    }
   }
+
+  // The queue as columns (typed arrays travel to a worker without copying).
+  takeBatch() {
+    if (!this.queue.length && !this.gapQueue.length) return null;
+    const q = this.queue, n = q.length, names = [], index = new Map();
+    const channel = new Int32Array(n), t = new Float64Array(n), value = new Float64Array(n), segment = new Int32Array(n);
+    q.forEach((s, i) => {
+      if (!index.has(s.channel)) { index.set(s.channel, names.length); names.push(s.channel); }
+      channel[i] = index.get(s.channel);
+      t[i] = this.localMs(s.t);
+      value[i] = s.value;
+      segment[i] = s.segment ?? 0;
+    });
+    const gaps = this.gapQueue;
+    this.queue = [];
+    this.gapQueue = [];
+    return { names, channel, t, value, segment, gaps };
+  }
+
+  /** Frees the core's aggregator; the object is unusable afterwards. */
+  dispose() {
+    this.disposed = true;
+    clearTimeout(this.timer);
+    this.timer = null;
+    this.queue = [];
+    // After whatever send is in flight (it may be making the handle).
+    this.enqueue(async () => {
+      const h = this.handle;
+      this.handle = null;
+      if (h) await this.core.aggregatorFree(h);
+    });
+  }
+}
+
+function copyBatch(b) {
+  return b && { names: [...b.names], channel: b.channel.slice(), t: b.t.slice(), value: b.value.slice(), segment: b.segment.slice(), gaps: [...b.gaps] };
+}
+
+// Every batch the core has taken, in order, as one growing set of columns:
+// replayed into a new aggregator it gives the same table (the core bins by
+// time; samples keep their order of arrival, gaps theirs).
+class SampleHistory {
+  constructor() {
+    this.names = [];
+    this.index = new Map();
+    this.n = 0;
+    this.cols = { channel: new Int32Array(0), t: new Float64Array(0), value: new Float64Array(0), segment: new Int32Array(0) };
+    this.gaps = [];
+  }
+
+  append(b) {
+    const k = b.channel.length;
+    if (this.n + k > this.cols.t.length) {
+      const cap = Math.max(1024, 2 * (this.n + k));
+      for (const [key, a] of Object.entries(this.cols)) {
+        const grown = new a.constructor(cap);
+        grown.set(a.subarray(0, this.n));
+        this.cols[key] = grown;
+      }
+    }
+    const ids = b.names.map((name) => {
+      if (!this.index.has(name)) { this.index.set(name, this.names.length); this.names.push(name); }
+      return this.index.get(name);
+    });
+    const { channel, t, value, segment } = this.cols;
+    for (let i = 0; i < k; i++) channel[this.n + i] = ids[b.channel[i]];
+    t.set(b.t, this.n);
+    value.set(b.value, this.n);
+    segment.set(b.segment, this.n);
+    this.n += k;
+    for (const g of b.gaps) this.gaps.push(g);
+  }
+
+  /** The history as a batch (views of its columns). */
+  batch() {
+    const { channel, t, value, segment } = this.cols, n = this.n;
+    return { names: this.names, channel: channel.subarray(0, n), t: t.subarray(0, n), value: value.subarray(0, n), segment: segment.subarray(0, n), gaps: this.gaps };
+  }
+
+  /** The history as a new batch (fresh arrays, to be transferred). */
+  copy() { return copyBatch(this.batch()); }
 }

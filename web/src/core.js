@@ -1,12 +1,13 @@
 // The wasm core behind typed JS calls: copies arrays in and out of the heap
-// and calls the flat wfmw_* entry points (web/wearfm_web.c). All model math
-// and all file parsing happen in C; this only moves bytes. Used by the
-// worker and directly by the Node tests.
-import { tableToCsv } from './minute-csv.js';
+// and calls the flat wfmw_* entry points (web/wearfm_web.c). All model math,
+// all file parsing and every data rule happen in C; this only moves bytes.
+// Used by the worker and directly by the Node tests.
 import { formatMinute } from './time.js';
 import { hasProbeExports, probeFit, probePredict, probeInfo } from './probe.js';
 
-const NO_DATA = 6; // WFM_ERR_NO_DATA: a window with no observed patch
+const NO_DATA = 6; // WFM_ERR_NO_DATA: a window with no observed patch, an aggregator with no sample
+// wfm_drop_reason (include/wearfm.h): why the data rules dropped a value.
+const DROP_REASONS = { notFinite: 1, below: 2, above: 3, notWhole: 4, badTime: 5 };
 const FITABASE_CHANNELS = ['heart_rate', 'steps', 'intensity', 'sleep_state'];
 const NONWEAR = { off: 0, auto: 1, 'movement-only': 2 };
 
@@ -97,6 +98,36 @@ export class WearfmCore {
     }
   }
 
+  // Runs fn(ptr) with `names` as a C array of C strings on the heap.
+  withNames(names, fn) {
+    const m = this.m, ptrs = names.map((n) => {
+      const size = m.lengthBytesUTF8(String(n)) + 1, p = m._malloc(size);
+      m.stringToUTF8(String(n), p, size);
+      return p;
+    });
+    const arr = m._malloc(Math.max(1, ptrs.length) * 4);
+    try {
+      m.HEAP32.set(ptrs, arr >> 2);
+      return fn(arr, ptrs.length);
+    } finally {
+      for (const p of ptrs) m._free(p);
+      m._free(arr);
+    }
+  }
+
+  withString(text, fn) { return this.withNames([text], (arr) => fn(this.m.HEAP32[arr >> 2])); }
+
+  // What the data rules dropped of one channel, with the rule's range for the words:
+  // {channel, unit, min, max, whole, below, above, notWhole, notFinite, badTime}, or null for nothing.
+  dropCounts(channel, count) {
+    const m = this.m, d = { channel };
+    let total = 0;
+    for (const [k, why] of Object.entries(DROP_REASONS)) total += d[k] = count(why);
+    if (!total) return null;
+    const r = this.withString(channel, (p) => m._wfmw_channel_rule(p));
+    return Object.assign(d, { unit: m.UTF8ToString(m._wfmw_rule_unit(r)), min: m._wfmw_rule_min(r), max: m._wfmw_rule_max(r), whole: Boolean(m._wfmw_rule_whole(r)) });
+  }
+
   // Copies a wfm_minutes handle out as a JS table and frees it.
   takeTable(t) {
     const m = this.m;
@@ -105,10 +136,83 @@ export class WearfmCore {
       const channels = [];
       for (let k = 0; k < C; k++) channels.push(m.UTF8ToString(m._wfmw_minutes_channel_name(t, k)));
       const vp = m._wfmw_minutes_values(t);
-      return { start: m._wfmw_minutes_start(t), length: n, channels, values: m.HEAPF32.slice(vp >> 2, (vp >> 2) + n * C), duplicates: m._wfmw_minutes_duplicates(t) };
+      const dropped = channels.map((name, k) => this.dropCounts(name, (why) => m._wfmw_minutes_dropped(t, k, why))).filter(Boolean);
+      return { start: m._wfmw_minutes_start(t), length: n, channels, values: m.HEAPF32.slice(vp >> 2, (vp >> 2) + n * C), duplicates: m._wfmw_minutes_duplicates(t), dropped };
     } finally {
       m._wfmw_minutes_free(t);
     }
+  }
+
+  // A wfm_minutes handle of a JS table {start, length, channels, values}; the caller frees it.
+  tableHandle({ start, length, channels, values }) {
+    const m = this.m, C = channels.length;
+    if (!(values instanceof Float32Array) || values.length !== length * C) throw new Error(`a table of ${length} minutes x ${C} channels needs ${length * C} values`);
+    const vp = m._malloc(Math.max(1, values.length * 4));
+    try {
+      m.HEAPF32.set(values, vp >> 2);
+      const t = this.withNames(channels, (np, n) => m._wfmw_minutes_from_values(start, length, n, np, vp));
+      if (!t) throw new Error(this.error());
+      return t;
+    } finally {
+      m._free(vp);
+    }
+  }
+
+  /** A table checked by the core's data rules, as if read from a file: {start, length, channels, values, dropped}. */
+  checkTable(table) { return this.takeTable(this.tableHandle(table)); }
+
+  /** A new minute aggregator in the core (src/aggregator.c); its handle. */
+  aggregatorCreate() {
+    const h = this.m._wfmw_aggregator_create();
+    if (!h) throw new Error(this.error());
+    return h;
+  }
+  aggregatorFree(h) { this.m._wfmw_aggregator_free(h); }
+
+  /**
+   * Adds a batch of samples to aggregator h, then returns its table now.
+   * batch: {names, channel (index into names), t (local ms), value, segment,
+   * gaps: [{open, t}]}, as columns (src/aggregator.js); view: {start,
+   * length, channels} (default: whole days, every channel with a kept
+   * sample). Returns {table, kept, rejected, dropped} (dropped: per sample
+   * channel, as dropCounts).
+   */
+  aggregate(h, { names = [], channel, t, value, segment, gaps = [] } = {}, view = {}) {
+    const m = this.m;
+    const ids = names.map((name) => {
+      const id = this.withString(name, (p) => m._wfmw_aggregator_channel(h, p));
+      if (id < 0) throw new Error(`sample channel '${name}': ${this.error()}`);
+      return id;
+    });
+    const n = t?.length ?? 0;
+    if (n) {
+      const cp = m._malloc(n * 4), sp = m._malloc(n * 4), tp = m._malloc(n * 8), vp = m._malloc(n * 8);
+      try {
+        m.HEAP32.set(Int32Array.from(channel, (k) => ids[k]), cp >> 2);
+        m.HEAP32.set(segment ?? new Int32Array(n), sp >> 2);
+        m.HEAPF64.set(t, tp >> 3);
+        m.HEAPF64.set(value, vp >> 3);
+        if (m._wfmw_aggregator_add(h, n, cp, tp, vp, sp)) throw new Error(this.error());
+      } finally {
+        for (const p of [cp, sp, tp, vp]) m._free(p);
+      }
+    }
+    for (const g of gaps) {
+      if (g.open) { if (m._wfmw_aggregator_open_gap(h, g.t)) throw new Error(this.error()); }
+      else m._wfmw_aggregator_close_gap(h, g.t);
+    }
+    const want = view.channels ?? [];
+    const tab = this.withNames(want, (np, nc) => m._wfmw_aggregator_table(h, view.start ?? 0, view.length ?? 0, np, nc));
+    if (!tab && m._wfmw_last_status() !== NO_DATA) throw new Error(this.error());
+    const table = tab ? this.takeTable(tab) : { start: 0, length: 0, channels: [...want], values: new Float32Array(0), duplicates: 0, dropped: [] };
+    let kept = 0, rejected = 0;
+    const dropped = [];
+    for (let c = 0; c < m._wfmw_aggregator_channels(h); c++) {
+      kept += m._wfmw_aggregator_count(h, c, 0);
+      const d = this.dropCounts(m.UTF8ToString(m._wfmw_aggregator_channel_name(h, c)), (why) => m._wfmw_aggregator_count(h, c, why));
+      if (d) { dropped.push(d); rejected += d.notFinite + d.below + d.above + d.notWhole + d.badTime; }
+    }
+    return { table, kept, rejected, dropped };
   }
 
   /** The generic minute CSV, parsed by the C importer. */
@@ -162,15 +266,15 @@ export class WearfmCore {
    * Every model window of a table with an observed value, as the CLI's
    * embed/impute commands: windows aligned to multiples of T minutes since
    * 1970-01-01T00:00, channels matched by name by the C core. The table goes
-   * through the minute CSV so the browser reads it exactly as the CLI does.
+   * to the core as it is (wfm_minutes_from_values, the rules of a file read).
+   * fillUntil: the first minute not to fill (the live view's "now"): later
+   * minutes are neither marked filled nor counted.
    * onDay(done, total) is called after each day (window) the table spans.
    */
-  analyzeTable(table, { embedding = true, imputed = true, reconstruction = false, tokens = false } = {}, onDay = () => {}) {
+  analyzeTable(table, { embedding = true, imputed = true, reconstruction = false, tokens = false, fillUntil = Infinity } = {}, onDay = () => {}) {
     const { windowMinutes: T, nChannels: C, hasDecoder } = this.requireModel();
     const m = this.m;
-    const csv = new TextEncoder().encode(tableToCsv(table));
-    const t = this.withBytes(csv, (p, n) => m._wfmw_minutes_read_csv(p, n));
-    if (!t) throw new Error(this.error());
+    const t = this.tableHandle(table);
     const x = m._malloc(T * C * 4);
     const windows = [];
     try {
@@ -189,7 +293,7 @@ export class WearfmCore {
           throw e;
         }
         const filled = new Uint8Array(T * C);
-        for (let i = 0; i < T * C; i++) filled[i] = Number.isNaN(xs[i]) ? 1 : 0;
+        for (let i = 0; i < T * C; i++) filled[i] = Number.isNaN(xs[i]) && ws + Math.floor(i / C) < fillUntil ? 1 : 0;
         windows.push({ start: ws, startText: formatMinute(ws), totalTokens: this.info.nTokens, filled, ...out });
       }
     } finally {

@@ -13,6 +13,15 @@ export class WearfmCancelled extends WearfmError {
   constructor() { super('cancelled'); this.cancelled = true; }
 }
 
+/**
+ * A call on a core aggregator whose worker was replaced by cancel(): the
+ * aggregator went with it (`restarted`). src/aggregator.js then makes a new
+ * one and gives it the samples again.
+ */
+export class WearfmRestarted extends WearfmError {
+  constructor() { super('the core was restarted (a cancel): this aggregator is gone'); this.restarted = true; }
+}
+
 /** Starts the worker; rejects with a clear message when wasm SIMD is missing. */
 export async function createWearfm({ workerUrl = new URL('./worker.js', import.meta.url) } = {}) {
   const features = detectFeatures();
@@ -40,6 +49,10 @@ export class Wearfm {
     this.nextId = 1;
     this.modelArgs = null; // what load() sent, to load it again into a new worker
     this.restarting = null;
+    // The page's aggregator ids -> the current worker's handles. Ids are never
+    // reused, so one from before a cancel() cannot reach an aggregator of the new worker.
+    this.aggregators = new Map();
+    this.nextAggregator = 1;
     this.attach(newWorker());
   }
 
@@ -87,6 +100,7 @@ export class Wearfm {
    */
   cancel() {
     this.worker.terminate();
+    this.aggregators.clear(); // their state was in the worker's memory
     const stopped = [...this.pending.values()];
     this.pending.clear();
     for (const p of stopped) p.reject(new WearfmCancelled());
@@ -127,6 +141,34 @@ export class Wearfm {
   analyzeTable(table, options = {}) {
     const [opts, control] = controlOf(options);
     return this.call('analyzeTable', { table, options: opts }, buffersOf([table.values]), control);
+  }
+
+  /** A table checked by the core's data rules, as a file would be; table.values is transferred. */
+  checkTable(table) { return this.call('checkTable', { table }, buffersOf([table.values])); }
+
+  /**
+   * A minute aggregator in the core (for src/aggregator.js): its id. It lives
+   * in the worker, so a cancel() ends it: calls with its id then reject with
+   * WearfmRestarted.
+   */
+  async aggregatorCreate() {
+    const handle = await this.call('aggregatorCreate');
+    const id = this.nextAggregator++;
+    this.aggregators.set(id, handle);
+    return id;
+  }
+  /** Adds a batch of samples (columns, transferred) and returns the table now (see src/core.js). */
+  aggregate(id, batch = {}, view = {}) {
+    const handle = this.aggregators.get(id);
+    if (handle === undefined) return Promise.reject(new WearfmRestarted());
+    return this.call('aggregate', { handle, batch, view }, buffersOf([batch.channel, batch.t, batch.value, batch.segment]));
+  }
+  /** Frees an aggregator (one whose worker was replaced is already gone). */
+  aggregatorFree(id) {
+    const handle = this.aggregators.get(id);
+    if (handle === undefined) return Promise.resolve(true);
+    this.aggregators.delete(id);
+    return this.call('aggregatorFree', { handle });
   }
 
   /** The generic minute CSV, parsed by the C importer. */

@@ -49,6 +49,10 @@ const ops = {
   async analyzeTable({ table, options }, progress) {
     return (await core()).analyzeTable(table, options, (done, total) => progress({ done, total }));
   },
+  async checkTable({ table }) { return (await core()).checkTable(table); },
+  async aggregatorCreate() { return (await core()).aggregatorCreate(); },
+  async aggregate({ handle, batch, view }) { return (await core()).aggregate(handle, batch, view); },
+  async aggregatorFree({ handle }) { (await core()).aggregatorFree(handle); return true; },
   async probeFit(args) { return (await core()).probeFit(args); },
   async probePredict(args) { return (await core()).probePredict(args); },
   async probeInfo(args) { return (await core()).probeInfo(args); },

@@ -71,3 +71,23 @@ test('Fitabase import through wasm equals `wearfm import fitabase`', async () =>
   assert.ok(res.counts.rows > 0);
   assert.throws(() => c.importFitabase([{ name: 'bad.csv', bytes: new TextEncoder().encode('Id,Time,Value\n1,4/12/2016 7:21:00 AM,ninety\n') }]), /bad\.csv: line 2/);
 });
+
+// Defect 3: one minute of live heart rate "filled" the whole day, hours
+// that had not happened yet included. With fillUntil (the page's "now") the
+// minutes from then on are neither filled nor counted.
+test('analyzeTable fills only the past: nothing at or after fillUntil is marked filled', async () => {
+  const c = await core();
+  const { windowMinutes: T, nChannels: C } = c.info;
+  const day = 19800 * 1440, now = day + 9 * 60 + 30; // 09:30
+  const values = new Float32Array(1440 * 4).fill(NaN);
+  values[(9 * 60 + 29) * 4] = 72; // one minute of heart rate, just before now
+  const table = { start: day, length: 1440, channels: ['heart_rate', 'steps', 'intensity', 'sleep_state'], values };
+  const all = c.analyzeTable(table, { embedding: false });
+  const past = c.analyzeTable(table, { embedding: false, fillUntil: now });
+  assert.equal(T, 1440);
+  const filled = (w, from, to) => { let n = 0; for (let i = from * C; i < to * C; i++) n += w.filled[i]; return n; };
+  assert.equal(filled(all.windows[0], 0, 1440), 1440 * C - 1, 'without a limit every missing value is filled');
+  assert.equal(filled(past.windows[0], 9 * 60 + 30, 1440), 0, 'no minute after now is filled');
+  assert.equal(filled(past.windows[0], 0, 9 * 60 + 30), (9 * 60 + 30) * C - 1, 'the past is');
+  assert.deepEqual(past.windows[0].imputed.subarray(0, 570 * C), all.windows[0].imputed.subarray(0, 570 * C));
+});

@@ -2,10 +2,15 @@
 // S2's wrist files in WESAD (Schmidt et al., "Introducing WESAD, a
 // multimodal dataset for Wearable Stress and Affect Detection", ICMI 2018;
 // academic, non-commercial licence), kept tiny, for the format only.
-import { test } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseE4, e4Kind, looksLikeE4 } from '../src/parsers/e4.js';
 import { MinuteAggregator } from '../src/aggregator.js';
+import { WearfmCore } from '../src/core.js';
+import { loadCoreModule } from '../testlib/load-core.mjs';
+
+let core;
+before(async () => { core = new WearfmCore(await loadCoreModule()); });
 
 const HR = '1495437335.000000\n1.000000\n101.00\n106.50\n95.33\n90.25\n';
 const IBI = '1495437325.000000, IBI\n14.313155,0.765660\n15.203821,0.890666\n15.985107,0.781286\n16.797644,0.812537\n';
@@ -27,14 +32,14 @@ test('HR.csv: 1 Hz samples from the UTC start time', () => {
   assert.equal(s[3].value, 90.25);
 });
 
-test('IBI.csv: beat times as offsets, intervals in ms -> RMSSD', () => {
+test('IBI.csv: beat times as offsets, intervals in ms -> RMSSD', async () => {
   const s = parseE4('IBI', IBI);
   assert.equal(s.length, 4);
   assert.ok(Math.abs(s[1].t - (1495437325000 + 15203.821)) < 1e-6);
   assert.ok(Math.abs(s[1].value - 890.666) < 1e-9);
-  const a = new MinuteAggregator({ localMinute: (ms) => Math.floor(ms / 60000) });
+  const a = new MinuteAggregator(core, { localMinute: (ms) => Math.floor(ms / 60000) });
   a.addAll(s);
-  const tab = a.table();
+  const tab = await a.flush();
   const v = tab.values.find((x) => !Number.isNaN(x));
   const d = [890.666 - 765.66, 781.286 - 890.666, 812.537 - 781.286];
   assert.ok(Math.abs(v - Math.sqrt(d.reduce((q, x) => q + x * x, 0) / 3)) < 1e-3);
@@ -51,4 +56,16 @@ test('other kinds give no samples; malformed files name the line', () => {
   assert.throws(() => parseE4('HR', '1495437335\n1\n101\nabc\n'), /line 4/);
   assert.throws(() => parseE4('HR', 'x\n1\n'), /line 1/);
   assert.throws(() => parseE4('HR', '1495437335\n'), /sample rate/);
+});
+
+// Defect 5: an E4 file's 500, -20 or 1e30 bpm went into the table unchecked.
+test('HR.csv with impossible values: parsed as given, dropped by the core aggregator and counted', async () => {
+  const s = parseE4('HR', '1495437300\n1\n70\n500\n-20\n1e30\n80\n');
+  assert.deepEqual(s.map((x) => x.value), [70, 500, -20, 1e30, 80], 'parsing keeps numbers; rules are the core\'s');
+  const a = new MinuteAggregator(core, { localMinute: (ms) => Math.floor(ms / 60000) });
+  a.addAll(s);
+  const tab = await a.flush();
+  assert.deepEqual(tab.values.filter((x) => !Number.isNaN(x)), new Float32Array([75]));
+  assert.equal(a.dropped[0].above, 2);
+  assert.equal(a.dropped[0].below, 1);
 });

@@ -2,13 +2,18 @@
 // source turns notifications into samples, polls readable characteristics,
 // and reconnects after a drop with a new segment; the Polar source starts the
 // accelerometer and reads frames; replay emits a table's observed minutes.
-import { test } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { BleHeartRateSource } from '../src/sources/ble-hr.js';
 import { PolarAccSource } from '../src/sources/polar-pmd.js';
 import { MotionSource } from '../src/sources/motion.js';
 import { ReplaySource } from '../src/sources/replay.js';
 import { MinuteAggregator } from '../src/aggregator.js';
+import { WearfmCore } from '../src/core.js';
+import { loadCoreModule } from '../testlib/load-core.mjs';
+
+let core;
+before(async () => { core = new WearfmCore(await loadCoreModule()); });
 
 class FakeChar extends EventTarget {
   constructor(props = { notify: true, read: false }) { super(); this.properties = props; this.reads = 0; this.writes = []; }
@@ -68,8 +73,8 @@ test('heart-rate source: a drop is reported, reconnects with back-off, new segme
   const dev = fakeDevice({ heart_rate_measurement: ch });
   let clock = 0;
   const src = new BleHeartRateSource({ bluetooth: fakeBluetooth(dev), now: () => clock });
-  const events = [], agg = new MinuteAggregator({ localMinute: (ms) => Math.floor(ms / 60000) });
-  await src.start((s) => agg.add(s), (e) => {
+  const events = [], samples = [], agg = new MinuteAggregator(core, { localMinute: (ms) => Math.floor(ms / 60000) });
+  await src.start((s) => { samples.push(s); agg.add(s); }, (e) => {
     events.push(e.type);
     if (e.type === 'disconnected') agg.openGap(e.t);
     if (e.type === 'connected' && e.segment > 1) agg.closeGap(e.t);
@@ -87,7 +92,24 @@ test('heart-rate source: a drop is reported, reconnects with back-off, new segme
   assert.equal(dev.gatt.connects, 2);
   assert.equal(src.link.segment, 2);
   assert.deepEqual(agg.gaps, [{ from: 5000, to: 7000 }]);
-  assert.deepEqual(agg.bins.get('hrv_rmssd').get(0).rr.map((b) => b.seg), [1, 2]);
+  assert.deepEqual(samples.filter((s) => s.channel === 'rr').map((s) => s.segment), [1, 2]);
+  await agg.flush();
+  assert.equal(agg.samples, 4, 'heart rate and RR of both connections reach the core');
+});
+
+// Defect 5: the source used to keep any HR > 0, so a strap's 500 bpm was drawn.
+test('heart-rate source: 500 and 0 bpm go to the core, whose rule drops and counts them', async () => {
+  const ch = new FakeChar();
+  const src = new BleHeartRateSource({ bluetooth: fakeBluetooth(fakeDevice({ heart_rate_measurement: ch })), now: () => 3600000 });
+  const agg = new MinuteAggregator(core, { localMinute: (ms) => Math.floor(ms / 60000) });
+  await src.start((s) => agg.add(s));
+  ch.push([0x01, 0xf4, 0x01]); // u16 heart rate: 500
+  ch.push([0x00, 0]);
+  ch.push([0x00, 66]);
+  src.stop();
+  const tab = await agg.flush();
+  assert.deepEqual(tab.values.filter((v) => !Number.isNaN(v)), new Float32Array([66]));
+  assert.deepEqual([agg.dropped[0].channel, agg.dropped[0].above, agg.dropped[0].below], ['heart_rate', 1, 1]);
 });
 
 test('Polar source: writes the ACC start command, reads the factor, parses frames into movement', async () => {
@@ -134,9 +156,9 @@ test('motion source: says so when no reading arrives (a desktop has the event, n
 test('replay: a table streamed back through the aggregator is the same table', async () => {
   const table = { start: 28000 * 1440, length: 1440, channels: ['heart_rate', 'steps'], values: new Float32Array(2880).fill(NaN) };
   for (let i = 100; i < 400; i++) { table.values[i * 2] = 60 + (i % 9) + 0.25; if (i % 3) table.values[i * 2 + 1] = i % 50; }
-  const agg = new MinuteAggregator();
+  const agg = new MinuteAggregator(core);
   await new ReplaySource(table, { minutesPerTick: 500, tickMs: 1 }).start((s) => agg.add(s));
-  const back = agg.table({ channels: table.channels });
+  const back = await agg.build({ channels: table.channels });
   assert.equal(back.start, table.start);
   assert.deepEqual(back.values, table.values);
 });

@@ -1,7 +1,7 @@
 // Web Bluetooth Heart Rate service: every Heart Rate Measurement (0x2A37)
-// becomes samples: heart_rate (bpm, dropped while the sensor reports no skin
-// contact), rr (ms, one per beat, timed backwards from arrival) and
-// energy_expended (kJ). Notifications are the normal path; when the
+// becomes samples: heart_rate (bpm, left out while the sensor reports no skin
+// contact; the core's data rules judge the values), rr (ms, one per beat,
+// timed backwards from arrival) and energy_expended (kJ). Notifications are the normal path; when the
 // characteristic is readable and notifications stay silent, it is polled
 // (some sensors, and the emulated peripheral of the tests, need that).
 import { parseHeartRateMeasurement } from '../parsers/gatt-hr.js';
@@ -55,7 +55,8 @@ export class BleHeartRateSource {
     } catch {
       return; // a malformed packet is dropped, like a missed one
     }
-    if (m.contact !== false && m.heartRate > 0) this.onSample({ t, channel: 'heart_rate', value: m.heartRate });
+    // No skin contact is the packet's own statement; whether a value is plausible is the core's rule.
+    if (m.contact !== false) this.onSample({ t, channel: 'heart_rate', value: m.heartRate });
     // The last RR interval ends at arrival; earlier ones end before it.
     let end = t;
     for (let i = m.rrIntervals.length - 1; i >= 0; i--) {
