@@ -551,6 +551,17 @@ typedef struct wfm_probe_info {
 } wfm_probe_info;
 
 void wfm_probe_get_info(const wfm_probe *probe, wfm_probe_info *out);
+/* The fitted parameters: weight [rows x cols] in standardised feature units,
+ * bias [rows], and the standardisation, feature_mean [cols] and feature_std
+ * [cols]; rows is wfm_probe_info.n_outputs for a classifier with K > 2
+ * classes, else 1 (binary, regression), and cols the number of features.
+ * The original-unit model is z = (W / std) x + b - (W / std) mean. The
+ * pointers stay valid while the probe lives (all NULL for a NULL probe). */
+typedef struct wfm_probe_coefficients {
+    int rows, cols;
+    const float *weight, *bias, *feature_mean, *feature_std;
+} wfm_probe_coefficients;
+void wfm_probe_get_coefficients(const wfm_probe *probe, wfm_probe_coefficients *out);
 /* Class name (k in 0..n_classes-1) or feature name (NULL if none stored). */
 const char *wfm_probe_class_name(const wfm_probe *probe, int k);
 const char *wfm_probe_feature_name(const wfm_probe *probe, int j);

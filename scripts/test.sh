@@ -95,6 +95,14 @@ eval_smoke() { bash tests/test_eval_smoke.sh; }
 eval_tables() { $PY tools/eval_tables.py --check; }
 probe_tasks_unit() { $PY tests/test_probe_tasks.py; }
 
+python_package() { # a fresh venv, `pip install ./python` (built single-threaded), the package's tests
+  local venv=$B/pyvenv-package
+  rm -rf "$venv" && $PY -m venv "$venv" &&
+    CMAKE_BUILD_PARALLEL_LEVEL=1 nice -n 5 "$venv/bin/pip" install -q './python[test]' &&
+    (cd python && WEARFM_REQUIRE_ALL=1 WEARFM_CLI="$PWD/../$B/native/wearfm" WEARFM_TORCH_PYTHON=$PY \
+      "../$venv/bin/python" -m pytest -q -p no:cacheprovider tests)
+}
+
 stage "build: native" build_native
 stage "build: wasi" build_wasi
 stage "build: web (emscripten)" build_web
@@ -109,6 +117,7 @@ stage "evaluation smoke: every scenario x method through the native CLI, bootstr
 stage "eval tables: card and README blocks match models/*.eval.json and the model files" eval_tables
 stage "probe tasks: labels, slots and features of tools/probe_tasks.py" probe_tasks_unit
 stage "probes vs numpy/pytorch: ridge closed form, logistic L-BFGS, metrics, hash; probe CLI (native + wasi)" bash tests/probe/run.sh
+stage "python package: fresh venv, pip install ./python; = CLI bit for bit, PyTorch 1e-4, sklearn probes, Dask cohort (2 workers)" python_package
 [ -f web/test/core_node.test.mjs ] && stage "web build in node (wasmBinary) vs native; web unit tests (parsers, aggregator, sources)" web_node
 stage "web demo end to end: chromium headless, BLE emulation, browser vs native CLI" web_e2e
 stage "fuzz: bounded libFuzzer run" fuzz_bounded

@@ -90,6 +90,17 @@ void wfm_probe_get_info(const wfm_probe *p, wfm_probe_info *o) {
     o->encoder_hash = p->encoder_hash[0] ? p->encoder_hash : NULL;
 }
 
+void wfm_probe_get_coefficients(const wfm_probe *p, wfm_probe_coefficients *o) {
+    memset(o, 0, sizeof *o);
+    if (!p) return;
+    o->rows = p->q;
+    o->cols = p->d;
+    o->weight = p->weight;
+    o->bias = p->bias;
+    o->feature_mean = p->mean;
+    o->feature_std = p->std;
+}
+
 const char *wfm_probe_class_name(const wfm_probe *p, int k) {
     return p && p->class_names && k >= 0 && k < p->n_classes ? p->class_names[k] : NULL;
 }

@@ -968,6 +968,38 @@ TEST(encoder_binding_and_hash_mismatch) {
     free(x);
 }
 
+/* The accessor returns what the probe file stores, for binary, softmax and ridge probes. */
+TEST(coefficients_accessor_matches_the_saved_file) {
+    const size_t n = 60, d = 5;
+    float *x = random_x(n, d, 7);
+    int labels[60];
+    float targets[60];
+    for (size_t i = 0; i < n; i++) { labels[i] = (int)(i % 3); targets[i] = x[i * d] - 2.0f * x[i * d + 1]; }
+    for (int kind = 0; kind < 3; kind++) {
+        wfm_probe_params pp = wfm_probe_default_params();
+        int binary[60];
+        for (size_t i = 0; i < n; i++) binary[i] = labels[i] == 1;
+        if (kind == 2) pp.task = WFM_PROBE_RIDGE;
+        wfm_probe *p = NULL;
+        CHECK(wfm_probe_fit(x, n, d, kind == 0 ? binary : kind == 1 ? labels : NULL, kind == 2 ? targets : NULL, NULL,
+                            &pp, &p, NULL) == WFM_OK);
+        params_t saved;
+        probe_params(p, &saved);
+        wfm_probe_coefficients co;
+        wfm_probe_get_coefficients(p, &co);
+        CHECK(co.rows == saved.q && co.cols == (int)d);
+        CHECK(!memcmp(co.weight, saved.w, sizeof(float) * (size_t)(co.rows * co.cols)));
+        CHECK(!memcmp(co.bias, saved.b, sizeof(float) * (size_t)co.rows));
+        CHECK(!memcmp(co.feature_mean, saved.mean, sizeof(float) * d));
+        CHECK(!memcmp(co.feature_std, saved.sd, sizeof(float) * d));
+        wfm_probe_free(p);
+    }
+    wfm_probe_coefficients none;
+    wfm_probe_get_coefficients(NULL, &none);
+    CHECK(none.rows == 0 && !none.weight);
+    free(x);
+}
+
 int main(void) {
     RUN(ridge_matches_closed_form);
     RUN(ridge_constant_feature_and_lambda_zero);
@@ -988,5 +1020,6 @@ int main(void) {
     RUN(regression_prediction_beyond_float_range_is_an_error);
     RUN(encoder_binding_and_hash_mismatch);
     RUN(save_is_locale_independent);
+    RUN(coefficients_accessor_matches_the_saved_file);
     return TEST_SUMMARY();
 }

@@ -1,0 +1,181 @@
+/* Models, states and the forward pass: model_load, model_info, state_new, run. */
+#include "native.h"
+#include <math.h>
+
+static void model_destroy(PyObject *capsule) { wfm_model_free(PyCapsule_GetPointer(capsule, MODEL_CAPSULE)); }
+
+/* model_load(path, n_threads, mask_mode) -> capsule */
+static PyObject *py_model_load(PyObject *self, PyObject *args) {
+    PyObject *path_obj;
+    int n_threads, mask_mode;
+    if (!PyArg_ParseTuple(args, "O&ii", PyUnicode_FSConverter, &path_obj, &n_threads, &mask_mode)) return NULL;
+    wfm_model_params p = wfm_model_default_params();
+    p.n_threads = n_threads;
+    p.mask_mode = (wfm_mask_mode)mask_mode;
+    wfm_model *m = NULL;
+    wfm_error err = {0};
+    wfm_status st;
+    Py_BEGIN_ALLOW_THREADS
+    st = wfm_model_load_file(PyBytes_AS_STRING(path_obj), &p, &m, &err);
+    Py_END_ALLOW_THREADS
+    Py_DECREF(path_obj);
+    if (st) return raise_core(ERR_MODEL, &err);
+    PyObject *cap = PyCapsule_New(m, MODEL_CAPSULE, model_destroy);
+    if (!cap) wfm_model_free(m);
+    return cap;
+}
+
+static const char *kind_name(wfm_channel_kind k) {
+    return k == WFM_CHANNEL_COUNT ? "count" : k == WFM_CHANNEL_CATEGORY ? "category" : "continuous";
+}
+
+static PyObject *channel_dict(const wfm_channel_info *ch) {
+    PyObject *levels = PyList_New(ch->n_levels);
+    for (int k = 0; levels && k < ch->n_levels; k++) PyList_SET_ITEM(levels, k, PyFloat_FromDouble(ch->levels[k]));
+    if (!levels) return NULL;
+    return Py_BuildValue("{s:s,s:s,s:d,s:d,s:d,s:d,s:s,s:d,s:d,s:N}", "name", ch->name, "unit", ch->unit, "mean",
+                         (double)ch->mean, "std", (double)ch->std, "clip_min", (double)ch->clip_min, "clip_max",
+                         (double)ch->clip_max, "kind", kind_name(ch->kind), "range_min", (double)ch->range_min,
+                         "range_max", (double)ch->range_max, "levels", levels);
+}
+
+/* model_info(model) -> dict */
+static PyObject *py_model_info(PyObject *self, PyObject *capsule) {
+    wfm_model *m = model_from(capsule);
+    if (!m) return NULL;
+    wfm_model_info i;
+    wfm_model_get_info(m, &i);
+    PyObject *channels = PyList_New(i.n_channels);
+    for (int c = 0; channels && c < i.n_channels; c++) {
+        wfm_channel_info ch;
+        wfm_error err = {0};
+        PyObject *d = wfm_model_get_channel(m, c, &ch, &err) ? raise_core(ERR_MODEL, &err) : channel_dict(&ch);
+        if (!d) { Py_CLEAR(channels); break; }
+        PyList_SET_ITEM(channels, c, d);
+    }
+    if (!channels) return NULL;
+    return Py_BuildValue("{s:s,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:O,s:n,s:s,s:s,s:i,s:N}",
+                         "architecture", i.architecture, "window_minutes", i.window_minutes, "patch_minutes",
+                         i.patch_minutes, "n_channels", i.n_channels, "n_tokens", i.n_tokens, "enc_dim", i.enc_dim,
+                         "enc_layers", i.enc_layers, "enc_heads", i.enc_heads, "enc_mlp_dim", i.enc_mlp_dim, "dec_dim",
+                         i.dec_dim, "dec_layers", i.dec_layers, "dec_heads", i.dec_heads, "dec_mlp_dim", i.dec_mlp_dim,
+                         "has_decoder", i.has_decoder ? Py_True : Py_False, "n_params", (Py_ssize_t)i.n_params,
+                         "config_json", wfm_model_config_json(m), "weights_hash", wfm_model_weights_hash(m),
+                         "threads", wfm_model_threads(m), "channels", channels);
+}
+
+/* A state, the model capsule it keeps alive, and whether a thread runs it. */
+typedef struct state_holder {
+    wfm_state *state;
+    PyObject *model;
+    int busy;
+} state_holder;
+
+static void state_destroy(PyObject *capsule) {
+    state_holder *h = PyCapsule_GetPointer(capsule, STATE_CAPSULE);
+    if (!h) return;
+    wfm_state_free(h->state); /* before the model it runs */
+    Py_XDECREF(h->model);
+    PyMem_Free(h);
+}
+
+/* state_new(model, n_threads, mask_mode) -> capsule */
+static PyObject *py_state_new(PyObject *self, PyObject *args) {
+    PyObject *mcap;
+    int n_threads, mask_mode;
+    if (!PyArg_ParseTuple(args, "Oii", &mcap, &n_threads, &mask_mode)) return NULL;
+    wfm_model *m = model_from(mcap);
+    if (!m) return NULL;
+    wfm_state_params p = wfm_state_default_params();
+    p.n_threads = n_threads;
+    p.mask_mode = (wfm_mask_mode)mask_mode;
+    wfm_state *s = NULL;
+    wfm_error err = {0};
+    if (wfm_state_create(m, &p, &s, &err)) return raise_core(ERR_MODEL, &err);
+    state_holder *h = PyMem_Calloc(1, sizeof *h);
+    if (!h) { wfm_state_free(s); return PyErr_NoMemory(); }
+    h->state = s;
+    h->model = mcap;
+    Py_INCREF(mcap);
+    PyObject *cap = PyCapsule_New(h, STATE_CAPSULE, state_destroy);
+    if (!cap) { wfm_state_free(s); Py_DECREF(mcap); PyMem_Free(h); }
+    return cap;
+}
+
+static void fill_nan(float *p, size_t n) {
+    for (size_t k = 0; p && k < n; k++) p[k] = NAN;
+}
+
+/* run(state, x, n_windows, embedding, reconstruction, imputed, fill_probability,
+ *     visible_tokens, skip_empty) -> None. x is [B, T, C] float32; outputs are
+ * caller-allocated (None = not wanted): [B, D], [B, T, C] x3, int32 [B].
+ * skip_empty: a window with no observed patch gets NaN outputs and 0 visible
+ * tokens instead of an InputError. The GIL is released for the whole batch. */
+static PyObject *py_run(PyObject *self, PyObject *args) {
+    PyObject *scap, *xo, *eo, *ro, *io, *po, *vo;
+    Py_ssize_t B;
+    int skip_empty;
+    if (!PyArg_ParseTuple(args, "OOnOOOOOp", &scap, &xo, &B, &eo, &ro, &io, &po, &vo, &skip_empty)) return NULL;
+    state_holder *h = PyCapsule_GetPointer(scap, STATE_CAPSULE);
+    if (!h) return NULL;
+    wfm_model_info info;
+    wfm_model_get_info(model_from(h->model), &info);
+    const Py_ssize_t TC = (Py_ssize_t)info.window_minutes * info.n_channels, D = info.enc_dim;
+    Py_buffer x = {0}, e = {0}, r = {0}, im = {0}, p = {0}, v = {0};
+    if (get_buffer(xo, &x, "f", B * TC, 0, 0, "x")) return NULL;
+    int bad = get_buffer(eo, &e, "f", B * D, 1, 1, "embedding");
+    bad = bad || get_buffer(ro, &r, "f", B * TC, 1, 1, "reconstruction");
+    bad = bad || get_buffer(io, &im, "f", B * TC, 1, 1, "imputed");
+    bad = bad || get_buffer(po, &p, "f", B * TC, 1, 1, "fill_probability");
+    bad = bad || get_buffer(vo, &v, "i", B, 1, 1, "visible_tokens");
+    PyObject *result = NULL;
+    if (bad) goto done;
+    if ((r.buf || im.buf || p.buf) && !info.has_decoder) {
+        wfm_error err = {WFM_ERR_UNSUPPORTED, "this model has no decoder (encoder-only): it cannot impute or reconstruct"};
+        raise_core(ERR_MODEL, &err);
+        goto done;
+    }
+    if (h->busy) {
+        PyErr_SetString(PyExc_RuntimeError, "this wearfm state is running in another thread; use one state per thread");
+        goto done;
+    }
+    h->busy = 1;
+    wfm_error err = {0};
+    wfm_status st = WFM_OK;
+    Py_ssize_t failed = -1;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t b = 0; b < B; b++) {
+        float *eb = e.buf ? (float *)e.buf + b * D : NULL, *rb = r.buf ? (float *)r.buf + b * TC : NULL;
+        float *ib = im.buf ? (float *)im.buf + b * TC : NULL, *pb = p.buf ? (float *)p.buf + b * TC : NULL;
+        wfm_outputs o = {.embedding = eb, .reconstruction = rb, .imputed = ib, .fill_probability = pb};
+        st = wfm_run_state(h->state, (const float *)x.buf + b * TC, &o, &err);
+        if (st == WFM_ERR_NO_DATA && skip_empty) {
+            fill_nan(eb, (size_t)D); fill_nan(rb, (size_t)TC); fill_nan(ib, (size_t)TC); fill_nan(pb, (size_t)TC);
+            o.n_visible_tokens = 0;
+            st = WFM_OK;
+        }
+        if (st) { failed = b; break; }
+        if (v.buf) ((int *)v.buf)[b] = o.n_visible_tokens;
+    }
+    Py_END_ALLOW_THREADS
+    h->busy = 0;
+    if (st) {
+        char prefix[48];
+        snprintf(prefix, sizeof prefix, "window %zd: ", failed);
+        raise_core_prefixed(st == WFM_ERR_UNSUPPORTED ? ERR_MODEL : ERR_INPUT, &err, B > 1 ? prefix : NULL);
+        goto done;
+    }
+    result = Py_None;
+    Py_INCREF(result);
+done:
+    release_buffer(&x); release_buffer(&e); release_buffer(&r); release_buffer(&im); release_buffer(&p); release_buffer(&v);
+    return result;
+}
+
+PyMethodDef model_methods[] = {
+    {"model_load", py_model_load, METH_VARARGS, "model_load(path, n_threads, mask_mode) -> model capsule"},
+    {"model_info", py_model_info, METH_O, "model_info(model) -> dict"},
+    {"state_new", py_state_new, METH_VARARGS, "state_new(model, n_threads, mask_mode) -> state capsule"},
+    {"run", py_run, METH_VARARGS,
+     "run(state, x, n_windows, embedding, reconstruction, imputed, fill_probability, visible_tokens, skip_empty)"},
+    {NULL, NULL, 0, NULL}};

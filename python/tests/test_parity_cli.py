@@ -1,0 +1,59 @@
+"""The package equals the native CLI bit for bit: the same C sources with
+the same flags. The CLI prints floats with %.9g, which reads back as the
+same float32."""
+import os
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import wearfm
+from conftest import MODEL, SAMPLE, run_cli
+
+
+def _cli_table(cli, cmd, path, tmp_path, *extra):
+    out = tmp_path / f"{cmd}.csv"
+    run_cli(cli, cmd, MODEL, path, "-q", "-o", out, *extra)
+    return pd.read_csv(out, index_col=0, parse_dates=True)
+
+
+def _same(ours: pd.DataFrame, theirs: pd.DataFrame):
+    assert list(ours.columns) == list(theirs.columns)
+    assert ours.index.equals(theirs.index)
+    a, b = ours.to_numpy(np.float32), theirs.to_numpy(np.float32)
+    assert a.shape == b.shape and np.array_equal(a, b, equal_nan=True)
+
+
+def _persons(fitabase_minutes, k=4):
+    files = sorted(os.listdir(fitabase_minutes))
+    return [os.path.join(fitabase_minutes, f) for f in files[:: max(1, len(files) // k)][:k]]
+
+
+@pytest.mark.parametrize("which", ["sample", "fitabase"])
+def test_embed_impute_and_raw_equal_the_cli(model, cli, tmp_path, which, request):
+    paths = [SAMPLE] if which == "sample" else _persons(request.getfixturevalue("fitabase_minutes"))
+    for path in paths:
+        table = wearfm.read_minutes(path)
+        emb = model.embed(table)
+        _same(emb.reset_index(drop=False).set_index("window_start"), _cli_table(cli, "embed", path, tmp_path))
+        _same(model.impute(table).astype(np.float32), _cli_table(cli, "impute", path, tmp_path))
+        _same(model.reconstruct(table).astype(np.float32), _cli_table(cli, "impute", path, tmp_path, "--raw"))
+
+
+def test_read_fitabase_equals_the_cli_import(fitabase, fitabase_minutes):
+    df = wearfm.read_fitabase(fitabase)
+    users = sorted(int(f[:-4]) for f in os.listdir(fitabase_minutes))
+    assert sorted(df.index.get_level_values("id").unique()) == users
+    for user in users[:: max(1, len(users) // 6)]:
+        ours = df.loc[user]
+        theirs = wearfm.read_minutes(os.path.join(fitabase_minutes, f"{user}.csv"))
+        assert ours.index.equals(theirs.index)
+        assert np.array_equal(ours.to_numpy(), theirs.to_numpy(), equal_nan=True)
+    assert df.attrs["counts"]["files"] == 4 and df.attrs["counts"]["rows"] > 0
+
+
+def test_read_fitabase_names_the_bad_file(tmp_path):
+    bad = tmp_path / "minuteStepsWide_bad.csv"
+    bad.write_text("Id,ActivityHour," + ",".join(f"Steps{m:02d}" for m in range(60)) + "\n1,nonsense\n")
+    with pytest.raises(wearfm.InputError, match="minuteStepsWide_bad.csv: .*line 2"):
+        wearfm.read_fitabase([bad])
