@@ -124,6 +124,12 @@ probes: native data
 page-probes: native data
 	@/usr/bin/python3 tools/page_probes.py --data $(BUILD)/fitabase --model models/$(MODEL_NAME).safetensors \
 	   --wearfm $(BUILD)/native/wearfm --out models/probes --workdir $(BUILD)/page-probes
+# The uncertainty band the page draws around filled heart rate and steps:
+# the model's validation error by distance to the nearest recorded minute
+# (tools/fill_bands.py; ~15 s). Rerun after a new model, as page-probes.
+fill-bands: native data
+	@/usr/bin/python3 tools/fill_bands.py --data $(BUILD)/fitabase --model models/$(MODEL_NAME).safetensors \
+	   --wearfm $(BUILD)/native/wearfm --json models/$(MODEL_NAME).fill-bands.json
 curves:
 	@/usr/bin/python3 tools/plot_curves.py models/train-logs/run1-aim.jsonl:"AIM run 1 (1.4 M parameters)" \
 	   models/train-logs/run3-aim.jsonl:"AIM run 3 (linear anchor)" models/train-logs/run4-aim.jsonl:"AIM run 4 (cross-channel anchor)" \

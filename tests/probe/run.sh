@@ -84,6 +84,8 @@ for f in slots periods; do
   if same_csv $W/${f}_native.csv $W/${f}_wasi.csv; then pass=$((pass + 1)); echo "ok   slots: WASI $f = native $f (1e-5)"
   else fail=$((fail + 1)); echo "FAIL slots: WASI $f differ from native"; fi
 done
+check "fill bands are for the shipped model" 0 $PY tools/fill_bands.py --check --model "$SHIPPED_MODEL"
+check "fill bands refuse a model they were not measured on" 1 $PY tools/fill_bands.py --check --model $W/other_model.safetensors
 # A retrained (here: one byte changed) model fails the page probes' check until `make page-probes`.
 check "page probes refuse a model they were not fit on" 1 $PY tools/page_probe_cards.py --check --model $W/other_model.safetensors
 grep_err "page probes: the reason names make page-probes" "make page-probes" 
