@@ -6,7 +6,7 @@ export NODE_PATH := /usr/share/nodejs
 JOBS ?= $(shell nproc)
 BUILD := build
 
-.PHONY: all setup setup-base native wasi web build test fuzz demo bench data train eval probes curves clean serve sample
+.PHONY: all setup setup-base native wasi web build test fuzz demo bench data train eval probes page-probes fill-bands curves clean serve sample
 
 all: build
 
@@ -116,6 +116,20 @@ probes: native data
 	   --markdown models/$(MODEL_NAME).probes.md
 	@cp $(BUILD)/probe-tasks/results.json models/$(MODEL_NAME).probes.json
 	@/usr/bin/python3 tools/eval_tables.py --json $(EVAL_JSON)
+# The probes the participant page loads by default (sleep vs wake, active vs
+# not, per 20-min slot), fit by `wearfm probe fit` on the shipped model's
+# slot features of the training people and measured on the validation
+# people (tools/page_probes.py; ~40 s): models/probes/*.safetensors, their
+# cards and probes.json. `make test` fails until this is run after a new model.
+page-probes: native data
+	@/usr/bin/python3 tools/page_probes.py --data $(BUILD)/fitabase --model models/$(MODEL_NAME).safetensors \
+	   --wearfm $(BUILD)/native/wearfm --out models/probes --workdir $(BUILD)/page-probes
+# The uncertainty band the page draws around filled heart rate and steps:
+# the model's validation error by distance to the nearest recorded minute
+# (tools/fill_bands.py; ~15 s). Rerun after a new model, as page-probes.
+fill-bands: native data
+	@/usr/bin/python3 tools/fill_bands.py --data $(BUILD)/fitabase --model models/$(MODEL_NAME).safetensors \
+	   --wearfm $(BUILD)/native/wearfm --json models/$(MODEL_NAME).fill-bands.json
 curves:
 	@/usr/bin/python3 tools/plot_curves.py models/train-logs/run1-aim.jsonl:"AIM run 1 (1.4 M parameters)" \
 	   models/train-logs/run3-aim.jsonl:"AIM run 3 (linear anchor)" models/train-logs/run4-aim.jsonl:"AIM run 4 (cross-channel anchor)" \

@@ -40,4 +40,7 @@ int cli_import(int argc, char **argv);
 /* wearfm probe ...: argv[0] is "probe" (cli/probe.c). */
 int cli_probe(int argc, char **argv);
 
+/* wearfm slots ...: argv[0] is "slots" (cli/slots.c). */
+int cli_slots(int argc, char **argv);
+
 #endif

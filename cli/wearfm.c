@@ -5,6 +5,7 @@
  *   wearfm tokens MODEL INPUT.csv [options]
  *   wearfm import fitabase FILE... [options]   (cli/import.c)
  *   wearfm probe fit|predict|eval|info ...     (cli/probe.c)
+ *   wearfm slots MODEL INPUT --inputs ...      (cli/slots.c)
  * INPUT may be '-' for stdin. See usage() for options and exit codes. */
 #include "wearfm.h"
 #include "cli.h"
@@ -32,6 +33,9 @@ static void usage(FILE *f) {
             "  wearfm probe predict PROBE FEATURES.csv [--model MODEL]\n"
             "  wearfm probe eval FEATURES.csv --labels COL [--groups COL] [--folds K]\n"
             "                                        (see 'wearfm probe --help')\n"
+            "  wearfm slots MODEL INPUT --inputs CH,... [--probe PROBE [--periods CLASS]]\n"
+            "                                        per-slot (patch) features, a slot probe's\n"
+            "                                        predictions, or periods (see 'wearfm slots --help')\n"
             "\n"
             "INPUT is a minute CSV (header: timestamp,<channel>,...; timestamps\n"
             "YYYY-MM-DDTHH:MM in local time; empty or NaN = missing), or '-' for stdin.\n"
@@ -114,7 +118,7 @@ static int parse_args(int argc, char **argv, options *o) {
     o->cmd = pos[0];
     int need = !strcmp(o->cmd, "info") ? 2 : 3;
     if (strcmp(o->cmd, "info") && strcmp(o->cmd, "embed") && strcmp(o->cmd, "impute") && strcmp(o->cmd, "tokens")) {
-        fprintf(stderr, "wearfm: unknown command '%s' (info, embed, impute, tokens, import, probe)\n", o->cmd);
+        fprintf(stderr, "wearfm: unknown command '%s' (info, embed, impute, tokens, import, probe, slots)\n", o->cmd);
         return -1;
     }
     if (npos != need) {
@@ -229,8 +233,8 @@ static int cmd_info(const options *o, wfm_model *m, FILE *out) {
     if (o->json) {
         fprintf(out, "{\"model\": ");
         print_model_json(out, m);
-        fprintf(out, ", \"n_params\": %zu, \"threads\": %d, \"config\": %s}\n", info.n_params,
-                wfm_model_threads(m), wfm_model_config_json(m));
+        fprintf(out, ", \"n_params\": %zu, \"weights_hash\": \"%s\", \"threads\": %d, \"config\": %s}\n", info.n_params,
+                wfm_model_weights_hash(m), wfm_model_threads(m), wfm_model_config_json(m));
         return EXIT_OK;
     }
     fprintf(out, "architecture   %s\n", info.architecture);
@@ -244,6 +248,7 @@ static int cmd_info(const options *o, wfm_model *m, FILE *out) {
     else
         fprintf(out, "decoder        none (encoder-only)\n");
     fprintf(out, "parameters     %zu\n", info.n_params);
+    fprintf(out, "weights hash   %s (probes fit on this model store it)\n", wfm_model_weights_hash(m));
     if (info.has_decoder) {
         fprintf(out, "fill           %s", info.fill);
         if (!strcmp(info.fill, "anchored")) {
@@ -491,6 +496,7 @@ static int cmd_run(const options *o, wfm_model *m, const wfm_minutes *t, FILE *o
 int main(int argc, char **argv) {
     if (argc >= 2 && !strcmp(argv[1], "import")) return cli_import(argc - 1, argv + 1);
     if (argc >= 2 && !strcmp(argv[1], "probe")) return cli_probe(argc - 1, argv + 1);
+    if (argc >= 2 && !strcmp(argv[1], "slots")) return cli_slots(argc - 1, argv + 1);
     options o;
     if (parse_args(argc, argv, &o)) return EXIT_USAGE;
     if (!strcmp(o.cmd, "tokens") && !o.json) o.json = 1;

@@ -643,6 +643,44 @@ wfm_status wfm_probe_cross_validate(const float *X, size_t n, size_t d, const in
                                     wfm_probe_cv **out, wfm_error *err);
 void wfm_probe_cv_free(wfm_probe_cv *cv);
 
+/* ---- slots: probes that answer per patch ------------------------------ */
+
+/* A slot is one patch of the window: slot p covers minutes [p P, (p + 1) P)
+ * (P = patch_minutes), so a day model has T / P of them. Probes shipped for
+ * "asleep or awake in these 20 minutes" read slot features; docs/probes.md,
+ * "Slot probes". */
+
+/* Runs the model on x with only the `inputs` channels (model channel
+ * indices, each at most once; every other channel is set missing, so a probe
+ * never sees the channel it was taught to predict) and writes, for each
+ * slot, the mean of the encoder's visible token embeddings of the input
+ * channels at that slot: features [T / P * enc_dim]. has_features [T / P]
+ * (may be NULL) gets 1 for a slot with at least one observed input minute,
+ * else 0 and a NaN row. WFM_ERR_NO_DATA when no input channel is observed
+ * anywhere in the window. */
+wfm_status wfm_slot_features(wfm_model *model, const float *x, const int *inputs, int n_inputs, float *features,
+                             uint8_t *has_features, wfm_error *err);
+
+typedef struct wfm_slot_period {
+    size_t first, end;       /* slots [first, end) */
+    float mean_probability;  /* mean over the slots of the period that have one */
+    size_t n_known;          /* slots of the period with a probability */
+} wfm_slot_period;
+
+/* Periods of one class along consecutive slots (prob[i]: its probability in
+ * slot i, NaN = no prediction): runs of slots with prob >= threshold, joined
+ * across at most max_gap slots below it or unknown, kept when at least
+ * min_slots long. Writes at most cap periods in time order and returns how
+ * many there are (possibly more than cap). */
+size_t wfm_slot_periods(const float *prob, size_t n, float threshold, int max_gap, int min_slots,
+                        wfm_slot_period *out, size_t cap);
+
+/* The expected number of slots of a class among n: the sum of the known
+ * probabilities (NaN skipped; *n_known, if not NULL, gets how many were
+ * known). With probabilities calibrated to the class's frequency (a probe
+ * fit without class balancing), this is an unbiased count. */
+double wfm_slot_expected(const float *prob, size_t n, size_t *n_known);
+
 #ifdef __cplusplus
 }
 #endif

@@ -25,7 +25,7 @@ export const HEADERS = {
   'Cache-Control': 'no-cache',
 };
 
-const TYPES = { '.html': 'text/html; charset=utf-8', '.css': 'text/css; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8', '.wasm': 'application/wasm', '.csv': 'text/csv; charset=utf-8', '.safetensors': 'application/octet-stream', '.ts': 'text/plain; charset=utf-8' };
+const TYPES = { '.html': 'text/html; charset=utf-8', '.css': 'text/css; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8', '.wasm': 'application/wasm', '.csv': 'text/csv; charset=utf-8', '.safetensors': 'application/octet-stream', '.ts': 'text/plain; charset=utf-8', '.json': 'application/json', '.md': 'text/plain; charset=utf-8' };
 
 // The shipped model and sample, as scripts/common.sh names them.
 function shellDefault(name, fallback) {
@@ -34,7 +34,7 @@ function shellDefault(name, fallback) {
 }
 
 /** URL path -> file on disk; directories map a whole folder of web/. */
-export function routes({ model = shellDefault('SHIPPED_MODEL', 'models/wearfm-minute-fitabase.safetensors'), sample = shellDefault('SAMPLE', 'data/sample/fitabase_4020332650.csv'), build = path.join(root, 'build') } = {}) {
+export function routes({ model = shellDefault('SHIPPED_MODEL', 'models/wearfm-minute-fitabase.safetensors'), sample = shellDefault('SAMPLE', 'data/sample/fitabase_4020332650.csv'), build = path.join(root, 'build'), probes = path.join(root, 'models/probes') } = {}) {
   return {
     files: {
       '/': path.join(web, 'index.html'),
@@ -47,20 +47,23 @@ export function routes({ model = shellDefault('SHIPPED_MODEL', 'models/wearfm-mi
       '/core/wearfm_core_mt.wasm': path.join(build, 'web/wearfm_core_mt.wasm'),
       '/core/wearfm_core_mt.worker.js': path.join(build, 'web/wearfm_core_mt.worker.js'),
       '/model/wearfm.safetensors': path.resolve(root, model),
+      // The fills' measured uncertainty, beside the model it was measured on (make fill-bands).
+      '/model/fill-bands.json': path.resolve(root, model).replace(/\.safetensors$/, '.fill-bands.json'),
       '/sample/sample.csv': path.resolve(root, sample),
       // The zip writer of the research export (npm fflate, pinned in package.json).
       '/vendor/fflate.js': path.join(web, 'node_modules/fflate/esm/browser.js'),
     },
-    dirs: { '/src/': path.join(web, 'src'), '/app/': path.join(web, 'app') },
+    // The page's probes (make page-probes): the manifest, the probe files and their cards.
+    dirs: { '/src/': [path.join(web, 'src'), /\.m?js$/], '/app/': [path.join(web, 'app'), /\.m?js$/], '/probes/': [path.resolve(root, probes), /\.(json|safetensors|md)$/] },
   };
 }
 
 function resolve(r, urlPath) {
   if (r.files[urlPath]) return r.files[urlPath];
-  for (const [prefix, dir] of Object.entries(r.dirs)) {
+  for (const [prefix, [dir, ext]] of Object.entries(r.dirs)) {
     if (!urlPath.startsWith(prefix)) continue;
     const file = path.resolve(dir, '.' + urlPath.slice(prefix.length - 1));
-    if (file.startsWith(dir + path.sep) && /\.(m?js)$/.test(file)) return file;
+    if (file.startsWith(dir + path.sep) && ext.test(file)) return file;
   }
   return null;
 }

@@ -29,6 +29,10 @@ export interface ChannelInfo {
   std: number;
   clipMin: number;
   clipMax: number;
+  /** What the values are (format_version 2); fills of a category are one of its levels. */
+  kind: 'continuous' | 'count' | 'category';
+  /** Category levels, increasing; [] otherwise. */
+  levels: number[];
 }
 
 export interface ModelInfo {
@@ -80,6 +84,8 @@ export interface RunResult {
   imputed?: Float32Array;
   /** [N * encDim]; NaN rows for masked tokens. */
   tokenEmbeddings?: Float32Array;
+  /** [T*C]: for a filled minute of a category channel, the probability of the level it was given; NaN elsewhere. */
+  fillProbability?: Float32Array;
 }
 
 export interface ImputeResult extends RunResult {
@@ -158,6 +164,22 @@ export interface AnalyzeOptions extends CallControl {
   onProgress?: (p: DayProgress) => void;
   /** The first minute not to fill (a live view's "now" + 1): later minutes are not marked filled. */
   fillUntil?: number;
+  /** Slot features per window (the core's wfm_slot_features): the model sees only `inputs`. */
+  slots?: { name: string; inputs: string[] }[];
+}
+
+/** One slot (patch) per row: features [T/P * encDim] with NaN rows where has[p] is 0. */
+export interface SlotFeatures {
+  features: Float32Array;
+  has: Uint8Array;
+}
+
+/** A run of slots of one class (wfm_slot_periods): slots [first, end). */
+export interface SlotPeriod {
+  first: number;
+  end: number;
+  meanProbability: number;
+  known: number;
 }
 
 export interface WindowResult extends RunResult {
@@ -167,12 +189,15 @@ export interface WindowResult extends RunResult {
   totalTokens: number;
   /** [T*C]: 1 where the input was missing (filled by the model). */
   filled: Uint8Array;
+  /** By the name given in AnalyzeOptions.slots. */
+  slots: Record<string, SlotFeatures>;
 }
 
 export interface Analysis {
   /** Model channel order of the window arrays. */
   channels: string[];
   windowMinutes: number;
+  patchMinutes: number;
   /** Every window with an observed value, as `wearfm impute/embed` outputs them. */
   windows: WindowResult[];
 }
@@ -299,6 +324,10 @@ export class Wearfm {
   /** Predicts rows with a probe file's bytes (copied; X is transferred). */
   probePredict(args: ProbePredictArgs): Promise<ProbePrediction>;
   probeInfo(probe: Bytes): Promise<ProbeInfo>;
+  /** Periods of a class along slots (prob: NaN = no prediction; transferred); options in slots. */
+  slotPeriods(prob: Float32Array, options?: { threshold?: number; maxGap?: number; minSlots?: number }): Promise<SlotPeriod[]>;
+  /** The sum of the known probabilities (an expected count of slots) and how many were known. */
+  slotExpected(prob: Float32Array): Promise<{ expected: number; known: number }>;
   /** Deletes the cached model files. */
   clearCache(): Promise<boolean>;
   /**

@@ -67,15 +67,17 @@ EMSCRIPTEN_KEEPALIVE double wfmw_minutes_window(const wfm_minutes *t, const wfm_
 /* Writes "YYYY-MM-DDTHH:MM" into buf (20 bytes). */
 EMSCRIPTEN_KEEPALIVE void wfmw_format_minute(double minute, char *buf) { wfm_format_minute((int64_t)minute, buf); }
 
-/* Runs one window with every output, including per-token ones (any pointer may be 0). */
+/* Runs one window with every output, including per-token ones and how sure
+ * each filled category is (any pointer may be 0). */
 EMSCRIPTEN_KEEPALIVE int wfmw_run_all(wfm_model *m, const float *x, float *embedding, float *reconstruction,
                                       float *imputed, float *token_embeddings, uint8_t *token_visible,
-                                      int *n_visible) {
+                                      float *fill_probability, int *n_visible) {
     wfm_outputs o = {0};
     o.embedding = embedding;
     o.reconstruction = reconstruction;
     o.imputed = imputed;
     o.token_embeddings = token_embeddings;
+    o.fill_probability = fill_probability;
     o.token_visible = token_visible;
     memset(&last_error, 0, sizeof last_error);
     wfm_status st = wfm_run(m, x, &o, &last_error);

@@ -12,6 +12,11 @@ mkdir -p $W
 rc=0
 $PY tests/probe/check_numpy.py || rc=1
 $PY tests/probe/check_torch.py || rc=1
+# The page's probes (models/probes): bound to the model file as it is, cards
+# rendered from their numbers; with the Fitabase tables at hand (make data),
+# fit again and compare every file and number.
+if [ -d build/fitabase ]; then $PY tools/page_probe_cards.py --check --verify build/fitabase 2> $W/page-probes.log || { tail -20 $W/page-probes.log; rc=1; }
+else echo "note: build/fitabase missing (make data): page probes checked without fitting them again"; $PY tools/page_probe_cards.py --check || rc=1; fi
 
 pass=0; fail=0
 check() { # check NAME EXPECTED_EXIT CMD...
@@ -53,7 +58,37 @@ for build in native wasi; do
   check "$build probe predict, not a probe" 3 "${CLI[@]}" probe predict "$SHIPPED_MODEL" $F
   grep_err "$build not a probe message" "model file"
   check "$build probe eval, grouped, json" 0 "${CLI[@]}" probe eval $F --labels label --groups user --features x --format json -q -o $W/eval_$build.json
+  # wearfm slots: the page's probes through the CLI
+  check "$build slots without --inputs" 2 "${CLI[@]}" slots "$SHIPPED_MODEL" "$SAMPLE"
+  check "$build slots, unknown channel" 2 "${CLI[@]}" slots "$SHIPPED_MODEL" "$SAMPLE" --inputs heart_rate,pulse
+  grep_err "$build unknown channel names the model's" "not a channel of the model (heart_rate, steps"
+  check "$build slots features" 0 "${CLI[@]}" slots "$SHIPPED_MODEL" "$SAMPLE" --inputs heart_rate,steps -q -o $W/slots_$build.csv
+  check "$build slots with the sleep probe, periods" 0 "${CLI[@]}" slots "$SHIPPED_MODEL" "$SAMPLE" --inputs heart_rate,steps,intensity --probe models/probes/sleep.safetensors --periods asleep -q -o $W/periods_$build.csv
+  check "$build slots, probe with another encoder" 3 "${CLI[@]}" slots $W/other_model.safetensors "$SAMPLE" --inputs heart_rate --probe models/probes/sleep.safetensors
+  grep_err "$build slots mismatch message" "another encoder"
+  check "$build slots, a class the probe lacks" 2 "${CLI[@]}" slots "$SHIPPED_MODEL" "$SAMPLE" --inputs heart_rate --probe models/probes/sleep.safetensors --periods dreaming
+  printf 'timestamp,heart_rate,steps\n2016-05-05T00:00,,3\n' > $W/no_hr.csv
+  check "$build slots, no observed input" 5 "${CLI[@]}" slots "$SHIPPED_MODEL" $W/no_hr.csv --inputs heart_rate
 done
+# The same rows and times; numbers within 1e-5 of the largest (the native build's kernels use FMA).
+same_csv() {
+  $PY -c 'import sys, numpy as np
+a, b = ([l.split(",") for l in open(p).read().split()] for p in sys.argv[1:])
+txt = lambda rs: [rs[0]] + [[c for c in r if "T" in c] for r in rs[1:]]
+num = lambda rs: np.array([[float(c) for c in r if "T" not in c] for r in rs[1:]])
+assert len(a) == len(b) and txt(a) == txt(b), "rows differ"
+x, y = num(a), num(b)
+assert np.abs(x - y).max() <= 1e-5 * max(1, np.abs(x).max()), np.abs(x - y).max()' "$1" "$2"
+}
+for f in slots periods; do
+  if same_csv $W/${f}_native.csv $W/${f}_wasi.csv; then pass=$((pass + 1)); echo "ok   slots: WASI $f = native $f (1e-5)"
+  else fail=$((fail + 1)); echo "FAIL slots: WASI $f differ from native"; fi
+done
+check "fill bands are for the shipped model" 0 $PY tools/fill_bands.py --check --model "$SHIPPED_MODEL"
+check "fill bands refuse a model they were not measured on" 1 $PY tools/fill_bands.py --check --model $W/other_model.safetensors
+# A retrained (here: one byte changed) model fails the page probes' check until `make page-probes`.
+check "page probes refuse a model they were not fit on" 1 $PY tools/page_probe_cards.py --check --model $W/other_model.safetensors
+grep_err "page probes: the reason names make page-probes" "make page-probes" 
 if cmp -s $W/eval_native.json $W/eval_wasi.json; then pass=$((pass + 1)); echo "ok   eval: WASI output == native output"
 else fail=$((fail + 1)); echo "FAIL eval: WASI output differs from native"; fi
 echo "cli: $pass passed, $fail failed"

@@ -15,6 +15,9 @@ import { importFiles } from './import.js';
 import { exportCsv, exportJson, download } from './export.js';
 import { droppedText } from './dropped.js';
 import { openProbe, describeProbe, predictDays, showPredictions } from './predictions.js';
+import { loadPageProbes, slotSpecs, predictSlots } from './page-probes.js';
+import { showDayPredictions, pageProbesLine } from './day-predictions.js';
+import { BANDS_URL, bandAt, bandNote, bandDetails, distanceToRecorded } from './fill-band.js';
 import { Job, days } from './job.js';
 import { personFileName } from './research-files.js';
 import { researchZip } from './research-export.js';
@@ -36,6 +39,8 @@ const state = (globalThis.wearfmDemo = {
   notice: null, model: { text: 'Loading the model…' }, job: null, restarting: false, people: null, exportNote: null,
   analysis: null, day: null, follow: true, ready: false,
   probe: null, probeError: null, predictions: null, predictionError: null,
+  // The shipped probes (page-probes.js) and their results per probe name; the fills' measured bands.
+  pageProbes: null, pageProbesError: null, slotResults: null, bands: null,
 });
 
 /** A message about the last action (not about the data); the dataset's own line follows it. */
@@ -54,13 +59,27 @@ function gapMinutes() {
   return state.agg.gaps.map((g) => ({ from: localMinute(g.from), to: localMinute(g.to ?? Date.now()) + 1 }));
 }
 
-function fillOf(name, minute) {
+// The model's output at a filled minute of a channel: its value (imputed), or how sure it is of a category (fillProbability).
+function filledOutput(key, name, minute) {
   const a = state.analysis;
   if (!a) return NaN;
   const c = a.channels.indexOf(name), T = a.windowMinutes, C = a.channels.length;
   if (c < 0) return NaN;
   const w = a.windowByStart.get(Math.floor(minute / T) * T);
-  return w?.imputed && w.filled[(minute - w.start) * C + c] ? w.imputed[(minute - w.start) * C + c] : NaN;
+  return w?.[key] && w.filled[(minute - w.start) * C + c] ? w[key][(minute - w.start) * C + c] : NaN;
+}
+const fillOf = (name, minute) => filledOutput('imputed', name, minute);
+const sureOf = (name, minute) => filledOutput('fillProbability', name, minute);
+
+// The measured band of each filled minute of the day, by its distance to the channel's nearest recorded minute.
+function bandsOfDay(table, dayStart, rows) {
+  const C = table.channels.length, byChannel = {};
+  for (const name of rows) {
+    const c = table.channels.indexOf(name), off = dayStart - table.start;
+    const recorded = (i) => off + i >= 0 && off + i < table.length && !Number.isNaN(table.values[(off + i) * C + c]);
+    if (state.bands?.channels?.[name]) byChannel[name] = distanceToRecorded(recorded);
+  }
+  return (name, i) => (byChannel[name] ? bandAt(state.bands, name, byChannel[name][i]) : null);
 }
 
 let frame = 0;
@@ -82,7 +101,12 @@ function draw() {
   const from = has ? state.day - table.start : 0;
   const share = has ? observedShare(table, from, from + 1440) : [];
   const shares = rows.map((n) => share[table.channels.indexOf(n)]);
-  drawDay($('timeline'), { table, dayStart: state.day ?? 0, rows, fillOf, gaps: gapMinutes(), shares });
+  const bandOf = has && state.analysis ? bandsOfDay(table, state.day, rows) : () => null;
+  drawDay($('timeline'), { table, dayStart: state.day ?? 0, rows, fillOf, sureOf, bandOf, gaps: gapMinutes(), shares });
+  $('band-note').textContent = state.analysis ? bandNote(state.bands) : '';
+  $('band-details').textContent = state.analysis ? bandDetails(state.bands) : '';
+  $('page-probes-status').textContent = pageProbesLine(state);
+  showDayPredictions(state, has ? table : null);
   $('day-label').textContent = has ? dayLabel(state.day) : 'No data yet';
   $('prev').disabled = !has || state.day <= first;
   $('next').disabled = !has || state.day >= last;
@@ -209,6 +233,7 @@ function newDataset(agg, table, d) {
   state.people = null;
   state.predictions = null;
   state.predictionError = null;
+  state.slotResults = null;
   showPredictions([], dayLabel);
   state.day = null;
   state.sourceName = d.name;
@@ -322,7 +347,8 @@ async function analyze() {
     // Only the past is filled: a live day's hours after now have not happened (issue 12, defect 3).
     const fillUntil = localMinute(Date.now()) + 1;
     const done = await runJob('fill', async (job) => {
-      a = await state.api.analyzeTable({ ...table, values: table.values.slice() }, { embedding: true, imputed: true, fillUntil, signal: job.signal, onProgress: job.progress });
+      const slots = slotSpecs(state.pageProbes?.probes ?? []);
+      a = await state.api.analyzeTable({ ...table, values: table.values.slice() }, { embedding: true, imputed: true, fillUntil, slots, signal: job.signal, onProgress: job.progress });
     });
     if (!done) return; // stopJob() said so
   } catch (e) {
@@ -339,8 +365,22 @@ async function analyze() {
   }
   state.analysis = a;
   state.analysisError = error;
+  await updateSlotPredictions();
   await updatePredictions();
   render();
+}
+
+// The shipped probes on every analysed window: the core predicts, finds the periods and sums the day totals.
+async function updateSlotPredictions() {
+  const gen = state.gen, results = new Map();
+  try {
+    for (const probe of state.analysis ? state.pageProbes?.probes ?? [] : []) results.set(probe.name, await predictSlots(state.api, probe, state.analysis));
+    state.pageProbesError = null;
+  } catch (e) {
+    state.pageProbesError = `The predictions could not be made: ${e.message}`;
+  }
+  if (gen !== state.gen) return;
+  state.slotResults = state.analysis ? results : null;
 }
 
 async function updatePredictions() {
@@ -387,6 +427,7 @@ async function loadModel() {
       },
     });
     $('model-progress').value = 1;
+    await loadPageData(); // before "ready": a fill then always comes with the predictions
     state.ready = true;
     const untrained = String(state.info.config?.provenance ?? '').startsWith('UNTRAINED');
     state.model.text = `Model ready. It reads ${listWords(state.info.channels.map((c) => channelWords(c.name)))}, and runs here, on this device${state.info.fromCache ? ' (opened from this browser’s storage)' : ''}.`;
@@ -394,6 +435,23 @@ async function loadModel() {
     $('probe-file').disabled = !state.info.probes;
   } catch (e) {
     state.model.text = `The model could not be loaded: ${e.message}`;
+  }
+  render();
+}
+
+// What the page ships beside the model: its probes and the fills' measured bands (same origin, small).
+async function loadPageData() {
+  try {
+    const res = await fetch(BANDS_URL);
+    state.bands = res.ok ? await res.json() : null;
+  } catch { state.bands = null; }
+  if (!state.info.probes) { state.pageProbesError = 'This version of the page cannot make predictions.'; return render(); }
+  try {
+    const loaded = await loadPageProbes(state.api);
+    state.pageProbes = loaded;
+    state.pageProbesError = loaded.problems.length ? `Left out: ${loaded.problems.join('; ')}.` : null;
+  } catch (e) {
+    state.pageProbesError = `The predictions could not be loaded: ${e.message}.`;
   }
   render();
 }

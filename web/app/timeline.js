@@ -1,17 +1,23 @@
 // The day timeline, hand-drawn on a canvas: one row per channel, minutes
-// along x. Grey = not recorded, hatched = sensor disconnected, coloured =
-// recorded, orange = the model's fill (drawn only where nothing was recorded).
+// along x (local time), the channel's unit or categories on the left. Grey =
+// not recorded, hatched = sensor disconnected, the channel's colour =
+// measured; orange = estimated by the model, only where nothing was
+// recorded. An estimated number carries its measured uncertainty band
+// (fill-band.js); an estimated category is paler the less sure the model is.
 import { channelMeta } from '../src/channels.js';
 
-const ROW = 58, LABEL = 18, AXIS = 22, PAD = 6;
-const COLORS = { missing: '#eceff1', gap: '#b0bec5', fill: '#e67e22', grid: '#d5dbe1', text: '#1d2a33', muted: '#5d6d7e' };
+const ROW = 58, LABEL = 18, AXIS = 36, PAD = 6, GUTTER = 70;
+const COLORS = { missing: '#eceff1', gap: '#b0bec5', fill: '#e67e22', band: 'rgba(230, 126, 34, 0.22)', grid: '#d5dbe1', text: '#1d2a33', muted: '#5d6d7e' };
 
 /**
  * @param {HTMLCanvasElement} canvas
- * @param {{table, dayStart:number, rows:string[], fillOf:(channel:string, minute:number)=>number, gaps:{from:number,to:number}[], shares:number[]}} d
- *   gaps are in local minutes; fillOf returns NaN where there is no fill.
+ * @param {{table, dayStart:number, rows:string[], fillOf:(channel:string, minute:number)=>number,
+ *   sureOf?:(channel:string, minute:number)=>number, bandOf?:(channel:string, i:number)=>({low:number, high:number}|null),
+ *   gaps:{from:number,to:number}[], shares:number[]}} d
+ *   gaps are in local minutes; fillOf returns NaN where there is no fill; sureOf the
+ *   probability of a filled category (NaN: unknown); bandOf the band of minute i of the day.
  */
-export function drawDay(canvas, { table, dayStart, rows, fillOf, gaps, shares }) {
+export function drawDay(canvas, { table, dayStart, rows, fillOf, sureOf = () => NaN, bandOf = () => null, gaps, shares }) {
   const width = Math.max(280, canvas.clientWidth || 600);
   const height = rows.length ? rows.length * (ROW + LABEL) + AXIS : 60;
   const dpr = globalThis.devicePixelRatio || 1;
@@ -27,7 +33,7 @@ export function drawDay(canvas, { table, dayStart, rows, fillOf, gaps, shares })
     g.fillText('Nothing recorded yet: choose a source above.', PAD, 30);
     return;
   }
-  const x0 = PAD, w = width - 2 * PAD, dx = w / 1440;
+  const x0 = PAD + GUTTER, w = width - x0 - PAD, dx = w / 1440;
   const xOf = (i) => x0 + i * dx;
   const C = table.channels.length;
   const hatch = hatchPattern(g);
@@ -39,10 +45,7 @@ export function drawDay(canvas, { table, dayStart, rows, fillOf, gaps, shares })
       const row = dayStart + i - table.start;
       return c >= 0 && row >= 0 && row < table.length ? table.values[row * C + c] : NaN;
     };
-    let lo = meta.min, hi = meta.max;
-    if (lo === null || hi === null) [lo, hi] = range(table, c);
-    const yOf = (v) => bottom - 2 - ((Math.min(hi, Math.max(lo, v)) - lo) / (hi - lo || 1)) * (ROW - 6);
-
+    const fill = (i) => (Number.isNaN(val(i)) ? fillOf(name, dayStart + i) : NaN);
     // Sleep: how long the person slept, not how much was "recorded" (a day
     // with no sleep record usually means awake, not "not tracked").
     let asleep;
@@ -50,8 +53,9 @@ export function drawDay(canvas, { table, dayStart, rows, fillOf, gaps, shares })
       asleep = 0;
       for (let i = 0; i < 1440; i++) if (val(i) >= meta.asleepFrom) asleep++;
     }
+    g.font = '13px system-ui, sans-serif';
     g.fillStyle = COLORS.text;
-    g.fillText(fit(g, w, meta, shares[r], asleep), x0, top - 5);
+    g.fillText(fit(g, width - 2 * PAD, meta, shares[r], asleep), PAD, top - 5);
     g.fillStyle = '#fff';
     g.fillRect(x0, top, w, ROW);
     // Not recorded: runs of missing minutes.
@@ -61,26 +65,85 @@ export function drawDay(canvas, { table, dayStart, rows, fillOf, gaps, shares })
       if (b > a) { g.fillStyle = hatch; g.fillRect(xOf(a), top, (b - a) * dx, ROW); }
     }
     grid(g, xOf, top, ROW);
-    const bars = meta.agg === 'sum' || meta.agg === 'max' || meta.agg === 'last';
-    stroke(g, meta.color, bars, 1440, val, xOf, yOf, bottom, dx);
-    stroke(g, COLORS.fill, false, 1440, (i) => (Number.isNaN(val(i)) ? fillOf(name, dayStart + i) : NaN), xOf, yOf, bottom, dx, 2);
+    if (meta.levels) drawCategories(g, { meta, val, fill, sure: (i) => sureOf(name, dayStart + i), xOf, dx, top });
+    else drawNumbers(g, { meta, val, fill, band: (i) => bandOf(name, i), xOf, dx, top, bottom, range: meta.min === null || meta.max === null ? range(table, c) : [meta.min, meta.max] });
     g.strokeStyle = COLORS.grid;
+    g.lineWidth = 1;
     g.strokeRect(x0 + 0.5, top + 0.5, w - 1, ROW - 1);
   });
 
   const yAxis = rows.length * (ROW + LABEL) + 14;
+  g.font = '12px system-ui, sans-serif';
   g.fillStyle = COLORS.muted;
   for (let h = 0; h <= 24; h += 3) {
-    const label = `${String(h % 24).padStart(2, '0')}:00`;
-    const x = Math.min(width - PAD - g.measureText(label).width, Math.max(PAD, xOf(h * 60) - 16));
-    if (h % 6 === 0 || width > 600) g.fillText(label, x, yAxis);
+    const label = `${String(h).padStart(2, '0')}:00`;
+    const x = Math.min(width - PAD - g.measureText(label).width, Math.max(x0, xOf(h * 60) - 16));
+    if (h % 6 === 0 || w > 520) g.fillText(label, x, yAxis);
   }
+  const caption = 'time of day (local)';
+  g.fillText(caption, x0 + (w - g.measureText(caption).width) / 2, yAxis + 16);
 }
+
+// A number per minute: ticks with the unit on the left; measured as a line
+// (counts as bars), estimated as an orange dashed line inside its band.
+function drawNumbers(g, { meta, val, fill, band, xOf, dx, top, bottom, range: [lo, hi] }) {
+  const yOf = (v) => bottom - 3 - ((Math.min(hi, Math.max(lo, v)) - lo) / (hi - lo || 1)) * (ROW - 8);
+  g.font = '11px system-ui, sans-serif';
+  g.fillStyle = COLORS.muted;
+  label(g, fmt(hi), xOf(0), top + 10);
+  if (meta.unit) label(g, meta.unit, xOf(0), top + ROW / 2 + 4);
+  label(g, fmt(lo), xOf(0), bottom - 2);
+  // The band first, so that lines stay on top: one polygon per run of filled minutes.
+  runs(1440, (i) => !Number.isNaN(fill(i)) && band(i), (a, b) => {
+    g.beginPath();
+    for (let i = a; i < b; i++) g.lineTo(xOf(i + 0.5), yOf(fill(i) + band(i).high));
+    for (let i = b - 1; i >= a; i--) g.lineTo(xOf(i + 0.5), yOf(fill(i) + band(i).low));
+    g.closePath();
+    g.fillStyle = COLORS.band;
+    g.fill();
+  });
+  const bars = meta.agg === 'sum' || meta.agg === 'max' || meta.agg === 'last';
+  stroke(g, meta.color, bars, 1440, val, xOf, yOf, bottom, dx);
+  g.setLineDash([4, 3]);
+  stroke(g, COLORS.fill, false, 1440, fill, xOf, yOf, bottom, dx, 2);
+  g.setLineDash([]);
+}
+
+// A category per minute: one lane per level, named on the left; measured in
+// the channel's colour, estimated in orange, paler the less sure.
+function drawCategories(g, { meta, val, fill, sure, xOf, dx, top }) {
+  const levels = meta.levels, lane = (ROW - 4) / levels.length;
+  const yOf = (v) => top + 2 + (levels.length - 1 - levels.findIndex((l) => l.value === v)) * lane;
+  g.font = '11px system-ui, sans-serif';
+  levels.forEach((l) => { g.fillStyle = COLORS.muted; label(g, l.name, xOf(0), yOf(l.value) + lane / 2 + 4); });
+  for (let i = 0; i < 1440; i++) {
+    let v = val(i), color = meta.color, alpha = 1;
+    if (Number.isNaN(v)) {
+      v = fill(i);
+      if (Number.isNaN(v)) continue;
+      const p = sure(i);
+      color = COLORS.fill;
+      alpha = Number.isNaN(p) ? 1 : 0.15 + 0.85 * p;
+    }
+    if (levels.findIndex((l) => l.value === v) < 0) continue;
+    g.globalAlpha = alpha;
+    g.fillStyle = color;
+    g.fillRect(xOf(i), yOf(v) + 1, Math.max(1, dx), lane - 2);
+  }
+  g.globalAlpha = 1;
+}
+
+// Right-aligned in the gutter, left of the plot.
+function label(g, text, xPlot, y) {
+  g.fillText(text, Math.max(PAD, xPlot - 6 - g.measureText(text).width), y);
+}
+
+const fmt = (v) => (Math.abs(v) >= 100 || Number.isInteger(v) ? String(Math.round(v)) : v.toFixed(1));
 
 // The row title, shortened until it fits the width (phones).
 function fit(g, w, meta, share, asleep) {
   const pct = share === undefined ? '' : `${Math.round(share * 100)}%`;
-  const unit = meta.unit ? ` (${meta.unit})` : '';
+  const unit = meta.unit && !meta.levels ? ` (${meta.unit})` : '';
   let long = `recorded ${pct} of the day`, short = pct;
   if (asleep !== undefined) {
     long = asleep ? `asleep or restless ${Math.floor(asleep / 60)} h ${asleep % 60} min` : 'no sleep recorded this day';

@@ -6,9 +6,12 @@ export const CHANNELS = {
   heart_rate: { label: 'Heart rate', unit: 'bpm', agg: 'mean', min: 40, max: 180, color: '#c0392b' },
   hrv_rmssd: { label: 'Heart rate variability, RMSSD', short: 'HRV (RMSSD)', unit: 'ms', agg: 'rmssd', min: 0, max: 150, color: '#8e44ad', from: 'rr' },
   steps: { label: 'Steps', unit: 'steps/min', agg: 'sum', min: 0, max: 150, color: '#2471a3' },
-  intensity: { label: 'Activity intensity', unit: '0 to 3', agg: 'max', min: 0, max: 3, color: '#1e8449' },
+  // levels: a category, drawn as one lane per level (Fitbit's intensity levels; docs/data.md).
+  intensity: { label: 'Activity intensity', unit: '0 to 3', agg: 'max', min: 0, max: 3, color: '#1e8449',
+    levels: [{ value: 0, name: 'sedentary' }, { value: 1, name: 'light' }, { value: 2, name: 'moderate' }, { value: 3, name: 'vigorous' }] },
   // asleepFrom: values at or above it are sleep (asleep or restless), for the words under the day.
-  sleep_state: { label: 'Sleep', unit: '2 asleep, 1 restless, 0 awake', agg: 'last', min: 0, max: 2, color: '#34495e', asleepFrom: 1 },
+  sleep_state: { label: 'Sleep', unit: '2 asleep, 1 restless, 0 awake', agg: 'last', min: 0, max: 2, color: '#34495e', asleepFrom: 1,
+    levels: [{ value: 0, name: 'awake' }, { value: 1, name: 'restless' }, { value: 2, name: 'asleep' }] },
   energy_expended: { label: 'Energy expended (cumulative)', unit: 'kJ', agg: 'last', min: null, max: null, color: '#7f8c8d', hidden: true },
   movement: { label: 'Movement', unit: 'mg', agg: 'mean', min: 0, max: 500, color: '#d35400' },
 };

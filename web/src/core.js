@@ -10,6 +10,7 @@ const NO_DATA = 6; // WFM_ERR_NO_DATA: a window with no observed patch, an aggre
 const DROP_REASONS = { notFinite: 1, below: 2, above: 3, notWhole: 4, badTime: 5 };
 const FITABASE_CHANNELS = ['heart_rate', 'steps', 'intensity', 'sleep_state'];
 const NONWEAR = { off: 0, auto: 1, 'movement-only': 2 };
+const KINDS = ['continuous', 'count', 'category']; // wfm_channel_kind
 
 export class WearfmCore {
   constructor(mod) {
@@ -48,7 +49,8 @@ export class WearfmCore {
     for (let c = 0; c < v[2]; c++) {
       this.m._wfmw_channel_stats(h, c, sp);
       const [mean, std, clipMin, clipMax] = this.m.HEAPF32.subarray(sp >> 2, (sp >> 2) + 4);
-      channels.push({ name: this.m.UTF8ToString(this.m._wfmw_channel_name(h, c)), unit: this.m.UTF8ToString(this.m._wfmw_channel_unit(h, c)), mean, std, clipMin, clipMax });
+      const levels = Array.from({ length: this.m._wfmw_channel_n_levels(h, c) }, (_, k) => this.m._wfmw_channel_level(h, c, k));
+      channels.push({ name: this.m.UTF8ToString(this.m._wfmw_channel_name(h, c)), unit: this.m.UTF8ToString(this.m._wfmw_channel_unit(h, c)), mean, std, clipMin, clipMax, kind: KINDS[this.m._wfmw_channel_kind(h, c)], levels });
     }
     this.m._free(sp);
     this.m._free(ip);
@@ -59,6 +61,8 @@ export class WearfmCore {
       decDim: v[8], decLayers: v[9], decHeads: v[10], decMlpDim: v[11],
       hasDecoder: Boolean(v[12]), threads: v[13], nParams: v[14],
       channels, config, version: this.version, probes: this.hasProbe(),
+      // What a probe fit on this model stores (docs/probes.md): the page checks its shipped probes with it.
+      weightsHash: this.m.UTF8ToString(this.m._wfmw_model_weights_hash(h)),
     };
     return this.info;
   }
@@ -71,18 +75,20 @@ export class WearfmCore {
   /**
    * One window x (T*C floats, minute-major, NaN missing). `want` picks the
    * outputs: embedding, reconstruction, imputed, tokens (per-token
-   * embeddings). Returns fresh typed arrays (transferable).
+   * embeddings), fillProbability (for a filled minute of a category channel,
+   * the probability of the level given; NaN elsewhere). Returns fresh typed
+   * arrays (transferable).
    */
   run(x, want = {}) {
     const { windowMinutes: T, nChannels: C, encDim: D, nTokens: N } = this.requireModel();
     if (!(x instanceof Float32Array) || x.length !== T * C) throw new Error(`window must be a Float32Array of ${T}x${C} = ${T * C} values`);
     const m = this.m;
-    const sizes = { x: T * C * 4, emb: want.embedding ? D * 4 : 0, rec: want.reconstruction ? T * C * 4 : 0, imp: want.imputed ? T * C * 4 : 0, tok: want.tokens ? N * D * 4 : 0, vis: N, nv: 4 };
+    const sizes = { x: T * C * 4, emb: want.embedding ? D * 4 : 0, rec: want.reconstruction ? T * C * 4 : 0, imp: want.imputed ? T * C * 4 : 0, tok: want.tokens ? N * D * 4 : 0, vis: N, fp: want.fillProbability ? T * C * 4 : 0, nv: 4 };
     const p = {};
     for (const [k, n] of Object.entries(sizes)) p[k] = n ? m._malloc(n) : 0;
     try {
       m.HEAPF32.set(x, p.x >> 2);
-      const st = m._wfmw_run_all(this.model, p.x, p.emb, p.rec, p.imp, p.tok, p.vis, p.nv);
+      const st = m._wfmw_run_all(this.model, p.x, p.emb, p.rec, p.imp, p.tok, p.vis, p.fp, p.nv);
       if (st) { const e = new Error(this.error()); e.status = st; throw e; }
       const f32 = (ptr, n) => (ptr ? m.HEAPF32.slice(ptr >> 2, (ptr >> 2) + n) : undefined);
       return {
@@ -92,6 +98,7 @@ export class WearfmCore {
         reconstruction: f32(p.rec, T * C),
         imputed: f32(p.imp, T * C),
         tokenEmbeddings: f32(p.tok, N * D),
+        fillProbability: f32(p.fp, T * C),
       };
     } finally {
       for (const ptr of Object.values(p)) if (ptr) m._free(ptr);
@@ -269,9 +276,12 @@ export class WearfmCore {
    * to the core as it is (wfm_minutes_from_values, the rules of a file read).
    * fillUntil: the first minute not to fill (the live view's "now"): later
    * minutes are neither marked filled nor counted.
+   * slots: [{name, inputs: [channel names]}]: each window also gets
+   * slots[name] = {features (T/P x D, NaN rows), has (T/P)}, the core's
+   * wfm_slot_features with only those inputs (as `wearfm slots`).
    * onDay(done, total) is called after each day (window) the table spans.
    */
-  analyzeTable(table, { embedding = true, imputed = true, reconstruction = false, tokens = false, fillUntil = Infinity } = {}, onDay = () => {}) {
+  analyzeTable(table, { embedding = true, imputed = true, reconstruction = false, tokens = false, fillUntil = Infinity, slots = [] } = {}, onDay = () => {}) {
     const { windowMinutes: T, nChannels: C, hasDecoder } = this.requireModel();
     const m = this.m;
     const t = this.tableHandle(table);
@@ -286,21 +296,72 @@ export class WearfmCore {
         if (!m._wfmw_minutes_window(t, this.model, ws, x)) continue;
         const xs = m.HEAPF32.slice(x >> 2, (x >> 2) + T * C);
         let out;
+        const fills = imputed && hasDecoder;
         try {
-          out = this.run(xs, { embedding, tokens, imputed: imputed && hasDecoder, reconstruction: reconstruction && hasDecoder });
+          out = this.run(xs, { embedding, tokens, imputed: fills, fillProbability: fills, reconstruction: reconstruction && hasDecoder });
         } catch (e) {
           if (e.status === NO_DATA) continue; // as the CLI: skipped, not an error
           throw e;
         }
         const filled = new Uint8Array(T * C);
         for (let i = 0; i < T * C; i++) filled[i] = Number.isNaN(xs[i]) && ws + Math.floor(i / C) < fillUntil ? 1 : 0;
-        windows.push({ start: ws, startText: formatMinute(ws), totalTokens: this.info.nTokens, filled, ...out });
+        const bySlot = Object.fromEntries(slots.map((sp) => [sp.name, this.slotFeatures(x, sp.inputs)]));
+        windows.push({ start: ws, startText: formatMinute(ws), totalTokens: this.info.nTokens, filled, slots: bySlot, ...out });
       }
     } finally {
       m._free(x);
       m._wfmw_minutes_free(t);
     }
-    return { channels: this.info.channels.map((c) => c.name), windowMinutes: T, windows };
+    return { channels: this.info.channels.map((c) => c.name), windowMinutes: T, patchMinutes: this.info.patchMinutes, windows };
+  }
+
+  /** wfm_slot_features of a window already on the heap at x; {features, has}, all NaN when no input is observed. */
+  slotFeatures(x, inputs) {
+    const m = this.m, { windowMinutes: T, patchMinutes: P, encDim: D } = this.info, NP = T / P;
+    const idx = inputs.map((name) => this.info.channels.findIndex((c) => c.name === name)).filter((c) => c >= 0);
+    if (!idx.length) return { features: new Float32Array(NP * D).fill(NaN), has: new Uint8Array(NP) };
+    const ip = m._malloc(idx.length * 4), fp = m._malloc(NP * D * 4), hp = m._malloc(NP);
+    try {
+      m.HEAP32.set(idx, ip >> 2);
+      const st = m._wfmw_slot_features(this.model, x, ip, idx.length, fp, hp);
+      if (st === NO_DATA) return { features: new Float32Array(NP * D).fill(NaN), has: new Uint8Array(NP) };
+      if (st) throw new Error(`slot features: ${m.UTF8ToString(m._wfmw_slot_last_error())}`);
+      return { features: m.HEAPF32.slice(fp >> 2, (fp >> 2) + NP * D), has: m.HEAPU8.slice(hp, hp + NP) };
+    } finally {
+      for (const p of [ip, fp, hp]) m._free(p);
+    }
+  }
+
+  /**
+   * Periods of one class along consecutive slots (wfm_slot_periods): prob, a
+   * Float32Array (NaN = no prediction). Returns [{first, end, meanProbability, known}].
+   */
+  slotPeriods(prob, { threshold = 0.5, maxGap = 1, minSlots = 1 } = {}) {
+    const m = this.m, n = prob.length, cap = Math.max(1, Math.ceil(n / 2));
+    const pp = m._malloc(Math.max(1, n) * 4), op = m._malloc(cap * 32);
+    try {
+      m.HEAPF32.set(prob, pp >> 2);
+      const total = m._wfmw_slot_periods(pp, n, threshold, maxGap, minSlots, op, cap);
+      if (total < 0) throw new Error('slot periods: out of memory');
+      const o = m.HEAPF64.subarray(op >> 3, (op >> 3) + 4 * Math.min(total, cap));
+      return Array.from({ length: Math.min(total, cap) }, (_, i) => ({ first: o[4 * i], end: o[4 * i + 1], meanProbability: o[4 * i + 2], known: o[4 * i + 3] }));
+    } finally {
+      m._free(pp);
+      m._free(op);
+    }
+  }
+
+  /** wfm_slot_expected: {expected (the sum of the known probabilities), known}. */
+  slotExpected(prob) {
+    const m = this.m, pp = m._malloc(Math.max(1, prob.length) * 4), kp = m._malloc(8);
+    try {
+      m.HEAPF32.set(prob, pp >> 2);
+      const expected = m._wfmw_slot_expected(pp, prob.length, kp);
+      return { expected, known: m.HEAPF64[kp >> 3] };
+    } finally {
+      m._free(pp);
+      m._free(kp);
+    }
   }
 
   /** Linear probes (src/probe.js). bind: tie the probe to the loaded model's weights. */

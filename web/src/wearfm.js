@@ -197,6 +197,15 @@ export class Wearfm {
   probePredict(args) {
     return this.call('probePredict', args, buffersOf([args.X]));
   }
+  /**
+   * Periods of a class along consecutive slots (the core's wfm_slot_periods):
+   * prob (Float32Array, NaN = no prediction) is transferred. options:
+   * {threshold, maxGap, minSlots} in slots. Resolves to [{first, end, meanProbability, known}].
+   */
+  slotPeriods(prob, options = {}) { return this.call('slotPeriods', { prob, options }, buffersOf([prob])); }
+  /** The expected count of a class over slots (wfm_slot_expected): {expected, known}; prob is transferred. */
+  slotExpected(prob) { return this.call('slotExpected', { prob }, buffersOf([prob])); }
+
   /** What a probe file holds (task, classes, features, bound encoder). */
   probeInfo(probe) { return this.call('probeInfo', { probe: toU8(probe) }); }
 

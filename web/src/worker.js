@@ -56,6 +56,8 @@ const ops = {
   async probeFit(args) { return (await core()).probeFit(args); },
   async probePredict(args) { return (await core()).probePredict(args); },
   async probeInfo(args) { return (await core()).probeInfo(args); },
+  async slotPeriods({ prob, options }) { return (await core()).slotPeriods(prob, options); },
+  async slotExpected({ prob }) { return (await core()).slotExpected(prob); },
   async clearCache() { await clearModelCache(); return true; },
 };
 
