@@ -86,7 +86,7 @@ data: native
 # the kernel cost a third of the CPU time in page faults.
 TRAIN_ENV := OPENBLAS_NUM_THREADS=1 MALLOC_MMAP_THRESHOLD_=4294967296 MALLOC_TRIM_THRESHOLD_=68719476736 MALLOC_TOP_PAD_=1073741824
 TRAIN_ARGS := --steps 600 --dropout 0 --time-shift 0 --weight-decay 0.05 --eval-every 100 --checkpoint-every 100 --threads 1 \
-   --enc-dim 64 --enc-layers 2 --enc-heads 4 --dec-dim 64 --dec-layers 2 --dec-heads 4 --anchor cross_channel --edge-tau 10
+   --enc-dim 64 --enc-layers 2 --enc-heads 4 --dec-dim 64 --dec-layers 2 --dec-heads 4 --anchor cross_channel --edge-tau 30
 train: setup data
 	@mkdir -p $(BUILD)/train
 	@for m in aim naive; do flag=$$([ $$m = naive ] && echo --naive); out=models/$(MODEL_NAME)$$([ $$m = naive ] && echo -naive).safetensors; \
@@ -133,8 +133,9 @@ fill-bands: native data
 curves:
 	@/usr/bin/python3 tools/plot_curves.py models/train-logs/run1-aim.jsonl:"AIM run 1 (1.4 M parameters)" \
 	   models/train-logs/run3-aim.jsonl:"AIM run 3 (linear anchor)" models/train-logs/run4-aim.jsonl:"AIM run 4 (cross-channel anchor)" \
-	   models/train-logs/run5-aim.jsonl:"AIM run 5 (shipped)" models/train-logs/run5-naive.jsonl:"naive run 5 (shipped)" \
-	   --title "$(MODEL_NAME): training runs (shipped: run 5, cross-channel anchor + edge_tau)" --out models/$(MODEL_NAME)-curves.svg
+	   models/train-logs/run5-aim.jsonl:"AIM run 5 (edge_tau 10)" models/train-logs/run6-aim.jsonl:"AIM run 6 (shipped)" \
+	   models/train-logs/run6-naive.jsonl:"naive run 6 (shipped)" \
+	   --title "$(MODEL_NAME): training runs (shipped: run 6, cross-channel anchor + edge_tau 30)" --out models/$(MODEL_NAME)-curves.svg
 
 clean:
 	rm -rf $(BUILD)
