@@ -96,10 +96,12 @@ eval_tables() { $PY tools/eval_tables.py --check; }
 probe_tasks_unit() { $PY tests/test_probe_tasks.py; }
 
 python_package() { # a fresh venv, `pip install ./python` (built single-threaded), the package's tests
-  local venv=$B/pyvenv-package
+  local venv=$B/pyvenv-package fb=()
+  # the real cohort where this machine has it (../shared/data); required then
+  if [ -d ../shared/data/fitabase ]; then fb=(WEARFM_FITABASE="$(cd ../shared/data/fitabase && pwd)"); fi
   rm -rf "$venv" && $PY -m venv "$venv" &&
     CMAKE_BUILD_PARALLEL_LEVEL=1 nice -n 5 "$venv/bin/pip" install -q './python[test]' &&
-    (cd python && WEARFM_REQUIRE_ALL=1 WEARFM_CLI="$PWD/../$B/native/wearfm" WEARFM_TORCH_PYTHON=$PY \
+    (cd python && env "${fb[@]}" WEARFM_REQUIRE_ALL=1 WEARFM_CLI="$PWD/../$B/native/wearfm" WEARFM_TORCH_PYTHON=$PY \
       "../$venv/bin/python" -m pytest -q -p no:cacheprovider tests)
 }
 
