@@ -531,6 +531,37 @@ TEST(importers) {
     sweep(&(entry){"minutes_read_csv", read_csv, release_minutes, NULL, 0, 0}, (void *)csv);
 }
 
+/* ---- the export importers: aggregator, file, table in one call ---- */
+
+typedef struct export_ctx { const char *name, *text; } export_ctx;
+
+static wfm_status takeout_table(void *ctx, void **made, wfm_error *err) {
+    const export_ctx *c = ctx;
+    wfm_aggregator *a = NULL;
+    wfm_minutes *t = (wfm_minutes *)made;
+    wfm_status st = wfm_aggregator_create(&a, err);
+    if (!st) st = wfm_takeout_add(a, c->name, c->text, strlen(c->text), NULL, NULL, NULL, err);
+    if (!st) st = wfm_import_table(a, &t, err);
+    else t = NULL;
+    wfm_aggregator_free(a);
+    *made = t;
+    return st;
+}
+
+TEST(export_importers) {
+    static const export_ctx takeout[] = {
+        {"heart_rate-2024-03-10.json", "[{\"dateTime\":\"03/10/24 08:00:05\",\"value\":{\"bpm\":60,\"confidence\":3}},"
+                                       "{\"dateTime\":\"03/11/24 08:00:50\",\"value\":{\"bpm\":70,\"confidence\":2}}]"},
+        {"sleep-2024-03-10.json", "[{\"logId\":1,\"levels\":{\"data\":[{\"dateTime\":\"2024-03-09T23:50:00.000\",\"level\":\"wake\","
+                                  "\"seconds\":600},{\"dateTime\":\"2024-03-10T00:00:00.000\",\"level\":\"deep\",\"seconds\":1200}],"
+                                  "\"shortData\":[{\"dateTime\":\"2024-03-10T00:05:00.000\",\"level\":\"wake\",\"seconds\":60}]}}]"},
+        {"steps_2024-03-11.csv", "timestamp,steps\n2024-03-11T12:00:00Z,10\n2024-03-11T12:01:00Z,0\n2024-03-12T12:01:00Z,5\n"},
+    };
+    static const char *names[] = {"takeout heart rate json -> table", "takeout sleep json -> table", "takeout steps csv -> table"};
+    for (int i = 0; i < 3; i++)
+        sweep(&(entry){names[i], takeout_table, release_minutes, NULL, 0, 0}, (void *)&takeout[i]);
+}
+
 /* ---- sizes from untrusted headers ---- */
 
 /* A saved probe file with its metadata's `from` replaced by `to` (the
@@ -590,6 +621,7 @@ int main(void) {
     RUN(probe_fitting);
     RUN(probe_files);
     RUN(importers);
+    RUN(export_importers);
     RUN(probe_metadata_cannot_ask_for_more_than_the_file_holds);
     return TEST_SUMMARY();
 }

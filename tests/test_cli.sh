@@ -161,10 +161,39 @@ for build in native wasi; do
   check "$build import of a UTF-16 file" 4 "${CLI[@]}" import fitabase $W/utf16.csv -o $W/imp_$build
   grep_err "$build import names UTF-16" "UTF-16"
   check "$build import of an unknown user" 5 "${CLI[@]}" import fitabase fuzz/corpus_fitabase/heartrate.csv --user 42 -o $W/imp_$build
+  # wearfm import takeout: Fitbit's account export (synthetic files, tests/data/takeout/make_takeout.py).
+  TK=tests/data/takeout
+  rm -rf $W/takeout_$build
+  check "$build import takeout" 0 "${CLI[@]}" import takeout $TK/*.json $TK/*.csv --utc-offset -05:00 -o $W/takeout_$build/out.csv
+  grep_err "$build import takeout skips other measures" "skipped 1 file(s)"
+  grep_err "$build import takeout names the dropped heart rate" "'heart_rate': 1 sample above 250 bpm, 1 sample below 25 bpm dropped"
+  if [ "$(head -1 $W/takeout_$build/out.csv)" = "timestamp,heart_rate,steps,intensity,sleep_state" ] &&
+     grep -q '^2024-03-11T07:00,64.5,0,,$' $W/takeout_$build/out.csv && grep -q '^2024-03-10T14:02,,,,2$' $W/takeout_$build/out.csv; then
+    pass=$((pass + 1)); echo "ok   $build import takeout writes the minute CSV (UTC CSVs moved to -05:00)"
+  else fail=$((fail + 1)); echo "FAIL $build import takeout output"; head -3 $W/takeout_$build/out.csv; fi
+  check "$build import takeout to stdout" 0 "${CLI[@]}" import takeout $TK/steps-2024-03-10.json -q
+  if [ "$(grep -c '^2024-03-10T' $W/out)" = 1440 ]; then pass=$((pass + 1)); echo "ok   $build import takeout to stdout: one day"
+  else fail=$((fail + 1)); echo "FAIL $build import takeout to stdout"; fi
+  printf '[{"dateTime":"03/10/24 08:00:05","value":{"bpm":60}},{"dateTime":"03/10/24 08:00:10","value":{"bpm":"x"}}]' > $W/heart_rate-2024-03-10.json
+  check "$build import takeout of a malformed file" 4 "${CLI[@]}" import takeout $W/heart_rate-2024-03-10.json -o $W/takeout_bad.csv
+  grep_err "$build import takeout error names the record" "heart_rate-2024-03-10.json: record 2 (byte 54): \"value\" has no number \"bpm\""
+  check "$build import takeout of other files only" 5 "${CLI[@]}" import takeout $TK/calories-2024-03-10.json
+  grep_err "$build import takeout of other files says so" "none of the files is one this importer reads"
+  check "$build import takeout of no data" 5 "${CLI[@]}" import takeout $TK/heart_rate-2024-03-12.json
+  check "$build import takeout bad --utc-offset" 2 "${CLI[@]}" import takeout $TK/steps-2024-03-10.json --utc-offset 5
+  grep_err "$build import takeout bad --utc-offset is named" "--utc-offset needs +HH:MM"
+  printf 'timestamp,steps\n2016-01-01T00:00:00Z,1\n2024-01-01T00:00:00Z,2\n' > $W/steps_long.csv
+  check "$build import takeout over 1000 days" 4 "${CLI[@]}" import takeout $W/steps_long.csv -o $W/takeout_long.csv
+  grep_err "$build import takeout over 1000 days says how to choose" "choose days with --from and --to"
+  check "$build import takeout --from/--to" 0 "${CLI[@]}" import takeout $W/steps_long.csv --from 2023-12-31 --to 2024-01-01 -o $W/takeout_$build/window.csv
+  if [ "$(grep -c . $W/takeout_$build/window.csv)" = 1441 ]; then pass=$((pass + 1)); echo "ok   $build import takeout --from/--to keeps the day inside"
+  else fail=$((fail + 1)); echo "FAIL $build import takeout --from/--to"; fi
 done
 # The two builds import identically.
 if diff -r $W/imp_native $W/imp_wasi > /dev/null; then pass=$((pass + 1)); echo "ok   native and WASI imports are identical"
 else fail=$((fail + 1)); echo "FAIL native vs WASI import"; fi
+if diff -r $W/takeout_native $W/takeout_wasi > /dev/null; then pass=$((pass + 1)); echo "ok   native and WASI read the Fitbit account export identically"
+else fail=$((fail + 1)); echo "FAIL native vs WASI takeout import"; fi
 # The README's C API example.
 check "C API example runs" 0 build/native/embed_day $MODEL $SAMPLE
 if [ "$(grep -c 'embedding from' $W/out)" = 3 ]; then pass=$((pass + 1)); echo "ok   C API example embeds 3 days"

@@ -12,6 +12,7 @@ import { MotionSource } from '../src/sources/motion.js';
 import { ReplaySource } from '../src/sources/replay.js';
 import { drawDay } from './timeline.js';
 import { importFiles } from './import.js';
+import { EXPORT_WORDS } from '../src/exports.js';
 import { exportCsv, exportJson, download } from './export.js';
 import { droppedText } from './dropped.js';
 import { openProbe, describeProbe, predictDays, showPredictions } from './predictions.js';
@@ -221,11 +222,15 @@ async function openFiles(files) {
   if (state.job?.kind === 'fill') stopJob(); // the worker is needed now, and that fill would be dropped
   setStatus(`Reading ${names.join(', ')}…`);
   try {
-    const res = await importFiles(state.api, [...files]);
+    // A large export (Apple Health's export.xml) is read in slices: say how far.
+    const onProgress = ({ done, total, unit }) => {
+      if (unit === 'bytes' && total > 4e6) setStatus(`Reading ${names.join(', ')}: ${Math.round(done / 1e6)} of ${Math.round(total / 1e6)} MB…`);
+    };
+    const res = await importFiles(state.api, [...files], { onProgress });
     // What was shown (and any live recording) stays until the new files are read.
     stopSources();
     const name = `files: ${names.join(', ')}`;
-    const label = res.users?.length ? 'Fitabase export' : names.length === 1 ? names[0] : `${names.length} files`;
+    const label = res.users?.length ? 'Fitabase export' : res.kind ? EXPORT_WORDS[res.kind] : names.length === 1 ? names[0] : `${names.length} files`;
     newDataset(res.aggregator ?? null, res.table ?? null, { name, label, notes: res.notes, person: names[0].replace(/\.[^.]*$/, '') });
     showUsers(res.users ?? [], name, res.notes);
     state.follow = false;

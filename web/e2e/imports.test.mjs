@@ -1,0 +1,60 @@
+// The exports people have, opened through the page's file input in headless
+// Chromium: the worker runs the core's importers (the same C as `wearfm
+// import <kind>`), and the page must hold exactly the native CLI's minute
+// table, say what it read, and write a screenshot. Every request stays on
+// the page's origin.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, mkdtempSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import { openPage, out } from './open-page.mjs';
+import { root, build } from '../testlib/load-core.mjs';
+
+let p;
+before(async () => { p = await openPage(); });
+after(async () => {
+  assert.deepEqual(p?.foreign ?? [], [], 'no request left the page');
+  assert.deepEqual(p?.problems ?? [], []);
+  await p?.close();
+});
+
+const status = () => p.page.evaluate(() => document.getElementById('status').textContent);
+
+function nativeTable(kind, files, extra = []) {
+  const o = path.join(mkdtempSync(path.join(os.tmpdir(), 'wfm-e2e-')), 'out.csv');
+  execFileSync(path.join(build, 'native/wearfm'), ['import', kind, ...files, ...extra, '-q', '-o', o]);
+  const lines = readFileSync(o, 'utf8').trim().split('\n');
+  return { channels: lines[0].split(',').slice(1), rows: lines.slice(1).map((l) => l.split(',')) };
+}
+
+// The page's table as the CLI writes it (values printed by the same rule are compared as numbers).
+async function compareWithCli(kind, files, extra) {
+  const cli = nativeTable(kind, files, extra);
+  const web = await p.page.evaluate(() => {
+    const t = wearfmDemo.table;
+    return { channels: t.channels, length: t.length, values: Array.from(t.values, (v) => (Number.isNaN(v) ? null : v)) };
+  });
+  assert.deepEqual(web.channels, cli.channels);
+  assert.equal(web.length, cli.rows.length);
+  const C = cli.channels.length;
+  let diff = 0;
+  cli.rows.forEach((r, i) => r.slice(1).forEach((v, k) => {
+    const w = web.values[i * C + k];
+    if (v === '' ? w !== null : Math.fround(Number(v)) !== w) diff++;
+  }));
+  assert.equal(diff, 0, `${diff} cells differ from the native CLI`);
+}
+
+test('Fitbit account export (Google Takeout JSON + CSV) through the file input equals the native CLI', async () => {
+  const dir = path.join(root, 'tests/data/takeout');
+  const files = readdirSync(dir).filter((f) => /\.(json|csv)$/.test(f)).sort().map((f) => path.join(dir, f));
+  await p.page.setInputFiles('#file', files);
+  await p.page.waitForFunction(() => /Fitbit account export: /.test(document.getElementById('status').textContent), null, { timeout: 30000 });
+  const s = await status();
+  assert.match(s, /Read heart rate, steps and sleep from 6 files \(1 other file not used\)/);
+  assert.match(s, /heart rate values? (was|were) left out/);
+  await compareWithCli('takeout', files);
+  await p.page.screenshot({ path: path.join(out, 'import-takeout.png') });
+});

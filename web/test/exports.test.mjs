@@ -1,0 +1,77 @@
+// The export importers (Fitbit's account export, Apple Health, Garmin FIT)
+// in the Emscripten build, through web/src/core.js as the worker runs them,
+// must give the native CLI's minute CSV exactly (`wearfm import <kind>`);
+// the page's routing of files (web/src/exports.js) is checked here too.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync, mkdtempSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import { WearfmCore } from '../src/core.js';
+import { exportKind } from '../src/exports.js';
+import { loadCoreModule, root, build } from '../testlib/load-core.mjs';
+
+const cli = path.join(build, 'native/wearfm');
+const takeoutDir = path.join(root, 'tests/data/takeout');
+const takeoutFiles = readdirSync(takeoutDir).filter((f) => /\.(json|csv)$/.test(f)).sort().map((f) => path.join(takeoutDir, f));
+
+/** The CLI's CSV as {start text, channels, Float32Array of values (NaN for empty)}. */
+function parseCsv(text) {
+  const lines = text.trim().split('\n');
+  const channels = lines[0].split(',').slice(1), values = new Float32Array((lines.length - 1) * channels.length);
+  lines.slice(1).forEach((l, i) => l.split(',').slice(1).forEach((v, k) => { values[i * channels.length + k] = v === '' ? NaN : Number(v); }));
+  return { first: lines[1].split(',')[0], length: lines.length - 1, channels, values };
+}
+
+function sameTable(web, csv) {
+  assert.deepEqual(web.channels, csv.channels);
+  assert.equal(web.length, csv.length);
+  let diff = 0;
+  for (let i = 0; i < csv.values.length; i++) if (!Object.is(web.values[i], csv.values[i]) && !(Number.isNaN(web.values[i]) && Number.isNaN(csv.values[i]))) diff++;
+  assert.equal(diff, 0, `${diff} cells differ from the native CLI`);
+}
+
+export function nativeImport(kind, files, extra = []) {
+  const out = path.join(mkdtempSync(path.join(os.tmpdir(), 'wfm-imp-')), 'out.csv');
+  execFileSync(cli, ['import', kind, ...files, ...extra, '-q', '-o', out]);
+  return parseCsv(readFileSync(out, 'utf8'));
+}
+
+test('the Fitbit account export reads as the native CLI reads it (JSON and CSV, UTC moved to -05:00)', async () => {
+  const c = new WearfmCore(await loadCoreModule());
+  const res = c.importExport('takeout', takeoutFiles.map((f) => ({ name: path.basename(f), bytes: readFileSync(f) })), { utcOffsetMinutes: -300 });
+  const csv = nativeImport('takeout', takeoutFiles, ['--utc-offset', '-05:00']);
+  sameTable(res.table, csv);
+  assert.equal(res.files.length, 6);
+  assert.deepEqual(res.skipped.map((f) => f.name), ['calories-2024-03-10.json']);
+  assert.equal(res.counts.records, 1811);
+  const hr = res.dropped.find((d) => d.channel === 'heart_rate');
+  assert.equal(hr.above, 1);
+  assert.equal(hr.below, 1);
+  assert.equal(c.session, null, 'the import was freed');
+});
+
+test('a malformed Takeout file throws with its name and record; the core keeps no import', async () => {
+  const c = new WearfmCore(await loadCoreModule());
+  const bad = new TextEncoder().encode('[{"dateTime":"03/10/24 08:00:05","value":{"bpm":60}},{"dateTime":"x","value":{"bpm":1}}]');
+  assert.throws(() => c.importExport('takeout', [{ name: 'heart_rate-2024-03-10.json', bytes: bad }]), /heart_rate-2024-03-10\.json: record 2 \(byte 54\): "dateTime" is not/);
+  assert.equal(c.session, null);
+  assert.throws(() => c.importExport('takeout', [{ name: 'heart_rate-2024-03-12.json', bytes: new TextEncoder().encode('no data') }]), /no data/);
+  assert.throws(() => c.importBegin('tcx'), /unknown export kind/);
+});
+
+test('files are routed to the importer that reads them', () => {
+  const enc = (s) => new TextEncoder().encode(s);
+  assert.equal(exportKind('heart_rate-2024-03-10.json', enc('[{')), 'takeout');
+  assert.equal(exportKind('calories-2024-03-10.json', enc('[{')), 'takeout'); // skipped by the core, counted
+  assert.equal(exportKind('heart_rate_2024-03-11.csv', enc('timestamp,beats per minute\n')), 'takeout');
+  assert.equal(exportKind('renamed.csv', enc('timestamp,steps\r\n')), 'takeout');
+  assert.equal(exportKind('day.csv', enc('timestamp,heart_rate,steps\n')), null); // a minute table
+  assert.equal(exportKind('export.xml', enc('<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE HealthData [\n')), 'apple-health');
+  assert.equal(exportKind('other.xml', enc('<?xml version="1.0"?><gpx>')), null);
+  const fit = new Uint8Array(14);
+  fit.set([14, 0x20, 0, 0, 0, 0, 0, 0, 0x2e, 0x46, 0x49, 0x54], 0);
+  assert.equal(exportKind('2024-03-10-08-00-00.bin', fit), 'fit');
+  assert.equal(exportKind('minuteSleep_merged.csv', enc('Id,date,value,logId\n')), null);
+});
