@@ -199,6 +199,46 @@ static int read_takeout(wfm_aggregator *a, const exp_opts *o, wfm_import_counts 
     return EXIT_OK;
 }
 
+/* export.xml is streamed in 1 MiB pieces: memory does not grow with the file. */
+static int read_apple(wfm_aggregator *a, const exp_opts *o, wfm_import_counts *k) {
+    const char *path = o->files[0];
+    FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+    if (!f) {
+        fprintf(stderr, "wearfm: cannot read input '%s': %s%s\n", path, strerror(errno), cli_path_note(path));
+        return EXIT_INPUT;
+    }
+    wfm_error err = {0};
+    wfm_apple_health *p = NULL;
+    int rc = EXIT_OK;
+    char *buf = malloc(1 << 20);
+    if (!buf || wfm_apple_health_create(a, &o->io, &p, &err)) {
+        fprintf(stderr, "wearfm: %s\n", buf ? err.message : "out of memory");
+        rc = EXIT_RUNTIME;
+    }
+    size_t total = 0, next_note = 256u << 20, n;
+    while (rc == EXIT_OK && (n = fread(buf, 1, 1 << 20, f)) > 0) {
+        wfm_status st = wfm_apple_health_feed(p, buf, n, &err);
+        if (st) { fprintf(stderr, "wearfm: %s: %s\n", path, err.message); rc = fail_code(st); }
+        total += n;
+        if (!o->quiet && total >= next_note) {
+            fprintf(stderr, "wearfm: %s: %zu MiB read\n", path, total >> 20);
+            next_note += 256u << 20;
+        }
+    }
+    if (rc == EXIT_OK && ferror(f)) {
+        fprintf(stderr, "wearfm: cannot read input '%s'%s\n", path, cli_dir_note(path));
+        rc = EXIT_INPUT;
+    }
+    if (rc == EXIT_OK) {
+        wfm_status st = wfm_apple_health_finish(p, k, &err);
+        if (st) { fprintf(stderr, "wearfm: %s: %s\n", path, err.message); rc = fail_code(st); }
+    }
+    if (f != stdin) fclose(f);
+    free(buf);
+    wfm_apple_health_free(p);
+    return rc;
+}
+
 static int run(const exp_opts *o) {
     wfm_error err = {0};
     wfm_aggregator *a = NULL;
@@ -208,6 +248,11 @@ static int run(const exp_opts *o) {
     size_t skipped = 0;
     int rc = EXIT_OK;
     if (!strcmp(o->kind, "takeout")) rc = read_takeout(a, o, &k, &skipped);
+    else if (!strcmp(o->kind, "apple-health")) rc = read_apple(a, o, &k);
+    else {
+        fprintf(stderr, "wearfm import: fit is not supported yet\n");
+        rc = EXIT_USAGE;
+    }
     if (rc == EXIT_OK && skipped && !o->quiet)
         fprintf(stderr, "wearfm: skipped %zu file(s) that hold no heart rate, steps or sleep this importer reads\n", skipped);
     if (rc == EXIT_OK && !k.files) {

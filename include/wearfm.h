@@ -414,6 +414,30 @@ wfm_status wfm_takeout_add(wfm_aggregator *a, const char *name, const char *text
                            const wfm_import_options *options, wfm_import_counts *counts,
                            wfm_takeout_kind *kind, wfm_error *err);
 
+/* Apple Health's export (export.xml inside export.zip), streamed: feed the
+ * file in pieces of any size, then finish. Memory stays bounded by the
+ * aggregator and the step records (not by the file). Read: Records of
+ * HKQuantityTypeIdentifierHeartRate (count/min, count/s, Hz: as bpm),
+ * HKQuantityTypeIdentifierStepCount (count; a record's steps spread over
+ * the minutes it spans, and per minute the largest count of the sources,
+ * since iPhone and Watch count the same steps) and
+ * HKCategoryTypeIdentifierSleepAnalysis (Asleep, AsleepCore, AsleepDeep,
+ * AsleepREM, AsleepUnspecified: 2; Awake: 0; InBed: not a state). Times
+ * keep the clock they were recorded in (wfm_import_options). Other records
+ * are counted as ignored. The first error (malformed XML named by line and
+ * column, a bad record, an entity declaration, which Apple never writes)
+ * stops the import: the aggregator may then hold part of it; discard it.
+ * docs/data.md, "Apple Health". */
+typedef struct wfm_apple_health wfm_apple_health;
+
+wfm_status wfm_apple_health_create(wfm_aggregator *a, const wfm_import_options *options, wfm_apple_health **out,
+                                   wfm_error *err);
+wfm_status wfm_apple_health_feed(wfm_apple_health *p, const void *data, size_t len, wfm_error *err);
+/* Ends the document and gives the steps to the aggregator; adds the counts
+ * into *counts (may be NULL). */
+wfm_status wfm_apple_health_finish(wfm_apple_health *p, wfm_import_counts *counts, wfm_error *err);
+void wfm_apple_health_free(wfm_apple_health *p);
+
 /* ---- Fitabase (Fitbit) exports ------------------------------------------ */
 
 /* An accumulator of Fitabase CSV exports, read from memory buffers (the

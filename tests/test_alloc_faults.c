@@ -548,6 +548,25 @@ static wfm_status takeout_table(void *ctx, void **made, wfm_error *err) {
     return st;
 }
 
+static wfm_status apple_table(void *ctx, void **made, wfm_error *err) {
+    const char *xml = ctx;
+    wfm_aggregator *a = NULL;
+    wfm_apple_health *p = NULL;
+    wfm_minutes *t = (wfm_minutes *)made;
+    wfm_status st = wfm_aggregator_create(&a, err);
+    if (!st) st = wfm_apple_health_create(a, NULL, &p, err);
+    /* in two pieces, so that expat's buffer grows */
+    if (!st) st = wfm_apple_health_feed(p, xml, strlen(xml) / 2, err);
+    if (!st) st = wfm_apple_health_feed(p, xml + strlen(xml) / 2, strlen(xml) - strlen(xml) / 2, err);
+    if (!st) st = wfm_apple_health_finish(p, NULL, err);
+    if (!st) st = wfm_import_table(a, &t, err);
+    else t = NULL;
+    wfm_apple_health_free(p);
+    wfm_aggregator_free(a);
+    *made = t;
+    return st;
+}
+
 TEST(export_importers) {
     static const export_ctx takeout[] = {
         {"heart_rate-2024-03-10.json", "[{\"dateTime\":\"03/10/24 08:00:05\",\"value\":{\"bpm\":60,\"confidence\":3}},"
@@ -560,6 +579,19 @@ TEST(export_importers) {
     static const char *names[] = {"takeout heart rate json -> table", "takeout sleep json -> table", "takeout steps csv -> table"};
     for (int i = 0; i < 3; i++)
         sweep(&(entry){names[i], takeout_table, release_minutes, NULL, 0, 0}, (void *)&takeout[i]);
+    static const char *xml =
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE HealthData [\n<!ELEMENT HealthData (Record)*>\n"
+        "<!ATTLIST HealthData locale CDATA #REQUIRED>\n]>\n<HealthData locale=\"en_US\">\n"
+        " <Record type=\"HKQuantityTypeIdentifierHeartRate\" sourceName=\"Watch\" unit=\"count/min\" "
+        "startDate=\"2024-03-10 08:00:05 -0500\" endDate=\"2024-03-10 08:00:05 -0500\" value=\"62\"/>\n"
+        " <Record type=\"HKQuantityTypeIdentifierStepCount\" sourceName=\"iPhone\" unit=\"count\" "
+        "startDate=\"2024-03-10 08:00:00 -0500\" endDate=\"2024-03-10 08:03:00 -0500\" value=\"90\"/>\n"
+        " <Record type=\"HKQuantityTypeIdentifierStepCount\" sourceName=\"Watch\" unit=\"count\" "
+        "startDate=\"2024-03-10 08:00:00 -0500\" endDate=\"2024-03-10 08:01:00 -0500\" value=\"40\"/>\n"
+        " <Record type=\"HKCategoryTypeIdentifierSleepAnalysis\" sourceName=\"Watch\" "
+        "startDate=\"2024-03-11 01:00:00 -0500\" endDate=\"2024-03-11 01:03:00 -0500\" value=\"HKCategoryValueSleepAnalysisAsleepDeep\"/>\n"
+        "</HealthData>\n";
+    sweep(&(entry){"apple health xml -> table", apple_table, release_minutes, NULL, 0, 0}, (void *)xml);
 }
 
 /* ---- sizes from untrusted headers ---- */

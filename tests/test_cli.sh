@@ -188,12 +188,36 @@ for build in native wasi; do
   check "$build import takeout --from/--to" 0 "${CLI[@]}" import takeout $W/steps_long.csv --from 2023-12-31 --to 2024-01-01 -o $W/takeout_$build/window.csv
   if [ "$(grep -c . $W/takeout_$build/window.csv)" = 1441 ]; then pass=$((pass + 1)); echo "ok   $build import takeout --from/--to keeps the day inside"
   else fail=$((fail + 1)); echo "FAIL $build import takeout --from/--to"; fi
+  # wearfm import apple-health: export.xml streamed (synthetic, tests/data/apple_health/make_export.py).
+  AH=tests/data/apple_health/export.xml
+  rm -rf $W/apple_$build
+  check "$build import apple-health" 0 "${CLI[@]}" import apple-health $AH -o $W/apple_$build/out.csv
+  grep_err "$build import apple-health names the dropped heart rate" "'heart_rate': 1 sample above 250 bpm dropped"
+  if grep -q '^2024-03-09T11:01,90,27,,$' $W/apple_$build/out.csv && grep -q '^2024-03-10T02:00,,,,2$' $W/apple_$build/out.csv &&
+     grep -q '^2024-03-10T02:30,,,,$' $W/apple_$build/out.csv; then
+    pass=$((pass + 1)); echo "ok   $build import apple-health: bpm from count/s, steps by source, the daylight-saving hour missing"
+  else fail=$((fail + 1)); echo "FAIL $build import apple-health output"; fi
+  check "$build import apple-health from stdin" 0 sh -c "\"\$@\" import apple-health - -q -o $W/apple_$build/stdin.csv < $AH" sh "${CLI[@]}"
+  if cmp -s $W/apple_$build/out.csv $W/apple_$build/stdin.csv; then pass=$((pass + 1)); echo "ok   $build import apple-health: stdin and file give the same table"
+  else fail=$((fail + 1)); echo "FAIL $build import apple-health stdin vs file"; fi
+  head -c 3000 $AH > $W/apple_cut.xml
+  check "$build import apple-health of a cut file" 4 "${CLI[@]}" import apple-health $W/apple_cut.xml -o $W/apple_bad.csv
+  grep_err "$build import apple-health of a cut file names the place" "apple_cut.xml: line [0-9]*, column [0-9]*: "
+  printf '<?xml version="1.0"?>\n<!DOCTYPE HealthData [\n<!ENTITY a "x">\n]>\n<HealthData>&a;</HealthData>\n' > $W/apple_entity.xml
+  check "$build import apple-health with an entity" 4 "${CLI[@]}" import apple-health $W/apple_entity.xml -o $W/apple_bad.csv
+  grep_err "$build import apple-health with an entity is refused" "declares an entity"
+  check "$build import apple-health of a minute CSV" 4 "${CLI[@]}" import apple-health $SAMPLE -o $W/apple_bad.csv
+  grep_err "$build import apple-health of a CSV asks" "is this Apple Health's export.xml?"
+  check "$build import apple-health of two files" 2 "${CLI[@]}" import apple-health $AH $AH
+  check "$build import apple-health of a directory" 4 "${CLI[@]}" import apple-health tests -o $W/apple_bad.csv
 done
 # The two builds import identically.
 if diff -r $W/imp_native $W/imp_wasi > /dev/null; then pass=$((pass + 1)); echo "ok   native and WASI imports are identical"
 else fail=$((fail + 1)); echo "FAIL native vs WASI import"; fi
 if diff -r $W/takeout_native $W/takeout_wasi > /dev/null; then pass=$((pass + 1)); echo "ok   native and WASI read the Fitbit account export identically"
 else fail=$((fail + 1)); echo "FAIL native vs WASI takeout import"; fi
+if diff -r $W/apple_native $W/apple_wasi > /dev/null; then pass=$((pass + 1)); echo "ok   native and WASI read the Apple Health export identically"
+else fail=$((fail + 1)); echo "FAIL native vs WASI apple-health import"; fi
 # The README's C API example.
 check "C API example runs" 0 build/native/embed_day $MODEL $SAMPLE
 if [ "$(grep -c 'embedding from' $W/out)" = 3 ]; then pass=$((pass + 1)); echo "ok   C API example embeds 3 days"

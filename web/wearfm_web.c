@@ -278,3 +278,19 @@ EMSCRIPTEN_KEEPALIVE int wfmw_takeout_add(wfm_aggregator *a, const char *name, c
     return st == WFM_OK ? (int)kind : -1;
 }
 EMSCRIPTEN_KEEPALIVE const char *wfmw_takeout_kind_name(int kind) { return wfm_takeout_kind_name((wfm_takeout_kind)kind); }
+/* Apple Health's export.xml, fed in slices (the worker reads the File piece by piece). */
+EMSCRIPTEN_KEEPALIVE wfm_apple_health *wfmw_apple_health_create(wfm_aggregator *a) {
+    wfm_apple_health *p = NULL;
+    memset(&last_error, 0, sizeof last_error);
+    return wfm_apple_health_create(a, &import_options, &p, &last_error) == WFM_OK ? p : NULL;
+}
+/* Returns a wfm_status. */
+EMSCRIPTEN_KEEPALIVE int wfmw_apple_health_feed(wfm_apple_health *p, const void *data, size_t len) {
+    memset(&last_error, 0, sizeof last_error);
+    return (int)wfm_apple_health_feed(p, data, len, &last_error);
+}
+EMSCRIPTEN_KEEPALIVE int wfmw_apple_health_finish(wfm_apple_health *p) {
+    memset(&last_error, 0, sizeof last_error);
+    return (int)wfm_apple_health_finish(p, &import_counts, &last_error);
+}
+EMSCRIPTEN_KEEPALIVE void wfmw_apple_health_free(wfm_apple_health *p) { wfm_apple_health_free(p); }

@@ -5,7 +5,7 @@
 // the page's origin.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, mkdtempSync } from 'node:fs';
+import { readdirSync, readFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
@@ -57,4 +57,22 @@ test('Fitbit account export (Google Takeout JSON + CSV) through the file input e
   assert.match(s, /heart rate values? (was|were) left out/);
   await compareWithCli('takeout', files);
   await p.page.screenshot({ path: path.join(out, 'import-takeout.png') });
+});
+
+test('Apple Health export.xml through the file input (streamed by the worker) equals the native CLI', async () => {
+  const xml = path.join(root, 'tests/data/apple_health/export.xml');
+  await p.page.setInputFiles('#file', xml);
+  await p.page.waitForFunction(() => /Apple Health export: /.test(document.getElementById('status').textContent), null, { timeout: 30000 });
+  assert.match(await status(), /Read heart rate, steps and sleep from 1 file/);
+  await compareWithCli('apple-health', [xml]);
+  await p.page.screenshot({ path: path.join(out, 'import-apple-health.png') });
+});
+
+test('a damaged export.xml: the page says where, and keeps what it showed', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'wfm-e2e-bad-'));
+  const bad = path.join(dir, 'export.xml');
+  writeFileSync(bad, readFileSync(path.join(root, 'tests/data/apple_health/export.xml')).subarray(0, 3000));
+  await p.page.setInputFiles('#file', bad);
+  await p.page.waitForFunction(() => /Could not read export\.xml/.test(document.getElementById('status').textContent), null, { timeout: 30000 });
+  assert.match(await status(), /export\.xml: line \d+, column \d+/);
 });

@@ -277,8 +277,23 @@ export class WearfmCore {
     this.importAbort();
     const m = this.m;
     m._wfmw_import_begin(utcOffsetMinutes | 0, fixedOffset ? 1 : 0, from, to);
-    this.session = { kind, agg: this.aggregatorCreate(), parser: 0, files: [], skipped: [] };
+    const agg = this.aggregatorCreate();
+    let parser = 0;
+    if (kind === 'apple-health' && !(parser = m._wfmw_apple_health_create(agg))) {
+      const e = new Error(this.error());
+      this.aggregatorFree(agg);
+      throw e;
+    }
+    this.session = { kind, agg, parser, files: [], skipped: [], fed: 0 };
     return this.session;
+  }
+  /** The next bytes of Apple Health's export.xml (any slice size; in order). */
+  importFeed(bytes, name = 'export.xml') {
+    const s = this.requireSession(), m = this.m;
+    s.name ??= name;
+    if (!s.parser) throw new Error(`${s.kind} files are read with importAdd`);
+    if (this.withBytes(bytes, (p, n) => m._wfmw_apple_health_feed(s.parser, p, n))) throw new Error(`${s.name}: ${this.error()}`);
+    s.fed += bytes.length;
   }
   /** One file of a takeout or fit import: bytes in, {name, kind} out (kind null: not one it reads, skipped). */
   importAdd(name, bytes) {
@@ -297,6 +312,10 @@ export class WearfmCore {
   importFinish() {
     const s = this.requireSession(), m = this.m;
     try {
+      if (s.parser) {
+        if (m._wfmw_apple_health_finish(s.parser)) throw new Error(`${s.name ?? 'export.xml'}: ${this.error()}`);
+        s.files.push({ name: s.name ?? 'export.xml', kind: 'apple health xml' });
+      }
       const cp = m._malloc(7 * 8);
       m._wfmw_import_counts(cp);
       const [files, records, samples, ignored, outside, utcTimes, badRecords] = Array.from(m.HEAPF64.subarray(cp >> 3, (cp >> 3) + 7));
@@ -322,7 +341,7 @@ export class WearfmCore {
     const s = this.session;
     if (!s) return;
     this.session = null;
-    if (s.parser) this.m._wfmw_apple_health_free?.(s.parser);
+    if (s.parser) this.m._wfmw_apple_health_free(s.parser);
     this.aggregatorFree(s.agg);
   }
   requireSession() {
@@ -334,7 +353,7 @@ export class WearfmCore {
     this.importBegin(kind, options);
     try {
       for (const { name, bytes } of files) {
-        if (kind === 'apple-health') this.importFeed(bytes);
+        if (kind === 'apple-health') this.importFeed(bytes, name);
         else this.importAdd(name, bytes);
       }
       return this.importFinish();

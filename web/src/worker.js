@@ -59,7 +59,7 @@ const ops = {
           const size = f.blob?.size ?? f.bytes.length;
           for (let at = 0; at < size; at += SLICE) {
             const part = f.blob ? new Uint8Array(await f.blob.slice(at, at + SLICE).arrayBuffer()) : f.bytes.subarray(at, at + SLICE);
-            c.importFeed(part);
+            c.importFeed(part, f.name);
             progress({ done: done += part.length, total, unit: 'bytes' });
           }
         } else {

@@ -75,3 +75,28 @@ test('files are routed to the importer that reads them', () => {
   assert.equal(exportKind('2024-03-10-08-00-00.bin', fit), 'fit');
   assert.equal(exportKind('minuteSleep_merged.csv', enc('Id,date,value,logId\n')), null);
 });
+
+const appleXml = path.join(root, 'tests/data/apple_health/export.xml');
+
+test('Apple Health export.xml, streamed in slices, reads as the native CLI reads it', async () => {
+  const c = new WearfmCore(await loadCoreModule());
+  const bytes = readFileSync(appleXml), csv = nativeImport('apple-health', [appleXml]);
+  for (const slice of [bytes.length, 4096, 777]) {
+    c.importBegin('apple-health');
+    for (let at = 0; at < bytes.length; at += slice) c.importFeed(bytes.subarray(at, at + slice), 'export.xml');
+    const res = c.importFinish();
+    sameTable(res.table, csv);
+    assert.deepEqual(res.files, [{ name: 'export.xml', kind: 'apple health xml' }]);
+    assert.equal(res.dropped.find((d) => d.channel === 'heart_rate').above, 1);
+  }
+  assert.equal(c.session, null);
+});
+
+test('a damaged export.xml throws with its line; an entity declaration is refused', async () => {
+  const c = new WearfmCore(await loadCoreModule());
+  const cut = readFileSync(appleXml).subarray(0, 3000);
+  assert.throws(() => c.importExport('apple-health', [{ name: 'export.xml', bytes: cut }]), /export\.xml: line \d+, column \d+: /);
+  const entity = new TextEncoder().encode('<?xml version="1.0"?>\n<!DOCTYPE HealthData [\n<!ENTITY a "x">\n]>\n<HealthData>&a;</HealthData>\n');
+  assert.throws(() => c.importExport('apple-health', [{ name: 'e.xml', bytes: entity }]), /e\.xml: line 3, .*declares an entity/);
+  assert.equal(c.session, null);
+});
