@@ -200,6 +200,22 @@ static int read_takeout(wfm_aggregator *a, const exp_opts *o, wfm_import_counts 
 }
 
 /* export.xml is streamed in 1 MiB pieces: memory does not grow with the file. */
+static int read_fit(wfm_aggregator *a, const exp_opts *o, wfm_import_counts *k) {
+    for (int i = 0; i < o->n_files; i++) {
+        size_t len = 0;
+        int why;
+        char *data = cli_read_all(o->files[i], &len, &why);
+        if (!data) return cli_read_failed("wearfm", o->files[i], why, len);
+        wfm_error err = {0};
+        size_t before = k->records;
+        wfm_status st = wfm_fit_add(a, data, len, &o->io, k, &err);
+        free(data);
+        if (st) { fprintf(stderr, "wearfm: %s: %s\n", o->files[i], err.message); return fail_code(st); }
+        if (!o->quiet && o->n_files <= 20) fprintf(stderr, "wearfm: %s: %zu records\n", o->files[i], k->records - before);
+    }
+    return EXIT_OK;
+}
+
 static int read_apple(wfm_aggregator *a, const exp_opts *o, wfm_import_counts *k) {
     const char *path = o->files[0];
     FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
@@ -249,10 +265,7 @@ static int run(const exp_opts *o) {
     int rc = EXIT_OK;
     if (!strcmp(o->kind, "takeout")) rc = read_takeout(a, o, &k, &skipped);
     else if (!strcmp(o->kind, "apple-health")) rc = read_apple(a, o, &k);
-    else {
-        fprintf(stderr, "wearfm import: fit is not supported yet\n");
-        rc = EXIT_USAGE;
-    }
+    else rc = read_fit(a, o, &k);
     if (rc == EXIT_OK && skipped && !o->quiet)
         fprintf(stderr, "wearfm: skipped %zu file(s) that hold no heart rate, steps or sleep this importer reads\n", skipped);
     if (rc == EXIT_OK && !k.files) {

@@ -438,6 +438,19 @@ wfm_status wfm_apple_health_feed(wfm_apple_health *p, const void *data, size_t l
 wfm_status wfm_apple_health_finish(wfm_apple_health *p, wfm_import_counts *counts, wfm_error *err);
 void wfm_apple_health_free(wfm_apple_health *p);
 
+/* Garmin FIT files (activity and monitoring; a chain of FIT files in one
+ * buffer too), checked whole (header, both CRCs, every message against the
+ * data size) before any sample is added. Read: heart rate of record
+ * messages (activity files) and of monitoring messages (all-day heart rate,
+ * with 16-bit timestamps), and steps of monitoring messages (the cumulative
+ * cycles of walking and running, as differences spread over the time since
+ * the previous message of that activity). Times are UTC; a file's own
+ * local time (the activity or monitoring_info message's local_timestamp)
+ * is used unless fixed_offset, else UTC + utc_offset_minutes. Errors name
+ * the byte (WFM_ERR_INVALID_ARG). docs/data.md, "Garmin FIT". */
+wfm_status wfm_fit_add(wfm_aggregator *a, const void *data, size_t len, const wfm_import_options *options,
+                       wfm_import_counts *counts, wfm_error *err);
+
 /* ---- Fitabase (Fitbit) exports ------------------------------------------ */
 
 /* An accumulator of Fitabase CSV exports, read from memory buffers (the

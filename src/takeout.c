@@ -3,7 +3,10 @@
  * month for steps and sleep) and the CSVs of "Physical
  * Activity_GoogleData". Each file is parsed whole and checked before its
  * samples go to the minute aggregator (docs/data.md, "Fitbit account
- * export"). JSON goes through the core's strict parser (src/json.c). */
+ * export"). JSON goes through the core's strict RFC 8259 parser
+ * (src/json.c): it already reads the model and probe headers and is fuzzed
+ * there, and a Fitbit file is a few MB at most, so a DOM is fine; a second
+ * JSON library (cJSON, yyjson) would add a parser without adding a check. */
 #include "import.h"
 #include "alloc.h"
 #include "csv.h"

@@ -567,6 +567,21 @@ static wfm_status apple_table(void *ctx, void **made, wfm_error *err) {
     return st;
 }
 
+typedef struct bytes_ctx { const char *data; size_t len; } bytes_ctx;
+
+static wfm_status fit_table(void *ctx, void **made, wfm_error *err) {
+    const bytes_ctx *c = ctx;
+    wfm_aggregator *a = NULL;
+    wfm_minutes *t = (wfm_minutes *)made;
+    wfm_status st = wfm_aggregator_create(&a, err);
+    if (!st) st = wfm_fit_add(a, c->data, c->len, NULL, NULL, err);
+    if (!st) st = wfm_import_table(a, &t, err);
+    else t = NULL;
+    wfm_aggregator_free(a);
+    *made = t;
+    return st;
+}
+
 TEST(export_importers) {
     static const export_ctx takeout[] = {
         {"heart_rate-2024-03-10.json", "[{\"dateTime\":\"03/10/24 08:00:05\",\"value\":{\"bpm\":60,\"confidence\":3}},"
@@ -592,6 +607,10 @@ TEST(export_importers) {
         "startDate=\"2024-03-11 01:00:00 -0500\" endDate=\"2024-03-11 01:03:00 -0500\" value=\"HKCategoryValueSleepAnalysisAsleepDeep\"/>\n"
         "</HealthData>\n";
     sweep(&(entry){"apple health xml -> table", apple_table, release_minutes, NULL, 0, 0}, (void *)xml);
+    /* heart rate records, monitoring steps and an activity message, with valid CRCs */
+    static const char fit[] = "\x0e\x20\x54\x08\x76\x00\x00\x00\x2e\x46\x49\x54\x3e\xdf\x40\x00\x00\x14\x00\x02\xfd\x04\x86\x03\x01\x02\x00\x80\x1c\x50\x40\x3c\x00\x94\x1c\x50\x40\x3d\x00\xa8\x1c\x50\x40\x3e\x00\xbc\x1c\x50\x40\x3f\x00\xd0\x1c\x50\x40\x40\x41\x00\x00\x37\x00\x03\xfd\x04\x86\x03\x04\x86\x05\x01\x00\x01\x80\x1c\x50\x40\x32\x00\x00\x00\x06\x01\xbc\x1c\x50\x40\x64\x00\x00\x00\x06\x01\xf8\x1c\x50\x40\x96\x00\x00\x00\x06\x01\x34\x1d\x50\x40\xc8\x00\x00\x00\x06\x42\x00\x00\x22\x00\x02\xfd\x04\x86\x05\x04\x86\x02\xac\x1d\x50\x40\x9c\x0f\x50\x40\x62\x50";
+    static const bytes_ctx fit_file = {fit, sizeof fit - 1};
+    sweep(&(entry){"fit -> table", fit_table, release_minutes, NULL, 0, 0}, (void *)&fit_file);
 }
 
 /* ---- sizes from untrusted headers ---- */

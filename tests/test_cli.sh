@@ -210,6 +210,21 @@ for build in native wasi; do
   grep_err "$build import apple-health of a CSV asks" "is this Apple Health's export.xml?"
   check "$build import apple-health of two files" 2 "${CLI[@]}" import apple-health $AH $AH
   check "$build import apple-health of a directory" 4 "${CLI[@]}" import apple-health tests -o $W/apple_bad.csv
+  # wearfm import fit: files written by Garmin's FIT SDK (synthetic, tests/data/fit/make_fit.mjs).
+  rm -rf $W/fit_$build
+  check "$build import fit" 0 "${CLI[@]}" import fit tests/data/fit/activity.fit tests/data/fit/monitoring.fit -o $W/fit_$build/out.csv
+  grep_err "$build import fit names the dropped heart rate" "'heart_rate': 1 sample above 250 bpm dropped"
+  if grep -q '^2024-03-09T08:00,104.45,,,$' $W/fit_$build/out.csv && grep -q '^2024-03-10T08:00,69,90,,$' $W/fit_$build/out.csv; then
+    pass=$((pass + 1)); echo "ok   $build import fit: activity heart rate and monitoring steps in the files' local time"
+  else fail=$((fail + 1)); echo "FAIL $build import fit output"; fi
+  head -c 900 tests/data/fit/activity.fit > $W/cut.fit
+  check "$build import fit of a cut file" 4 "${CLI[@]}" import fit $W/cut.fit -o $W/fit_bad.csv
+  grep_err "$build import fit of a cut file names the byte" "cut.fit: byte 4: the header says"
+  check "$build import fit of a CSV" 4 "${CLI[@]}" import fit $SAMPLE -o $W/fit_bad.csv
+  grep_err "$build import fit of a CSV says so" "not a FIT file"
+  check "$build import fit --utc-offset --fixed-offset" 0 "${CLI[@]}" import fit tests/data/fit/activity.fit --fixed-offset --utc-offset +01:00 -q -o $W/fit_$build/fixed.csv
+  if grep -q '^2024-03-09T14:00,104.45,,,$' $W/fit_$build/fixed.csv; then pass=$((pass + 1)); echo "ok   $build import fit --fixed-offset moves the activity to +01:00"
+  else fail=$((fail + 1)); echo "FAIL $build import fit --fixed-offset"; fi
 done
 # The two builds import identically.
 if diff -r $W/imp_native $W/imp_wasi > /dev/null; then pass=$((pass + 1)); echo "ok   native and WASI imports are identical"
@@ -218,6 +233,8 @@ if diff -r $W/takeout_native $W/takeout_wasi > /dev/null; then pass=$((pass + 1)
 else fail=$((fail + 1)); echo "FAIL native vs WASI takeout import"; fi
 if diff -r $W/apple_native $W/apple_wasi > /dev/null; then pass=$((pass + 1)); echo "ok   native and WASI read the Apple Health export identically"
 else fail=$((fail + 1)); echo "FAIL native vs WASI apple-health import"; fi
+if diff -r $W/fit_native $W/fit_wasi > /dev/null; then pass=$((pass + 1)); echo "ok   native and WASI read the FIT files identically"
+else fail=$((fail + 1)); echo "FAIL native vs WASI fit import"; fi
 # The README's C API example.
 check "C API example runs" 0 build/native/embed_day $MODEL $SAMPLE
 if [ "$(grep -c 'embedding from' $W/out)" = 3 ]; then pass=$((pass + 1)); echo "ok   C API example embeds 3 days"

@@ -294,3 +294,8 @@ EMSCRIPTEN_KEEPALIVE int wfmw_apple_health_finish(wfm_apple_health *p) {
     return (int)wfm_apple_health_finish(p, &import_counts, &last_error);
 }
 EMSCRIPTEN_KEEPALIVE void wfmw_apple_health_free(wfm_apple_health *p) { wfm_apple_health_free(p); }
+/* One FIT file; returns a wfm_status. */
+EMSCRIPTEN_KEEPALIVE int wfmw_fit_add(wfm_aggregator *a, const void *data, size_t len) {
+    memset(&last_error, 0, sizeof last_error);
+    return (int)wfm_fit_add(a, data, len, &import_options, &import_counts, &last_error);
+}

@@ -76,3 +76,12 @@ test('a damaged export.xml: the page says where, and keeps what it showed', asyn
   await p.page.waitForFunction(() => /Could not read export\.xml/.test(document.getElementById('status').textContent), null, { timeout: 30000 });
   assert.match(await status(), /export\.xml: line \d+, column \d+/);
 });
+
+test('Garmin FIT files through the file input equal the native CLI', async () => {
+  const files = ['activity.fit', 'monitoring.fit'].map((f) => path.join(root, 'tests/data/fit', f));
+  await p.page.setInputFiles('#file', files);
+  await p.page.waitForFunction(() => /Garmin FIT data: /.test(document.getElementById('status').textContent), null, { timeout: 30000 });
+  assert.match(await status(), /Read heart rate and steps from 2 files/);
+  await compareWithCli('fit', files);
+  await p.page.screenshot({ path: path.join(out, 'import-fit.png') });
+});

@@ -306,6 +306,11 @@ export class WearfmCore {
       (kind ? s.files : s.skipped).push({ name, kind });
       return { name, kind };
     }
+    if (s.kind === 'fit') {
+      if (this.withBytes(bytes, (p, n) => m._wfmw_fit_add(s.agg, p, n))) throw new Error(`${name}: ${this.error()}`);
+      s.files.push({ name, kind: 'fit' });
+      return { name, kind: 'fit' };
+    }
     throw new Error(`${s.kind} files are not read with importAdd`);
   }
   /** The table and what was read: {table, counts, files, skipped, dropped}; frees the import. */

@@ -22,4 +22,4 @@ export function exportKind(name, head) {
 }
 
 /** What the export held, in words, from an importExport result. */
-export const EXPORT_WORDS = { takeout: 'Fitbit account export', 'apple-health': 'Apple Health export', fit: 'Garmin FIT file' };
+export const EXPORT_WORDS = { takeout: 'Fitbit account export', 'apple-health': 'Apple Health export', fit: 'Garmin FIT data' };

@@ -100,3 +100,67 @@ test('a damaged export.xml throws with its line; an entity declaration is refuse
   assert.throws(() => c.importExport('apple-health', [{ name: 'e.xml', bytes: entity }]), /e\.xml: line 3, .*declares an entity/);
   assert.equal(c.session, null);
 });
+
+const fitFiles = ['activity.fit', 'monitoring.fit'].map((f) => path.join(root, 'tests/data/fit', f));
+
+test('Garmin FIT files read as the native CLI reads them', async () => {
+  const c = new WearfmCore(await loadCoreModule());
+  const res = c.importExport('fit', fitFiles.map((f) => ({ name: path.basename(f), bytes: readFileSync(f) })));
+  sameTable(res.table, nativeImport('fit', fitFiles));
+  assert.equal(res.files.length, 2);
+});
+
+// Garmin's own decoder (@garmin/fitsdk) on the same files: the core's minute
+// table must hold what it decodes, in the files' own local time.
+test("the core's FIT decoder agrees with Garmin's SDK decoder", async () => {
+  const { Decoder, Stream } = await import('@garmin/fitsdk');
+  const decode = (f) => {
+    const d = new Decoder(Stream.fromByteArray(readFileSync(f)));
+    assert.ok(d.checkIntegrity(), `${f}: Garmin's checkIntegrity`);
+    const { messages, errors } = new Decoder(Stream.fromByteArray(readFileSync(f))).read({ convertDateTimesToDates: false });
+    assert.deepEqual(errors, []);
+    return messages;
+  };
+  const csv = nativeImport('fit', fitFiles), C = csv.channels.length;
+  const start = Date.UTC(...csv.first.split(/[-T:]/).map((v, i) => (i === 1 ? v - 1 : +v))) / 60000;
+  const cellAt = (localSec, ch) => csv.values[(Math.floor(localSec / 60) - start) * C + csv.channels.indexOf(ch)];
+  const FIT_EPOCH = 631065600;
+
+  // activity: heart rate per local minute, the mean of the plausible samples
+  const act = decode(fitFiles[0]);
+  const offset = act.activityMesgs[0].localTimestamp - act.activityMesgs[0].timestamp;
+  const minutes = new Map();
+  for (const r of act.recordMesgs) {
+    if (!(r.heartRate >= 25 && r.heartRate <= 250)) continue;
+    const m = Math.floor((r.timestamp + FIT_EPOCH + offset) / 60);
+    const s = minutes.get(m) ?? [0, 0];
+    minutes.set(m, [s[0] + r.heartRate, s[1] + 1]);
+  }
+  assert.ok(minutes.size >= 24);
+  for (const [m, [sum, n]] of minutes) assert.equal(cellAt(m * 60, 'heart_rate'), Math.fround(sum / n), `minute ${m}`);
+
+  // monitoring: all-day heart rate (16-bit timestamps) and the day's steps per activity
+  const mon = decode(fitFiles[1]);
+  const moff = mon.monitoringInfoMesgs[0].localTimestamp - mon.monitoringInfoMesgs[0].timestamp;
+  let last = 0, hrChecked = 0;
+  const lastSteps = {};
+  for (const m of mon.monitoringMesgs) {
+    if (m.timestamp != null) last = m.timestamp;
+    else if (m.timestamp16 != null) last += (m.timestamp16 - (last & 0xffff)) & 0xffff;
+    if (m.heartRate != null) { assert.equal(cellAt(last + FIT_EPOCH + moff, 'heart_rate'), m.heartRate); hrChecked++; }
+    if (m.steps != null) lastSteps[m.activityType] = m.steps;
+  }
+  assert.ok(hrChecked >= 100);
+  let tableSteps = 0;
+  const k = csv.channels.indexOf('steps');
+  for (let i = k; i < csv.values.length; i += C) if (!Number.isNaN(csv.values[i])) tableSteps += csv.values[i];
+  assert.equal(tableSteps, lastSteps.walking + lastSteps.running);
+});
+
+test('a damaged FIT file throws naming the byte', async () => {
+  const c = new WearfmCore(await loadCoreModule());
+  const b = new Uint8Array(readFileSync(fitFiles[1]));
+  b[200] ^= 0x10;
+  assert.throws(() => c.importExport('fit', [{ name: 'monitoring.fit', bytes: b }]), /monitoring\.fit: byte \d+: the file's CRC does not match/);
+  assert.equal(c.session, null);
+});
