@@ -305,7 +305,7 @@ wfm_status wfm_apple_health_finish(wfm_apple_health *p, wfm_import_counts *count
         return sticky(p, err);
     }
     /* Per minute, each source's steps summed, then the largest source. */
-    qsort(p->steps, p->n_steps, sizeof *p->steps, part_cmp);
+    if (p->n_steps) qsort(p->steps, p->n_steps, sizeof *p->steps, part_cmp);
     for (size_t i = 0; i < p->n_steps;) {
         const int64_t m = p->steps[i].minute;
         long long best = 0;
