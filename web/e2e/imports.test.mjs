@@ -85,3 +85,20 @@ test('Garmin FIT files through the file input equal the native CLI', async () =>
   await compareWithCli('fit', files);
   await p.page.screenshot({ path: path.join(out, 'import-fit.png') });
 });
+
+test('a large export.xml shows how far it is and can be stopped; the page then reads files again', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'wfm-e2e-big-'));
+  const big = path.join(dir, 'export.xml');
+  const rec = ' <Record type="HKQuantityTypeIdentifierHeartRate" sourceName="Watch" unit="count/min" creationDate="2024-03-10 08:00:09 -0500" startDate="2024-03-10 08:00:05 -0500" endDate="2024-03-10 08:00:05 -0500" value="61"/>\n';
+  writeFileSync(big, '<?xml version="1.0" encoding="UTF-8"?>\n<HealthData locale="en_US">\n' + rec.repeat(Math.ceil(300e6 / rec.length)) + '</HealthData>\n');
+  await p.page.setInputFiles('#file', big);
+  await p.page.waitForFunction(() => /Reading export\.xml: \d+ of \d+ MB/.test(document.getElementById('status').textContent), null, { timeout: 30000 });
+  assert.equal(await p.page.isVisible('#cancel-import'), true);
+  await p.page.click('#cancel-import');
+  await p.page.waitForFunction(() => /Stopped reading export\.xml after \d+ of \d+ MB; nothing of it is used/.test(document.getElementById('status').textContent), null, { timeout: 30000 });
+  assert.equal(await p.page.isVisible('#cancel-import'), false);
+  // the worker was restarted: files are read again
+  const dirT = path.join(root, 'tests/data/takeout');
+  await p.page.setInputFiles('#file', path.join(dirT, 'steps-2024-03-10.json'));
+  await p.page.waitForFunction(() => /Fitbit account export: /.test(document.getElementById('status').textContent) && !/Stopped/.test(document.getElementById('status').textContent), null, { timeout: 30000 });
+});
