@@ -58,7 +58,7 @@ bench: setup native wasi
 	@bash bench/run.sh
 
 # Long fuzzing run of every libFuzzer target (fuzz/fuzz_*.c: the model
-# loader, the Fitabase and minute-CSV importers, the minute aggregator, the
+# loader, the Fitabase, minute-CSV and export importers, the minute aggregator, the
 # probe loader), FUZZ_SECONDS each; `make test` runs ~1 minute of each.
 FUZZ_SECONDS ?= 3600
 fuzz: setup

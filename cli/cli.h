@@ -3,6 +3,7 @@
 #define WFM_CLI_H
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2, EXIT_MODEL = 3, EXIT_INPUT = 4, EXIT_NO_DATA = 5 };
 
@@ -36,6 +37,14 @@ const char *cli_path_note(const char *path);
 
 /* wearfm import ...: argv[0] is "import". */
 int cli_import(int argc, char **argv);
+
+/* wearfm import takeout|apple-health|fit ... (cli/import_exports.c). */
+int cli_import_export(int argc, char **argv);
+/* A minute value as the importers write it: integers plainly, else the
+ * shortest %.6g..%.9g that reads back as the same float; nothing for NaN. */
+void cli_put_value(FILE *f, float v);
+/* mkdir -p; 0, or -1 with errno set. */
+int cli_make_dir(const char *dir);
 
 /* wearfm probe ...: argv[0] is "probe" (cli/probe.c). */
 int cli_probe(int argc, char **argv);

@@ -14,6 +14,7 @@
 static void import_usage(FILE *f) {
     fprintf(f,
             "usage: wearfm import fitabase FILE... [options]\n"
+            "       (Fitbit's account export, Apple Health, Garmin FIT: wearfm import takeout|apple-health|fit --help)\n"
             "\n"
             "Reads Fitabase CSV exports (minuteStepsWide, minuteIntensitiesWide,\n"
             "minuteStepsNarrow, minuteIntensitiesNarrow, minuteSleep, heartrate_seconds;\n"
@@ -72,7 +73,7 @@ static int parse_import_args(int argc, char **argv, import_opts *o) {
         else if (a[0] == '-' && a[1]) { fprintf(stderr, "wearfm import: unknown option '%s' (see --help)\n", a); return EXIT_USAGE; }
         else if (i == 1) {
             if (strcmp(a, "fitabase")) {
-                fprintf(stderr, "wearfm import: unknown format '%s' (fitabase)\n", a);
+                fprintf(stderr, "wearfm import: unknown format '%s' (fitabase, takeout, apple-health, fit)\n", a);
                 return EXIT_USAGE;
             }
         } else o->files[o->n_files++] = a;
@@ -85,7 +86,7 @@ static int parse_import_args(int argc, char **argv, import_opts *o) {
 }
 
 /* Shortest of %.6g..%.9g that reads back as the same float; integers plainly. */
-static void put_value(FILE *f, float v) {
+void cli_put_value(FILE *f, float v) {
     if (isnan(v)) return;
     if (v == floorf(v) && fabsf(v) < 1e6f) { fprintf(f, "%d", (int)v); return; }
     char buf[32];
@@ -112,7 +113,7 @@ static int write_csv(const char *path, const wfm_minutes *t) {
         fputs(ts, f);
         for (int c = 0; c < C; c++) {
             fputc(',', f);
-            put_value(f, v[i * C + c]);
+            cli_put_value(f, v[i * C + c]);
         }
         fputc('\n', f);
     }
@@ -286,7 +287,7 @@ static void print_report(FILE *f, const report *r, const wfm_fitabase_counts *k,
 
 /* mkdir -p, as the help promises: every missing parent, then dir itself.
  * Returns 0, or -1 with errno set. */
-static int make_dir(const char *dir) {
+int cli_make_dir(const char *dir) {
     size_t n = strlen(dir);
     if (!n) { errno = ENOENT; return -1; }
     char *p = malloc(n + 1);
@@ -345,7 +346,7 @@ static int run_import(const import_opts *o) {
         while (i < n && wfm_fitabase_user_id(fb, i) != o->user) i++;
         if (i == n) { fprintf(stderr, "wearfm: user %lld is not in the input\n", (long long)o->user); rc = EXIT_NO_DATA; }
     }
-    if (rc == EXIT_OK && make_dir(o->outdir)) {
+    if (rc == EXIT_OK && cli_make_dir(o->outdir)) {
         int e = errno;
         fprintf(stderr, "wearfm: cannot create the output directory '%s': %s%s\n", o->outdir, strerror(e), cli_path_note(o->outdir));
         rc = EXIT_RUNTIME;
@@ -396,6 +397,8 @@ static int run_import(const import_opts *o) {
 }
 
 int cli_import(int argc, char **argv) {
+    if (argc >= 2 && (!strcmp(argv[1], "takeout") || !strcmp(argv[1], "apple-health") || !strcmp(argv[1], "fit")))
+        return cli_import_export(argc, argv);
     import_opts o;
     int rc = parse_import_args(argc, argv, &o);
     if (rc == 0) rc = run_import(&o);

@@ -4,6 +4,7 @@
  *   wearfm impute MODEL INPUT.csv [options]
  *   wearfm tokens MODEL INPUT.csv [options]
  *   wearfm import fitabase FILE... [options]   (cli/import.c)
+ *   wearfm import takeout|apple-health|fit FILE... [options]   (cli/import_exports.c)
  *   wearfm probe fit|predict|eval|info ...     (cli/probe.c)
  *   wearfm slots MODEL INPUT --inputs ...      (cli/slots.c)
  * INPUT may be '-' for stdin. See usage() for options and exit codes. */
@@ -29,6 +30,9 @@ static void usage(FILE *f) {
             "  wearfm import fitabase FILE... [-o OUTDIR] [--user ID] [--no-nonwear] [--report]\n"
             "                                        Fitabase CSV exports -> one minute CSV per user\n"
             "                                        (see 'wearfm import --help')\n"
+            "  wearfm import takeout|apple-health|fit FILE... [-o OUT.csv] [--utc-offset +HH:MM]\n"
+            "                                        Fitbit account export, Apple Health export.xml,\n"
+            "                                        Garmin FIT -> one minute CSV ('wearfm import fit --help')\n"
             "  wearfm probe fit FEATURES.csv --labels COL -o PROBE   linear probe on embeddings\n"
             "  wearfm probe predict PROBE FEATURES.csv [--model MODEL]\n"
             "  wearfm probe eval FEATURES.csv --labels COL [--groups COL] [--folds K]\n"

@@ -342,6 +342,115 @@ wfm_aggregator_table_params wfm_aggregator_table_default_params(void);
 wfm_status wfm_aggregator_table(const wfm_aggregator *a, const wfm_aggregator_table_params *params,
                                 wfm_minutes **out, wfm_error *err);
 
+/* ---- device exports -> the minute aggregator ---------------------------- */
+
+/* The importers of the exports people have (Fitbit's account export, Apple
+ * Health, Garmin FIT) read records into a caller's minute aggregator, so one
+ * set of data rules (wfm_channel_rule) applies whatever the source, and
+ * wfm_import_table makes the minute table. docs/data.md says what each reads.
+ *
+ * Times. Minute tables are in the device's local wall-clock time. A time
+ * written without a zone is taken as it is. A time written in UTC (a 'Z',
+ * or FIT's UTC seconds when the file gives no local time) becomes
+ * UTC + utc_offset_minutes. A time with its own offset (Apple Health's
+ * "2024-03-10 08:00:00 -0500") keeps the wall clock it was recorded in,
+ * the phone's local time then; with fixed_offset it is converted to
+ * UTC + utc_offset_minutes instead (one zone for a whole export). */
+typedef struct wfm_import_options {
+    int utc_offset_minutes;   /* 0; -1080..1080 */
+    int fixed_offset;         /* 0 */
+    /* Keep only samples in [from_minute, to_minute) (minutes since 1970, local);
+     * others are counted in `outside`. Both 0: everything. */
+    int64_t from_minute, to_minute;
+} wfm_import_options;
+
+wfm_import_options wfm_import_default_options(void);
+
+/* What the adds read (summed over files). The aggregator counts what its
+ * rules kept and dropped of the samples (wfm_aggregator_count). */
+typedef struct wfm_import_counts {
+    size_t files;
+    size_t records;    /* records of a kind the importer uses */
+    size_t samples;    /* samples given to the aggregator */
+    size_t ignored;    /* records of kinds it does not use (not an error) */
+    size_t outside;    /* samples outside [from_minute, to_minute) */
+    size_t utc_times;  /* times written in UTC, moved by utc_offset_minutes */
+    size_t bad_records;/* records skipped as unusable (an interval that ends before it starts, ...) */
+} wfm_import_counts;
+
+/* The minute table of an importer's aggregator: the columns heart_rate,
+ * steps, intensity, sleep_state (the Fitabase layout; a channel the export
+ * lacks is all missing), whole days around the kept samples. */
+wfm_status wfm_import_table(const wfm_aggregator *a, wfm_minutes **out, wfm_error *err);
+
+/* Fitbit's own account export (Google Takeout, "Fitbit/Global Export Data"
+ * JSON and "Physical Activity_GoogleData" CSV). */
+typedef enum wfm_takeout_kind {
+    WFM_TAKEOUT_UNKNOWN = 0,
+    WFM_TAKEOUT_HEART_RATE_JSON, /* heart_rate-YYYY-MM-DD.json: [{dateTime, value: {bpm, confidence}}] */
+    WFM_TAKEOUT_STEPS_JSON,      /* steps-YYYY-MM-DD.json: [{dateTime, value: "12"}] per minute */
+    WFM_TAKEOUT_SLEEP_JSON,      /* sleep-YYYY-MM-DD.json: sleep logs with levels.data (and shortData) */
+    WFM_TAKEOUT_HEART_RATE_CSV,  /* heart_rate_YYYY-MM-DD.csv: timestamp,beats per minute[,data source] */
+    WFM_TAKEOUT_STEPS_CSV        /* steps_YYYY-MM-DD.csv: timestamp,steps[,data source] */
+} wfm_takeout_kind;
+
+/* The kind of a file from its name (the base name; a path is fine) and, for
+ * CSVs, its header. JSON minute series of other measures (calories-*.json)
+ * share the steps layout, so JSON needs its name. */
+wfm_takeout_kind wfm_takeout_detect(const char *name, const char *text, size_t len);
+/* "heart_rate json", "steps json", "sleep json", "heart_rate csv", "steps csv", "unknown". */
+const char *wfm_takeout_kind_name(wfm_takeout_kind kind);
+
+/* Reads one file into the aggregator: heart rate (bpm), steps per minute and
+ * sleep stages (sleep_state: asleep/light/deep/rem 2, restless 1,
+ * awake/wake 0; minutes outside sleep logs missing). All or nothing: the
+ * file is parsed and checked whole before any sample is added (only running
+ * out of memory while adding can leave part of it: then free the
+ * aggregator). An unknown kind is WFM_ERR_UNSUPPORTED; a malformed file is
+ * WFM_ERR_INVALID_ARG naming the record (JSON) or line (CSV). A file holding
+ * only Fitbit's "no data" is fine and adds nothing. `options`, `counts`
+ * and `kind` may be NULL. */
+wfm_status wfm_takeout_add(wfm_aggregator *a, const char *name, const char *text, size_t len,
+                           const wfm_import_options *options, wfm_import_counts *counts,
+                           wfm_takeout_kind *kind, wfm_error *err);
+
+/* Apple Health's export (export.xml inside export.zip), streamed: feed the
+ * file in pieces of any size, then finish. Memory stays bounded by the
+ * aggregator and the step records (not by the file). Read: Records of
+ * HKQuantityTypeIdentifierHeartRate (count/min, count/s, Hz: as bpm),
+ * HKQuantityTypeIdentifierStepCount (count; a record's steps spread over
+ * the minutes it spans, and per minute the largest count of the sources,
+ * since iPhone and Watch count the same steps) and
+ * HKCategoryTypeIdentifierSleepAnalysis (Asleep, AsleepCore, AsleepDeep,
+ * AsleepREM, AsleepUnspecified: 2; Awake: 0; InBed: not a state). Times
+ * keep the clock they were recorded in (wfm_import_options). Other records
+ * are counted as ignored. The first error (malformed XML named by line and
+ * column, a bad record, an entity declaration, which Apple never writes)
+ * stops the import: the aggregator may then hold part of it; discard it.
+ * docs/data.md, "Apple Health". */
+typedef struct wfm_apple_health wfm_apple_health;
+
+wfm_status wfm_apple_health_create(wfm_aggregator *a, const wfm_import_options *options, wfm_apple_health **out,
+                                   wfm_error *err);
+wfm_status wfm_apple_health_feed(wfm_apple_health *p, const void *data, size_t len, wfm_error *err);
+/* Ends the document and gives the steps to the aggregator; adds the counts
+ * into *counts (may be NULL). */
+wfm_status wfm_apple_health_finish(wfm_apple_health *p, wfm_import_counts *counts, wfm_error *err);
+void wfm_apple_health_free(wfm_apple_health *p);
+
+/* Garmin FIT files (activity and monitoring; a chain of FIT files in one
+ * buffer too), checked whole (header, both CRCs, every message against the
+ * data size) before any sample is added. Read: heart rate of record
+ * messages (activity files) and of monitoring messages (all-day heart rate,
+ * with 16-bit timestamps), and steps of monitoring messages (the cumulative
+ * cycles of walking and running, as differences spread over the time since
+ * the previous message of that activity). Times are UTC; a file's own
+ * local time (the activity or monitoring_info message's local_timestamp)
+ * is used unless fixed_offset, else UTC + utc_offset_minutes. Errors name
+ * the byte (WFM_ERR_INVALID_ARG). docs/data.md, "Garmin FIT". */
+wfm_status wfm_fit_add(wfm_aggregator *a, const void *data, size_t len, const wfm_import_options *options,
+                       wfm_import_counts *counts, wfm_error *err);
+
 /* ---- Fitabase (Fitbit) exports ------------------------------------------ */
 
 /* An accumulator of Fitabase CSV exports, read from memory buffers (the

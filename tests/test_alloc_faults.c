@@ -531,6 +531,88 @@ TEST(importers) {
     sweep(&(entry){"minutes_read_csv", read_csv, release_minutes, NULL, 0, 0}, (void *)csv);
 }
 
+/* ---- the export importers: aggregator, file, table in one call ---- */
+
+typedef struct export_ctx { const char *name, *text; } export_ctx;
+
+static wfm_status takeout_table(void *ctx, void **made, wfm_error *err) {
+    const export_ctx *c = ctx;
+    wfm_aggregator *a = NULL;
+    wfm_minutes *t = (wfm_minutes *)made;
+    wfm_status st = wfm_aggregator_create(&a, err);
+    if (!st) st = wfm_takeout_add(a, c->name, c->text, strlen(c->text), NULL, NULL, NULL, err);
+    if (!st) st = wfm_import_table(a, &t, err);
+    else t = NULL;
+    wfm_aggregator_free(a);
+    *made = t;
+    return st;
+}
+
+static wfm_status apple_table(void *ctx, void **made, wfm_error *err) {
+    const char *xml = ctx;
+    wfm_aggregator *a = NULL;
+    wfm_apple_health *p = NULL;
+    wfm_minutes *t = (wfm_minutes *)made;
+    wfm_status st = wfm_aggregator_create(&a, err);
+    if (!st) st = wfm_apple_health_create(a, NULL, &p, err);
+    /* in two pieces, so that expat's buffer grows */
+    if (!st) st = wfm_apple_health_feed(p, xml, strlen(xml) / 2, err);
+    if (!st) st = wfm_apple_health_feed(p, xml + strlen(xml) / 2, strlen(xml) - strlen(xml) / 2, err);
+    if (!st) st = wfm_apple_health_finish(p, NULL, err);
+    if (!st) st = wfm_import_table(a, &t, err);
+    else t = NULL;
+    wfm_apple_health_free(p);
+    wfm_aggregator_free(a);
+    *made = t;
+    return st;
+}
+
+typedef struct bytes_ctx { const char *data; size_t len; } bytes_ctx;
+
+static wfm_status fit_table(void *ctx, void **made, wfm_error *err) {
+    const bytes_ctx *c = ctx;
+    wfm_aggregator *a = NULL;
+    wfm_minutes *t = (wfm_minutes *)made;
+    wfm_status st = wfm_aggregator_create(&a, err);
+    if (!st) st = wfm_fit_add(a, c->data, c->len, NULL, NULL, err);
+    if (!st) st = wfm_import_table(a, &t, err);
+    else t = NULL;
+    wfm_aggregator_free(a);
+    *made = t;
+    return st;
+}
+
+TEST(export_importers) {
+    static const export_ctx takeout[] = {
+        {"heart_rate-2024-03-10.json", "[{\"dateTime\":\"03/10/24 08:00:05\",\"value\":{\"bpm\":60,\"confidence\":3}},"
+                                       "{\"dateTime\":\"03/11/24 08:00:50\",\"value\":{\"bpm\":70,\"confidence\":2}}]"},
+        {"sleep-2024-03-10.json", "[{\"logId\":1,\"levels\":{\"data\":[{\"dateTime\":\"2024-03-09T23:50:00.000\",\"level\":\"wake\","
+                                  "\"seconds\":600},{\"dateTime\":\"2024-03-10T00:00:00.000\",\"level\":\"deep\",\"seconds\":1200}],"
+                                  "\"shortData\":[{\"dateTime\":\"2024-03-10T00:05:00.000\",\"level\":\"wake\",\"seconds\":60}]}}]"},
+        {"steps_2024-03-11.csv", "timestamp,steps\n2024-03-11T12:00:00Z,10\n2024-03-11T12:01:00Z,0\n2024-03-12T12:01:00Z,5\n"},
+    };
+    static const char *names[] = {"takeout heart rate json -> table", "takeout sleep json -> table", "takeout steps csv -> table"};
+    for (int i = 0; i < 3; i++)
+        sweep(&(entry){names[i], takeout_table, release_minutes, NULL, 0, 0}, (void *)&takeout[i]);
+    static const char *xml =
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE HealthData [\n<!ELEMENT HealthData (Record)*>\n"
+        "<!ATTLIST HealthData locale CDATA #REQUIRED>\n]>\n<HealthData locale=\"en_US\">\n"
+        " <Record type=\"HKQuantityTypeIdentifierHeartRate\" sourceName=\"Watch\" unit=\"count/min\" "
+        "startDate=\"2024-03-10 08:00:05 -0500\" endDate=\"2024-03-10 08:00:05 -0500\" value=\"62\"/>\n"
+        " <Record type=\"HKQuantityTypeIdentifierStepCount\" sourceName=\"iPhone\" unit=\"count\" "
+        "startDate=\"2024-03-10 08:00:00 -0500\" endDate=\"2024-03-10 08:03:00 -0500\" value=\"90\"/>\n"
+        " <Record type=\"HKQuantityTypeIdentifierStepCount\" sourceName=\"Watch\" unit=\"count\" "
+        "startDate=\"2024-03-10 08:00:00 -0500\" endDate=\"2024-03-10 08:01:00 -0500\" value=\"40\"/>\n"
+        " <Record type=\"HKCategoryTypeIdentifierSleepAnalysis\" sourceName=\"Watch\" "
+        "startDate=\"2024-03-11 01:00:00 -0500\" endDate=\"2024-03-11 01:03:00 -0500\" value=\"HKCategoryValueSleepAnalysisAsleepDeep\"/>\n"
+        "</HealthData>\n";
+    sweep(&(entry){"apple health xml -> table", apple_table, release_minutes, NULL, 0, 0}, (void *)xml);
+    /* heart rate records, monitoring steps and an activity message, with valid CRCs */
+    static const char fit[] = "\x0e\x20\x54\x08\x76\x00\x00\x00\x2e\x46\x49\x54\x3e\xdf\x40\x00\x00\x14\x00\x02\xfd\x04\x86\x03\x01\x02\x00\x80\x1c\x50\x40\x3c\x00\x94\x1c\x50\x40\x3d\x00\xa8\x1c\x50\x40\x3e\x00\xbc\x1c\x50\x40\x3f\x00\xd0\x1c\x50\x40\x40\x41\x00\x00\x37\x00\x03\xfd\x04\x86\x03\x04\x86\x05\x01\x00\x01\x80\x1c\x50\x40\x32\x00\x00\x00\x06\x01\xbc\x1c\x50\x40\x64\x00\x00\x00\x06\x01\xf8\x1c\x50\x40\x96\x00\x00\x00\x06\x01\x34\x1d\x50\x40\xc8\x00\x00\x00\x06\x42\x00\x00\x22\x00\x02\xfd\x04\x86\x05\x04\x86\x02\xac\x1d\x50\x40\x9c\x0f\x50\x40\x62\x50";
+    static const bytes_ctx fit_file = {fit, sizeof fit - 1};
+    sweep(&(entry){"fit -> table", fit_table, release_minutes, NULL, 0, 0}, (void *)&fit_file);
+}
+
 /* ---- sizes from untrusted headers ---- */
 
 /* A saved probe file with its metadata's `from` replaced by `to` (the
@@ -590,6 +672,7 @@ int main(void) {
     RUN(probe_fitting);
     RUN(probe_files);
     RUN(importers);
+    RUN(export_importers);
     RUN(probe_metadata_cannot_ask_for_more_than_the_file_holds);
     return TEST_SUMMARY();
 }

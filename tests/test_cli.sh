@@ -161,10 +161,80 @@ for build in native wasi; do
   check "$build import of a UTF-16 file" 4 "${CLI[@]}" import fitabase $W/utf16.csv -o $W/imp_$build
   grep_err "$build import names UTF-16" "UTF-16"
   check "$build import of an unknown user" 5 "${CLI[@]}" import fitabase fuzz/corpus_fitabase/heartrate.csv --user 42 -o $W/imp_$build
+  # wearfm import takeout: Fitbit's account export (synthetic files, tests/data/takeout/make_takeout.py).
+  TK=tests/data/takeout
+  rm -rf $W/takeout_$build
+  check "$build import takeout" 0 "${CLI[@]}" import takeout $TK/*.json $TK/*.csv --utc-offset -05:00 -o $W/takeout_$build/out.csv
+  grep_err "$build import takeout skips other measures" "skipped 1 file(s)"
+  grep_err "$build import takeout names the dropped heart rate" "'heart_rate': 1 sample above 250 bpm, 1 sample below 25 bpm dropped"
+  if [ "$(head -1 $W/takeout_$build/out.csv)" = "timestamp,heart_rate,steps,intensity,sleep_state" ] &&
+     grep -q '^2024-03-11T07:00,64.5,0,,$' $W/takeout_$build/out.csv && grep -q '^2024-03-10T14:02,,,,2$' $W/takeout_$build/out.csv; then
+    pass=$((pass + 1)); echo "ok   $build import takeout writes the minute CSV (UTC CSVs moved to -05:00)"
+  else fail=$((fail + 1)); echo "FAIL $build import takeout output"; head -3 $W/takeout_$build/out.csv; fi
+  check "$build import takeout to stdout" 0 "${CLI[@]}" import takeout $TK/steps-2024-03-10.json -q
+  if [ "$(grep -c '^2024-03-10T' $W/out)" = 1440 ]; then pass=$((pass + 1)); echo "ok   $build import takeout to stdout: one day"
+  else fail=$((fail + 1)); echo "FAIL $build import takeout to stdout"; fi
+  printf '[{"dateTime":"03/10/24 08:00:05","value":{"bpm":60}},{"dateTime":"03/10/24 08:00:10","value":{"bpm":"x"}}]' > $W/heart_rate-2024-03-10.json
+  check "$build import takeout of a malformed file" 4 "${CLI[@]}" import takeout $W/heart_rate-2024-03-10.json -o $W/takeout_bad.csv
+  grep_err "$build import takeout error names the record" "heart_rate-2024-03-10.json: record 2 (byte 54): \"value\" has no number \"bpm\""
+  check "$build import takeout of other files only" 5 "${CLI[@]}" import takeout $TK/calories-2024-03-10.json
+  grep_err "$build import takeout of other files says so" "none of the files is one this importer reads"
+  check "$build import takeout of no data" 5 "${CLI[@]}" import takeout $TK/heart_rate-2024-03-12.json
+  check "$build import takeout bad --utc-offset" 2 "${CLI[@]}" import takeout $TK/steps-2024-03-10.json --utc-offset 5
+  grep_err "$build import takeout bad --utc-offset is named" "--utc-offset needs +HH:MM"
+  printf 'timestamp,steps\n2016-01-01T00:00:00Z,1\n2024-01-01T00:00:00Z,2\n' > $W/steps_long.csv
+  check "$build import takeout over 1000 days" 4 "${CLI[@]}" import takeout $W/steps_long.csv -o $W/takeout_long.csv
+  grep_err "$build import takeout over 1000 days says how to choose" "choose days with --from and --to"
+  check "$build import takeout --from/--to" 0 "${CLI[@]}" import takeout $W/steps_long.csv --from 2023-12-31 --to 2024-01-01 -o $W/takeout_$build/window.csv
+  if [ "$(grep -c . $W/takeout_$build/window.csv)" = 1441 ]; then pass=$((pass + 1)); echo "ok   $build import takeout --from/--to keeps the day inside"
+  else fail=$((fail + 1)); echo "FAIL $build import takeout --from/--to"; fi
+  # wearfm import apple-health: export.xml streamed (synthetic, tests/data/apple_health/make_export.py).
+  AH=tests/data/apple_health/export.xml
+  rm -rf $W/apple_$build
+  check "$build import apple-health" 0 "${CLI[@]}" import apple-health $AH -o $W/apple_$build/out.csv
+  grep_err "$build import apple-health names the dropped heart rate" "'heart_rate': 1 sample above 250 bpm dropped"
+  if grep -q '^2024-03-09T11:01,90,27,,$' $W/apple_$build/out.csv && grep -q '^2024-03-10T02:00,,,,2$' $W/apple_$build/out.csv &&
+     grep -q '^2024-03-10T02:30,,,,$' $W/apple_$build/out.csv; then
+    pass=$((pass + 1)); echo "ok   $build import apple-health: bpm from count/s, steps by source, the daylight-saving hour missing"
+  else fail=$((fail + 1)); echo "FAIL $build import apple-health output"; fi
+  check "$build import apple-health from stdin" 0 sh -c "\"\$@\" import apple-health - -q -o $W/apple_$build/stdin.csv < $AH" sh "${CLI[@]}"
+  if cmp -s $W/apple_$build/out.csv $W/apple_$build/stdin.csv; then pass=$((pass + 1)); echo "ok   $build import apple-health: stdin and file give the same table"
+  else fail=$((fail + 1)); echo "FAIL $build import apple-health stdin vs file"; fi
+  head -c 3000 $AH > $W/apple_cut.xml
+  check "$build import apple-health of a cut file" 4 "${CLI[@]}" import apple-health $W/apple_cut.xml -o $W/apple_bad.csv
+  grep_err "$build import apple-health of a cut file names the place" "apple_cut.xml: line [0-9]*, column [0-9]*: "
+  printf '<?xml version="1.0"?>\n<!DOCTYPE HealthData [\n<!ENTITY a "x">\n]>\n<HealthData>&a;</HealthData>\n' > $W/apple_entity.xml
+  check "$build import apple-health with an entity" 4 "${CLI[@]}" import apple-health $W/apple_entity.xml -o $W/apple_bad.csv
+  grep_err "$build import apple-health with an entity is refused" "declares an entity"
+  check "$build import apple-health of a minute CSV" 4 "${CLI[@]}" import apple-health $SAMPLE -o $W/apple_bad.csv
+  grep_err "$build import apple-health of a CSV asks" "is this Apple Health's export.xml?"
+  check "$build import apple-health of two files" 2 "${CLI[@]}" import apple-health $AH $AH
+  check "$build import apple-health of a directory" 4 "${CLI[@]}" import apple-health tests -o $W/apple_bad.csv
+  # wearfm import fit: files written by Garmin's FIT SDK (synthetic, tests/data/fit/make_fit.mjs).
+  rm -rf $W/fit_$build
+  check "$build import fit" 0 "${CLI[@]}" import fit tests/data/fit/activity.fit tests/data/fit/monitoring.fit -o $W/fit_$build/out.csv
+  grep_err "$build import fit names the dropped heart rate" "'heart_rate': 1 sample above 250 bpm dropped"
+  if grep -q '^2024-03-09T08:00,104.45,,,$' $W/fit_$build/out.csv && grep -q '^2024-03-10T08:00,69,90,,$' $W/fit_$build/out.csv; then
+    pass=$((pass + 1)); echo "ok   $build import fit: activity heart rate and monitoring steps in the files' local time"
+  else fail=$((fail + 1)); echo "FAIL $build import fit output"; fi
+  head -c 900 tests/data/fit/activity.fit > $W/cut.fit
+  check "$build import fit of a cut file" 4 "${CLI[@]}" import fit $W/cut.fit -o $W/fit_bad.csv
+  grep_err "$build import fit of a cut file names the byte" "cut.fit: byte 4: the header says"
+  check "$build import fit of a CSV" 4 "${CLI[@]}" import fit $SAMPLE -o $W/fit_bad.csv
+  grep_err "$build import fit of a CSV says so" "not a FIT file"
+  check "$build import fit --utc-offset --fixed-offset" 0 "${CLI[@]}" import fit tests/data/fit/activity.fit --fixed-offset --utc-offset +01:00 -q -o $W/fit_$build/fixed.csv
+  if grep -q '^2024-03-09T14:00,104.45,,,$' $W/fit_$build/fixed.csv; then pass=$((pass + 1)); echo "ok   $build import fit --fixed-offset moves the activity to +01:00"
+  else fail=$((fail + 1)); echo "FAIL $build import fit --fixed-offset"; fi
 done
 # The two builds import identically.
 if diff -r $W/imp_native $W/imp_wasi > /dev/null; then pass=$((pass + 1)); echo "ok   native and WASI imports are identical"
 else fail=$((fail + 1)); echo "FAIL native vs WASI import"; fi
+if diff -r $W/takeout_native $W/takeout_wasi > /dev/null; then pass=$((pass + 1)); echo "ok   native and WASI read the Fitbit account export identically"
+else fail=$((fail + 1)); echo "FAIL native vs WASI takeout import"; fi
+if diff -r $W/apple_native $W/apple_wasi > /dev/null; then pass=$((pass + 1)); echo "ok   native and WASI read the Apple Health export identically"
+else fail=$((fail + 1)); echo "FAIL native vs WASI apple-health import"; fi
+if diff -r $W/fit_native $W/fit_wasi > /dev/null; then pass=$((pass + 1)); echo "ok   native and WASI read the FIT files identically"
+else fail=$((fail + 1)); echo "FAIL native vs WASI fit import"; fi
 # The README's C API example.
 check "C API example runs" 0 build/native/embed_day $MODEL $SAMPLE
 if [ "$(grep -c 'embedding from' $W/out)" = 3 ]; then pass=$((pass + 1)); echo "ok   C API example embeds 3 days"

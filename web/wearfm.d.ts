@@ -318,6 +318,9 @@ export class Wearfm {
   aggregatorFree(id: number): Promise<boolean>;
   /** "minuteStepsWide", "heartrate_seconds", ... from a CSV header, or null. Not transferred. */
   fitabaseKind(bytes: Bytes): Promise<string | null>;
+  /** An export people have (Fitbit account export, Apple Health export.xml, Garmin FIT) -> one minute table, by the core's importers. */
+  importExport(kind: 'takeout' | 'apple-health' | 'fit', files: ({ name: string; bytes: Bytes } | { name: string; blob: Blob })[],
+    options?: { utcOffsetMinutes?: number; fixedOffset?: boolean; from?: number; to?: number } & CallControl): Promise<ExportImport>;
   importFitabase(files: { name: string; bytes: Bytes }[], options?: { nonwear?: 'auto' | 'off' | 'movement-only' } & CallControl): Promise<FitabaseImport>;
   /** Fits a linear probe on rows (e.g. day embeddings). Rejects with "not available in this build" without probe exports. */
   probeFit(args: ProbeFitArgs): Promise<{ probe: Uint8Array; info: ProbeInfo }>;
@@ -357,4 +360,13 @@ export interface SourceEvent {
 export interface Source {
   start(onSample: (s: Sample) => void, onEvent?: (e: SourceEvent) => void): Promise<void>;
   stop(): void;
+}
+
+/** What importExport read: the minute table (heart_rate, steps, intensity, sleep_state), the files used and skipped, counts and drops. */
+export interface ExportImport {
+  table: { start: number; length: number; channels: string[]; values: Float32Array; duplicates: number; dropped: object[] };
+  counts: { files: number; records: number; samples: number; ignored: number; outside: number; utcTimes: number; badRecords: number };
+  files: { name: string; kind: string }[];
+  skipped: { name: string; kind: null }[];
+  dropped: { channel: string; unit: string; min: number; max: number; whole: boolean; below: number; above: number; notWhole: number; notFinite: number; badTime: number }[];
 }

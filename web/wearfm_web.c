@@ -241,3 +241,63 @@ EMSCRIPTEN_KEEPALIVE wfm_minutes *wfmw_aggregator_table(const wfm_aggregator *a,
     memset(&last_error, 0, sizeof last_error);
     return wfm_aggregator_table(a, &p, &t, &last_error) == WFM_OK ? t : NULL;
 }
+
+/* The export importers (Fitbit's account export, Apple Health, Garmin FIT)
+ * into an aggregator, as `wearfm import takeout|apple-health|fit`. The
+ * options and the counts of one import live here between calls (the worker
+ * runs one import at a time). */
+static wfm_import_options import_options;
+static wfm_import_counts import_counts;
+
+EMSCRIPTEN_KEEPALIVE void wfmw_import_begin(int utc_offset_minutes, int fixed_offset, double from_minute, double to_minute) {
+    import_options = wfm_import_default_options();
+    import_options.utc_offset_minutes = utc_offset_minutes;
+    import_options.fixed_offset = fixed_offset;
+    import_options.from_minute = from_minute == from_minute ? (int64_t)from_minute : 0;
+    import_options.to_minute = to_minute == to_minute ? (int64_t)to_minute : 0;
+    memset(&import_counts, 0, sizeof import_counts);
+}
+/* counts[7]: files, records, samples, ignored, outside, utc_times, bad_records. */
+EMSCRIPTEN_KEEPALIVE void wfmw_import_counts(double *counts) {
+    const wfm_import_counts *c = &import_counts;
+    double v[7] = {(double)c->files, (double)c->records, (double)c->samples, (double)c->ignored,
+                   (double)c->outside, (double)c->utc_times, (double)c->bad_records};
+    memcpy(counts, v, sizeof v);
+}
+/* The importers' table (heart_rate, steps, intensity, sleep_state), or 0 with wfmw_last_status() set. */
+EMSCRIPTEN_KEEPALIVE wfm_minutes *wfmw_import_table(const wfm_aggregator *a) {
+    wfm_minutes *t = NULL;
+    memset(&last_error, 0, sizeof last_error);
+    return wfm_import_table(a, &t, &last_error) == WFM_OK ? t : NULL;
+}
+/* One Takeout file: its kind (> 0), 0 when it is not one the importer reads
+ * (skipped), or -1 with wfmw_last_error() set. */
+EMSCRIPTEN_KEEPALIVE int wfmw_takeout_add(wfm_aggregator *a, const char *name, const char *text, size_t len) {
+    wfm_takeout_kind kind = WFM_TAKEOUT_UNKNOWN;
+    memset(&last_error, 0, sizeof last_error);
+    wfm_status st = wfm_takeout_add(a, name, text, len, &import_options, &import_counts, &kind, &last_error);
+    if (st == WFM_ERR_UNSUPPORTED) return 0;
+    return st == WFM_OK ? (int)kind : -1;
+}
+EMSCRIPTEN_KEEPALIVE const char *wfmw_takeout_kind_name(int kind) { return wfm_takeout_kind_name((wfm_takeout_kind)kind); }
+/* Apple Health's export.xml, fed in slices (the worker reads the File piece by piece). */
+EMSCRIPTEN_KEEPALIVE wfm_apple_health *wfmw_apple_health_create(wfm_aggregator *a) {
+    wfm_apple_health *p = NULL;
+    memset(&last_error, 0, sizeof last_error);
+    return wfm_apple_health_create(a, &import_options, &p, &last_error) == WFM_OK ? p : NULL;
+}
+/* Returns a wfm_status. */
+EMSCRIPTEN_KEEPALIVE int wfmw_apple_health_feed(wfm_apple_health *p, const void *data, size_t len) {
+    memset(&last_error, 0, sizeof last_error);
+    return (int)wfm_apple_health_feed(p, data, len, &last_error);
+}
+EMSCRIPTEN_KEEPALIVE int wfmw_apple_health_finish(wfm_apple_health *p) {
+    memset(&last_error, 0, sizeof last_error);
+    return (int)wfm_apple_health_finish(p, &import_counts, &last_error);
+}
+EMSCRIPTEN_KEEPALIVE void wfmw_apple_health_free(wfm_apple_health *p) { wfm_apple_health_free(p); }
+/* One FIT file; returns a wfm_status. */
+EMSCRIPTEN_KEEPALIVE int wfmw_fit_add(wfm_aggregator *a, const void *data, size_t len) {
+    memset(&last_error, 0, sizeof last_error);
+    return (int)wfm_fit_add(a, data, len, &import_options, &import_counts, &last_error);
+}

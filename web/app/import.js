@@ -7,6 +7,7 @@ import { e4Kind, looksLikeE4, parseE4 } from '../src/parsers/e4.js';
 import { MinuteAggregator } from '../src/aggregator.js';
 import { channelWords, listWords } from '../src/channels.js';
 import { droppedText } from './dropped.js';
+import { exportKind, EXPORT_WORDS } from '../src/exports.js';
 
 // What each Fitabase file kind (the C importer's names) holds, in plain words.
 const FITABASE_WORDS = {
@@ -18,11 +19,15 @@ const FITABASE_WORDS = {
  * @returns {Promise<{table?, aggregator?, notes: string[], users?: {id, table}[]}>}
  *   (an aggregator's samples are in the core when it resolves)
  */
-export async function importFiles(api, files) {
+export async function importFiles(api, files, options = {}) {
   let agg = null;
   try {
-    const notes = [], fitabase = [], minuteTables = [];
+    const notes = [], fitabase = [], minuteTables = [], exports = {};
     for (const file of files) {
+      // The first bytes say what a file is; a large export is then read by the worker, in slices.
+      const first = new Uint8Array(await file.slice(0, 512).arrayBuffer());
+      const ex = exportKind(file.name, first);
+      if (ex) { (exports[ex] ??= []).push(file); continue; }
       const bytes = new Uint8Array(await file.arrayBuffer());
       const head = new TextDecoder().decode(bytes.subarray(0, 512)).replace(/^\uFEFF/, '');
       const kind = e4Kind(file.name);
@@ -38,6 +43,16 @@ export async function importFiles(api, files) {
       } else {
         notes.push(`${file.name}: not a file this page can read (see the list of formats above)`);
       }
+    }
+    const exportKinds = Object.keys(exports);
+    if (exportKinds.length) {
+      agg?.dispose();
+      const kind = exportKinds[0], list = exports[kind];
+      const res = await api.importExport(kind, list.map((f) => ({ name: f.name, blob: f })), { onProgress: options.onProgress, signal: options.signal });
+      notes.push(exportNote(kind, res));
+      if (res.dropped.length) notes.push(droppedText(res.dropped));
+      if (exportKinds.length > 1) notes.push(`only the ${EXPORT_WORDS[kind]} is shown`);
+      return { table: res.table, notes, kind };
     }
     if (fitabase.length) {
       agg?.dispose(); // only one dataset is shown: E4 samples beside it are not used
@@ -64,4 +79,17 @@ export async function importFiles(api, files) {
     agg?.dispose(); // a failed import leaves nothing in the core
     throw e;
   }
+}
+
+// "Read heart rate, steps and sleep from 6 files (1 other file not used)" (the label names the export).
+function exportNote(kind, res) {
+  const measures = new Set(res.table.channels.filter((c, k) => {
+    const C = res.table.channels.length;
+    for (let i = k; i < res.table.values.length; i += C) if (!Number.isNaN(res.table.values[i])) return true;
+    return false;
+  }));
+  const what = measures.size ? listWords([...measures].map(channelWords)) : 'nothing usable';
+  const n = res.files.length, skipped = res.skipped.length;
+  return `Read ${what} from ${n} file${n === 1 ? '' : 's'}` +
+    (skipped ? ` (${skipped} other file${skipped === 1 ? '' : 's'} not used)` : '');
 }

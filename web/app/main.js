@@ -12,6 +12,7 @@ import { MotionSource } from '../src/sources/motion.js';
 import { ReplaySource } from '../src/sources/replay.js';
 import { drawDay } from './timeline.js';
 import { importFiles } from './import.js';
+import { EXPORT_WORDS } from '../src/exports.js';
 import { exportCsv, exportJson, download } from './export.js';
 import { droppedText } from './dropped.js';
 import { openProbe, describeProbe, predictDays, showPredictions } from './predictions.js';
@@ -245,17 +246,34 @@ async function openFiles(files) {
   const names = [...files].map((f) => f.name);
   if (state.job?.kind === 'fill') stopJob(); // the worker is needed now, and that fill would be dropped
   setStatus(`Reading ${names.join(', ')}…`);
+  // A large export (Apple Health's export.xml) is read in slices: say how far, and let it be stopped.
+  const reading = new AbortController();
+  state.reading = reading;
+  let done = 0, total = 0;
+  const onProgress = (p) => {
+    if (p.unit !== 'bytes' || p.total <= 4e6) return;
+    ({ done, total } = p);
+    $('cancel-import').hidden = false;
+    setStatus(`Reading ${names.join(', ')}: ${Math.round(done / 1e6)} of ${Math.round(total / 1e6)} MB…`);
+  };
   try {
-    const res = await importFiles(state.api, [...files]);
+    const res = await importFiles(state.api, [...files], { onProgress, signal: reading.signal });
     // What was shown (and any live recording) stays until the new files are read.
     stopSources();
     const name = `files: ${names.join(', ')}`;
-    const label = res.users?.length ? 'Fitabase export' : names.length === 1 ? names[0] : `${names.length} files`;
+    const label = res.users?.length ? 'Fitabase export' : res.kind ? EXPORT_WORDS[res.kind] : names.length === 1 ? names[0] : `${names.length} files`;
     newDataset(res.aggregator ?? null, res.table ?? null, { name, label, notes: res.notes, person: names[0].replace(/\.[^.]*$/, '') });
     showUsers(res.users ?? [], name, res.notes);
     state.follow = false;
   } catch (e) {
-    setStatus(`Could not read ${names.join(', ')}: ${e.message}`);
+    if (reading.signal.aborted) {
+      state.restarting = Boolean(state.api?.restarting);
+      state.api?.restarting?.then(() => { state.restarting = false; render(); });
+      setStatus(`Stopped reading ${names.join(', ')} after ${Math.round(done / 1e6)} of ${Math.round(total / 1e6)} MB; nothing of it is used.`);
+    } else setStatus(`Could not read ${names.join(', ')}: ${e.message}`);
+  } finally {
+    if (state.reading === reading) state.reading = null;
+    $('cancel-import').hidden = true;
   }
   render();
 }
@@ -501,6 +519,7 @@ async function main() {
   $('next').onclick = () => { state.day += 1440; render(); };
   $('analyze').onclick = analyze;
   $('cancel-fill').onclick = $('cancel-export').onclick = stopJob;
+  $('cancel-import').onclick = () => state.reading?.abort();
   $('export-zip').onclick = exportZip;
   $('probe-file').onchange = (e) => loadProbe(e.target.files[0]).finally(() => { e.target.value = ''; });
   $('export-csv').onclick = () => exportFile('csv');

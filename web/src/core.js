@@ -11,12 +11,14 @@ const DROP_REASONS = { notFinite: 1, below: 2, above: 3, notWhole: 4, badTime: 5
 const FITABASE_CHANNELS = ['heart_rate', 'steps', 'intensity', 'sleep_state'];
 const NONWEAR = { off: 0, auto: 1, 'movement-only': 2 };
 const KINDS = ['continuous', 'count', 'category']; // wfm_channel_kind
+const IMPORT_KINDS = ['takeout', 'apple-health', 'fit'];
 
 export class WearfmCore {
   constructor(mod) {
     this.m = mod;
     this.model = 0;
     this.info = null;
+    this.session = null; // the export import in progress (importBegin)
   }
 
   get version() { return this.m.UTF8ToString(this.m._wfmw_version()); }
@@ -266,6 +268,110 @@ export class WearfmCore {
       return { files: kinds, counts, users };
     } finally {
       m._wfmw_fitabase_free(fb);
+    }
+  }
+
+  /**
+   * The export importers (Fitbit's account export 'takeout', Apple Health
+   * 'apple-health', Garmin 'fit') into a fresh core aggregator, as `wearfm
+   * import <kind>`: importBegin, then importAdd per file (importFeed for
+   * Apple Health's streamed bytes), then importFinish for the table. One
+   * import at a time; importAbort frees it. options: {utcOffsetMinutes,
+   * fixedOffset, from, to (minutes since 1970, local)}.
+   */
+  importBegin(kind, { utcOffsetMinutes = 0, fixedOffset = false, from = 0, to = 0 } = {}) {
+    if (!IMPORT_KINDS.includes(kind)) throw new Error(`unknown export kind '${kind}' (${IMPORT_KINDS.join(', ')})`);
+    this.importAbort();
+    const m = this.m;
+    m._wfmw_import_begin(utcOffsetMinutes | 0, fixedOffset ? 1 : 0, from, to);
+    const agg = this.aggregatorCreate();
+    let parser = 0;
+    if (kind === 'apple-health' && !(parser = m._wfmw_apple_health_create(agg))) {
+      const e = new Error(this.error());
+      this.aggregatorFree(agg);
+      throw e;
+    }
+    this.session = { kind, agg, parser, files: [], skipped: [], fed: 0 };
+    return this.session;
+  }
+  /** The next bytes of Apple Health's export.xml (any slice size; in order). */
+  importFeed(bytes, name = 'export.xml') {
+    const s = this.requireSession(), m = this.m;
+    s.name ??= name;
+    if (!s.parser) throw new Error(`${s.kind} files are read with importAdd`);
+    if (this.withBytes(bytes, (p, n) => m._wfmw_apple_health_feed(s.parser, p, n))) throw new Error(`${s.name}: ${this.error()}`);
+    s.fed += bytes.length;
+  }
+  /** One file of a takeout or fit import: bytes in, {name, kind} out (kind null: not one it reads, skipped). */
+  importAdd(name, bytes) {
+    const s = this.requireSession(), m = this.m;
+    let k;
+    if (s.kind === 'takeout') {
+      k = this.withString(name, (np) => this.withBytes(bytes, (p, n) => m._wfmw_takeout_add(s.agg, np, p, n)));
+      if (k < 0) throw new Error(`${name}: ${this.error()}`);
+      const kind = k ? m.UTF8ToString(m._wfmw_takeout_kind_name(k)) : null;
+      (kind ? s.files : s.skipped).push({ name, kind });
+      return { name, kind };
+    }
+    if (s.kind === 'fit') {
+      if (this.withBytes(bytes, (p, n) => m._wfmw_fit_add(s.agg, p, n))) throw new Error(`${name}: ${this.error()}`);
+      s.files.push({ name, kind: 'fit' });
+      return { name, kind: 'fit' };
+    }
+    throw new Error(`${s.kind} files are not read with importAdd`);
+  }
+  /** The table and what was read: {table, counts, files, skipped, dropped}; frees the import. */
+  importFinish() {
+    const s = this.requireSession(), m = this.m;
+    try {
+      if (s.parser) {
+        if (m._wfmw_apple_health_finish(s.parser)) throw new Error(`${s.name ?? 'export.xml'}: ${this.error()}`);
+        s.files.push({ name: s.name ?? 'export.xml', kind: 'apple health xml' });
+      }
+      const cp = m._malloc(7 * 8);
+      m._wfmw_import_counts(cp);
+      const [files, records, samples, ignored, outside, utcTimes, badRecords] = Array.from(m.HEAPF64.subarray(cp >> 3, (cp >> 3) + 7));
+      m._free(cp);
+      const counts = { files, records, samples, ignored, outside, utcTimes, badRecords };
+      const dropped = [];
+      for (let c = 0; c < m._wfmw_aggregator_channels(s.agg); c++) {
+        const d = this.dropCounts(m.UTF8ToString(m._wfmw_aggregator_channel_name(s.agg, c)), (why) => m._wfmw_aggregator_count(s.agg, c, why));
+        if (d) dropped.push(d);
+      }
+      const t = m._wfmw_import_table(s.agg);
+      if (!t) {
+        const e = new Error(m._wfmw_last_status() === NO_DATA ? `no data: ${records} record(s) read, no sample kept` : this.error());
+        e.noData = m._wfmw_last_status() === NO_DATA;
+        throw e;
+      }
+      return { table: this.takeTable(t), counts, files: s.files, skipped: s.skipped, dropped };
+    } finally {
+      this.importAbort();
+    }
+  }
+  importAbort() {
+    const s = this.session;
+    if (!s) return;
+    this.session = null;
+    if (s.parser) this.m._wfmw_apple_health_free(s.parser);
+    this.aggregatorFree(s.agg);
+  }
+  requireSession() {
+    if (!this.session) throw new Error('no import in progress: call importBegin() first');
+    return this.session;
+  }
+  /** A whole import of files [{name, bytes}] in one call (the Node tests; the worker streams Apple Health). */
+  importExport(kind, files, options = {}) {
+    this.importBegin(kind, options);
+    try {
+      for (const { name, bytes } of files) {
+        if (kind === 'apple-health') this.importFeed(bytes, name);
+        else this.importAdd(name, bytes);
+      }
+      return this.importFinish();
+    } catch (e) {
+      this.importAbort();
+      throw e;
     }
   }
 

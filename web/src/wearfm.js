@@ -185,6 +185,20 @@ export class Wearfm {
   }
 
   /**
+   * An export people have ('takeout': Fitbit's account export, 'apple-health':
+   * export.xml, 'fit': Garmin FIT) -> one minute table, by the core's importers
+   * and aggregator (as `wearfm import <kind>`). files: [{name, bytes}] (bytes
+   * transferred) or [{name, blob}] (a File; Apple Health is streamed from it).
+   * options: {utcOffsetMinutes, fixedOffset, from, to, onProgress, signal}.
+   * Resolves {table, counts, files, skipped, dropped}.
+   */
+  importExport(kind, files, options = {}) {
+    const [opts, control] = controlOf(options);
+    const fs = files.map((f) => (f.bytes ? { name: f.name, bytes: toU8(f.bytes) } : { name: f.name, blob: f.blob }));
+    return this.call('importExport', { kind, files: fs, options: opts }, buffersOf(fs.map((f) => f.bytes)), control);
+  }
+
+  /**
    * Fits a linear probe on rows X (n x d, e.g. day embeddings) with labels
    * (classes 0..K-1) or targets; returns the probe file's bytes and its info.
    * X, labels, targets and groups are transferred; args.signal stops it (cancel()).

@@ -7,6 +7,7 @@ import { fetchModel, clearModelCache, sha256Hex } from './model-fetch.js';
 // The threaded build needs shared wasm memory, which browsers give only to
 // cross-origin-isolated pages; anywhere else (or if it fails to start) the
 // single-threaded build runs, with no error.
+const SLICE = 1 << 20; // bytes of a streamed file per step
 const POOL = 4; // -sPTHREAD_POOL_SIZE in web.cmake: threads beyond it would wait for a worker
 let variant = 'single';
 let threads = 1;
@@ -45,6 +46,33 @@ const ops = {
   async readMinutesCsv({ bytes }) { return (await core()).readMinutesCsv(bytes); },
   async fitabaseKind({ bytes }) { return (await core()).fitabaseKind(bytes); },
   async importFitabase({ files, options }) { return (await core()).importFitabase(files, options); },
+  // An export (takeout, apple-health, fit): files are {name, bytes} or {name, blob}. Apple
+  // Health's export.xml is read here in slices, so its size is not held in memory.
+  async importExport({ kind, files, options }, progress) {
+    const c = await core();
+    c.importBegin(kind, options);
+    try {
+      const total = files.reduce((n, f) => n + (f.blob?.size ?? f.bytes.length), 0);
+      let done = 0;
+      for (const f of files) {
+        if (kind === 'apple-health') {
+          const size = f.blob?.size ?? f.bytes.length;
+          for (let at = 0; at < size; at += SLICE) {
+            const part = f.blob ? new Uint8Array(await f.blob.slice(at, at + SLICE).arrayBuffer()) : f.bytes.subarray(at, at + SLICE);
+            c.importFeed(part, f.name);
+            progress({ done: done += part.length, total, unit: 'bytes' });
+          }
+        } else {
+          c.importAdd(f.name, f.bytes ?? new Uint8Array(await f.blob.arrayBuffer()));
+          progress({ done: done += f.blob?.size ?? f.bytes.length, total, unit: 'bytes' });
+        }
+      }
+      return c.importFinish();
+    } catch (e) {
+      c.importAbort();
+      throw e;
+    }
+  },
   // One progress message per day, so the page can say "n of N days" (and cancel between them).
   async analyzeTable({ table, options }, progress) {
     return (await core()).analyzeTable(table, options, (done, total) => progress({ done, total }));

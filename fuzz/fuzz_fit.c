@@ -1,0 +1,82 @@
+/* libFuzzer target for the FIT decoder (src/fit.c). The first byte picks
+ * the time options; the rest is the file. The decoder checks both CRCs, so
+ * the target also tries the input with its CRCs recomputed (second half of
+ * the byte), which lets the fuzzer reach the messages. Any input must give
+ * WFM_OK or a clean error; a failed add must add nothing; every sample must
+ * be counted by the aggregator, and the table must hold only values the
+ * rules keep. */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include "wearfm.h"
+
+#define REQUIRE(cond) do { if (!(cond)) __builtin_trap(); } while (0)
+
+static uint16_t crc16(const uint8_t *p, size_t n) {
+    static const uint16_t t[16] = {0x0000, 0xCC01, 0xD801, 0x1400, 0xF001, 0x3C00, 0x2800, 0xE401,
+                                   0xA001, 0x6C00, 0x7800, 0xB401, 0x5000, 0x9C01, 0x8801, 0x4400};
+    uint16_t c = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint16_t x = t[c & 0xF];
+        c = (uint16_t)(((c >> 4) & 0x0FFF) ^ x ^ t[p[i] & 0xF]);
+        x = t[c & 0xF];
+        c = (uint16_t)(((c >> 4) & 0x0FFF) ^ x ^ t[(p[i] >> 4) & 0xF]);
+    }
+    return c;
+}
+
+/* Rewrites the header size, the header CRC and the file CRC of a one-file buffer. */
+static void fix_crcs(uint8_t *b, size_t n) {
+    if (n < 16 || (b[0] != 12 && b[0] != 14)) return;
+    size_t hs = b[0], size = n - hs - 2;
+    for (int i = 0; i < 4; i++) b[4 + i] = (uint8_t)(size >> (8 * i));
+    if (hs == 14) {
+        uint16_t h = crc16(b, 12);
+        b[12] = (uint8_t)h, b[13] = (uint8_t)(h >> 8);
+    }
+    uint16_t c = crc16(b, n - 2);
+    b[n - 2] = (uint8_t)c, b[n - 1] = (uint8_t)(c >> 8);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    if (!size) return 0;
+    wfm_import_options o = wfm_import_default_options();
+    o.fixed_offset = data[0] & 1;
+    o.utc_offset_minutes = ((data[0] >> 1) & 7) * 120 - 420;
+    size_t n = size - 1;
+    uint8_t *b = malloc(n ? n : 1);
+    if (!b) return 0;
+    memcpy(b, data + 1, n);
+    if (data[0] & 0x80) fix_crcs(b, n);
+    wfm_aggregator *a = NULL;
+    wfm_error err;
+    memset(&err, 0, sizeof err);
+    REQUIRE(wfm_aggregator_create(&a, &err) == WFM_OK);
+    wfm_import_counts c;
+    memset(&c, 0, sizeof c);
+    wfm_status st = wfm_fit_add(a, b, n, &o, &c, &err);
+    size_t counted = 0;
+    for (int ch = 0; ch < wfm_aggregator_channels(a); ch++)
+        for (int why = 0; why < WFM_DROP_REASONS; why++) counted += wfm_aggregator_count(a, ch, (wfm_drop_reason)why);
+    if (st) {
+        REQUIRE(st == WFM_ERR_INVALID_ARG || st == WFM_ERR_NO_MEMORY);
+        REQUIRE(err.status == st && err.message[0]);
+        REQUIRE(st == WFM_ERR_NO_MEMORY || (!counted && !c.files));
+    } else {
+        REQUIRE(c.files == 1 && counted == c.samples);
+        wfm_minutes *t = NULL;
+        wfm_status ts = wfm_import_table(a, &t, &err);
+        REQUIRE(ts == WFM_OK || ts == WFM_ERR_NO_DATA || ts == WFM_ERR_INVALID_ARG || ts == WFM_ERR_NO_MEMORY);
+        if (t) {
+            const float *v = wfm_minutes_values(t);
+            for (size_t i = 0; i < wfm_minutes_length(t) * 4; i++)
+                if (!isnan(v[i]))
+                    REQUIRE(wfm_channel_check(wfm_channel_rule_find(wfm_minutes_channel_name(t, (int)(i % 4))), v[i]) == WFM_KEPT);
+            wfm_minutes_free(t);
+        }
+    }
+    wfm_aggregator_free(a);
+    free(b);
+    return 0;
+}

@@ -1,0 +1,166 @@
+// The export importers (Fitbit's account export, Apple Health, Garmin FIT)
+// in the Emscripten build, through web/src/core.js as the worker runs them,
+// must give the native CLI's minute CSV exactly (`wearfm import <kind>`);
+// the page's routing of files (web/src/exports.js) is checked here too.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync, mkdtempSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import { WearfmCore } from '../src/core.js';
+import { exportKind } from '../src/exports.js';
+import { loadCoreModule, root, build } from '../testlib/load-core.mjs';
+
+const cli = path.join(build, 'native/wearfm');
+const takeoutDir = path.join(root, 'tests/data/takeout');
+const takeoutFiles = readdirSync(takeoutDir).filter((f) => /\.(json|csv)$/.test(f)).sort().map((f) => path.join(takeoutDir, f));
+
+/** The CLI's CSV as {start text, channels, Float32Array of values (NaN for empty)}. */
+function parseCsv(text) {
+  const lines = text.trim().split('\n');
+  const channels = lines[0].split(',').slice(1), values = new Float32Array((lines.length - 1) * channels.length);
+  lines.slice(1).forEach((l, i) => l.split(',').slice(1).forEach((v, k) => { values[i * channels.length + k] = v === '' ? NaN : Number(v); }));
+  return { first: lines[1].split(',')[0], length: lines.length - 1, channels, values };
+}
+
+function sameTable(web, csv) {
+  assert.deepEqual(web.channels, csv.channels);
+  assert.equal(web.length, csv.length);
+  let diff = 0;
+  for (let i = 0; i < csv.values.length; i++) if (!Object.is(web.values[i], csv.values[i]) && !(Number.isNaN(web.values[i]) && Number.isNaN(csv.values[i]))) diff++;
+  assert.equal(diff, 0, `${diff} cells differ from the native CLI`);
+}
+
+export function nativeImport(kind, files, extra = []) {
+  const out = path.join(mkdtempSync(path.join(os.tmpdir(), 'wfm-imp-')), 'out.csv');
+  execFileSync(cli, ['import', kind, ...files, ...extra, '-q', '-o', out]);
+  return parseCsv(readFileSync(out, 'utf8'));
+}
+
+test('the Fitbit account export reads as the native CLI reads it (JSON and CSV, UTC moved to -05:00)', async () => {
+  const c = new WearfmCore(await loadCoreModule());
+  const res = c.importExport('takeout', takeoutFiles.map((f) => ({ name: path.basename(f), bytes: readFileSync(f) })), { utcOffsetMinutes: -300 });
+  const csv = nativeImport('takeout', takeoutFiles, ['--utc-offset', '-05:00']);
+  sameTable(res.table, csv);
+  assert.equal(res.files.length, 6);
+  assert.deepEqual(res.skipped.map((f) => f.name), ['calories-2024-03-10.json']);
+  assert.equal(res.counts.records, 1811);
+  const hr = res.dropped.find((d) => d.channel === 'heart_rate');
+  assert.equal(hr.above, 1);
+  assert.equal(hr.below, 1);
+  assert.equal(c.session, null, 'the import was freed');
+});
+
+test('a malformed Takeout file throws with its name and record; the core keeps no import', async () => {
+  const c = new WearfmCore(await loadCoreModule());
+  const bad = new TextEncoder().encode('[{"dateTime":"03/10/24 08:00:05","value":{"bpm":60}},{"dateTime":"x","value":{"bpm":1}}]');
+  assert.throws(() => c.importExport('takeout', [{ name: 'heart_rate-2024-03-10.json', bytes: bad }]), /heart_rate-2024-03-10\.json: record 2 \(byte 54\): "dateTime" is not/);
+  assert.equal(c.session, null);
+  assert.throws(() => c.importExport('takeout', [{ name: 'heart_rate-2024-03-12.json', bytes: new TextEncoder().encode('no data') }]), /no data/);
+  assert.throws(() => c.importBegin('tcx'), /unknown export kind/);
+});
+
+test('files are routed to the importer that reads them', () => {
+  const enc = (s) => new TextEncoder().encode(s);
+  assert.equal(exportKind('heart_rate-2024-03-10.json', enc('[{')), 'takeout');
+  assert.equal(exportKind('calories-2024-03-10.json', enc('[{')), 'takeout'); // skipped by the core, counted
+  assert.equal(exportKind('heart_rate_2024-03-11.csv', enc('timestamp,beats per minute\n')), 'takeout');
+  assert.equal(exportKind('renamed.csv', enc('timestamp,steps\r\n')), 'takeout');
+  assert.equal(exportKind('day.csv', enc('timestamp,heart_rate,steps\n')), null); // a minute table
+  assert.equal(exportKind('export.xml', enc('<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE HealthData [\n')), 'apple-health');
+  assert.equal(exportKind('other.xml', enc('<?xml version="1.0"?><gpx>')), null);
+  const fit = new Uint8Array(14);
+  fit.set([14, 0x20, 0, 0, 0, 0, 0, 0, 0x2e, 0x46, 0x49, 0x54], 0);
+  assert.equal(exportKind('2024-03-10-08-00-00.bin', fit), 'fit');
+  assert.equal(exportKind('minuteSleep_merged.csv', enc('Id,date,value,logId\n')), null);
+});
+
+const appleXml = path.join(root, 'tests/data/apple_health/export.xml');
+
+test('Apple Health export.xml, streamed in slices, reads as the native CLI reads it', async () => {
+  const c = new WearfmCore(await loadCoreModule());
+  const bytes = readFileSync(appleXml), csv = nativeImport('apple-health', [appleXml]);
+  for (const slice of [bytes.length, 4096, 777]) {
+    c.importBegin('apple-health');
+    for (let at = 0; at < bytes.length; at += slice) c.importFeed(bytes.subarray(at, at + slice), 'export.xml');
+    const res = c.importFinish();
+    sameTable(res.table, csv);
+    assert.deepEqual(res.files, [{ name: 'export.xml', kind: 'apple health xml' }]);
+    assert.equal(res.dropped.find((d) => d.channel === 'heart_rate').above, 1);
+  }
+  assert.equal(c.session, null);
+});
+
+test('a damaged export.xml throws with its line; an entity declaration is refused', async () => {
+  const c = new WearfmCore(await loadCoreModule());
+  const cut = readFileSync(appleXml).subarray(0, 3000);
+  assert.throws(() => c.importExport('apple-health', [{ name: 'export.xml', bytes: cut }]), /export\.xml: line \d+, column \d+: /);
+  const entity = new TextEncoder().encode('<?xml version="1.0"?>\n<!DOCTYPE HealthData [\n<!ENTITY a "x">\n]>\n<HealthData>&a;</HealthData>\n');
+  assert.throws(() => c.importExport('apple-health', [{ name: 'e.xml', bytes: entity }]), /e\.xml: line 3, .*declares an entity/);
+  assert.equal(c.session, null);
+});
+
+const fitFiles = ['activity.fit', 'monitoring.fit'].map((f) => path.join(root, 'tests/data/fit', f));
+
+test('Garmin FIT files read as the native CLI reads them', async () => {
+  const c = new WearfmCore(await loadCoreModule());
+  const res = c.importExport('fit', fitFiles.map((f) => ({ name: path.basename(f), bytes: readFileSync(f) })));
+  sameTable(res.table, nativeImport('fit', fitFiles));
+  assert.equal(res.files.length, 2);
+});
+
+// Garmin's own decoder (@garmin/fitsdk) on the same files: the core's minute
+// table must hold what it decodes, in the files' own local time.
+test("the core's FIT decoder agrees with Garmin's SDK decoder", async () => {
+  const { Decoder, Stream } = await import('@garmin/fitsdk');
+  const decode = (f) => {
+    const d = new Decoder(Stream.fromByteArray(readFileSync(f)));
+    assert.ok(d.checkIntegrity(), `${f}: Garmin's checkIntegrity`);
+    const { messages, errors } = new Decoder(Stream.fromByteArray(readFileSync(f))).read({ convertDateTimesToDates: false });
+    assert.deepEqual(errors, []);
+    return messages;
+  };
+  const csv = nativeImport('fit', fitFiles), C = csv.channels.length;
+  const start = Date.UTC(...csv.first.split(/[-T:]/).map((v, i) => (i === 1 ? v - 1 : +v))) / 60000;
+  const cellAt = (localSec, ch) => csv.values[(Math.floor(localSec / 60) - start) * C + csv.channels.indexOf(ch)];
+  const FIT_EPOCH = 631065600;
+
+  // activity: heart rate per local minute, the mean of the plausible samples
+  const act = decode(fitFiles[0]);
+  const offset = act.activityMesgs[0].localTimestamp - act.activityMesgs[0].timestamp;
+  const minutes = new Map();
+  for (const r of act.recordMesgs) {
+    if (!(r.heartRate >= 25 && r.heartRate <= 250)) continue;
+    const m = Math.floor((r.timestamp + FIT_EPOCH + offset) / 60);
+    const s = minutes.get(m) ?? [0, 0];
+    minutes.set(m, [s[0] + r.heartRate, s[1] + 1]);
+  }
+  assert.ok(minutes.size >= 24);
+  for (const [m, [sum, n]] of minutes) assert.equal(cellAt(m * 60, 'heart_rate'), Math.fround(sum / n), `minute ${m}`);
+
+  // monitoring: all-day heart rate (16-bit timestamps) and the day's steps per activity
+  const mon = decode(fitFiles[1]);
+  const moff = mon.monitoringInfoMesgs[0].localTimestamp - mon.monitoringInfoMesgs[0].timestamp;
+  let last = 0, hrChecked = 0;
+  const lastSteps = {};
+  for (const m of mon.monitoringMesgs) {
+    if (m.timestamp != null) last = m.timestamp;
+    else if (m.timestamp16 != null) last += (m.timestamp16 - (last & 0xffff)) & 0xffff;
+    if (m.heartRate != null) { assert.equal(cellAt(last + FIT_EPOCH + moff, 'heart_rate'), m.heartRate); hrChecked++; }
+    if (m.steps != null) lastSteps[m.activityType] = m.steps;
+  }
+  assert.ok(hrChecked >= 100);
+  let tableSteps = 0;
+  const k = csv.channels.indexOf('steps');
+  for (let i = k; i < csv.values.length; i += C) if (!Number.isNaN(csv.values[i])) tableSteps += csv.values[i];
+  assert.equal(tableSteps, lastSteps.walking + lastSteps.running);
+});
+
+test('a damaged FIT file throws naming the byte', async () => {
+  const c = new WearfmCore(await loadCoreModule());
+  const b = new Uint8Array(readFileSync(fitFiles[1]));
+  b[200] ^= 0x10;
+  assert.throws(() => c.importExport('fit', [{ name: 'monitoring.fit', bytes: b }]), /monitoring\.fit: byte \d+: the file's CRC does not match/);
+  assert.equal(c.session, null);
+});
