@@ -164,15 +164,24 @@ def standardise(x, cfg):
     return z.permute(0, 2, 1)
 
 
+def observed_neighbours(obs):
+    """For obs [..., T] bool: (t, prev, nxt), the minute index, the last
+    observed minute at or before t (-1 if none) and the first at or after t
+    (T if none)."""
+    T = obs.shape[-1]
+    t = torch.arange(T, device=obs.device).expand_as(obs)
+    prev = torch.where(obs, t, torch.full_like(t, -1)).cummax(-1).values
+    nxt = torch.where(obs, t, torch.full_like(t, T)).flip(-1).cummin(-1).values.flip(-1)
+    return t, prev, nxt
+
+
 def edge_line(r, obs):
     """[..., T] the linear anchor of series r over the gaps of obs (bool,
     same shape): r itself at observed minutes, the straight line between
     r at the two edges of a gap, r at the one edge before the first / after
     the last observation, 0 where obs has none."""
+    t, prev, nxt = observed_neighbours(obs)
     T = r.shape[-1]
-    t = torch.arange(T, device=r.device).expand_as(r)
-    prev = torch.where(obs, t, torch.full_like(t, -1)).cummax(-1).values
-    nxt = torch.where(obs, t, torch.full_like(t, T)).flip(-1).cummin(-1).values.flip(-1)
     rp, rn = r.gather(-1, prev.clamp(min=0)), r.gather(-1, nxt.clamp(max=T - 1))
     hp, hn = prev >= 0, nxt < T
     frac = ((t - prev).to(torch.float32) / (nxt - prev).clamp(min=1).to(torch.float32)).to(r.dtype)
@@ -492,11 +501,10 @@ def edge_gate(x, cfg):
         return None
     B, T, C = x.shape
     obs = ~torch.isnan(x).permute(0, 2, 1)  # [B, C, T]
-    t = torch.arange(T, device=x.device).expand_as(obs)
-    big = 10 * T
-    prev = torch.where(obs, t, torch.full_like(t, -big)).cummax(-1).values
-    nxt = torch.where(obs, t, torch.full_like(t, big)).flip(-1).cummin(-1).values.flip(-1)
-    d = torch.minimum(t - prev, nxt - t).to(torch.float32)
+    t, prev, nxt = observed_neighbours(obs)
+    inf = torch.full(obs.shape, math.inf)
+    d = torch.minimum(torch.where(prev >= 0, (t - prev).to(torch.float32), inf),
+                      torch.where(nxt < T, (nxt - t).to(torch.float32), inf))
     g = 1.0 - torch.exp(-d / float(np.float32(cfg["edge_tau"])))
     g = torch.where(obs.any(-1, keepdim=True), g, torch.ones_like(g))
     return g.to(x.dtype).reshape(B, C * (T // cfg["patch_minutes"]), cfg["patch_minutes"])
