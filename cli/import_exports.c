@@ -30,6 +30,9 @@ static void usage(FILE *f) {
             "                      without a local time); default +00:00\n"
             "  --fixed-offset      times with their own offset (Apple Health) are converted to\n"
             "                      --utc-offset too, instead of keeping the clock they were recorded in\n"
+            "  --no-nonwear        keep zero steps while the device was off the wrist (docs/data.md)\n"
+            "  --sleep-logs-only   sleep_state only inside sleep records (default: a worn minute\n"
+            "                      outside them is awake, 0, when the export has sleep records)\n"
             "  --from YYYY-MM-DD   only samples from this day ...\n"
             "  --to YYYY-MM-DD     ... to this day (inclusive): a table spans at most 1000 days\n"
             "  -q, --quiet         no notes on stderr\n"
@@ -45,6 +48,7 @@ typedef struct exp_opts {
     int n_files;
     const char *out;
     wfm_import_options io;
+    wfm_fitabase_options rules;
     int quiet;
 } exp_opts;
 
@@ -75,6 +79,7 @@ static int parse_day(const char *s, int64_t *minute) {
 static int parse_args(int argc, char **argv, exp_opts *o) {
     memset(o, 0, sizeof o[0]);
     o->io = wfm_import_default_options();
+    o->rules = wfm_fitabase_default_options();
     o->kind = argv[1];
     o->files = calloc((size_t)argc, sizeof *o->files);
     if (!o->files) return EXIT_RUNTIME;
@@ -99,6 +104,8 @@ static int parse_args(int argc, char **argv, exp_opts *o) {
             }
             i++;
         } else if (!strcmp(a, "--fixed-offset")) o->io.fixed_offset = 1;
+        else if (!strcmp(a, "--no-nonwear")) o->rules.nonwear_rule = WFM_NONWEAR_OFF;
+        else if (!strcmp(a, "--sleep-logs-only")) o->rules.sleep_outside_logs = WFM_SLEEP_OUTSIDE_MISSING;
         else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) o->quiet = 1;
         else if (a[0] == '-' && a[1]) { fprintf(stderr, "wearfm import: unknown option '%s' (see --help)\n", a); return EXIT_USAGE; }
         else o->files[o->n_files++] = a;
@@ -273,9 +280,10 @@ static int run(const exp_opts *o) {
         rc = EXIT_NO_DATA;
     }
     wfm_minutes *t = NULL;
+    size_t nonwear = 0;
     if (rc == EXIT_OK) {
         if (!o->quiet) note_drops(a);
-        wfm_status st = wfm_import_table(a, &t, &err);
+        wfm_status st = wfm_import_table_rules(a, &o->rules, &t, &nonwear, &err);
         if (st == WFM_ERR_NO_DATA) {
             fprintf(stderr, "wearfm: no data: %zu record(s) read, no sample kept%s\n", k.records,
                     k.outside ? " inside --from/--to" : "");
@@ -298,6 +306,7 @@ static int run(const exp_opts *o) {
         if (k.utc_times && !o->io.utc_offset_minutes)
             fprintf(stderr, "wearfm: note: %zu time(s) were written in UTC and are shown as UTC; give --utc-offset for local time\n",
                     k.utc_times);
+        if (nonwear) fprintf(stderr, "wearfm: note: the non-wear rule set %zu minute(s) of zero steps missing (--no-nonwear keeps them)\n", nonwear);
         fprintf(stderr, "wearfm: %zu file(s), %zu record(s), %zu sample(s)%s; wrote %zu day(s) to %s\n", k.files, k.records,
                 k.samples, k.outside ? " (others outside --from/--to)" : "", wfm_minutes_length(t) / 1440,
                 o->out && strcmp(o->out, "-") ? o->out : "stdout");

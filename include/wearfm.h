@@ -380,7 +380,10 @@ typedef struct wfm_import_counts {
 
 /* The minute table of an importer's aggregator: the columns heart_rate,
  * steps, intensity, sleep_state (the Fitabase layout; a channel the export
- * lacks is all missing), whole days around the kept samples. */
+ * lacks is all missing), whole days around the kept samples, with the
+ * Fitabase importer's default non-wear and sleep rules (see
+ * wfm_fitabase_options below: Fitbit writes 0 steps off the wrist, and a worn
+ * minute outside every sleep log is awake when the export has sleep logs). */
 wfm_status wfm_import_table(const wfm_aggregator *a, wfm_minutes **out, wfm_error *err);
 
 /* Fitbit's own account export (Google Takeout, "Fitbit/Global Export Data"
@@ -540,6 +543,11 @@ typedef struct wfm_fitabase_options {
 } wfm_fitabase_options;
 
 wfm_fitabase_options wfm_fitabase_default_options(void);
+
+/* wfm_import_table with these rules (NULL: the defaults); `nonwear_minutes`
+ * (may be NULL) receives the minutes the non-wear rule set missing. */
+wfm_status wfm_import_table_rules(const wfm_aggregator *a, const wfm_fitabase_options *rules, wfm_minutes **out,
+                                  size_t *nonwear_minutes, wfm_error *err);
 
 /* The user's minute table: channels WFM_FITABASE_* (names from
  * wfm_fitabase_channel_name), from midnight of the first day with data to

@@ -5,9 +5,17 @@
 #include "error.h"
 #include "reserve.h"
 #include "timestamp.h"
+#include "minutes_internal.h"
+#include "nonwear.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* The importers' columns are the Fitabase layout, so its rules apply as they are. */
+_Static_assert((int)IMP_HEART_RATE == (int)WFM_FITABASE_HEART_RATE && (int)IMP_STEPS == (int)WFM_FITABASE_STEPS &&
+                   (int)IMP_INTENSITY == (int)WFM_FITABASE_INTENSITY && (int)IMP_SLEEP == (int)WFM_FITABASE_SLEEP_STATE &&
+                   (int)IMP_CHANNELS == (int)WFM_FITABASE_CHANNELS,
+               "import columns");
 
 wfm_import_options wfm_import_default_options(void) {
     wfm_import_options o;
@@ -182,6 +190,18 @@ void imp_counts_add(wfm_import_counts *into, const wfm_import_counts *add) {
 }
 
 wfm_status wfm_import_table(const wfm_aggregator *a, wfm_minutes **out, wfm_error *err) {
+    return wfm_import_table_rules(a, NULL, out, NULL, err);
+}
+
+wfm_status wfm_import_table_rules(const wfm_aggregator *a, const wfm_fitabase_options *rules, wfm_minutes **out,
+                                  size_t *nonwear_minutes, wfm_error *err) {
+    if (nonwear_minutes) *nonwear_minutes = 0;
+    if (out) *out = NULL;
+    wfm_fitabase_options r = rules ? *rules : wfm_fitabase_default_options();
+    if (r.nonwear_rule < WFM_NONWEAR_OFF || r.nonwear_rule > WFM_NONWEAR_MOVEMENT_ONLY || r.nonwear_min_minutes < 1 ||
+        r.nonwear_min_minutes_no_hr < 1 ||
+        (r.sleep_outside_logs != WFM_SLEEP_OUTSIDE_AWAKE_WHEN_WORN && r.sleep_outside_logs != WFM_SLEEP_OUTSIDE_MISSING))
+        return wfm_fail(err, WFM_ERR_INVALID_ARG, "import rules: unknown rule or a run length below 1 minute");
     const char *names[IMP_CHANNELS];
     for (int c = 0; c < IMP_CHANNELS; c++) names[c] = imp_channel_name(c);
     wfm_aggregator_table_params p = wfm_aggregator_table_default_params();
@@ -192,5 +212,12 @@ wfm_status wfm_import_table(const wfm_aggregator *a, wfm_minutes **out, wfm_erro
     size_t kept = 0;
     for (int i = 0; a && i < wfm_aggregator_channels(a); i++) kept += wfm_aggregator_count(a, i, WFM_KEPT);
     if (a && out && !kept) return wfm_fail(err, WFM_ERR_NO_DATA, "no sample was kept, so there is no minute table");
-    return wfm_aggregator_table(a, &p, out, err);
+    wfm_status st = wfm_aggregator_table(a, &p, out, err);
+    if (st) return st;
+    /* The Fitabase importer's rules, on the same layout (src/nonwear.c). */
+    float *v = wfm_minutes_mutable_values(*out);
+    size_t n = wfm_minutes_length(*out), changed = wfm_nonwear_apply(v, n, &r);
+    wfm_sleep_outside_logs_apply(v, n, &r);
+    if (nonwear_minutes) *nonwear_minutes = changed;
+    return WFM_OK;
 }

@@ -168,9 +168,20 @@ for build in native wasi; do
   grep_err "$build import takeout skips other measures" "skipped 1 file(s)"
   grep_err "$build import takeout names the dropped heart rate" "'heart_rate': 1 sample above 250 bpm, 1 sample below 25 bpm dropped"
   if [ "$(head -1 $W/takeout_$build/out.csv)" = "timestamp,heart_rate,steps,intensity,sleep_state" ] &&
-     grep -q '^2024-03-11T07:00,64.5,0,,$' $W/takeout_$build/out.csv && grep -q '^2024-03-10T14:02,,,,2$' $W/takeout_$build/out.csv; then
-    pass=$((pass + 1)); echo "ok   $build import takeout writes the minute CSV (UTC CSVs moved to -05:00)"
+     grep -q '^2024-03-11T07:00,64.5,0,,0$' $W/takeout_$build/out.csv && grep -q '^2024-03-10T14:02,,,,2$' $W/takeout_$build/out.csv; then
+    pass=$((pass + 1)); echo "ok   $build import takeout writes the minute CSV (UTC CSVs moved to -05:00, awake when worn outside sleep logs)"
   else fail=$((fail + 1)); echo "FAIL $build import takeout output"; head -3 $W/takeout_$build/out.csv; fi
+  check "$build import takeout --sleep-logs-only" 0 "${CLI[@]}" import takeout $TK/*.json $TK/*.csv --utc-offset -05:00 --sleep-logs-only -q -o $W/takeout_$build/logs_only.csv
+  if grep -q '^2024-03-11T07:00,64.5,0,,$' $W/takeout_$build/logs_only.csv; then pass=$((pass + 1)); echo "ok   $build import takeout --sleep-logs-only leaves minutes outside the logs missing"
+  else fail=$((fail + 1)); echo "FAIL $build import takeout --sleep-logs-only"; fi
+  # Fitbit's zeros off the wrist: 4 hours of 0 steps and no heart rate are non-wear
+  /usr/bin/python3 -c "import json; print(json.dumps([{'dateTime': '03/10/24 %02d:%02d:00' % (m // 60, m % 60), 'value': '0'} for m in range(240)] + [{'dateTime': '03/10/24 05:00:00', 'value': '40'}]))" > $W/steps-2024-03-10.json
+  check "$build import takeout non-wear" 0 "${CLI[@]}" import takeout $W/steps-2024-03-10.json -o $W/takeout_$build/nonwear.csv
+  grep_err "$build import takeout non-wear is said" "the non-wear rule set 240 minute(s)"
+  check "$build import takeout --no-nonwear" 0 "${CLI[@]}" import takeout $W/steps-2024-03-10.json --no-nonwear -q -o $W/takeout_$build/wear.csv
+  if [ "$(grep -c ',0,,$' $W/takeout_$build/wear.csv)" = 240 ] && [ "$(grep -c ',0,,$' $W/takeout_$build/nonwear.csv)" = 0 ]; then
+    pass=$((pass + 1)); echo "ok   $build import takeout: the non-wear rule, and --no-nonwear"
+  else fail=$((fail + 1)); echo "FAIL $build import takeout non-wear output"; fi
   check "$build import takeout to stdout" 0 "${CLI[@]}" import takeout $TK/steps-2024-03-10.json -q
   if [ "$(grep -c '^2024-03-10T' $W/out)" = 1440 ]; then pass=$((pass + 1)); echo "ok   $build import takeout to stdout: one day"
   else fail=$((fail + 1)); echo "FAIL $build import takeout to stdout"; fi
@@ -193,7 +204,7 @@ for build in native wasi; do
   rm -rf $W/apple_$build
   check "$build import apple-health" 0 "${CLI[@]}" import apple-health $AH -o $W/apple_$build/out.csv
   grep_err "$build import apple-health names the dropped heart rate" "'heart_rate': 1 sample above 250 bpm dropped"
-  if grep -q '^2024-03-09T11:01,90,27,,$' $W/apple_$build/out.csv && grep -q '^2024-03-10T02:00,,,,2$' $W/apple_$build/out.csv &&
+  if grep -q '^2024-03-09T11:01,90,27,,0$' $W/apple_$build/out.csv && grep -q '^2024-03-10T02:00,,,,2$' $W/apple_$build/out.csv &&
      grep -q '^2024-03-10T02:30,,,,$' $W/apple_$build/out.csv; then
     pass=$((pass + 1)); echo "ok   $build import apple-health: bpm from count/s, steps by source, the daylight-saving hour missing"
   else fail=$((fail + 1)); echo "FAIL $build import apple-health output"; fi

@@ -215,6 +215,39 @@ TEST(options_window_and_offsets) {
     done(r, t);
 }
 
+/* The Fitabase importer's rules on the importers' table: awake when worn
+ * outside sleep logs (when there are logs), and Fitbit's zeros off the wrist. */
+TEST(the_fitabase_rules_apply_to_the_table) {
+    run *r = start();
+    const char *sleep = "[{\"logId\":1,\"levels\":{\"data\":[{\"dateTime\":\"2024-03-10T00:00:00.000\",\"level\":\"deep\",\"seconds\":600}]}}]";
+    CHECK(add(r, "sleep-2024-03-10.json", sleep, NULL) == WFM_OK);
+    CHECK(add(r, "heart_rate-2024-03-10.json", HR, NULL) == WFM_OK);
+    char steps[64 * 250];
+    size_t n = (size_t)snprintf(steps, sizeof steps, "[");
+    for (int m = 0; m < 200; m++) /* 12:00-15:19: 200 minutes of 0 steps, no heart rate */
+        n += (size_t)snprintf(steps + n, sizeof steps - n, "%s{\"dateTime\":\"03/10/24 %02d:%02d:00\",\"value\":\"0\"}", m ? "," : "",
+                              12 + m / 60, m % 60);
+    snprintf(steps + n, sizeof steps - n, "]");
+    CHECK_MSG(add(r, "steps-2024-03-10.json", steps, NULL) == WFM_OK, "%s", r->err.message);
+    wfm_minutes *t = NULL;
+    size_t nonwear = 0;
+    CHECK(wfm_import_table_rules(r->a, NULL, &t, &nonwear, NULL) == WFM_OK);
+    if (t) {
+        CHECK(cell(t, 0, 5, 3) == 2 && cell(t, 8, 0, 3) == 0 && isnan(cell(t, 8, 1, 3)) && isnan(cell(t, 12, 0, 1)));
+        CHECK(nonwear == 200 && isnan(cell(t, 12, 0, 3)));
+    }
+    wfm_minutes_free(t);
+    wfm_fitabase_options o = wfm_fitabase_default_options();
+    o.nonwear_rule = WFM_NONWEAR_OFF;
+    o.sleep_outside_logs = WFM_SLEEP_OUTSIDE_MISSING;
+    CHECK(wfm_import_table_rules(r->a, &o, &t, &nonwear, NULL) == WFM_OK);
+    if (t) CHECK(isnan(cell(t, 8, 0, 3)) && cell(t, 12, 0, 1) == 0 && nonwear == 0);
+    wfm_minutes_free(t);
+    o.nonwear_min_minutes = 0;
+    CHECK(wfm_import_table_rules(r->a, &o, &t, NULL, NULL) == WFM_ERR_INVALID_ARG && !t);
+    done(r, NULL);
+}
+
 int main(void) {
     setlocale(LC_ALL, "C");
     wfm_parse_minute("2024-03-10T00:00", 16, &day10);
@@ -225,5 +258,6 @@ int main(void) {
     RUN(detection_by_name_and_content);
     RUN(bad_files_are_refused_whole_with_the_place_named);
     RUN(options_window_and_offsets);
+    RUN(the_fitabase_rules_apply_to_the_table);
     return TEST_SUMMARY();
 }
