@@ -303,7 +303,7 @@ static wfm_status load_spec(loader *ld, const wfm_tensor_spec *s, wfm_error *err
  * table but under one of them is an extra layer or a mismatched config. */
 static int known_prefix(const wfm_config *c, const char *name) {
     if (!strncmp(name, "patch_embed.", 12) || !strncmp(name, "encoder.", 8)) return 1;
-    if (c->family == WFM_FAMILY_WAVEFORM) return !strncmp(name, "proj.", 5);
+    if (c->family == WFM_FAMILY_WAVEFORM) return c->wave.proj_dim && !strncmp(name, "proj.", 5);
     return !strncmp(name, "decoder.", 8) || !strncmp(name, "anchor.", 7);
 }
 
