@@ -298,6 +298,13 @@ int cli_slots(int argc, char **argv) {
         fprintf(stderr, "wearfm slots: %s%s\n", err.message, err.status == WFM_ERR_IO ? cli_path_note(o.model) : "");
         return EXIT_MODEL;
     }
+    wfm_model_info mi;
+    wfm_model_get_info(m, &mi);
+    if (mi.family != WFM_FAMILY_MINUTE) { /* slots are patches of minutes */
+        fprintf(stderr, "wearfm slots: %s is a %s model: slots need a minute model\n", o.model, mi.architecture);
+        wfm_model_free(m);
+        return EXIT_MODEL;
+    }
     int n_inputs = channel_list(m, o.inputs, inputs, 64);
     if (n_inputs < 0) { rc = EXIT_USAGE; goto done; }
     if (o.probe) {

@@ -231,9 +231,52 @@ static void print_model_json(FILE *f, const wfm_model *m) {
     fprintf(f, "], \"wearfm_version\": \"%s\"}", wfm_version());
 }
 
+/* `wearfm info` of a waveform model: what a caller must give it (signal,
+ * rate, window) and what it returns (the embedding's size). */
+static int cmd_info_waveform(const options *o, wfm_model *m, const wfm_model_info *info, FILE *out) {
+    if (o->json) {
+        fprintf(out, "{\"model\": {\"architecture\": \"%s\", \"signal\": \"%s\", \"sample_rate_hz\": %.9g, "
+                     "\"window_samples\": %d, \"patch_samples\": %d, \"n_tokens\": %d, \"input_norm\": \"%s\", "
+                     "\"embedding_dim\": %d, \"projection_dim\": %d, \"channels\": [",
+                info->architecture, info->signal, (double)info->sample_rate_hz, info->window_samples,
+                info->patch_samples, info->n_tokens, info->input_norm, info->embedding_dim, info->projection_dim);
+        for (int c = 0; c < info->n_channels; c++) fprintf(out, "%s\"%s\"", c ? ", " : "", channel_name(m, c));
+        fprintf(out, "], \"wearfm_version\": \"%s\"}, \"n_params\": %zu, \"weights_hash\": \"%s\", \"threads\": %d, "
+                     "\"config\": %s}\n",
+                wfm_version(), info->n_params, wfm_model_weights_hash(m), wfm_model_threads(m), wfm_model_config_json(m));
+        return EXIT_OK;
+    }
+    fprintf(out, "architecture   %s (%s)\n", info->architecture, info->signal);
+    fprintf(out, "window         %d samples at %g Hz (%g s), patches of %d samples -> %d tokens\n",
+            info->window_samples, (double)info->sample_rate_hz, info->window_samples / (double)info->sample_rate_hz,
+            info->patch_samples, info->n_tokens);
+    if (!strcmp(info->input_norm, "window_z"))
+        fprintf(out, "input norm     window_z (each channel's own mean and std in the window, std at least %g x the "
+                     "channel's)\n", (double)info->window_std_floor);
+    else
+        fprintf(out, "input norm     fixed (the channels' mean and std)\n");
+    fprintf(out, "encoder        %d layers, dim %d, %d heads, mlp %d\n", info->enc_layers, info->enc_dim,
+            info->enc_heads, info->enc_mlp_dim);
+    if (info->projection_dim) fprintf(out, "projection     %d -> %d\n", info->enc_dim, info->projection_dim);
+    else fprintf(out, "projection     none\n");
+    fprintf(out, "embedding      %d floats\n", info->embedding_dim);
+    fprintf(out, "parameters     %zu\n", info->n_params);
+    fprintf(out, "weights hash   %s (probes fit on this model store it)\n", wfm_model_weights_hash(m));
+    fprintf(out, "threads        %d\n", wfm_model_threads(m));
+    fprintf(out, "channels       %d\n", info->n_channels);
+    for (int c = 0; c < info->n_channels; c++) {
+        wfm_channel_info ch;
+        wfm_model_get_channel(m, c, &ch, NULL);
+        fprintf(out, "  %-20s %-10s mean %-10g std %-10g clip [%g, %g] z\n", ch.name, ch.unit, ch.mean, ch.std,
+                ch.clip_min, ch.clip_max);
+    }
+    return EXIT_OK;
+}
+
 static int cmd_info(const options *o, wfm_model *m, FILE *out) {
     wfm_model_info info;
     wfm_model_get_info(m, &info);
+    if (info.family == WFM_FAMILY_WAVEFORM) return cmd_info_waveform(o, m, &info, out);
     if (o->json) {
         fprintf(out, "{\"model\": ");
         print_model_json(out, m);
@@ -512,6 +555,14 @@ int main(int argc, char **argv) {
     wfm_error err = {0};
     if (wfm_model_load_file(o.model, &params, &m, &err)) {
         fprintf(stderr, "wearfm: %s%s\n", err.message, err.status == WFM_ERR_IO ? cli_path_note(o.model) : "");
+        return EXIT_MODEL;
+    }
+    wfm_model_info mi;
+    wfm_model_get_info(m, &mi);
+    if (mi.family != WFM_FAMILY_MINUTE && strcmp(o.cmd, "info")) { /* its input is not a minute table */
+        fprintf(stderr, "wearfm: %s is a %s model (%s); '%s' reads minute tables: only 'wearfm info' takes it\n",
+                o.model, mi.architecture, mi.signal, o.cmd);
+        wfm_model_free(m);
         return EXIT_MODEL;
     }
     wfm_minutes *t = NULL;

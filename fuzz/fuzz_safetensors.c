@@ -39,9 +39,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     REQUIRE(model != NULL);
     wfm_model_info info;
     wfm_model_get_info(model, &info);
-    REQUIRE(info.window_minutes > 0 && info.patch_minutes > 0 && info.n_channels > 0);
-    REQUIRE(info.window_minutes % info.patch_minutes == 0);
-    REQUIRE(info.n_tokens == info.window_minutes / info.patch_minutes * info.n_channels);
+    /* T: minutes or samples, by family; the other family's fields are 0 */
+    const int waveform = info.family == WFM_FAMILY_WAVEFORM;
+    const int T = waveform ? info.window_samples : info.window_minutes, P = waveform ? info.patch_samples : info.patch_minutes;
+    REQUIRE(info.family == WFM_FAMILY_MINUTE || waveform);
+    REQUIRE(T > 0 && P > 0 && info.n_channels > 0 && T % P == 0);
+    REQUIRE(waveform ? info.window_minutes == 0 && !info.has_decoder && info.n_tokens == T / P
+                     : info.window_samples == 0 && info.n_tokens == T / P * info.n_channels);
+    REQUIRE(info.embedding_dim == (info.projection_dim ? info.projection_dim : info.enc_dim));
     for (int c = 0; c < info.n_channels; c++) {
         wfm_channel_info ch;
         REQUIRE(wfm_model_get_channel(model, c, &ch, &err) == WFM_OK);
@@ -49,10 +54,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         REQUIRE(ch.std > 0 && ch.clip_min < ch.clip_max);
     }
 
-    size_t n = (size_t)info.window_minutes * (size_t)info.n_channels;
+    size_t n = (size_t)T * (size_t)info.n_channels;
     if (n <= MAX_RUN_FLOATS) {
         float *x = malloc(n * sizeof *x);
-        float *emb = malloc((size_t)info.enc_dim * sizeof *emb);
+        float *emb = malloc((size_t)info.embedding_dim * sizeof *emb);
         float *imp = malloc(n * sizeof *imp);
         if (x && emb && imp) {
             /* Deterministic values from the input, with some gaps. */

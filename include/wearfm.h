@@ -98,23 +98,43 @@ wfm_status wfm_state_create(const wfm_model *model, const wfm_state_params *para
 void wfm_state_free(wfm_state *state);
 int wfm_state_threads(const wfm_state *state);
 
+/* The two model families (docs/model-format.md). */
+typedef enum wfm_model_family {
+    WFM_FAMILY_MINUTE = 0,   /* "lsm2_mae": a window of minutes, one channel per patch, a decoder that fills gaps */
+    WFM_FAMILY_WAVEFORM = 1  /* "waveform_encoder": a window of raw samples, time patches of every channel,
+                                embeddings only */
+} wfm_model_family;
+
+/* Fields marked "minute" are 0 (NULL for strings) for a waveform model, and
+ * those marked "waveform" are 0 (NULL) for a minute model. */
 typedef struct wfm_model_info {
-    const char *architecture;  /* "lsm2_mae" */
-    int window_minutes;        /* T */
-    int patch_minutes;         /* P */
+    const char *architecture;  /* "lsm2_mae" or "waveform_encoder" */
+    int window_minutes;        /* minute: T */
+    int patch_minutes;         /* minute: P */
     int n_channels;            /* C */
-    int n_tokens;              /* N = T / P * C */
+    int n_tokens;              /* N: T / P * C (minute), T / P (waveform: one token per time patch) */
     int enc_dim, enc_layers, enc_heads, enc_mlp_dim;
-    int dec_dim, dec_layers, dec_heads, dec_mlp_dim; /* all 0 when encoder-only */
+    int dec_dim, dec_layers, dec_heads, dec_mlp_dim; /* all 0 when encoder-only (always for a waveform model) */
     int has_decoder;
     size_t n_params;
-    /* How fills are made (docs/model-format.md, format_version 2). */
+    /* minute: how fills are made (docs/model-format.md, format_version 2). */
     const char *fill;          /* "direct" or "anchored" */
     int inherited_mask;        /* 1 (AIM); 0 = the naive ablation: the input is imputed first */
     const char *anchor;        /* "linear" or "cross_channel" */
     int n_anchor_rolling;      /* cross_channel: its rolling means' half-widths, minutes */
     const int *anchor_rolling;
     float edge_tau;            /* minutes; 0 = not set */
+    /* Both families. */
+    wfm_model_family family;
+    int embedding_dim;         /* floats of wfm_outputs.embedding: projection_dim if set, else enc_dim */
+    /* The waveform model (format_version 2, "waveform_encoder"). */
+    const char *signal;        /* waveform: "accelerometer" or "ppg" */
+    float sample_rate_hz;      /* waveform: the rate the window's samples must be at */
+    int window_samples;        /* waveform: T, samples per window */
+    int patch_samples;         /* waveform: P, samples per token */
+    const char *input_norm;    /* waveform: "fixed" or "window_z" */
+    float window_std_floor;    /* waveform: window_z's floor on the window std, in units of the channel's std */
+    int projection_dim;        /* waveform: E of the projection head, 0 without one */
 } wfm_model_info;
 
 /* What a channel's values are (docs/model-format.md, format_version 2).
@@ -154,9 +174,13 @@ const char *wfm_model_weights_hash(const wfm_model *model);
 /* ---- inference -------------------------------------------------------- */
 
 /* Input windows are T x C floats, minute-major: x[t * C + c], original units,
- * NaN = missing. Outputs are caller-allocated; any pointer may be NULL. */
+ * NaN = missing. For a waveform model x is [window_samples x C], sample-major
+ * (x[t * C + c]), in signal units at sample_rate_hz; a token with any missing
+ * sample is not visible, and only the embedding, token_embeddings and
+ * token_visible outputs exist (the others are WFM_ERR_UNSUPPORTED).
+ * Outputs are caller-allocated; any pointer may be NULL. */
 typedef struct wfm_outputs {
-    float *embedding;          /* [enc_dim]: mean over visible tokens */
+    float *embedding;          /* [embedding_dim]: mean over visible tokens (then the projection head, if any) */
     float *reconstruction;     /* [T * C]: decoder output for every minute, original units */
     float *imputed;            /* [T * C]: observed values kept, gaps from the decoder */
     float *token_embeddings;   /* [N * enc_dim]: encoder output per token; NaN rows for masked */
@@ -260,7 +284,8 @@ wfm_status wfm_minutes_from_values(int64_t start, size_t n_minutes, int n_channe
 
 /* Copies the model window starting at minute `window_start` into x
  * (T x C, model channel order, matched by name; channels the table lacks
- * are all missing). Returns the number of observed values copied. */
+ * are all missing). Returns the number of observed values copied (0, and
+ * nothing written, for a waveform model: it has no minute window). */
 size_t wfm_minutes_window(const wfm_minutes *t, const wfm_model *model, int64_t window_start, float *x);
 
 /* "YYYY-MM-DDTHH:MM" for a minute count; buf must hold 20 bytes. */
@@ -774,7 +799,7 @@ void wfm_probe_cv_free(wfm_probe_cv *cv);
  * channels at that slot: features [T / P * enc_dim]. has_features [T / P]
  * (may be NULL) gets 1 for a slot with at least one observed input minute,
  * else 0 and a NaN row. WFM_ERR_NO_DATA when no input channel is observed
- * anywhere in the window. */
+ * anywhere in the window; WFM_ERR_UNSUPPORTED for a waveform model. */
 wfm_status wfm_slot_features(wfm_model *model, const float *x, const int *inputs, int n_inputs, float *features,
                              uint8_t *has_features, wfm_error *err);
 

@@ -84,7 +84,10 @@ parity() { # C (native, WASI under node and wasmtime) vs PyTorch, and builds vs 
     --model-file "$SHIPPED_MODEL" --input-csv "$SAMPLE" \
     --wearfm "$B/native/wearfm" \
     --wearfm "node wasi/run.mjs $B/wasi/wearfm.wasm" \
-    --wearfm "$WT $B/wasi/wearfm.wasm"
+    --wearfm "$WT $B/wasi/wearfm.wasm" \
+    --waveform "$B/native/parity_waveform" \
+    --waveform "node wasi/run.mjs $B/wasi/parity_waveform.wasm" \
+    --waveform "$WT $B/wasi/parity_waveform.wasm"
 }
 
 web_node() { node --test web/test/; }

@@ -19,7 +19,7 @@ static void describe(char *buf, size_t cap, const wfm_json *v) {
 }
 
 /* Integer member `key` of obj in [lo, hi]; path is the field name in messages. */
-static wfm_status get_int(const wfm_json *obj, const char *key, const char *path, int lo, int hi,
+wfm_status wfm_cfg_int(const wfm_json *obj, const char *key, const char *path, int lo, int hi,
                           int *out, wfm_error *err) {
     const wfm_json *v = wfm_json_get(obj, key);
     int64_t x;
@@ -33,7 +33,7 @@ static wfm_status get_int(const wfm_json *obj, const char *key, const char *path
 }
 
 /* Number member as a finite float. */
-static wfm_status get_float(const wfm_json *v, const char *path, float *out, wfm_error *err) {
+wfm_status wfm_cfg_float(const wfm_json *v, const char *path, float *out, wfm_error *err) {
     char got[48];
     if (!v) return CFG_FAIL(err, "%s is missing", path);
     describe(got, sizeof got, v);
@@ -45,7 +45,7 @@ static wfm_status get_float(const wfm_json *v, const char *path, float *out, wfm
 }
 
 /* String member copied into dst[cap]: no NUL or control characters. */
-static wfm_status get_text(const wfm_json *obj, const char *key, const char *path, int allow_empty,
+wfm_status wfm_cfg_text(const wfm_json *obj, const char *key, const char *path, int allow_empty,
                            char *dst, size_t cap, wfm_error *err) {
     const wfm_json *v = wfm_json_get(obj, key);
     char got[48];
@@ -72,9 +72,9 @@ static wfm_status get_pair(const wfm_json *a, const char *path, float *lo, float
     if (!wfm_json_is(a, WFM_JSON_ARRAY) || wfm_json_count(a) != 2)
         return CFG_FAIL(err, "%s must be an array [min, max]", path);
     snprintf(p, sizeof p, "%s[0]", path);
-    if ((st = get_float(wfm_json_at(a, 0), p, lo, err))) return st;
+    if ((st = wfm_cfg_float(wfm_json_at(a, 0), p, lo, err))) return st;
     snprintf(p, sizeof p, "%s[1]", path);
-    if ((st = get_float(wfm_json_at(a, 1), p, hi, err))) return st;
+    if ((st = wfm_cfg_float(wfm_json_at(a, 1), p, hi, err))) return st;
     if (!(*lo < *hi)) return CFG_FAIL(err, "%s must have [0] < [1] (got [%.9g, %.9g])", path, (double)*lo, (double)*hi);
     return WFM_OK;
 }
@@ -95,7 +95,7 @@ static wfm_status parse_semantics(const wfm_json *v, int i, int version, wfm_cha
     }
     if (k) {
         snprintf(path, sizeof path, "channels[%d].kind", i);
-        if ((st = get_text(v, "kind", path, 0, kind, sizeof kind, err))) return st;
+        if ((st = wfm_cfg_text(v, "kind", path, 0, kind, sizeof kind, err))) return st;
         if (!strcmp(kind, "continuous")) ch->kind = WFM_CHANNEL_CONTINUOUS;
         else if (!strcmp(kind, "count")) ch->kind = WFM_CHANNEL_COUNT;
         else if (!strcmp(kind, "category")) ch->kind = WFM_CHANNEL_CATEGORY;
@@ -119,7 +119,7 @@ static wfm_status parse_semantics(const wfm_json *v, int i, int version, wfm_cha
     for (size_t j = 0; j < n; j++) {
         char p[80];
         snprintf(p, sizeof p, "%s[%zu]", path, j);
-        if ((st = get_float(wfm_json_at(lv, j), p, &ch->levels[j], err))) return st;
+        if ((st = wfm_cfg_float(wfm_json_at(lv, j), p, &ch->levels[j], err))) return st;
         if (j && !(ch->levels[j] > ch->levels[j - 1])) return CFG_FAIL(err, "%s must be increasing", path);
     }
     ch->n_levels = (int)n;
@@ -134,13 +134,13 @@ static wfm_status parse_channel(const wfm_json *v, int i, int version, wfm_chann
         return CFG_FAIL(err, "channels[%d] must be an object (got %s)", i, got);
     }
     snprintf(path, sizeof path, "channels[%d].name", i);
-    if ((st = get_text(v, "name", path, 0, ch->name, sizeof ch->name, err))) return st;
+    if ((st = wfm_cfg_text(v, "name", path, 0, ch->name, sizeof ch->name, err))) return st;
     snprintf(path, sizeof path, "channels[%d].unit", i);
-    if ((st = get_text(v, "unit", path, 1, ch->unit, sizeof ch->unit, err))) return st;
+    if ((st = wfm_cfg_text(v, "unit", path, 1, ch->unit, sizeof ch->unit, err))) return st;
     snprintf(path, sizeof path, "channels[%d].mean", i);
-    if ((st = get_float(wfm_json_get(v, "mean"), path, &ch->mean, err))) return st;
+    if ((st = wfm_cfg_float(wfm_json_get(v, "mean"), path, &ch->mean, err))) return st;
     snprintf(path, sizeof path, "channels[%d].std", i);
-    if ((st = get_float(wfm_json_get(v, "std"), path, &ch->std, err))) return st;
+    if ((st = wfm_cfg_float(wfm_json_get(v, "std"), path, &ch->std, err))) return st;
     if (!(ch->std > 0)) {
         describe(got, sizeof got, wfm_json_get(v, "std"));
         return CFG_FAIL(err, "%s must be > 0 (got %s)", path, got);
@@ -151,17 +151,17 @@ static wfm_status parse_channel(const wfm_json *v, int i, int version, wfm_chann
     if (!wfm_json_is(clip, WFM_JSON_ARRAY) || wfm_json_count(clip) != 2)
         return CFG_FAIL(err, "%s must be an array [min, max]", path);
     snprintf(path, sizeof path, "channels[%d].clip[0]", i);
-    if ((st = get_float(wfm_json_at(clip, 0), path, &ch->clip_min, err))) return st;
+    if ((st = wfm_cfg_float(wfm_json_at(clip, 0), path, &ch->clip_min, err))) return st;
     snprintf(path, sizeof path, "channels[%d].clip[1]", i);
-    if ((st = get_float(wfm_json_at(clip, 1), path, &ch->clip_max, err))) return st;
+    if ((st = wfm_cfg_float(wfm_json_at(clip, 1), path, &ch->clip_max, err))) return st;
     if (!(ch->clip_min < ch->clip_max))
         return CFG_FAIL(err, "channels[%d].clip must have clip[0] < clip[1] (got [%.9g, %.9g])", i,
                         (double)ch->clip_min, (double)ch->clip_max);
     return parse_semantics(v, i, version, ch, err);
 }
 
-static wfm_status parse_block(const wfm_json *root, const char *key, int min_layers,
-                              wfm_block_cfg *b, wfm_error *err) {
+wfm_status wfm_cfg_block(const wfm_json *root, const char *key, int min_layers, int pos_axes,
+                         wfm_block_cfg *b, wfm_error *err) {
     const wfm_json *v = wfm_json_get(root, key);
     char path[64], got[48];
     wfm_status st;
@@ -171,15 +171,17 @@ static wfm_status parse_block(const wfm_json *root, const char *key, int min_lay
         return CFG_FAIL(err, "%s must be an object (got %s)", key, got);
     }
     snprintf(path, sizeof path, "%s.dim", key);
-    if ((st = get_int(v, "dim", path, WFM_CFG_MIN_DIM, WFM_CFG_MAX_DIM, &b->dim, err))) return st;
+    if ((st = wfm_cfg_int(v, "dim", path, WFM_CFG_MIN_DIM, WFM_CFG_MAX_DIM, &b->dim, err))) return st;
     snprintf(path, sizeof path, "%s.layers", key);
-    if ((st = get_int(v, "layers", path, min_layers, WFM_CFG_MAX_LAYERS, &b->layers, err))) return st;
+    if ((st = wfm_cfg_int(v, "layers", path, min_layers, WFM_CFG_MAX_LAYERS, &b->layers, err))) return st;
     snprintf(path, sizeof path, "%s.heads", key);
-    if ((st = get_int(v, "heads", path, 1, b->dim, &b->heads, err))) return st;
+    if ((st = wfm_cfg_int(v, "heads", path, 1, b->dim, &b->heads, err))) return st;
     snprintf(path, sizeof path, "%s.mlp_dim", key);
-    if ((st = get_int(v, "mlp_dim", path, 1, WFM_CFG_MAX_MLP, &b->mlp_dim, err))) return st;
-    if (b->dim % 4)
+    if ((st = wfm_cfg_int(v, "mlp_dim", path, 1, WFM_CFG_MAX_MLP, &b->mlp_dim, err))) return st;
+    if (pos_axes == 2 && b->dim % 4)
         return CFG_FAIL(err, "%s.dim must be divisible by 4 for 2D sin-cos positions (got %d)", key, b->dim);
+    if (pos_axes == 1 && b->dim % 2)
+        return CFG_FAIL(err, "%s.dim must be even for 1D sin-cos positions (got %d)", key, b->dim);
     if (b->dim % b->heads)
         return CFG_FAIL(err, "%s.dim (%d) must be divisible by %s.heads (%d)", key, b->dim, key, b->heads);
     return WFM_OK;
@@ -193,14 +195,14 @@ static wfm_status parse_anchor(const wfm_json *root, wfm_config *c, wfm_error *e
     const wfm_json *a = wfm_json_get(root, "anchor"), *r = wfm_json_get(root, "anchor_rolling");
     char kind[16] = "linear";
     wfm_status st;
-    if (a && (st = get_text(root, "anchor", "anchor", 0, kind, sizeof kind, err))) return st;
+    if (a && (st = wfm_cfg_text(root, "anchor", "anchor", 0, kind, sizeof kind, err))) return st;
     if (strcmp(kind, "linear") && strcmp(kind, "cross_channel"))
         return CFG_FAIL(err, "anchor must be 'linear' or 'cross_channel' (got '%s')", kind);
     c->cross_anchor = !strcmp(kind, "cross_channel");
     const wfm_json *tau = wfm_json_get(root, "edge_tau");
     if (tau) {
         if (!c->anchored) return CFG_FAIL(err, "edge_tau needs fill 'anchored'");
-        if ((st = get_float(tau, "edge_tau", &c->edge_tau, err))) return st;
+        if ((st = wfm_cfg_float(tau, "edge_tau", &c->edge_tau, err))) return st;
         if (!(c->edge_tau > 0 && c->edge_tau <= (float)c->window_minutes))
             return CFG_FAIL(err, "edge_tau must be in (0, window_minutes] minutes");
     }
@@ -236,7 +238,7 @@ static wfm_status parse_fill(const wfm_json *root, wfm_config *c, wfm_error *err
             return CFG_FAIL(err, "fill, inherited_mask, anchor and edge_tau need format_version 2");
         return WFM_OK;
     }
-    if (f && (st = get_text(root, "fill", "fill", 0, fill, sizeof fill, err))) return st;
+    if (f && (st = wfm_cfg_text(root, "fill", "fill", 0, fill, sizeof fill, err))) return st;
     if (strcmp(fill, "direct") && strcmp(fill, "anchored"))
         return CFG_FAIL(err, "fill must be 'direct' or 'anchored' (got '%s')", fill);
     c->anchored = !strcmp(fill, "anchored");
@@ -247,6 +249,13 @@ static wfm_status parse_fill(const wfm_json *root, wfm_config *c, wfm_error *err
     for (int i = 0; i < c->n_channels; i++)
         if (c->channels[i].n_levels > c->head_width) c->head_width = c->channels[i].n_levels;
     return parse_anchor(root, c, err);
+}
+
+wfm_status wfm_cfg_unique_name(const wfm_config *c, int i, wfm_error *err) {
+    for (int j = 0; j < i; j++)
+        if (!strcmp(c->channels[i].name, c->channels[j].name))
+            return CFG_FAIL(err, "channels[%d].name '%s' repeats channels[%d].name", i, c->channels[i].name, j);
+    return WFM_OK;
 }
 
 static wfm_status parse_root(const wfm_json *root, wfm_config *c, wfm_error *err) {
@@ -264,15 +273,21 @@ static wfm_status parse_root(const wfm_json *root, wfm_config *c, wfm_error *err
     if (ver != 1 && ver != 2) return CFG_FAIL(err, "format_version %s is not supported (this build reads 1 and 2)", got);
     c->format_version = (int)ver;
 
-    if ((st = get_text(root, "architecture", "architecture", 0, c->architecture,
+    if ((st = wfm_cfg_text(root, "architecture", "architecture", 0, c->architecture,
                        sizeof c->architecture, err)))
         return st;
+    if (!strcmp(c->architecture, "waveform_encoder")) {
+        c->family = WFM_FAMILY_WAVEFORM;
+        return wfm_waveform_config_parse(root, c, err);
+    }
     if (strcmp(c->architecture, "lsm2_mae"))
-        return CFG_FAIL(err, "architecture '%s' is not supported (expected 'lsm2_mae')", c->architecture);
+        return CFG_FAIL(err, "architecture '%s' is not supported (expected 'lsm2_mae' or 'waveform_encoder')",
+                        c->architecture);
+    c->family = WFM_FAMILY_MINUTE;
 
-    if ((st = get_int(root, "window_minutes", "window_minutes", 1, WFM_CFG_MAX_WINDOW,
+    if ((st = wfm_cfg_int(root, "window_minutes", "window_minutes", 1, WFM_CFG_MAX_WINDOW,
                       &c->window_minutes, err)) ||
-        (st = get_int(root, "patch_minutes", "patch_minutes", 1, WFM_CFG_MAX_PATCH,
+        (st = wfm_cfg_int(root, "patch_minutes", "patch_minutes", 1, WFM_CFG_MAX_PATCH,
                       &c->patch_minutes, err)))
         return st;
     if (c->window_minutes % c->patch_minutes)
@@ -282,7 +297,7 @@ static wfm_status parse_root(const wfm_json *root, wfm_config *c, wfm_error *err
     c->norm_eps = 1e-6f;
     const wfm_json *eps = wfm_json_get(root, "norm_eps");
     if (eps) {
-        if ((st = get_float(eps, "norm_eps", &c->norm_eps, err))) return st;
+        if ((st = wfm_cfg_float(eps, "norm_eps", &c->norm_eps, err))) return st;
         if (!(c->norm_eps > 0)) {
             describe(got, sizeof got, eps);
             return CFG_FAIL(err, "norm_eps must be > 0 (got %s)", got);
@@ -302,17 +317,15 @@ static wfm_status parse_root(const wfm_json *root, wfm_config *c, wfm_error *err
     if (!c->channels) return wfm_fail(err, WFM_ERR_NO_MEMORY, "config: out of memory");
     c->n_channels = (int)nc;
     for (int i = 0; i < c->n_channels; i++) {
-        if ((st = parse_channel(wfm_json_at(chs, (size_t)i), i, c->format_version, &c->channels[i], err))) return st;
-        for (int j = 0; j < i; j++)
-            if (!strcmp(c->channels[i].name, c->channels[j].name))
-                return CFG_FAIL(err, "channels[%d].name '%s' repeats channels[%d].name", i,
-                                c->channels[i].name, j);
+        if ((st = parse_channel(wfm_json_at(chs, (size_t)i), i, c->format_version, &c->channels[i], err)) ||
+            (st = wfm_cfg_unique_name(c, i, err)))
+            return st;
     }
 
-    if ((st = parse_block(root, "encoder", 1, &c->enc, err))) return st;
+    if ((st = wfm_cfg_block(root, "encoder", 1, 2, &c->enc, err))) return st;
     const wfm_json *dec = wfm_json_get(root, "decoder");
     if (dec && !wfm_json_is(dec, WFM_JSON_NULL)) {
-        if ((st = parse_block(root, "decoder", 0, &c->dec, err))) return st;
+        if ((st = wfm_cfg_block(root, "decoder", 0, 2, &c->dec, err))) return st;
         c->has_decoder = 1;
     }
     return parse_fill(root, c, err);
@@ -345,82 +358,105 @@ void wfm_config_free(wfm_config *cfg) {
 
 size_t wfm_config_tensor_count(const wfm_config *cfg) {
     if (!cfg) return 0;
+    if (cfg->family == WFM_FAMILY_WAVEFORM) return wfm_waveform_tensor_count(cfg);
     size_t n = 2 + 12 * (size_t)cfg->enc.layers + 2;
     if (cfg->has_decoder) n += 3 + 12 * (size_t)cfg->dec.layers + 2 + 2 + (cfg->anchored ? 2 : 0);
     if (cfg->cross_anchor) n += 2;
     return n;
 }
 
-typedef struct spec_list {
-    wfm_tensor_spec *specs;
-    size_t n;
-} spec_list;
-
-static void add(spec_list *l, const char *prefix, const char *name, int ndim, uint64_t d0, uint64_t d1) {
-    wfm_tensor_spec *s = &l->specs[l->n++];
+void wfm_spec_add(wfm_tensor_spec *specs, size_t *n, const char *prefix, const char *name, int ndim, uint64_t d0,
+                  uint64_t d1, wfm_tensor_role role, wfm_tensor_part part, int layer, wfm_block_member member) {
+    wfm_tensor_spec *s = &specs[(*n)++];
     memset(s, 0, sizeof *s);
     snprintf(s->name, sizeof s->name, "%s%s", prefix, name);
     s->ndim = ndim;
     s->shape[0] = d0;
     s->shape[1] = ndim > 1 ? d1 : 0;
+    s->role = role;
+    s->part = part;
+    s->layer = layer;
+    s->member = member;
 }
 
-static void add_stack(spec_list *l, const char *stack, const wfm_block_cfg *b) {
+void wfm_spec_linear(wfm_tensor_spec *specs, size_t *n, const char *prefix, uint64_t out, uint64_t in,
+                     wfm_tensor_part part) {
+    wfm_spec_add(specs, n, prefix, ".weight", 2, out, in, WFM_ROLE_WEIGHT, part, -1, WFM_MEMBER_NONE);
+    wfm_spec_add(specs, n, prefix, ".bias", 1, out, 0, WFM_ROLE_BIAS, part, -1, WFM_MEMBER_NONE);
+}
+
+void wfm_spec_stack(wfm_tensor_spec *specs, size_t *n, const char *stack, const wfm_block_cfg *b,
+                    wfm_tensor_part part) {
     const uint64_t d = (uint64_t)b->dim, m = (uint64_t)b->mlp_dim;
+    static const struct {
+        const char *name;
+        wfm_block_member member;
+        wfm_tensor_role role;
+        int out_mult;   /* out = out_mult * dim, or mlp_dim when 0 */
+        int in_mlp;     /* in = mlp_dim (else dim); 1D tensors ignore it */
+    } BLOCK[12] = {
+        {"norm1.weight", WFM_MEMBER_NORM1, WFM_ROLE_NORM_WEIGHT, 1, 0},
+        {"norm1.bias", WFM_MEMBER_NORM1, WFM_ROLE_NORM_BIAS, 1, 0},
+        {"attn.qkv.weight", WFM_MEMBER_QKV, WFM_ROLE_WEIGHT, 3, 0},
+        {"attn.qkv.bias", WFM_MEMBER_QKV, WFM_ROLE_BIAS, 3, 0},
+        {"attn.proj.weight", WFM_MEMBER_ATTN_PROJ, WFM_ROLE_WEIGHT, 1, 0},
+        {"attn.proj.bias", WFM_MEMBER_ATTN_PROJ, WFM_ROLE_BIAS, 1, 0},
+        {"norm2.weight", WFM_MEMBER_NORM2, WFM_ROLE_NORM_WEIGHT, 1, 0},
+        {"norm2.bias", WFM_MEMBER_NORM2, WFM_ROLE_NORM_BIAS, 1, 0},
+        {"mlp.fc1.weight", WFM_MEMBER_FC1, WFM_ROLE_WEIGHT, 0, 0},
+        {"mlp.fc1.bias", WFM_MEMBER_FC1, WFM_ROLE_BIAS, 0, 0},
+        {"mlp.fc2.weight", WFM_MEMBER_FC2, WFM_ROLE_WEIGHT, 1, 1},
+        {"mlp.fc2.bias", WFM_MEMBER_FC2, WFM_ROLE_BIAS, 1, 1},
+    };
     char p[40];
     for (int i = 0; i < b->layers; i++) {
         snprintf(p, sizeof p, "%s.layers.%d.", stack, i);
-        add(l, p, "norm1.weight", 1, d, 0);
-        add(l, p, "norm1.bias", 1, d, 0);
-        add(l, p, "attn.qkv.weight", 2, 3 * d, d);
-        add(l, p, "attn.qkv.bias", 1, 3 * d, 0);
-        add(l, p, "attn.proj.weight", 2, d, d);
-        add(l, p, "attn.proj.bias", 1, d, 0);
-        add(l, p, "norm2.weight", 1, d, 0);
-        add(l, p, "norm2.bias", 1, d, 0);
-        add(l, p, "mlp.fc1.weight", 2, m, d);
-        add(l, p, "mlp.fc1.bias", 1, m, 0);
-        add(l, p, "mlp.fc2.weight", 2, d, m);
-        add(l, p, "mlp.fc2.bias", 1, d, 0);
+        for (int k = 0; k < 12; k++) {
+            uint64_t out = BLOCK[k].out_mult ? (uint64_t)BLOCK[k].out_mult * d : m;
+            int ndim = BLOCK[k].role == WFM_ROLE_WEIGHT ? 2 : 1;
+            wfm_spec_add(specs, n, p, BLOCK[k].name, ndim, out, BLOCK[k].in_mlp ? m : d, BLOCK[k].role, part, i,
+                         BLOCK[k].member);
+        }
     }
     snprintf(p, sizeof p, "%s.", stack);
-    add(l, p, "norm.weight", 1, d, 0);
-    add(l, p, "norm.bias", 1, d, 0);
+    wfm_spec_add(specs, n, p, "norm.weight", 1, d, 0, WFM_ROLE_NORM_WEIGHT, part, -1, WFM_MEMBER_NONE);
+    wfm_spec_add(specs, n, p, "norm.bias", 1, d, 0, WFM_ROLE_NORM_BIAS, part, -1, WFM_MEMBER_NONE);
+}
+
+/* The lsm2_mae table (docs/model-format.md, "Tensors"). */
+static void minute_tensors(const wfm_config *cfg, wfm_tensor_spec *specs, size_t *n) {
+    const uint64_t P = (uint64_t)cfg->patch_minutes, De = (uint64_t)cfg->enc.dim;
+    wfm_spec_linear(specs, n, "patch_embed", De, P, WFM_PART_PATCH_EMBED);
+    wfm_spec_stack(specs, n, "encoder", &cfg->enc, WFM_PART_ENCODER);
+    if (cfg->has_decoder) {
+        const uint64_t Dd = (uint64_t)cfg->dec.dim;
+        wfm_spec_linear(specs, n, "decoder.embed", Dd, De, WFM_PART_DEC_EMBED);
+        wfm_spec_add(specs, n, "", "decoder.mask_token", 1, Dd, 0, WFM_ROLE_VECTOR, WFM_PART_MASK_TOKEN, -1,
+                     WFM_MEMBER_NONE);
+        wfm_spec_stack(specs, n, "decoder", &cfg->dec, WFM_PART_DECODER);
+        const uint64_t K = (uint64_t)cfg->head_width;
+        wfm_spec_linear(specs, n, "decoder.head", P * K, Dd, WFM_PART_HEAD);
+        if (cfg->anchored) wfm_spec_linear(specs, n, "decoder.anchor_embed", Dd, 2 * P, WFM_PART_ANCHOR_EMBED);
+    }
+    if (cfg->cross_anchor) {
+        const uint64_t C = (uint64_t)cfg->n_channels;
+        wfm_spec_add(specs, n, "", "anchor.weight", 2, C, C * (uint64_t)(1 + cfg->n_rolling),
+                     WFM_ROLE_ANCHOR_WEIGHT, WFM_PART_ANCHOR, -1, WFM_MEMBER_NONE);
+        wfm_spec_add(specs, n, "", "anchor.bias", 1, C, 0, WFM_ROLE_VECTOR, WFM_PART_ANCHOR, -1, WFM_MEMBER_NONE);
+    }
 }
 
 wfm_status wfm_config_expected_tensors(const wfm_config *cfg, wfm_tensor_spec *specs,
                                        size_t capacity, size_t *count, wfm_error *err) {
     if (!cfg || !specs || !count) return wfm_fail(err, WFM_ERR_INVALID_ARG, "config: NULL argument");
-    size_t need = wfm_config_tensor_count(cfg);
+    size_t need = wfm_config_tensor_count(cfg), n = 0;
     *count = 0;
     if (capacity < need)
         return wfm_fail(err, WFM_ERR_INVALID_ARG, "config: %zu tensor specs needed, room for %zu",
                         need, capacity);
-    spec_list l = {specs, 0};
-    const uint64_t P = (uint64_t)cfg->patch_minutes, De = (uint64_t)cfg->enc.dim;
-    add(&l, "", "patch_embed.weight", 2, De, P);
-    add(&l, "", "patch_embed.bias", 1, De, 0);
-    add_stack(&l, "encoder", &cfg->enc);
-    if (cfg->has_decoder) {
-        const uint64_t Dd = (uint64_t)cfg->dec.dim;
-        add(&l, "", "decoder.embed.weight", 2, Dd, De);
-        add(&l, "", "decoder.embed.bias", 1, Dd, 0);
-        add(&l, "", "decoder.mask_token", 1, Dd, 0);
-        add_stack(&l, "decoder", &cfg->dec);
-        const uint64_t K = (uint64_t)cfg->head_width;
-        add(&l, "", "decoder.head.weight", 2, P * K, Dd);
-        add(&l, "", "decoder.head.bias", 1, P * K, 0);
-        if (cfg->anchored) {
-            add(&l, "", "decoder.anchor_embed.weight", 2, Dd, 2 * P);
-            add(&l, "", "decoder.anchor_embed.bias", 1, Dd, 0);
-        }
-    }
-    if (cfg->cross_anchor) {
-        const uint64_t C = (uint64_t)cfg->n_channels;
-        add(&l, "", "anchor.weight", 2, C, C * (uint64_t)(1 + cfg->n_rolling));
-        add(&l, "", "anchor.bias", 1, C, 0);
-    }
-    *count = l.n;
+    if (cfg->family == WFM_FAMILY_WAVEFORM) wfm_waveform_tensors(cfg, specs, &n);
+    else minute_tensors(cfg, specs, &n);
+    *count = n;
     return WFM_OK;
 }
 

@@ -191,11 +191,13 @@ static wfm_status check_input(const wfm_model *m, const float *x, wfm_error *err
 
 /* Encoder over the visible tokens; writes ws->enc_out rows for every token
  * that went through (all N in attention mode, the visible ones otherwise),
- * indexed by token. */
-static void encode(wfm_state *s, int n_visible) {
+ * indexed by token. P is the token's width (model.h). */
+void wfm_encode_visible(wfm_state *s, int n_visible) {
     const wfm_model *m = s->model;
     wfm_workspace *ws = &s->ws;
-    const int D = m->cfg.enc.dim, P = m->cfg.patch_minutes, N = m->n_tokens;
+    const int D = m->cfg.enc.dim, P = m->token_width, N = m->n_tokens;
+    for (int t = 0, k = 0; t < N; t++)
+        if (ws->visible[t]) ws->visible_index[k++] = t;
     int compact = s->mask_mode == WFM_MASK_COMPACT;
     int n = compact ? n_visible : N;
     /* Compaction gathers the visible patches. */
@@ -217,6 +219,26 @@ static void encode(wfm_state *s, int n_visible) {
     for (int i = 0; i < n; i++) {
         int tok = compact ? ws->visible_index[i] : i;
         memcpy(ws->enc_out + (size_t)tok * D, out + (size_t)i * D, sizeof(float) * D);
+    }
+}
+
+void wfm_encoder_outputs(const wfm_state *s, int n_visible, float *pooled, float *token_embeddings) {
+    const wfm_model *m = s->model;
+    const wfm_workspace *ws = &s->ws;
+    const int D = m->cfg.enc.dim, N = m->n_tokens;
+    if (pooled) {
+        for (int d = 0; d < D; d++) {
+            double sum = 0;
+            for (int i = 0; i < n_visible; i++) sum += ws->enc_out[(size_t)ws->visible_index[i] * D + d];
+            pooled[d] = (float)(sum / n_visible);
+        }
+    }
+    if (token_embeddings) {
+        for (int t = 0; t < N; t++) {
+            float *dst = token_embeddings + (size_t)t * D;
+            if (ws->visible[t]) memcpy(dst, ws->enc_out + (size_t)t * D, sizeof(float) * D);
+            else for (int d = 0; d < D; d++) dst[d] = NAN;
+        }
     }
 }
 
@@ -285,11 +307,12 @@ static void write_fills_v2(const wfm_state *s, const float *x, wfm_outputs *o) {
 wfm_status wfm_run_state(wfm_state *s, const float *x, wfm_outputs *o, wfm_error *err) {
     if (!s || !x || !o) return wfm_fail(err, WFM_ERR_INVALID_ARG, "wfm_run: NULL argument");
     const wfm_model *m = s->model;
+    if (m->cfg.family == WFM_FAMILY_WAVEFORM) return wfm_waveform_run(s, x, o, err);
     wfm_status st = check_input(m, x, err);
     if (st) return st;
     const wfm_config *cfg = &m->cfg;
     wfm_workspace *ws = &s->ws;
-    const int D = cfg->enc.dim, N = m->n_tokens, C = cfg->n_channels, P = cfg->patch_minutes,
+    const int N = m->n_tokens, C = cfg->n_channels, P = cfg->patch_minutes,
               NP = m->n_patches;
     int want_decoder = o->reconstruction || o->imputed || o->fill_probability;
     if (want_decoder && !cfg->has_decoder)
@@ -300,25 +323,8 @@ wfm_status wfm_run_state(wfm_state *s, const float *x, wfm_outputs *o, wfm_error
     if (o->token_visible) memcpy(o->token_visible, ws->visible, (size_t)N);
     if (n_visible == 0)
         return wfm_fail(err, WFM_ERR_NO_DATA, "the window has no observed minute in any channel");
-    for (int t = 0, k = 0; t < N; t++)
-        if (ws->visible[t]) ws->visible_index[k++] = t;
-
-    encode(s, n_visible);
-
-    if (o->embedding) {
-        for (int d = 0; d < D; d++) {
-            double s = 0;
-            for (int i = 0; i < n_visible; i++) s += ws->enc_out[(size_t)ws->visible_index[i] * D + d];
-            o->embedding[d] = (float)(s / n_visible);
-        }
-    }
-    if (o->token_embeddings) {
-        for (int t = 0; t < N; t++) {
-            float *dst = o->token_embeddings + (size_t)t * D;
-            if (ws->visible[t]) memcpy(dst, ws->enc_out + (size_t)t * D, sizeof(float) * D);
-            else for (int d = 0; d < D; d++) dst[d] = NAN;
-        }
-    }
+    wfm_encode_visible(s, n_visible);
+    wfm_encoder_outputs(s, n_visible, o->embedding, o->token_embeddings);
     if (o->fill_probability)
         for (size_t i = 0; i < (size_t)cfg->window_minutes * C; i++) o->fill_probability[i] = NAN;
     if (want_decoder && cfg->format_version >= 2) {

@@ -185,127 +185,145 @@ static wfm_status read_tensor(loader *ld, const char *name, int ndim, const int6
     return WFM_OK;
 }
 
-static wfm_status load_vector(loader *ld, const char *name, int n, float **out, wfm_error *err) {
-    int64_t shape[1] = {n};
-    wfm_status st = read_tensor(ld, name, 1, shape, err);
-    if (st) return st;
-    *out = wfm_malloc(sizeof(float) * (size_t)n);
-    if (!*out) return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory for '%s'", name);
-    memcpy(*out, ld->f32, sizeof(float) * (size_t)n);
-    return WFM_OK;
+/* ---- the tensor table drives the loader (config.h) ---- */
+
+/* The stack a spec's part names, or NULL. */
+static wfm_stack *stack_of(wfm_model *m, wfm_tensor_part part) {
+    return part == WFM_PART_ENCODER ? &m->enc : part == WFM_PART_DECODER ? &m->dec : NULL;
 }
 
-/* Loads a Linear layer; the first `scaled_rows` outputs are multiplied by
- * `scale` (weights and bias), which folds attention's 1/sqrt(head_dim) into
- * the query projection instead of scaling every score. */
-static wfm_status load_linear_scaled(loader *ld, const char *prefix, int n_out, int n_in, int scaled_rows,
-                                     float scale, wfm_linear *l, wfm_error *err) {
-    char name[400];
-    int64_t shape[2] = {n_out, n_in};
-    l->n_out = n_out;
-    l->n_in = n_in;
-    snprintf(name, sizeof name, "%s.weight", prefix);
-    wfm_status st = read_tensor(ld, name, 2, shape, err);
-    if (st) return st;
-    for (size_t i = 0; i < (size_t)scaled_rows * n_in; i++) ld->f32[i] *= scale;
-    const wfm_kernels *kr = ld->m->kr;
-    l->w_packed = alloc_floats(wfm_gemm_packed_size(kr, (size_t)n_out, (size_t)n_in), 1);
-    if (!l->w_packed) return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory for '%s'", name);
-    wfm_gemm_pack_nt(kr, ld->f32, (size_t)n_in, (size_t)n_out, (size_t)n_in, l->w_packed);
-    snprintf(name, sizeof name, "%s.bias", prefix);
-    if ((st = load_vector(ld, name, n_out, &l->bias, err))) return st;
-    for (int i = 0; i < scaled_rows; i++) l->bias[i] *= scale;
-    return WFM_OK;
+/* The linear layer a weight or bias entry fills. */
+static wfm_linear *linear_of(wfm_model *m, const wfm_tensor_spec *s) {
+    wfm_stack *st = stack_of(m, s->part);
+    if (st) {
+        wfm_block *b = &st->blocks[s->layer];
+        switch (s->member) {
+        case WFM_MEMBER_QKV: return &b->qkv;
+        case WFM_MEMBER_ATTN_PROJ: return &b->proj;
+        case WFM_MEMBER_FC1: return &b->fc1;
+        case WFM_MEMBER_FC2: return &b->fc2;
+        default: return NULL;
+        }
+    }
+    switch (s->part) {
+    case WFM_PART_PATCH_EMBED: return &m->patch_embed;
+    case WFM_PART_DEC_EMBED: return &m->dec_embed;
+    case WFM_PART_HEAD: return &m->head;
+    case WFM_PART_ANCHOR_EMBED: return &m->anchor_embed;
+    case WFM_PART_PROJ: return &m->proj;
+    default: return NULL;
+    }
 }
 
-static wfm_status load_linear(loader *ld, const char *prefix, int n_out, int n_in, wfm_linear *l,
-                              wfm_error *err) {
-    return load_linear_scaled(ld, prefix, n_out, n_in, 0, 1.0f, l, err);
+static wfm_layernorm *norm_of(wfm_model *m, const wfm_tensor_spec *s) {
+    wfm_stack *st = stack_of(m, s->part);
+    if (!st) return NULL;
+    if (s->layer < 0) return &st->norm;
+    return s->member == WFM_MEMBER_NORM1 ? &st->blocks[s->layer].norm1 : &st->blocks[s->layer].norm2;
 }
 
-static wfm_status load_norm(loader *ld, const char *prefix, int dim, wfm_layernorm *n, wfm_error *err) {
-    char name[400];
-    n->dim = dim;
-    snprintf(name, sizeof name, "%s.weight", prefix);
-    wfm_status st = load_vector(ld, name, dim, &n->weight, err);
-    if (st) return st;
-    snprintf(name, sizeof name, "%s.bias", prefix);
-    return load_vector(ld, name, dim, &n->bias, err);
+static float **vector_of(wfm_model *m, const wfm_tensor_spec *s) {
+    if (s->part == WFM_PART_MASK_TOKEN) return &m->mask_token;
+    if (s->part == WFM_PART_ANCHOR) return s->role == WFM_ROLE_ANCHOR_WEIGHT ? &m->anchor_weight : &m->anchor_bias;
+    return NULL;
 }
 
-static wfm_status load_stack(loader *ld, const char *prefix, wfm_block_cfg cfg, wfm_stack *s,
-                             wfm_error *err) {
-    wfm_model *m = ld->m;
-    char name[320];
-    wfm_status st;
+/* The rows a spec scales: attention's 1/sqrt(head_dim) is folded into the
+ * query rows of qkv (weights and bias) instead of scaling every score. */
+static int scaled_rows(wfm_model *m, const wfm_tensor_spec *s, float *scale) {
+    wfm_stack *st = stack_of(m, s->part);
+    if (!st || s->member != WFM_MEMBER_QKV) return 0;
+    *scale = 1.0f / sqrtf((float)(st->cfg.dim / st->cfg.heads));
+    return st->cfg.dim;
+}
+
+/* A stack's blocks and fixed positions: 2D over (patch, channel) for the
+ * minute model, 1D over the time patches for a waveform model. */
+static wfm_status alloc_stack(wfm_model *m, const char *prefix, wfm_block_cfg cfg, wfm_stack *s, wfm_error *err) {
     s->cfg = cfg;
     s->blocks = wfm_calloc((size_t)(cfg.layers > 0 ? cfg.layers : 1), sizeof *s->blocks);
     s->pos = alloc_floats((size_t)m->n_tokens, (size_t)cfg.dim);
     if (!s->blocks || !s->pos) return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory for %s", prefix);
-    wfm_pos2d_sincos(s->pos, cfg.dim, m->n_patches, m->cfg.n_channels);
-    for (int i = 0; i < cfg.layers; i++) {
-        wfm_block *b = &s->blocks[i];
-#define SUB(x) (snprintf(name, sizeof name, "%s.layers.%d." x, prefix, i), name)
-        if ((st = load_norm(ld, SUB("norm1"), cfg.dim, &b->norm1, err)) ||
-            (st = load_linear_scaled(ld, SUB("attn.qkv"), 3 * cfg.dim, cfg.dim, cfg.dim,
-                                     1.0f / sqrtf((float)(cfg.dim / cfg.heads)), &b->qkv, err)) ||
-            (st = load_linear(ld, SUB("attn.proj"), cfg.dim, cfg.dim, &b->proj, err)) ||
-            (st = load_norm(ld, SUB("norm2"), cfg.dim, &b->norm2, err)) ||
-            (st = load_linear(ld, SUB("mlp.fc1"), cfg.mlp_dim, cfg.dim, &b->fc1, err)) ||
-            (st = load_linear(ld, SUB("mlp.fc2"), cfg.dim, cfg.mlp_dim, &b->fc2, err)))
-            return st;
-#undef SUB
-    }
-    snprintf(name, sizeof name, "%s.norm", prefix);
-    return load_norm(ld, name, cfg.dim, &s->norm, err);
+    if (m->cfg.family == WFM_FAMILY_WAVEFORM) wfm_pos1d_sincos(s->pos, cfg.dim, m->n_patches);
+    else wfm_pos2d_sincos(s->pos, cfg.dim, m->n_patches, m->cfg.n_channels);
+    return WFM_OK;
 }
 
-/* anchor "cross_channel": weight [C, C*F] and bias [C]. A channel's own
- * columns must be zero: its anchor comes from the other channels only. */
-static wfm_status load_cross_anchor(loader *ld, wfm_error *err) {
-    wfm_model *m = ld->m;
-    const wfm_config *c = &m->cfg;
+/* anchor "cross_channel": a channel's own columns must be zero: its anchor
+ * comes from the other channels only. */
+static wfm_status check_anchor_weight(loader *ld, wfm_error *err) {
+    const wfm_config *c = &ld->m->cfg;
     const int C = c->n_channels, F = 1 + c->n_rolling;
-    int64_t shape[2] = {C, (int64_t)C * F};
-    wfm_status st = read_tensor(ld, "anchor.weight", 2, shape, err);
-    if (st) return st;
     for (int i = 0; i < C; i++)
         for (int f = 0; f < F; f++)
             if (ld->f32[(size_t)i * C * F + (size_t)i * F + f] != 0.0f)
                 return wfm_fail(err, WFM_ERR_FORMAT,
                                 "tensor 'anchor.weight': element [%d, %d] weighs channel '%s' in its own anchor; "
                                 "a channel's own columns must be 0", i, i * F + f, c->channels[i].name);
-    if (!(m->anchor_weight = wfm_malloc(sizeof(float) * (size_t)C * C * F)))
-        return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory for 'anchor.weight'");
-    memcpy(m->anchor_weight, ld->f32, sizeof(float) * (size_t)C * C * F);
-    return load_vector(ld, "anchor.bias", C, &m->anchor_bias, err);
+    return WFM_OK;
+}
+
+/* Reads one table entry into ld->f32 and places it by its role. */
+static wfm_status load_spec(loader *ld, const wfm_tensor_spec *s, wfm_error *err) {
+    wfm_model *m = ld->m;
+    int64_t shape[2] = {(int64_t)s->shape[0], (int64_t)s->shape[1]};
+    const size_t numel = (size_t)s->shape[0] * (s->ndim > 1 ? (size_t)s->shape[1] : 1);
+    float scale = 1.0f;
+    int rows = scaled_rows(m, s, &scale);
+    wfm_status st = read_tensor(ld, s->name, s->ndim, shape, err);
+    if (st) return st;
+    float **dst = NULL;
+    switch (s->role) {
+    case WFM_ROLE_WEIGHT: {
+        wfm_linear *l = linear_of(m, s);
+        l->n_out = (int)s->shape[0];
+        l->n_in = (int)s->shape[1];
+        for (size_t i = 0; i < (size_t)rows * l->n_in; i++) ld->f32[i] *= scale;
+        l->w_packed = alloc_floats(wfm_gemm_packed_size(m->kr, (size_t)l->n_out, (size_t)l->n_in), 1);
+        if (!l->w_packed) return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory for '%s'", s->name);
+        wfm_gemm_pack_nt(m->kr, ld->f32, (size_t)l->n_in, (size_t)l->n_out, (size_t)l->n_in, l->w_packed);
+        return WFM_OK;
+    }
+    case WFM_ROLE_BIAS: dst = &linear_of(m, s)->bias; break;
+    case WFM_ROLE_NORM_WEIGHT: norm_of(m, s)->dim = (int)s->shape[0]; dst = &norm_of(m, s)->weight; break;
+    case WFM_ROLE_NORM_BIAS: dst = &norm_of(m, s)->bias; break;
+    case WFM_ROLE_ANCHOR_WEIGHT:
+        if ((st = check_anchor_weight(ld, err))) return st;
+        /* fall through */
+    case WFM_ROLE_VECTOR: dst = vector_of(m, s); break;
+    }
+    if (!(*dst = wfm_malloc(sizeof(float) * numel)))
+        return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory for '%s'", s->name);
+    memcpy(*dst, ld->f32, sizeof(float) * numel);
+    for (int i = 0; i < rows && s->role == WFM_ROLE_BIAS; i++) (*dst)[i] *= scale;
+    return WFM_OK;
+}
+
+/* Tensor-name prefixes an architecture owns: a file tensor outside the
+ * table but under one of them is an extra layer or a mismatched config. */
+static int known_prefix(const wfm_config *c, const char *name) {
+    if (!strncmp(name, "patch_embed.", 12) || !strncmp(name, "encoder.", 8)) return 1;
+    if (c->family == WFM_FAMILY_WAVEFORM) return c->wave.proj_dim && !strncmp(name, "proj.", 5);
+    return !strncmp(name, "decoder.", 8) || !strncmp(name, "anchor.", 7);
 }
 
 static wfm_status load_weights(loader *ld, wfm_error *err) {
     wfm_model *m = ld->m;
     const wfm_config *c = &m->cfg;
-    wfm_status st;
-    if ((st = load_linear(ld, "patch_embed", c->enc.dim, c->patch_minutes, &m->patch_embed, err)) ||
-        (st = load_stack(ld, "encoder", c->enc, &m->enc, err)))
-        return st;
-    if (c->has_decoder) {
-        if ((st = load_linear(ld, "decoder.embed", c->dec.dim, c->enc.dim, &m->dec_embed, err)) ||
-            (st = load_vector(ld, "decoder.mask_token", c->dec.dim, &m->mask_token, err)) ||
-            (st = load_stack(ld, "decoder", c->dec, &m->dec, err)) ||
-            (st = load_linear(ld, "decoder.head", c->patch_minutes * c->head_width, c->dec.dim, &m->head, err)))
-            return st;
-        if (c->anchored && (st = load_linear(ld, "decoder.anchor_embed", c->dec.dim, 2 * c->patch_minutes,
-                                             &m->anchor_embed, err)))
-            return st;
-    }
-    if (c->cross_anchor && (st = load_cross_anchor(ld, err))) return st;
+    size_t n = wfm_config_tensor_count(c);
+    wfm_tensor_spec *specs = wfm_malloc(n * sizeof *specs);
+    if (!specs) return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory");
+    wfm_status st = wfm_config_expected_tensors(c, specs, n, &n, err);
+    if (!st) st = alloc_stack(m, "encoder", c->enc, &m->enc, err);
+    if (!st && c->has_decoder) st = alloc_stack(m, "decoder", c->dec, &m->dec, err);
+    for (size_t i = 0; i < n && !st; i++) st = load_spec(ld, &specs[i], err);
+    free(specs);
+    if (st) return st;
     if (ld->n_loaded != ld->st.n_tensors) {
         /* Name the first tensor the config does not explain. */
         for (size_t i = 0; i < ld->st.n_tensors; i++) {
             const char *name = ld->st.tensors[i].name;
-            if (!strncmp(name, "patch_embed.", 12) || !strncmp(name, "encoder.", 8) ||
-                !strncmp(name, "decoder.", 8) || !strncmp(name, "anchor.", 7))
-                continue;
+            if (known_prefix(c, name)) continue;
             return wfm_fail(err, WFM_ERR_FORMAT, "unexpected tensor '%s' (not part of the config's architecture)", name);
         }
         return wfm_fail(err, WFM_ERR_FORMAT,
@@ -329,7 +347,8 @@ typedef struct ws_sizes {
 
 static ws_sizes workspace_sizes(const wfm_model *m) {
     const wfm_config *c = &m->cfg;
-    const uint64_t N = (uint64_t)m->n_tokens, P = (uint64_t)c->patch_minutes;
+    /* P: a token's values (N x P = C x T in both families) */
+    const uint64_t N = (uint64_t)m->n_tokens, P = (uint64_t)m->token_width;
     uint64_t dmax = (uint64_t)c->enc.dim, mmax = (uint64_t)c->enc.mlp_dim;
     if (c->has_decoder) {
         if ((uint64_t)c->dec.dim > dmax) dmax = (uint64_t)c->dec.dim;
@@ -350,8 +369,10 @@ static ws_sizes workspace_sizes(const wfm_model *m) {
     z.mlp = N * mmax;
     z.patches = N * P;
     z.enc_out = N * (uint64_t)c->enc.dim;
-    z.dec_out = N * P * (uint64_t)c->head_width;
-    z.anchor_in = N * 2 * P;
+    if (c->family == WFM_FAMILY_MINUTE) { /* a waveform model has no decoder and no anchor */
+        z.dec_out = N * P * (uint64_t)c->head_width;
+        z.anchor_in = N * 2 * P;
+    }
     if (c->cross_anchor) {
         const uint64_t T = (uint64_t)c->window_minutes;
         z.cross_anchor = N * P; /* = C x T */
@@ -563,6 +584,7 @@ void wfm_model_free(wfm_model *m) {
     free_linear(&m->anchor_embed);
     free(m->anchor_weight);
     free(m->anchor_bias);
+    free_linear(&m->proj);
     wfm_config_free(&m->cfg);
     free(m->config_json);
     free(m);
@@ -600,8 +622,15 @@ static wfm_status load_from_source(source *src, const wfm_model_params *params, 
     }
     if ((st = wfm_config_parse(cfg_json, strlen(cfg_json), &m->cfg, err))) goto fail;
     if (!(m->config_json = wfm_strdup(cfg_json))) { st = wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory"); goto fail; }
-    m->n_patches = m->cfg.window_minutes / m->cfg.patch_minutes;
-    m->n_tokens = m->n_patches * m->cfg.n_channels;
+    if (m->cfg.family == WFM_FAMILY_WAVEFORM) { /* one token per time patch, holding every channel */
+        m->n_patches = m->cfg.wave.window_samples / m->cfg.wave.patch_samples;
+        m->n_tokens = m->n_patches;
+        m->token_width = m->cfg.wave.patch_samples * m->cfg.n_channels;
+    } else { /* one token per patch of one channel */
+        m->n_patches = m->cfg.window_minutes / m->cfg.patch_minutes;
+        m->n_tokens = m->n_patches * m->cfg.n_channels;
+        m->token_width = m->cfg.patch_minutes;
+    }
     if (m->n_tokens > WFM_MAX_TOKENS) {
         st = wfm_fail(err, WFM_ERR_CONFIG,
                       "config: %d tokens per window (%d patches x %d channels) exceeds the limit of %d",

@@ -3,7 +3,8 @@
  * for a full window, the thread pool, the mask mode).
  *   model.c      lifecycle: load, free, state create / free
  *   model_info.c accessors of a loaded model
- *   forward.c    the forward pass: tokenize, encode, decode, fills
+ *   forward.c    the minute forward pass: tokenize, encode, decode, fills
+ *   waveform_forward.c  the waveform forward pass: normalise, tokens, pool, project
  *   transformer.c, attention.c, gemm.c: the blocks and their kernels */
 #ifndef WFM_MODEL_H
 #define WFM_MODEL_H
@@ -34,7 +35,7 @@ typedef struct wfm_stack {
     wfm_block_cfg cfg;
     wfm_block *blocks;
     wfm_layernorm norm;
-    float *pos;             /* [N, dim] sin-cos positions, token order n = c*NP + p */
+    float *pos;             /* [N, dim] sin-cos positions: 2D, token n = c*NP + p (minute); 1D over p (waveform) */
 } wfm_stack;
 
 /* Scratch for one forward pass, sized for all N tokens. Each buffer has one
@@ -51,8 +52,8 @@ typedef struct wfm_workspace {
     float *kv_packed;                 /* packed keys + values of every head */
     float *attn_scratch;              /* per thread: S tile, O tile, row stats */
     size_t attn_scratch_per_thread;
-    float *patches;                   /* [N, P] z-values, by token */
-    float *visible_patches;           /* [N, P] the visible tokens' patches, gathered for compaction */
+    float *patches;                   /* [N, W] z-values, by token (W = the model's token_width) */
+    float *visible_patches;           /* [N, W] the visible tokens' patches, gathered for compaction */
     float *minute_observed;           /* [C, T] 1 for an observed minute (format_version 2 tokenizer) */
     float *stack_out;                 /* [N, max dim] output of a stack */
     float *enc_out;                   /* [N, De] normed encoder output, by token */
@@ -75,6 +76,7 @@ struct wfm_model {
     wfm_config cfg;
     char *config_json;
     int n_patches, n_tokens;
+    int token_width;                  /* values per token: P (minute), C*P (waveform) */
     size_t n_params;
     const wfm_kernels *kr;
     wfm_linear patch_embed;
@@ -86,6 +88,7 @@ struct wfm_model {
     wfm_linear anchor_embed;          /* "fill": "anchored" only */
     float *anchor_weight;             /* [C, C*F] "anchor": "cross_channel" only (F = 1 + n_rolling) */
     float *anchor_bias;               /* [C] */
+    wfm_linear proj;                  /* waveform "projection" only: the embedding head */
     char weights_hash[32];  /* "fnv1a64w:<16 hex>", see model.c (probe binding) */
     wfm_state *default_state;         /* owned; used by the wfm_model-level calls */
 };
@@ -106,5 +109,18 @@ void wfm_stack_forward(wfm_state *s, const wfm_stack *st, float *h, int n,
 
 /* y[n, out] = x[n, in] W^T + b */
 void wfm_linear_forward(wfm_state *s, const wfm_linear *l, const float *x, int n, float *y);
+
+/* forward.c, for both families. With ws->patches [N, token_width] and
+ * ws->visible [N] filled: lists the visible tokens in ws->visible_index and
+ * runs patch_embed, the positions and the encoder over them (all N in
+ * attention mode), writing ws->enc_out rows by token. */
+void wfm_encode_visible(wfm_state *s, int n_visible);
+/* After wfm_encode_visible: pooled[enc_dim] (nullable) = the mean of the
+ * visible tokens' rows; token_embeddings [N, enc_dim] (nullable) = every
+ * row, NaN for tokens that are not visible. */
+void wfm_encoder_outputs(const wfm_state *s, int n_visible, float *pooled, float *token_embeddings);
+
+/* waveform_forward.c: wfm_run_state for a waveform model. */
+wfm_status wfm_waveform_run(wfm_state *s, const float *x, wfm_outputs *o, wfm_error *err);
 
 #endif

@@ -11,18 +11,32 @@ void wfm_model_get_info(const wfm_model *m, wfm_model_info *o) {
     if (!m) return;
     const wfm_config *c = &m->cfg;
     o->architecture = c->architecture;
-    o->window_minutes = c->window_minutes;
-    o->patch_minutes = c->patch_minutes;
+    o->family = c->family;
     o->n_channels = c->n_channels;
     o->n_tokens = m->n_tokens;
     o->enc_dim = c->enc.dim; o->enc_layers = c->enc.layers;
     o->enc_heads = c->enc.heads; o->enc_mlp_dim = c->enc.mlp_dim;
+    o->n_params = m->n_params;
+    o->embedding_dim = c->enc.dim;
+    if (c->family == WFM_FAMILY_WAVEFORM) { /* the minute model's fields stay 0 / NULL */
+        const wfm_waveform_cfg *w = &c->wave;
+        o->signal = w->signal;
+        o->sample_rate_hz = w->sample_rate_hz;
+        o->window_samples = w->window_samples;
+        o->patch_samples = w->patch_samples;
+        o->input_norm = w->window_z ? "window_z" : "fixed";
+        o->window_std_floor = w->window_std_floor;
+        o->projection_dim = w->proj_dim;
+        if (w->proj_dim) o->embedding_dim = w->proj_dim;
+        return;
+    }
+    o->window_minutes = c->window_minutes;
+    o->patch_minutes = c->patch_minutes;
     o->has_decoder = c->has_decoder;
     if (c->has_decoder) {
         o->dec_dim = c->dec.dim; o->dec_layers = c->dec.layers;
         o->dec_heads = c->dec.heads; o->dec_mlp_dim = c->dec.mlp_dim;
     }
-    o->n_params = m->n_params;
     o->fill = c->anchored ? "anchored" : "direct";
     o->inherited_mask = c->inherited_mask;
     o->anchor = c->cross_anchor ? "cross_channel" : "linear";

@@ -61,3 +61,7 @@ void wfm_pos2d_sincos(float *pos, int dim, int n_patches, int n_channels) {
             sincos1d(row + half, half, (double)c);
         }
 }
+
+void wfm_pos1d_sincos(float *pos, int dim, int n_patches) {
+    for (int p = 0; p < n_patches; p++) sincos1d(pos + (size_t)p * dim, dim, (double)p);
+}

@@ -10,6 +10,9 @@ wfm_status wfm_slot_features(wfm_model *model, const float *x, const int *inputs
     if (!model || !x || !inputs || !features) return wfm_fail(err, WFM_ERR_INVALID_ARG, "wfm_slot_features: NULL argument");
     wfm_model_info info;
     wfm_model_get_info(model, &info);
+    if (info.family != WFM_FAMILY_MINUTE)
+        return wfm_fail(err, WFM_ERR_UNSUPPORTED, "slot features need a minute model (lsm2_mae), not a %s",
+                        info.architecture);
     const int T = info.window_minutes, C = info.n_channels, D = info.enc_dim, NP = T / info.patch_minutes;
     if (n_inputs < 1 || n_inputs > C)
         return wfm_fail(err, WFM_ERR_INVALID_ARG, "slot features: %d input channels (1..%d)", n_inputs, C);

@@ -68,6 +68,21 @@ for build in native wasi; do
   python3 -c "import json,struct,sys; b=bytearray(open(sys.argv[1],'rb').read()); n=struct.unpack('<Q',b[:8])[0]; t=json.loads(b[8:8+n])['anchor.weight']; o=8+n+t['data_offsets'][0]; b[o:o+4]=struct.pack('<f',0.5); open(sys.argv[2],'wb').write(b)" tests/fixtures/v2x.safetensors $W/own.safetensors
   check "$build anchor weight on a channel's own values" 3 "${CLI[@]}" info $W/own.safetensors
   grep_err "$build anchor weight on a channel's own values is named" "element \[0, 0\] weighs channel 'heart_rate' in its own anchor"
+  # a waveform model (tests/fixtures/w1): info says what it takes and gives;
+  # the minute commands refuse it
+  check "$build info of a waveform model" 0 "${CLI[@]}" info tests/fixtures/w1.safetensors
+  for want in "architecture   waveform_encoder (accelerometer)" "64 samples at 16 Hz (4 s), patches of 8 samples -> 8 tokens" \
+              "input norm     window_z" "projection     16 -> 8" "embedding      8 floats"; do
+    if grep -qF -- "$want" $W/out; then pass=$((pass + 1)); echo "ok   $build waveform info: $want"
+    else fail=$((fail + 1)); echo "FAIL $build waveform info lacks '$want'"; fi
+  done
+  check "$build info of a waveform model, json" 0 "${CLI[@]}" info tests/fixtures/w2.safetensors --format json
+  if python3 -c "import json,sys; m=json.load(open(sys.argv[1]))['model']; sys.exit(not (m['signal'] == 'ppg' and m['sample_rate_hz'] == 25 and m['window_samples'] == 50 and m['patch_samples'] == 5 and m['embedding_dim'] == 12 and m['input_norm'] == 'fixed'))" $W/out
+  then pass=$((pass + 1)); echo "ok   $build waveform info json fields"; else fail=$((fail + 1)); echo "FAIL $build waveform info json fields"; fi
+  check "$build embed refuses a waveform model" 3 "${CLI[@]}" embed tests/fixtures/w1.safetensors $SAMPLE
+  grep_err "$build embed refuses a waveform model, saying why" "is a waveform_encoder model (accelerometer); 'embed' reads minute tables"
+  check "$build slots refuses a waveform model" 3 "${CLI[@]}" slots tests/fixtures/w1.safetensors $SAMPLE --inputs x
+  grep_err "$build slots refuses a waveform model, saying why" "slots need a minute model"
   printf 'timestamp,heart_rate\n2016-05-05T00:00,60\n2016-05-05T00:01,sixty\n' > $W/bad.csv
   check "$build bad CSV" 4 "${CLI[@]}" embed $MODEL $W/bad.csv
   grep_err "$build bad CSV names line and column" "line 3, column 'heart_rate'"

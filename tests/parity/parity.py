@@ -29,6 +29,7 @@ from make_model import paper_config, small_config, small_config_v2  # noqa: E402
 from safetensors_io import read_safetensors, round_to_dtype, write_safetensors  # noqa: E402
 from wearfm_ref import (WearFM, init_random, load_model, pos_2d_sincos,  # noqa: E402
                         save_model, tokenize)
+import waveform_cases  # noqa: E402  (tests/parity: the waveform_encoder cases)
 
 BOUND_TORCH = 1e-4   # C vs PyTorch (docs/model-format.md)
 BOUND_BUILD = 1e-5   # between builds of the C core, and between mask modes
@@ -648,6 +649,9 @@ def self_check(args, report):
                for k in ("embedding", "reconstruction", "token_embeddings"))
     report.line("self: save/load/forward bit-exact", {"err": 0.0 if same else math.inf}, 0.0)
 
+    # 8. The waveform reference against its literal transcription.
+    waveform_cases.self_check(report, wd)
+
 
 # --------------------------------------------------------------------------
 
@@ -655,6 +659,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--wearfm", action="append", default=[],
                     help="CLI command prefix (shell-split); repeat to compare builds")
+    ap.add_argument("--waveform", action="append", default=[],
+                    help="waveform driver command prefix (parity_waveform, shell-split); repeat to compare builds")
     ap.add_argument("--paper", action="store_true", help="also run the paper-sized model (slow)")
     ap.add_argument("--workdir", default=None,
                     help="files for the CLI (default: a temp dir in ./build/parity, removed if all pass)")
@@ -674,10 +680,13 @@ def main():
     torch.set_num_threads(os.cpu_count() or 1)
 
     report = Report()
-    if args.self_check or not args.wearfm:
+    if args.self_check or not (args.wearfm or args.waveform):
         self_check(args, report)
     if args.wearfm:
         run_parity(args, report)
+    if args.waveform:
+        os.makedirs(args.workdir, exist_ok=True)
+        waveform_cases.run(args, report, os.path.relpath(args.workdir))
     if auto_workdir and not report.failed:
         shutil.rmtree(args.workdir)  # keep the files only when there is something to debug
     print(f"{report.passed} passed, {report.failed} failed")
