@@ -1,8 +1,8 @@
 """Writes tests/waveform/resample_cases.h: reference cases of the resampler
 computed by tools/waveform_ref.py (rate_ratio, resample_filter, resample),
-for tests/test_resample.c. Run from the repository root with
-/usr/bin/python3 tests/waveform/make_resample_cases.py; the output is
-deterministic (fixed seeds), so a rerun must leave the header unchanged."""
+for tests/test_resample.c: /usr/bin/python3 tests/waveform/make_resample_cases.py.
+The output is deterministic (fixed seeds); with --check it is compared with
+the committed header instead (tests/waveform/test_resample_scipy.py runs that)."""
 import os
 import sys
 
@@ -121,7 +121,14 @@ def main():
                  "    int channels;\n    size_t n;\n    const float *x;\n    size_t n_out;\n    const double *y;\n"
                  "} resample_case;\n")
     parts.append("static const resample_case resample_cases[] = {\n" + "".join(table) + "};\n")
-    with open(os.path.join(ROOT, "tests", "waveform", "resample_cases.h"), "w") as f:
+    path = os.path.join(ROOT, "tests", "waveform", "resample_cases.h")
+    if "--check" in sys.argv:
+        with open(path) as f:
+            if f.read() != "".join(parts):
+                sys.exit(f"{path} differs from what {__file__} writes: rerun it")
+        print(f"{path}: as generated")
+        return
+    with open(path, "w") as f:
         f.write("".join(parts))
 
 
