@@ -60,6 +60,9 @@ def cases():
     out.append(("64 -> 25 Hz, runs of 6", 64, 25, x))
     out.append(("1 sample, 50 -> 100 Hz", 50, 100, np.array([[0.75]], np.float32)))
     out.append(("all missing", 64, 25, np.full((10, 2), np.nan, np.float32)))
+    # real: the WESAD snippet's accelerometer in g, as wfm_waveform_read_buffer reads it
+    acc = np.loadtxt(os.path.join(ROOT, "tests", "data", "wesad", "ACC.csv"), delimiter=",", skiprows=2)
+    out.append(("WESAD S2 ACC (g), 32 -> 25 Hz", 32, 25, (acc / 64).astype(np.float32)))
     return out
 
 
