@@ -579,7 +579,7 @@ typedef struct wfm_waveform {
 #define WFM_WAVEFORM_MIN_RATE 1e-3                  /* Hz */
 #define WFM_WAVEFORM_MAX_RATE 1e4                   /* Hz */
 #define WFM_WAVEFORM_MAX_BYTES ((size_t)1 << 30)    /* a file or buffer read whole: 1 GiB */
-#define WFM_WAVEFORM_MAX_VALUES ((size_t)1 << 27)   /* n x channels (512 MB of floats) */
+#define WFM_WAVEFORM_MAX_VALUES ((size_t)1 << 26)   /* n x channels (256 MB of floats: a week at 32 Hz x 3) */
 
 typedef enum wfm_waveform_format {
     /* Empatica E4 (WESAD): row 1 the start time of each column (unix s),
@@ -621,7 +621,8 @@ void wfm_waveform_free(wfm_waveform *w);
 wfm_status wfm_resample_ratio(double rate_in, double rate_out, int *up, int *down, wfm_error *err);
 wfm_status wfm_resample_length(size_t n, int channels, double rate_in, double rate_out, size_t *n_out,
                                wfm_error *err);
-/* n_out must be wfm_resample_length's; y is caller-allocated. Infinite samples are an error. */
+/* n_out must be wfm_resample_length's; y is caller-allocated. Infinite samples are an
+ * error; an output beyond float range (overshoot next to samples near FLT_MAX) is +-inf. */
 wfm_status wfm_resample(const float *x, size_t n, int channels, double rate_in, double rate_out, float *y,
                         size_t n_out, wfm_error *err);
 

@@ -8,6 +8,7 @@
 #include "alloc.h"
 #include "error.h"
 #include "resample.h"
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -130,6 +131,10 @@ wfm_status wfm_resample_length(size_t n, int channels, double rate_in, double ra
     return st;
 }
 
+/* A filter's overshoot can take samples near FLT_MAX beyond float range:
+ * they become +-inf by rule, not by an out-of-range conversion. */
+static float to_float(double v) { return fabs(v) > FLT_MAX ? (float)copysign(INFINITY, v) : (float)v; }
+
 /* ceil(a / b) for b > 0. */
 static int64_t ceil_div(int64_t a, int64_t b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); }
 
@@ -180,7 +185,7 @@ wfm_status wfm_resample(const float *x, size_t n, int channels, double rate_in, 
             int64_t k0 = ceil_div((int64_t)i * up, down), k1 = ((int64_t)j - 1) * up / down;
             for (int64_t k = k0; k <= k1; k++)
                 y[(size_t)k * C + c] =
-                    (float)filter_at(x + i * C + c, C, (int64_t)(j - i), h, half, up, k * down - (int64_t)i * up);
+                    to_float(filter_at(x + i * C + c, C, (int64_t)(j - i), h, half, up, k * down - (int64_t)i * up));
             i = j;
         }
     }

@@ -113,7 +113,7 @@ static wfm_status e4_header_row(const char **q, const char *end, size_t line, co
 }
 
 static wfm_status read_e4(const char *p, const char *end, wfm_waveform **out, wfm_error *err) {
-    size_t C = 0, lines;
+    size_t C = 0, lines = 0;
     double start = 0, rate = 0;
     const char *q = p;
     wfm_status st = e4_header_row(&q, end, 1, "start time (unix s)", 0, MAX_START, &C, &start, err);
@@ -250,7 +250,7 @@ static wfm_status read_csv(const char *p, const char *end, const wfm_waveform_op
     for (size_t c = 1; c < nf; c++)
         if (!wfm_field_len(f[c])) return wfm_fail(err, WFM_ERR_INVALID_ARG, "line 1: column %zu has no name", c + 1);
     const size_t C = nf - 1;
-    size_t lines;
+    size_t lines = 0;
     wfm_status st = count_lines(q, end, &lines, err);
     if (st) return st;
     if (blank_to_end(q, end)) return wfm_fail(err, WFM_ERR_NO_DATA, "the CSV has a header but no rows");
