@@ -25,11 +25,16 @@ void wfm_waveform_free(wfm_waveform *w) {
     free(w);
 }
 
+/* The caller's limit of values, within WFM_WAVEFORM_MAX_VALUES. */
+static size_t limit_of(const wfm_waveform_options *o) {
+    return o->max_values && o->max_values < WFM_WAVEFORM_MAX_VALUES ? o->max_values : WFM_WAVEFORM_MAX_VALUES;
+}
+
 /* A waveform of n x C missing samples, its size checked. */
-static wfm_status wave_new(size_t n, int C, wfm_waveform **out, wfm_error *err) {
-    if (n > WFM_WAVEFORM_MAX_VALUES / (size_t)C)
+static wfm_status wave_new(size_t n, int C, size_t limit, wfm_waveform **out, wfm_error *err) {
+    if (n > limit / (size_t)C)
         return wfm_fail(err, WFM_ERR_INVALID_ARG, "%zu samples x %d channels: more than the limit of %zu values",
-                        n, C, (size_t)WFM_WAVEFORM_MAX_VALUES);
+                        n, C, limit);
     wfm_waveform *w = wfm_calloc(1, sizeof *w);
     if (!w || !(w->samples = wfm_malloc((n ? n : 1) * (size_t)C * sizeof(float)))) {
         free(w);
@@ -63,12 +68,10 @@ static wfm_status bad_cell(wfm_error *err, size_t line, size_t col, wfm_field f)
 }
 
 /* Lines in [p, end): an upper bound of the rows, checked against the limit. */
-static wfm_status count_lines(const char *p, const char *end, size_t *lines, wfm_error *err) {
+static wfm_status count_lines(const char *p, const char *end, size_t limit, size_t *lines, wfm_error *err) {
     size_t n = 1;
     for (const char *q = p; (q = memchr(q, '\n', (size_t)(end - q))); q++) n++;
-    if (n > WFM_WAVEFORM_MAX_VALUES)
-        return wfm_fail(err, WFM_ERR_INVALID_ARG, "%zu lines: more than the limit of %zu samples", n,
-                        (size_t)WFM_WAVEFORM_MAX_VALUES);
+    if (n > limit) return wfm_fail(err, WFM_ERR_INVALID_ARG, "%zu lines: more than the limit of %zu samples", n, limit);
     *lines = n;
     return WFM_OK;
 }
@@ -112,18 +115,19 @@ static wfm_status e4_header_row(const char **q, const char *end, size_t line, co
     return WFM_OK;
 }
 
-static wfm_status read_e4(const char *p, const char *end, wfm_waveform **out, wfm_error *err) {
+static wfm_status read_e4(const char *p, const char *end, const wfm_waveform_options *o, wfm_waveform **out,
+                          wfm_error *err) {
     size_t C = 0, lines = 0;
     double start = 0, rate = 0;
     const char *q = p;
     wfm_status st = e4_header_row(&q, end, 1, "start time (unix s)", 0, MAX_START, &C, &start, err);
     if (!st) st = e4_header_row(&q, end, 2, "rate (Hz)", WFM_WAVEFORM_MIN_RATE, WFM_WAVEFORM_MAX_RATE, &C, &rate, err);
-    if (!st) st = count_lines(q, end, &lines, err);
+    if (!st) st = count_lines(q, end, limit_of(o), &lines, err);
     if (st) return st;
     if (blank_to_end(q, end)) return wfm_fail(err, WFM_ERR_NO_DATA, "the E4 file has its two header rows but no samples");
     const wfm_wave_unit *u = wfm_wave_unit_find(C == 3 ? "1/64 g" : "");
     wfm_waveform *w;
-    if ((st = wave_new(lines, (int)C, &w, err))) return st;
+    if ((st = wave_new(lines, (int)C, limit_of(o), &w, err))) return st;
     size_t n = 0, line = 3;
     wfm_field f[MAX_C + 1];
     for (const char *lb, *le; q < end && !blank_to_end(q, end); line++) {
@@ -251,14 +255,15 @@ static wfm_status read_csv(const char *p, const char *end, const wfm_waveform_op
         if (!wfm_field_len(f[c])) return wfm_fail(err, WFM_ERR_INVALID_ARG, "line 1: column %zu has no name", c + 1);
     const size_t C = nf - 1;
     size_t lines = 0;
-    wfm_status st = count_lines(q, end, &lines, err);
+    const size_t limit = limit_of(o);
+    wfm_status st = count_lines(q, end, limit, &lines, err);
     if (st) return st;
     if (blank_to_end(q, end)) return wfm_fail(err, WFM_ERR_NO_DATA, "the CSV has a header but no rows");
     /* The rows as read (a waveform holds their values), then the grid. */
     wfm_waveform *rows;
     double *t = wfm_malloc(lines * sizeof *t);
     if (!t) return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory for %zu rows", lines);
-    if ((st = wave_new(lines, (int)C, &rows, err))) { free(t); return st; }
+    if ((st = wave_new(lines, (int)C, limit, &rows, err))) { free(t); return st; }
 #define FAIL(...) do { st = wfm_fail(err, __VA_ARGS__); goto done; } while (0)
     size_t n = 0, line = 2;
     time_kind kind = T_UNKNOWN;
@@ -285,11 +290,11 @@ static wfm_status read_csv(const char *p, const char *end, const wfm_waveform_op
     const double t0 = t[0], span = (t[n - 1] - t0) * rate;
     for (size_t i = 0; i < n; i++) t[i] -= t0;
     /* The grid's length is claimed by the timestamps, not by the rows. */
-    if (!(span + 1 <= (double)(WFM_WAVEFORM_MAX_VALUES / C)))
+    if (!(span + 1 <= (double)(limit / C)))
         FAIL(WFM_ERR_INVALID_ARG, "the timestamps span %.17g s: %.3g samples at %g Hz x %zu axes, more than the "
-             "limit of %zu values", t[n - 1], span + 1, rate, C, (size_t)WFM_WAVEFORM_MAX_VALUES);
+             "limit of %zu values", t[n - 1], span + 1, rate, C, limit);
     wfm_waveform *w;
-    if ((st = wave_new((size_t)llround(span) + 1, (int)C, &w, err))) goto done;
+    if ((st = wave_new((size_t)llround(span) + 1, (int)C, limit, &w, err))) goto done;
     w->start = t0;
     w->rate = rate;
     w->unit = u->stored;
@@ -320,7 +325,7 @@ wfm_status wfm_waveform_read_buffer(const void *data, size_t size, const wfm_wav
     const char *problem = wfm_csv_text_problem(p, end, why, sizeof why);
     if (problem) return wfm_fail(err, WFM_ERR_INVALID_ARG, "%s", problem);
     switch (options->format) {
-    case WFM_WAVEFORM_E4: return read_e4(p, end, out, err);
+    case WFM_WAVEFORM_E4: return read_e4(p, end, options, out, err);
     case WFM_WAVEFORM_CSV: return read_csv(p, end, options, out, err);
     }
     return wfm_fail(err, WFM_ERR_INVALID_ARG, "waveform format %d is not E4 (0) or CSV (1)", (int)options->format);

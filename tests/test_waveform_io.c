@@ -7,7 +7,7 @@
 #include "wesad_data.h"
 #include <stdint.h>
 
-static const wfm_waveform_options E4 = {WFM_WAVEFORM_E4, NULL, 0};
+static const wfm_waveform_options E4 = {WFM_WAVEFORM_E4, NULL, 0, 0};
 
 static wfm_waveform *read_opts(const char *text, size_t len, wfm_waveform_options o) {
     wfm_waveform *w = NULL;
@@ -18,7 +18,7 @@ static wfm_waveform *read_opts(const char *text, size_t len, wfm_waveform_option
 }
 static wfm_waveform *read_e4(const char *text) { return read_opts(text, strlen(text), E4); }
 static wfm_waveform *read_csv(const char *text, const char *unit, double rate) {
-    return read_opts(text, strlen(text), (wfm_waveform_options){WFM_WAVEFORM_CSV, unit, rate});
+    return read_opts(text, strlen(text), (wfm_waveform_options){WFM_WAVEFORM_CSV, unit, rate, 0});
 }
 
 /* The read fails with `status` and a message containing `word`. */
@@ -34,7 +34,7 @@ static int fails(const char *text, size_t len, wfm_waveform_options o, wfm_statu
 }
 #define E4_FAILS(text, word) fails(text, strlen(text), E4, WFM_ERR_INVALID_ARG, word)
 #define CSV_FAILS(text, unit, rate, word) \
-    fails(text, strlen(text), (wfm_waveform_options){WFM_WAVEFORM_CSV, unit, rate}, WFM_ERR_INVALID_ARG, word)
+    fails(text, strlen(text), (wfm_waveform_options){WFM_WAVEFORM_CSV, unit, rate, 0}, WFM_ERR_INVALID_ARG, word)
 
 TEST(wesad_accelerometer_in_g) {
     wfm_waveform *w = read_opts((const char *)wesad_ACC_csv, sizeof wesad_ACC_csv, E4);
@@ -187,7 +187,7 @@ TEST(csv_grid_units_and_time_rules) {
 }
 
 TEST(csv_bad_input_fails_clearly) {
-    wfm_waveform_options o = {WFM_WAVEFORM_CSV, "g", 25};
+    wfm_waveform_options o = {WFM_WAVEFORM_CSV, "g", 25, 0};
     CHECK(fails("", 0, o, WFM_ERR_NO_DATA, "empty"));
     CHECK(fails("timestamp,x,y,z\n", 16, o, WFM_ERR_NO_DATA, "header but no rows"));
     CHECK(CSV_FAILS("1,2,3,4\n", "g", 25, "header must be timestamp"));
@@ -217,6 +217,13 @@ TEST(csv_bad_input_fails_clearly) {
     CHECK(CSV_FAILS("timestamp,x\n1,0\n", "", 25, "unit ''"));
     /* a 2 GB claim: two rows whose timestamps span 3 years at 100 Hz */
     CHECK(CSV_FAILS("timestamp,x,y,z\n1600000000,0,0,1\n1700000000,0,0,1\n", "g", 100, "more than the limit"));
+    /* the caller's own limit (a page with little memory): 21 slots x 1 axis > 20 */
+    wfm_waveform_options small = {WFM_WAVEFORM_CSV, "g", 10, 20};
+    CHECK(fails("timestamp,x\n0,0\n2,0\n", 20, small, WFM_ERR_INVALID_ARG, "more than the limit of 20 values"));
+    small.max_values = 21;
+    wfm_waveform *w = read_opts("timestamp,x\n0,0\n2,0\n", 20, small);
+    if (w) CHECK(w->n == 21 && w->samples[0] == 0 && isnan(w->samples[10]) && w->samples[20] == 0);
+    wfm_waveform_free(w);
     char many[512] = "timestamp";
     for (int c = 0; c < 17; c++) strcat(many, ",a");
     CHECK(CSV_FAILS(strcat(many, "\n"), "g", 25, "more than 16 axes"));
@@ -231,7 +238,7 @@ TEST(files) {
     wfm_error err = {0};
     CHECK_MSG(wfm_waveform_read_file(path, &E4, &w, &err) == WFM_OK && w && w->n == 320, "%s", err.message);
     wfm_waveform_free(w);
-    wfm_waveform_options o = {WFM_WAVEFORM_CSV, "g", 25};
+    wfm_waveform_options o = {WFM_WAVEFORM_CSV, "g", 25, 0};
     CHECK(wfm_waveform_read_file(path, &o, &w, &err) == WFM_ERR_INVALID_ARG && !w &&
           strstr(err.message, "test_waveform_io.tmp.csv: line 1: the header must be"));
     remove(path);
