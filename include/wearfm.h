@@ -594,7 +594,7 @@ typedef enum wfm_waveform_format {
 
 typedef struct wfm_waveform_options {
     wfm_waveform_format format;
-    const char *unit;  /* CSV: "g", "m/s2" (or "m/s^2"); E4: NULL */
+    const char *unit;  /* CSV: "g", "m/s2" (or "m/s^2"), "1/64 g"; E4: NULL (by its columns) */
     double rate;       /* CSV: Hz, or 0 to estimate it from the timestamps; E4: 0 */
     size_t max_values; /* n x channels at most: 0 or above it, WFM_WAVEFORM_MAX_VALUES */
 } wfm_waveform_options;
