@@ -59,7 +59,7 @@ bench: setup native wasi
 
 # Long fuzzing run of every libFuzzer target (fuzz/fuzz_*.c: the model
 # loader, the Fitabase, minute-CSV and export importers, the minute aggregator, the
-# probe loader), FUZZ_SECONDS each; `make test` runs ~1 minute of each.
+# probe loader, the E4 and waveform-CSV readers), FUZZ_SECONDS each; `make test` runs ~1 minute of each.
 FUZZ_SECONDS ?= 3600
 fuzz: setup
 	@CC=clang cmake -S . -B $(BUILD)/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWFM_FUZZ=ON -DWFM_TESTS=OFF -DWFM_BENCH=OFF >/dev/null

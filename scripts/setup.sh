@@ -63,6 +63,12 @@ if ! "$VENV/bin/python" -c 'import wasmtime' 2>/dev/null; then
   /usr/bin/python3 -m venv "$VENV"
   "$VENV/bin/pip" install -q 'wasmtime==50.0.1'
 fi
+# scipy, the resampler reference's own reference (tests/waveform/test_resample_scipy.py,
+# which skips with a message when it could not be installed).
+if ! "$VENV/bin/python" -c 'import scipy.signal' 2>/dev/null; then
+  echo "setup: installing scipy (PyPI) into $VENV"
+  "$VENV/bin/pip" install -q 'scipy==1.15.3' || echo "setup: scipy could not be installed; its test will be skipped"
+fi
 
 # npm packages for the page and its tests (pinned in web/package.json, if
 # present): installed when one is missing or at another version, so a

@@ -97,6 +97,7 @@ train_smoke() { bash tests/test_train_smoke.sh; }
 eval_smoke() { bash tests/test_eval_smoke.sh; }
 eval_tables() { $PY tools/eval_tables.py --check; }
 probe_tasks_unit() { $PY tests/test_probe_tasks.py; }
+resample_ref() { $PY tests/waveform/test_resample_scipy.py; }
 
 python_package() { # a fresh venv, `pip install ./python` (built single-threaded), the package's tests
   local venv=$B/pyvenv-package fb=()
@@ -121,6 +122,7 @@ stage "training smoke: trainer -> safetensors -> C core parity -> evaluation" tr
 stage "evaluation smoke: every scenario x method through the native CLI, bootstrap, tables" eval_smoke
 stage "eval tables: card and README blocks match models/*.eval.json and the model files" eval_tables
 stage "probe tasks: labels, slots and features of tools/probe_tasks.py" probe_tasks_unit
+stage "resampler reference vs scipy resample_poly; the C cases are as generated" resample_ref
 stage "probes vs numpy/pytorch: ridge closed form, logistic L-BFGS, metrics, hash; probe CLI (native + wasi)" bash tests/probe/run.sh
 stage "python package: fresh venv, pip install ./python; = CLI bit for bit, PyTorch 1e-4, sklearn probes, Dask cohort (2 workers)" python_package
 [ -f web/test/core_node.test.mjs ] && stage "web build in node (wasmBinary) vs native; web unit tests (parsers, aggregator, sources)" web_node

@@ -105,6 +105,24 @@ int wfm_csv_parse_float(wfm_field f, float *out) {
     return 0;
 }
 
+int wfm_csv_parse_double(wfm_field f, double *out) {
+    size_t n = wfm_field_len(f);
+    char buf[WFM_CSV_NUMBER_MAX + 1];
+    if (n == 0 || n > WFM_CSV_NUMBER_MAX) return -1;
+    memcpy(buf, f.b, n);
+    buf[n] = 0;
+    const char *dp = localeconv()->decimal_point; /* as in wfm_csv_parse_float */
+    if (dp && dp[0] && dp[0] != '.' && !dp[1]) {
+        char *dot = memchr(buf, '.', n);
+        if (dot) *dot = dp[0];
+    }
+    char *end;
+    double v = strtod(buf, &end);
+    if (end != buf + n) return -1;
+    *out = v;
+    return 0;
+}
+
 int wfm_csv_parse_id(wfm_field f, int64_t *out) {
     size_t n = wfm_field_len(f);
     if (n == 0) return -1;

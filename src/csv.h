@@ -36,6 +36,12 @@ int wfm_csv_is_missing(wfm_field f);
 /* A finite number within float range; returns 0 on success. */
 int wfm_csv_parse_float(wfm_field f, float *out);
 
+/* Any number strtod reads in the whole field, infinite or beyond float
+ * range included (the caller judges it), at most WFM_CSV_NUMBER_MAX
+ * characters; returns 0 on success. */
+#define WFM_CSV_NUMBER_MAX 40
+int wfm_csv_parse_double(wfm_field f, double *out);
+
 /* Decimal digits only (no sign), at most INT64_MAX; returns 0 on success. */
 int wfm_csv_parse_id(wfm_field f, int64_t *out);
 

@@ -639,6 +639,57 @@ TEST(export_importers) {
     sweep(&(entry){"fit -> table", fit_table, release_minutes, NULL, 0, 0}, (void *)&fit_file);
 }
 
+/* ---- raw waveforms: readers and the resampler ---- */
+
+typedef struct wave_ctx { const char *text; wfm_waveform_options o; } wave_ctx;
+
+static wfm_status read_waveform(void *ctx, void **made, wfm_error *err) {
+    const wave_ctx *c = ctx;
+    wfm_waveform *w = (wfm_waveform *)made;
+    wfm_status st = wfm_waveform_read_buffer(c->text, strlen(c->text), &c->o, &w, err);
+    *made = w;
+    return st;
+}
+
+static wfm_status read_waveform_file(void *ctx, void **made, wfm_error *err) {
+    wfm_waveform *w = (wfm_waveform *)made;
+    static const wfm_waveform_options e4 = {WFM_WAVEFORM_E4, NULL, 0, 0};
+    wfm_status st = wfm_waveform_read_file(ctx, &e4, &w, err);
+    *made = w;
+    return st;
+}
+
+static void release_waveform(void *w) { wfm_waveform_free(w); }
+
+static wfm_status resample(void *ctx, void **made, wfm_error *err) {
+    static float y[3 * 13];
+    *made = NULL;
+    return wfm_resample(ctx, 16, 3, 32, 25, y, 13, err);
+}
+
+TEST(waveforms) {
+    static const wave_ctx e4 = {"1495437325.000000, 1495437325.000000, 1495437325.000000\n32.000000, 32.000000, "
+                                "32.000000\n29,-6,55\n28,-6,55\n1200,,55\n", {WFM_WAVEFORM_E4, NULL, 0, 0}};
+    static const wave_ctx csv = {"timestamp,x,y,z\n1700000000000,0,0,9.8\n1700000000031,0,0,9.8\n"
+                                 "1700000000063,0,0,9.8\n1700000000200,0,,9.8\n", {WFM_WAVEFORM_CSV, "m/s2", 0, 0}};
+    sweep(&(entry){"waveform E4 csv", read_waveform, release_waveform, NULL, 0, 0}, (void *)&e4);
+    sweep(&(entry){"waveform csv, estimated rate", read_waveform, release_waveform, NULL, 0, 0}, (void *)&csv);
+    const char *path = "test_alloc_faults.tmp.csv";
+    CHECK(write_file(path, e4.text, strlen(e4.text)));
+    sweep(&(entry){"waveform E4 file", read_waveform_file, release_waveform, NULL, 0, 0}, (void *)path);
+    remove(path);
+    float x[16 * 3];
+    for (int i = 0; i < 16 * 3; i++) x[i] = i % 5 == 0 ? NAN : (float)(i % 7) / 7;
+    sweep(&(entry){"resample 32 -> 25 Hz", resample, NULL, NULL, 0, 0}, x);
+    /* timestamps claiming 10^10 samples fail before anything that large is asked for */
+    static const wave_ctx claim = {"timestamp,x\n1600000000,0\n1700000000,0\n", {WFM_WAVEFORM_CSV, "g", 100, 0}};
+    wfm_waveform *w = NULL;
+    wfm_error err;
+    wfm_alloc_fail_at(0, 0);
+    CHECK(wfm_waveform_read_buffer(claim.text, strlen(claim.text), &claim.o, &w, &err) == WFM_ERR_INVALID_ARG && !w);
+    CHECK_MSG(wfm_alloc_largest() < 4096, "largest allocation %zu bytes", wfm_alloc_largest());
+}
+
 /* ---- sizes from untrusted headers ---- */
 
 /* A saved probe file with its metadata's `from` replaced by `to` (the
@@ -700,6 +751,7 @@ int main(void) {
     RUN(probe_files);
     RUN(importers);
     RUN(export_importers);
+    RUN(waveforms);
     RUN(probe_metadata_cannot_ask_for_more_than_the_file_holds);
     return TEST_SUMMARY();
 }
