@@ -641,10 +641,10 @@ TEST(export_importers) {
 
 /* ---- raw waveforms: readers and the resampler ---- */
 
-typedef struct wave_ctx { const char *text; wfm_waveform_options o; } wave_ctx;
+typedef struct waveio_ctx { const char *text; wfm_waveform_options o; } waveio_ctx;
 
 static wfm_status read_waveform(void *ctx, void **made, wfm_error *err) {
-    const wave_ctx *c = ctx;
+    const waveio_ctx *c = ctx;
     wfm_waveform *w = (wfm_waveform *)made;
     wfm_status st = wfm_waveform_read_buffer(c->text, strlen(c->text), &c->o, &w, err);
     *made = w;
@@ -668,9 +668,9 @@ static wfm_status resample(void *ctx, void **made, wfm_error *err) {
 }
 
 TEST(waveforms) {
-    static const wave_ctx e4 = {"1495437325.000000, 1495437325.000000, 1495437325.000000\n32.000000, 32.000000, "
+    static const waveio_ctx e4 = {"1495437325.000000, 1495437325.000000, 1495437325.000000\n32.000000, 32.000000, "
                                 "32.000000\n29,-6,55\n28,-6,55\n1200,,55\n", {WFM_WAVEFORM_E4, NULL, 0, 0}};
-    static const wave_ctx csv = {"timestamp,x,y,z\n1700000000000,0,0,9.8\n1700000000031,0,0,9.8\n"
+    static const waveio_ctx csv = {"timestamp,x,y,z\n1700000000000,0,0,9.8\n1700000000031,0,0,9.8\n"
                                  "1700000000063,0,0,9.8\n1700000000200,0,,9.8\n", {WFM_WAVEFORM_CSV, "m/s2", 0, 0}};
     sweep(&(entry){"waveform E4 csv", read_waveform, release_waveform, NULL, 0, 0}, (void *)&e4);
     sweep(&(entry){"waveform csv, estimated rate", read_waveform, release_waveform, NULL, 0, 0}, (void *)&csv);
@@ -682,7 +682,7 @@ TEST(waveforms) {
     for (int i = 0; i < 16 * 3; i++) x[i] = i % 5 == 0 ? NAN : (float)(i % 7) / 7;
     sweep(&(entry){"resample 32 -> 25 Hz", resample, NULL, NULL, 0, 0}, x);
     /* timestamps claiming 10^10 samples fail before anything that large is asked for */
-    static const wave_ctx claim = {"timestamp,x\n1600000000,0\n1700000000,0\n", {WFM_WAVEFORM_CSV, "g", 100, 0}};
+    static const waveio_ctx claim = {"timestamp,x\n1600000000,0\n1700000000,0\n", {WFM_WAVEFORM_CSV, "g", 100, 0}};
     wfm_waveform *w = NULL;
     wfm_error err;
     wfm_alloc_fail_at(0, 0);
