@@ -6,7 +6,7 @@ export NODE_PATH := /usr/share/nodejs
 JOBS ?= $(shell nproc)
 BUILD := build
 
-.PHONY: all setup setup-base native wasi web build test fuzz demo bench data train eval probes page-probes fill-bands curves clean serve sample
+.PHONY: all setup setup-base native wasi web build test fuzz demo bench data train eval probes page-probes fill-bands curves clean serve sample train-accel ship-accel eval-accel
 
 all: build
 
@@ -136,6 +136,26 @@ curves:
 	   models/train-logs/run5-aim.jsonl:"AIM run 5 (edge_tau 10)" models/train-logs/run6-aim.jsonl:"AIM run 6 (shipped)" \
 	   models/train-logs/run6-naive.jsonl:"naive run 6 (shipped)" \
 	   --title "$(MODEL_NAME): training runs (shipped: run 6, cross-channel anchor + edge_tau 30)" --out models/$(MODEL_NAME)-curves.svg
+
+# The accelerometer model distilled from PPG (issue 10), on WESAD by subject:
+# every training run of the evaluation (3 folds x teacher, student and both
+# baselines, augmentation ablations) and the shipped pair trained on all 15
+# subjects (tools/accel_pipeline.sh; a finished run is kept, so a rerun
+# resumes; about 3 h on 2 cores). ship-accel copies the pair to models/ and
+# fits the shipped heart-rate probe; eval-accel scores the fold runs through
+# the C core and regenerates the cards' and README's tables from
+# models/wearfm-accel.eval.json (tools/accel_tables.py; `make test` checks them).
+ACCEL_RUNS := $(BUILD)/accel
+ACCEL_MODELS := models/wearfm-accel-wesad.safetensors,models/wearfm-ppg-wesad.safetensors
+train-accel: setup
+	@bash tools/accel_pipeline.sh $(ACCEL_RUNS)
+ship-accel: native train-accel
+	@/usr/bin/python3 tools/accel_ship.py --runs $(ACCEL_RUNS) --wearfm $(BUILD)/native/wearfm
+eval-accel: native train-accel
+	@/usr/bin/python3 tools/accel_eval.py --runs $(ACCEL_RUNS) --wearfm $(BUILD)/native/wearfm \
+	   --out $(ACCEL_RUNS)/eval.json --shipped $(ACCEL_MODELS)
+	@cp $(ACCEL_RUNS)/eval.json models/wearfm-accel.eval.json
+	@/usr/bin/python3 tools/accel_tables.py
 
 clean:
 	rm -rf $(BUILD)

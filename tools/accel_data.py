@@ -113,32 +113,40 @@ WISDM_ACTIVITIES = {"A": "walking", "B": "jogging", "C": "stairs", "D": "sitting
 WISDM_RATE = 20
 
 
+def wisdm_raw():
+    """{(subject, activity): [n, 3] m/s^2 at 20 Hz}: each subject's activity
+    is one contiguous recording in the file."""
+    out = {}
+    d = os.path.join(DATA, "wisdm")
+    for name in sorted(os.listdir(d)):
+        m = re.match(r"data_(\d+)_accel_watch\.txt$", name)
+        if not m:
+            continue
+        rows = [line.strip().rstrip(";").split(",") for line in open(os.path.join(d, name))]
+        rows = [r for r in rows if len(r) == 5]
+        codes = np.array([r[1] for r in rows])
+        xyz = np.array([[float(v) for v in r[2:]] for r in rows])
+        for code, activity in WISDM_ACTIVITIES.items():
+            seg = xyz[codes == code]
+            if len(seg) >= WINDOW_S * WISDM_RATE:
+                out[(m.group(1), activity)] = seg
+    return out
+
+
 def wisdm_windows(stride_s=10):
-    """WISDM watch accelerometer windows: acc [W, T, 3] g, activity, subject.
-    Each subject's activity is one contiguous 20 Hz recording."""
+    """WISDM watch accelerometer windows: acc [W, T, 3] g, activity, subject,
+    in the order of wisdm_raw() and of time within a recording."""
     os.makedirs(CACHE, exist_ok=True)
     path = os.path.join(CACHE, f"wisdm-{RATE}hz-{WINDOW_S}s-stride{stride_s}.npz")
     if not os.path.exists(path):
         acc, act, sub = [], [], []
-        d = os.path.join(DATA, "wisdm")
         T = WINDOW_S * RATE
-        for name in sorted(os.listdir(d)):
-            m = re.match(r"data_(\d+)_accel_watch\.txt$", name)
-            if not m:
-                continue
-            rows = [line.strip().rstrip(";").split(",") for line in open(os.path.join(d, name))]
-            rows = [r for r in rows if len(r) == 5]
-            codes = np.array([r[1] for r in rows])
-            xyz = np.array([[float(v) for v in r[2:]] for r in rows]) / G
-            for code in WISDM_ACTIVITIES:
-                seg = xyz[codes == code]
-                if len(seg) < WINDOW_S * WISDM_RATE:
-                    continue
-                y = resample(seg, WISDM_RATE, RATE)
-                for i in range(0, len(y) - T + 1, stride_s * RATE):
-                    acc.append(y[i:i + T])
-                    act.append(WISDM_ACTIVITIES[code])
-                    sub.append(m.group(1))
+        for (subject, activity), seg in wisdm_raw().items():
+            y = resample(seg / G, WISDM_RATE, RATE)
+            for i in range(0, len(y) - T + 1, stride_s * RATE):
+                acc.append(y[i:i + T])
+                act.append(activity)
+                sub.append(subject)
         np.savez(path, acc=np.stack(acc).astype(np.float32), activity=np.array(act),
                  subject=np.array(sub))
     z = np.load(path)

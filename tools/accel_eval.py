@@ -31,6 +31,8 @@ temperature. Writes --out JSON (the model card's tables are generated from
 it by tools/accel_tables.py).
 """
 import argparse
+import datetime
+import hashlib
 import json
 import os
 import subprocess
@@ -43,7 +45,9 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import accel_data as D  # noqa: E402
 from accel_train import N_FOLDS, fold_subjects  # noqa: E402
-from waveform_ref import load_waveform, tokens  # noqa: E402
+from safetensors_io import read_safetensors, write_safetensors  # noqa: E402
+from waveform_ref import config_json  # noqa: E402
+from wearfm_ref import CONFIG_KEY  # noqa: E402
 
 POOL_SIZES = (2, 5, 10, 20, 50, 100, 200)
 DRAWS = 500
@@ -70,14 +74,82 @@ def accel_stats(acc):
     return np.concatenate(f, axis=1).astype(np.float64)
 
 
-@torch.no_grad()
-def embed(model, x, which="embedding"):
-    out = []
-    for i in range(0, len(x), 512):
-        xb = torch.from_numpy(np.ascontiguousarray(x[i:i + 512]))
-        tok, vis = tokens(xb, model.cfg)
-        out.append(model.pooled(tok, vis) if which == "pooled" else model.embed_tokens(tok, vis))
-    return torch.cat(out).numpy().astype(np.float64)
+def strip_projection(path, out):
+    """The same encoder without its projection head: its embedding is the
+    pooled encoder output (the features a SimCLR encoder is probed on)."""
+    tensors, meta = read_safetensors(path)
+    cfg = json.loads(meta[CONFIG_KEY])
+    cfg["projection"] = None
+    meta[CONFIG_KEY] = config_json(cfg)
+    write_safetensors(out, {k: v for k, v in tensors.items() if not k.startswith("proj.")}, metadata=meta)
+    return out
+
+
+def parse_utc(s):
+    return datetime.datetime.fromisoformat(s.replace("Z", "+00:00")).timestamp()
+
+
+def cli_embed(wearfm, model, recording, extra=()):
+    """{window start (unix s): embedding} from `wearfm embed MODEL RECORDING`,
+    the entry point a user calls (the core reads, resamples and windows)."""
+    out = cli(wearfm, ["embed", model, recording, "--stride", str(D.WINDOW_S), "-q", "--threads", "1"] + list(extra))
+    rows = [line.split(",") for line in out.strip().splitlines()[1:]]
+    return {round(parse_utc(r[0]), 3): np.array([float(v) for v in r[2:]]) for r in rows}
+
+
+class Embedder:
+    """Embeddings of the evaluation windows through the CLI, one recording
+    file per subject (WESAD) or per subject and activity (WISDM)."""
+
+    def __init__(self, wearfm, work):
+        self.wearfm, self.work, self.cache = wearfm, work, {}
+
+    def wesad(self, model, w, signal):
+        """[W, E] for the windows of load_wesad (rows in w's order); NaN rows
+        for windows the core skipped (none is expected: WESAD has no gaps)."""
+        name = "ACC.csv" if signal == "acc" else "BVP.csv"
+        rows = None
+        for sid in np.unique(w["sid"]):
+            path = os.path.join(D.DATA, "wesad", sid, name)
+            with open(path) as f:
+                t0 = float(f.readline().split(",")[0])
+            emb = cli_embed(self.wearfm, model, path)
+            dim = len(next(iter(emb.values())))
+            if rows is None:
+                rows = np.full((len(w["sid"]), dim), np.nan)
+            for i in np.flatnonzero(w["sid"] == sid):
+                rows[i] = emb.get(round(t0 + float(w["t"][i]), 3), np.nan)
+        return rows
+
+    def wisdm(self, model, z):
+        """[W, E] for the windows of wisdm_windows: each subject's activity
+        written as a timestamp,x,y,z CSV in m/s^2 at 20 Hz (this copy of WISDM
+        dropped the timestamps; the rate is the dataset's) and embedded."""
+        out = np.full((len(z["subject"]), 0), np.nan)
+        for (sub, act), (path, idx) in self.wisdm_files(z).items():
+            emb = cli_embed(self.wearfm, model, path, ["--input-format", "csv", "--unit", "m/s2",
+                                                       "--rate", str(D.WISDM_RATE)])
+            vals = [emb[k] for k in sorted(emb)]
+            if out.shape[1] == 0:
+                out = np.full((len(z["subject"]), len(vals[0])), np.nan)
+            for j, i in enumerate(idx[:len(vals)]):
+                out[i] = vals[j]
+        return out
+
+    def wisdm_files(self, z):
+        if "wisdm" not in self.cache:
+            files = {}
+            raw = D.wisdm_raw()
+            for (sub, act), xyz in raw.items():
+                idx = np.flatnonzero((z["subject"] == sub) & (z["activity"] == act))
+                path = os.path.join(self.work, f"wisdm-{sub}-{act}.csv")
+                with open(path, "w") as f:
+                    f.write("timestamp,x,y,z\n")
+                    for i, (x, y, zz) in enumerate(xyz):
+                        f.write(f"{1.5e9 + i / D.WISDM_RATE:.3f},{x!r},{y!r},{zz!r}\n")
+                files[(sub, act)] = (path, idx)
+            self.cache["wisdm"] = files
+        return self.cache["wisdm"]
 
 
 # --------------------------------------------------------------------------
@@ -86,7 +158,7 @@ def embed(model, x, which="embedding"):
 
 def write_features(path, feats, labels, groups):
     with open(path, "w") as f:
-        f.write("group,label," + ",".join(f"f_{j}" for j in range(feats.shape[1])) + "\n")
+        f.write("group,label," + ",".join(f"emb_{j}" for j in range(feats.shape[1])) + "\n")
         for g, y, row in zip(groups, labels, feats):
             f.write(f"{g},{y}," + ",".join(f"{v:.9g}" for v in row) + "\n")
 
@@ -98,6 +170,16 @@ def cli(wearfm, args):
     return r.stdout
 
 
+def probe_fit(wearfm, work, name, task, tr, model=None):
+    """Fits a probe on tr = (features, labels, groups); returns its path."""
+    a, p = os.path.join(work, f"{name}-train.csv"), os.path.join(work, f"{name}-probe.safetensors")
+    write_features(a, *tr)
+    opts = ["--task", "ridge"] if task == "ridge" else ["--balanced"]
+    cli(wearfm, ["probe", "fit", a, "--labels", "label", "--features", "emb_", "--cv-lambda",
+                 "--groups", "group", "-q", "-o", p] + opts + (["--model", model] if model else []))
+    return p
+
+
 def probe_fit_predict(wearfm, work, name, task, tr, te):
     """tr, te: (features, labels, groups). Returns the predictions on te
     (ridge: numbers; logistic: class names)."""
@@ -105,12 +187,27 @@ def probe_fit_predict(wearfm, work, name, task, tr, te):
     write_features(a, *tr)
     write_features(b, *te)
     opts = ["--task", "ridge"] if task == "ridge" else ["--balanced"]
-    cli(wearfm, ["probe", "fit", a, "--labels", "label", "--features", "f_", "--cv-lambda",
+    cli(wearfm, ["probe", "fit", a, "--labels", "label", "--features", "emb_", "--cv-lambda",
                  "--groups", "group", "-q", "-o", p] + opts)
     out = cli(wearfm, ["probe", "predict", p, b, "--id", "group"]).strip().splitlines()
     col = out[0].split(",").index("prediction" if task == "ridge" else "class")
     vals = [line.split(",")[col] for line in out[1:]]
     return np.array([float(v) for v in vals]) if task == "ridge" else np.array(vals)
+
+
+def cli_hr(wearfm, model, probe, recording):
+    """{window start: (hr_bpm, motion_g)} from `wearfm hr` (the user's command)."""
+    out = cli(wearfm, ["hr", model, probe, recording, "--stride", str(D.WINDOW_S), "-q", "--threads", "1"])
+    rows = [line.split(",") for line in out.strip().splitlines()[1:]]
+    return {round(parse_utc(r[0]), 3): (float(r[1]), float(r[3])) for r in rows}
+
+
+def error_bands(abs_err, motion, n_bands=3):
+    """The probe's measured MAE in motion_g terciles of the held-out windows."""
+    edges = [float(v) for v in np.quantile(motion, np.arange(1, n_bands) / n_bands)]
+    which = np.searchsorted(edges, motion, side="right")
+    return dict(by="motion_g", edges=edges,
+                mae_bpm=[float(abs_err[which == b].mean()) for b in range(n_bands)])
 
 
 def balanced_accuracy(y, p):
@@ -128,6 +225,11 @@ def macro_f1(y, p):
 
 
 # --------------------------------------------------------------------------
+
+
+def sha256(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
 
 
 def retrieval(student_emb, teacher_emb, rng):
@@ -157,7 +259,14 @@ def main(argv=None):
     ap.add_argument("--out", default="build/accel/eval.json")
     ap.add_argument("--folds", default=",".join(str(k) for k in range(N_FOLDS)))
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--quick", action="store_true",
+                    help="smoke tests: 50 retrieval draws, activity in 5 grouped folds with a fixed lambda")
+    ap.add_argument("--shipped", default="",
+                    help="comma-separated model files whose sha256 the JSON records (tools/accel_tables.py --check)")
     args = ap.parse_args(argv)
+    global DRAWS
+    if args.quick:
+        DRAWS = 50
     torch.set_num_threads(2)
     rng = np.random.default_rng(args.seed)
     folds = [int(k) for k in args.folds.split(",")]
@@ -165,6 +274,8 @@ def main(argv=None):
     stats = accel_stats(w["acc"])
     work = tempfile.mkdtemp(prefix="accel-eval-")
     run = lambda name: os.path.join(args.runs, f"{name}.safetensors")  # noqa: E731
+    pooled = lambda name: strip_projection(run(name), os.path.join(work, f"{name}-pooled.safetensors"))  # noqa: E731
+    E = Embedder(args.wearfm, work)
 
     students = [v for v in ("student", "student-noaug", "student-norotate")
                 if all(os.path.exists(run(f"{v}-fold{k}")) for k in folds)]
@@ -174,17 +285,14 @@ def main(argv=None):
     for k in folds:
         train_subs, held = fold_subjects(k)
         tr, te = np.isin(w["sid"], train_subs), np.isin(w["sid"], held)
-        teacher = load_waveform(run(f"teacher-fold{k}"))
-        feats = {"teacher (PPG)": embed(teacher, w["bvp"], "pooled"), "window statistics": stats}
+        feats = {"teacher (PPG)": E.wesad(run(f"teacher-fold{k}"), w, "bvp"), "window statistics": stats}
         for v in students:
-            m = load_waveform(run(f"{v}-fold{k}"))
-            feats[f"{v} pooled"] = embed(m, w["acc"], "pooled")
-            feats[f"{v} projection"] = embed(m, w["acc"])
+            feats[f"{v} pooled"] = E.wesad(pooled(f"{v}-fold{k}"), w, "acc")
+            feats[f"{v} projection"] = E.wesad(run(f"{v}-fold{k}"), w, "acc")
             r = retrieval(feats[f"{v} projection"][te], feats["teacher (PPG)"][te], rng)
             per_fold.setdefault(("retrieval", v), []).append(r)
-        feats["ssl baseline"] = embed(load_waveform(run(f"ssl-fold{k}")), w["acc"], "pooled")
-        sup = load_waveform(run(f"supervised-fold{k}"))
-        feats["supervised baseline"] = embed(sup, w["acc"], "pooled")
+        feats["ssl baseline"] = E.wesad(pooled(f"ssl-fold{k}"), w, "acc")
+        feats["supervised baseline"] = E.wesad(run(f"supervised-fold{k}"), w, "acc")
         head = torch.load(run(f"supervised-fold{k}") + ".head.pt")
         sup_pred = (feats["supervised baseline"] @ head["weight"].numpy().T.astype(np.float64))[:, 0]
         sup_pred = (sup_pred + float(head["bias"][0])) * head["hr_std"] + head["hr_mean"]
@@ -193,6 +301,22 @@ def main(argv=None):
         hr = w["hr"]
         per_fold.setdefault(("hr", "training mean"), []).append(np.abs(hr[te] - hr[tr].mean()))
         per_fold.setdefault(("hr", "supervised baseline (its own head)"), []).append(np.abs(hr[te] - sup_pred[te]))
+        if "student projection" in feats:  # the shipped kind of model, through `wearfm hr`
+            f = feats["student projection"]
+            probe = probe_fit(args.wearfm, work, f"hrcli{k}", "ridge", (f[tr], hr[tr], w["sid"][tr]),
+                              model=run(f"student-fold{k}"))
+            err, mot = [], []
+            for sid in held:
+                path = os.path.join(D.DATA, "wesad", sid, "ACC.csv")
+                with open(path) as fh:
+                    t0 = float(fh.readline().split(",")[0])
+                got = cli_hr(args.wearfm, run(f"student-fold{k}"), probe, path)
+                for i in np.flatnonzero(w["sid"] == sid):
+                    bpm, m = got[round(t0 + float(w["t"][i]), 3)]
+                    err.append(abs(bpm - hr[i]))
+                    mot.append(m)
+            per_fold.setdefault(("hr", "student: wearfm hr"), []).append(np.array(err))
+            per_fold.setdefault(("motion", "student: wearfm hr"), []).append(np.array(mot))
         for name, f in feats.items():
             p = probe_fit_predict(args.wearfm, work, f"hr{k}", "ridge",
                                   (f[tr], hr[tr], w["sid"][tr]), (f[te], hr[te], w["sid"][te]))
@@ -216,6 +340,8 @@ def main(argv=None):
         print(f"fold {k} done", flush=True)
 
     for (task, name), vals in per_fold.items():
+        if task == "motion":
+            continue
         if task == "retrieval":
             results["retrieval"][name] = {
                 str(size): dict(top1=float(np.mean([v[size]["top1"] for v in vals])),
@@ -231,22 +357,28 @@ def main(argv=None):
             results["stress"][name] = dict(balanced_accuracy=balanced_accuracy(y, p), n=int(len(y)),
                                            per_fold=[balanced_accuracy(*v) for v in vals])
 
+    if ("hr", "student: wearfm hr") in per_fold:
+        results["hr_error_bands"] = error_bands(np.concatenate(per_fold[("hr", "student: wearfm hr")]),
+                                                np.concatenate(per_fold[("motion", "student: wearfm hr")]))
+
     # activity on WISDM (fold 0's encoders; nobody in WISDM was in training)
     z = D.wisdm_windows(stride_s=D.WINDOW_S)
     act_feats = {"window statistics": accel_stats(z["acc"])}
     for v in students:
-        m = load_waveform(run(f"{v}-fold{folds[0]}"))
-        act_feats[f"{v} pooled"] = embed(m, z["acc"], "pooled")
-        act_feats[f"{v} projection"] = embed(m, z["acc"])
-    act_feats["ssl baseline"] = embed(load_waveform(run(f"ssl-fold{folds[0]}")), z["acc"], "pooled")
-    act_feats["supervised baseline"] = embed(load_waveform(run(f"supervised-fold{folds[0]}")), z["acc"], "pooled")
+        act_feats[f"{v} pooled"] = E.wisdm(pooled(f"{v}-fold{folds[0]}"), z)
+        act_feats[f"{v} projection"] = E.wisdm(run(f"{v}-fold{folds[0]}"), z)
+    act_feats["ssl baseline"] = E.wisdm(pooled(f"ssl-fold{folds[0]}"), z)
+    act_feats["supervised baseline"] = E.wisdm(run(f"supervised-fold{folds[0]}"), z)
     for name, f in act_feats.items():
         path = os.path.join(work, "act.csv")
         write_features(path, f, z["activity"], z["subject"])
-        out = cli(args.wearfm, ["probe", "eval", path, "--labels", "label", "--groups", "group", "--folds", "0",
-                                "--features", "f_", "--balanced", "--cv-lambda", "--lambdas", "1e-4,1e-3,1e-2,1e-1",
-                                "--inner-folds", "3", "--format", "json", "-q"])
+        opts = (["--folds", "5"] if args.quick else
+                ["--folds", "0", "--cv-lambda", "--lambdas", "1e-4,1e-3,1e-2,1e-1", "--inner-folds", "3"])
+        out = cli(args.wearfm, ["probe", "eval", path, "--labels", "label", "--groups", "group", "--features", "emb_",
+                                "--balanced", "--format", "json", "-q"] + opts)
         results["activity"][name] = json.loads(out)
+    results["shipped"] = {os.path.basename(p): dict(file=p, sha256=sha256(p))
+                          for p in args.shipped.split(",") if p}
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     with open(args.out, "w") as f:
         json.dump(results, f, indent=1, sort_keys=True)
