@@ -49,6 +49,17 @@ int cli_make_dir(const char *dir);
 /* wearfm probe ...: argv[0] is "probe" (cli/probe.c). */
 int cli_probe(int argc, char **argv);
 
+/* wearfm embed | hr for a waveform model (cli/waveform.c): the options main
+ * parsed. input_format -1 = sniff the first line; stride 0 = the window. */
+typedef struct cli_wave_opts {
+    const char *input, *probe, *output, *unit;
+    int input_format, json, quiet;
+    double rate, stride;
+} cli_wave_opts;
+/* Runs embed (probe NULL) or hr; returns the exit code. */
+struct wfm_model;
+int cli_waveform(const cli_wave_opts *o, struct wfm_model *m);
+
 /* wearfm slots ...: argv[0] is "slots" (cli/slots.c). */
 int cli_slots(int argc, char **argv);
 

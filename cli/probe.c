@@ -17,6 +17,10 @@ static void probe_usage(FILE *f) {
             "  wearfm probe predict PROBE.safetensors FEATURES.csv [--model MODEL] [--format csv|json] [-o OUT]\n"
             "  wearfm probe eval FEATURES.csv --labels COL [--groups COL] [--folds K] [options]\n"
             "  wearfm probe info PROBE.safetensors [--format text|json]\n"
+            "  wearfm probe annotate PROBE.safetensors --error-bands BANDS.json -o OUT.safetensors\n"
+            "                          store a regression probe's measured errors by window summary:\n"
+            "                          {\"by\": \"motion_g\", \"edges\": [...], \"mae_bpm\": [...]} (or null:\n"
+            "                          remove them); 'wearfm hr' reports them (docs/probes.md)\n"
             "\n"
             "FEATURES.csv has a header row. Features are the numeric columns (every\n"
             "non-empty cell a number) except the label, group and --exclude columns,\n"
@@ -59,7 +63,7 @@ static void probe_usage(FILE *f) {
 typedef struct popts {
     const char *sub, *pos[2];
     int npos;
-    const char *labels, *groups, *id, *model, *output;
+    const char *labels, *groups, *id, *model, *output, *error_bands;
     const char *features[MAX_MULTI], *exclude[MAX_MULTI];
     int n_features, n_exclude;
     int json, json_set, quiet, folds, folds_set;
@@ -85,13 +89,15 @@ static int parse_probe_args(int argc, char **argv, popts *o) {
                     !strcmp(a, "-o") || !strcmp(a, "--output") || !strcmp(a, "--features") || !strcmp(a, "--exclude") ||
                     !strcmp(a, "--task") || !strcmp(a, "--lambda") || !strcmp(a, "--lambdas") ||
                     !strcmp(a, "--inner-folds") || !strcmp(a, "--cv-metric") || !strcmp(a, "--folds") ||
-                    !strcmp(a, "--max-iter") || !strcmp(a, "--tol") || !strcmp(a, "--seed") || !strcmp(a, "--format");
+                    !strcmp(a, "--max-iter") || !strcmp(a, "--tol") || !strcmp(a, "--seed") || !strcmp(a, "--format") ||
+                    !strcmp(a, "--error-bands");
         if (takes && !next) { fprintf(stderr, "wearfm probe: option '%s' needs a value\n", a); return EXIT_USAGE; }
         if (takes) i++;
         if (!strcmp(a, "--labels")) o->labels = next;
         else if (!strcmp(a, "--groups")) o->groups = next;
         else if (!strcmp(a, "--id")) o->id = next;
         else if (!strcmp(a, "--model")) o->model = next;
+        else if (!strcmp(a, "--error-bands")) o->error_bands = next;
         else if (!strcmp(a, "-o") || !strcmp(a, "--output")) o->output = next;
         else if (!strcmp(a, "--features") || !strcmp(a, "--exclude")) {
             int f = !strcmp(a, "--features");
@@ -162,14 +168,16 @@ static int parse_probe_args(int argc, char **argv, popts *o) {
     if (!o->sub) { probe_usage(stderr); return EXIT_USAGE; }
     struct { const char *name, *args; int npos; } cmds[] = {
         {"fit", "FEATURES.csv --labels COL -o PROBE", 1}, {"predict", "PROBE FEATURES.csv", 2},
-        {"eval", "FEATURES.csv --labels COL", 1}, {"info", "PROBE", 1}};
-    for (int k = 0; k < 4; k++) {
+        {"eval", "FEATURES.csv --labels COL", 1}, {"info", "PROBE", 1},
+        {"annotate", "PROBE --error-bands BANDS.json -o OUT", 1}};
+    for (int k = 0; k < 5; k++) {
         if (strcmp(o->sub, cmds[k].name)) continue;
-        int missing = o->npos != cmds[k].npos || (k == 0 && (!o->labels || !o->output)) || (k == 2 && !o->labels);
+        int missing = o->npos != cmds[k].npos || (k == 0 && (!o->labels || !o->output)) || (k == 2 && !o->labels) ||
+                      (k == 4 && (!o->error_bands || !o->output));
         if (missing) { fprintf(stderr, "wearfm probe %s: expected %s\n", o->sub, cmds[k].args); return EXIT_USAGE; }
         return 0;
     }
-    fprintf(stderr, "wearfm probe: unknown command '%s' (fit, predict, eval, info)\n", o->sub);
+    fprintf(stderr, "wearfm probe: unknown command '%s' (fit, predict, eval, info, annotate)\n", o->sub);
     return EXIT_USAGE;
 }
 
@@ -930,6 +938,8 @@ static int cmd_info(popts *o) {
     const double *ls, *sc;
     wfm_metric met;
     int nl = wfm_probe_cv_scores(pr, &ls, &sc, &met);
+    wfm_probe_error_bands bands;
+    int has_bands = wfm_probe_get_error_bands(pr, &bands);
     if (o->json) {
         fprintf(out, "{\"task\": \"%s\", \"features\": %d, \"classes\": ", wfm_probe_task_name(info.task), info.n_features);
         if (info.n_classes) {
@@ -942,6 +952,15 @@ static int cmd_info(popts *o) {
         fprintf(out, ", \"balanced\": %s, \"n_train\": %zu, \"iterations\": %d, \"converged\": %s, \"encoder_weights_hash\": ",
                 info.balanced ? "true" : "false", info.n_train, info.iterations, info.converged ? "true" : "false");
         if (info.encoder_hash) json_str(out, info.encoder_hash); else fputs("null", out);
+        fprintf(out, ", \"error_bands\": ");
+        if (!has_bands) fputs("null", out);
+        else {
+            fprintf(out, "{\"by\": \"%s\", \"edges\": [", bands.by);
+            for (int i = 0; i < bands.n_edges; i++) { if (i) fputs(", ", out); json_num(out, bands.edges[i]); }
+            fprintf(out, "], \"mae_bpm\": [");
+            for (int i = 0; i <= bands.n_edges; i++) { if (i) fputs(", ", out); json_num(out, bands.mae[i]); }
+            fputs("]}", out);
+        }
         fprintf(out, "}\n");
     } else {
         fprintf(out, "task           %s\n", wfm_probe_task_name(info.task));
@@ -962,9 +981,42 @@ static int cmd_info(popts *o) {
         else
             fprintf(out, "solver         Cholesky (closed form)\n");
         fprintf(out, "encoder        %s\n", info.encoder_hash ? info.encoder_hash : "not bound");
+        if (has_bands) {
+            fprintf(out, "error bands    MAE by %s:", bands.by);
+            for (int i = 0; i <= bands.n_edges; i++) {
+                if (i == 0) fprintf(out, " < %g: %g", bands.edges[0], bands.mae[0]);
+                else fprintf(out, ", >= %g: %g", bands.edges[i - 1], bands.mae[i]);
+            }
+            fputc('\n', out);
+        }
     }
     wfm_probe_free(pr);
     return close_out(out);
+}
+
+/* Stores error bands measured elsewhere (held-out people) in a probe file;
+ * the core validates them exactly as when loading (src/probe_io.c). */
+static int cmd_annotate(popts *o) {
+    wfm_probe *pr = NULL;
+    int rc = load_probe(o->pos[0], &pr);
+    if (rc) return rc;
+    size_t len = 0;
+    int why;
+    char *text = cli_read_all(o->error_bands, &len, &why);
+    if (!text) { wfm_probe_free(pr); return cli_read_failed("wearfm probe annotate", o->error_bands, why, len); }
+    wfm_error err = {0};
+    if (wfm_probe_set_error_bands(pr, text, len, &err)) {
+        fprintf(stderr, "wearfm probe annotate: %s: %s\n", o->error_bands, err.message);
+        rc = err.status == WFM_ERR_NO_MEMORY ? EXIT_RUNTIME : EXIT_INPUT;
+    } else if (wfm_probe_save_file(pr, o->output, &err)) {
+        fprintf(stderr, "wearfm probe annotate: %s%s\n", err.message, cli_path_note(o->output));
+        rc = EXIT_RUNTIME;
+    } else if (!o->quiet) {
+        fprintf(stderr, "wearfm probe: wrote %s\n", o->output);
+    }
+    free(text);
+    wfm_probe_free(pr);
+    return rc;
 }
 
 int cli_probe(int argc, char **argv) {
@@ -975,5 +1027,6 @@ int cli_probe(int argc, char **argv) {
     if (!strcmp(o.sub, "fit")) return cmd_fit(&o);
     if (!strcmp(o.sub, "predict")) return cmd_predict(&o);
     if (!strcmp(o.sub, "eval")) return cmd_eval(&o);
+    if (!strcmp(o.sub, "annotate")) return cmd_annotate(&o);
     return cmd_info(&o);
 }

@@ -3,6 +3,8 @@
  *   wearfm embed  MODEL INPUT.csv [options]
  *   wearfm impute MODEL INPUT.csv [options]
  *   wearfm tokens MODEL INPUT.csv [options]
+ *   wearfm embed  WAVEFORM-MODEL RECORDING [options]   (cli/waveform.c)
+ *   wearfm hr     WAVEFORM-MODEL PROBE RECORDING [options]
  *   wearfm import fitabase FILE... [options]   (cli/import.c)
  *   wearfm import takeout|apple-health|fit FILE... [options]   (cli/import_exports.c)
  *   wearfm probe fit|predict|eval|info ...     (cli/probe.c)
@@ -10,6 +12,7 @@
  * INPUT may be '-' for stdin. See usage() for options and exit codes. */
 #include "wearfm.h"
 #include "cli.h"
+#include "waveform_units.h"
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
@@ -27,6 +30,10 @@ static void usage(FILE *f) {
             "  wearfm embed  MODEL INPUT [options]   one embedding per window\n"
             "  wearfm impute MODEL INPUT [options]   fill the gaps of every window\n"
             "  wearfm tokens MODEL INPUT [options]   per-token encoder outputs\n"
+            "  wearfm embed  WAVEFORM-MODEL RECORDING [options]\n"
+            "                                        one embedding per window of raw samples\n"
+            "  wearfm hr     WAVEFORM-MODEL PROBE RECORDING [options]\n"
+            "                                        heart rate per window from a ridge probe\n"
             "  wearfm import fitabase FILE... [-o OUTDIR] [--user ID] [--no-nonwear] [--report]\n"
             "                                        Fitabase CSV exports -> one minute CSV per user\n"
             "                                        (see 'wearfm import --help')\n"
@@ -47,6 +54,15 @@ static void usage(FILE *f) {
             "lacks is treated as entirely missing. Windows are aligned to multiples of\n"
             "the model's window length since 1970-01-01T00:00 (midnight for a day).\n"
             "\n"
+            "RECORDING (a waveform model's input) is an Empatica E4 file (ACC.csv, BVP.csv)\n"
+            "or a CSV timestamp,x,y,z (unix s or ms, or ISO-8601 with a zone); it is checked\n"
+            "against the model's channels and unit, resampled to the model's rate and cut\n"
+            "into full windows from its first sample. Output: window_start (UTC),\n"
+            "observed (fraction of samples with every channel), emb_0... (embed) or\n"
+            "hr_bpm, motion_g (std of |acceleration| in g), expected_mae_bpm (from the\n"
+            "probe's error bands; empty without them) (hr). The probe must be a ridge or\n"
+            "linear probe fit on this model's emb_ columns with --model.\n"
+            "\n"
             "options:\n"
             "  --format csv|json       output format (default csv; tokens: json only)\n"
             "  -o, --output FILE       write to FILE instead of stdout\n"
@@ -55,6 +71,11 @@ static void usage(FILE *f) {
             "                          how likely the filled level is; empty where observed)\n"
             "  --mask-mode compact|attention   AIM form (default compact; same results)\n"
             "  --threads N             worker threads (default: all cores; WASI: 1)\n"
+            "  --input-format e4|csv   waveform recordings: the layout (default: a first line\n"
+            "                          starting with 'timestamp' is csv, else e4)\n"
+            "  --unit g|m/s2           csv recordings: the axes' unit (required)\n"
+            "  --rate HZ               csv recordings: the sample rate (default: estimated)\n"
+            "  --stride SECONDS        waveform windows: start one every SECONDS (default: the window)\n"
             "  -q, --quiet             no progress on stderr\n"
             "  -h, --help              this help\n"
             "  --version               print the version\n"
@@ -65,15 +86,25 @@ static void usage(FILE *f) {
 }
 
 typedef struct options {
-    const char *cmd, *model, *input, *output;
+    const char *cmd, *model, *input, *output, *probe;
     int json, raw, quiet, threads;
     wfm_mask_mode mask_mode;
+    cli_wave_opts wave;     /* recordings of waveform models */
+    const char *wave_option; /* the first waveform-only option given, for the minute commands' message */
 } options;
+
+/* A number > 0 (and finite) for --rate and --stride. */
+static int positive_arg(const char *s, double *v) {
+    char *end;
+    *v = strtod(s, &end);
+    return end != s && !*end && isfinite(*v) && *v > 0 ? 0 : -1;
+}
 
 static int parse_args(int argc, char **argv, options *o) {
     memset(o, 0, sizeof *o);
     o->mask_mode = WFM_MASK_COMPACT;
-    const char *pos[3];
+    o->wave.input_format = -1;
+    const char *pos[4];
     int npos = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -106,11 +137,30 @@ static int parse_args(int argc, char **argv, options *o) {
             else if (!strcmp(next, "attention")) o->mask_mode = WFM_MASK_ATTENTION;
             else { fprintf(stderr, "wearfm: unknown mask mode '%s' (compact or attention)\n", next); return -1; }
             i++;
+        } else if (!strcmp(a, "--input-format")) {
+            if (!next) goto missing;
+            if (!strcmp(next, "e4")) o->wave.input_format = WFM_WAVEFORM_E4;
+            else if (!strcmp(next, "csv")) o->wave.input_format = WFM_WAVEFORM_CSV;
+            else { fprintf(stderr, "wearfm: unknown input format '%s' (e4 or csv)\n", next); return -1; }
+            o->wave_option = a; i++;
+        } else if (!strcmp(a, "--unit")) {
+            if (!next) goto missing;
+            if (!wfm_wave_unit_find(next) || !wfm_wave_unit_find(next)->stored[0]) {
+                fprintf(stderr, "wearfm: unknown unit '%s' (%s)\n", next, wfm_wave_unit_names());
+                return -1;
+            }
+            o->wave.unit = next; o->wave_option = a; i++;
+        } else if (!strcmp(a, "--rate") || !strcmp(a, "--stride")) {
+            if (!next) goto missing;
+            double v;
+            if (positive_arg(next, &v)) { fprintf(stderr, "wearfm: %s needs a number > 0 (got '%s')\n", a, next); return -1; }
+            if (a[2] == 'r') o->wave.rate = v; else o->wave.stride = v;
+            o->wave_option = a; i++;
         } else if (a[0] == '-' && a[1]) {
             fprintf(stderr, "wearfm: unknown option '%s' (see --help)\n", a);
             return -1;
         } else {
-            if (npos == 3) { fprintf(stderr, "wearfm: too many arguments (see --help)\n"); return -1; }
+            if (npos == 4) { fprintf(stderr, "wearfm: too many arguments (see --help)\n"); return -1; }
             pos[npos++] = a;
         }
         continue;
@@ -120,17 +170,25 @@ static int parse_args(int argc, char **argv, options *o) {
     }
     if (npos == 0) { usage(stderr); return -1; }
     o->cmd = pos[0];
-    int need = !strcmp(o->cmd, "info") ? 2 : 3;
-    if (strcmp(o->cmd, "info") && strcmp(o->cmd, "embed") && strcmp(o->cmd, "impute") && strcmp(o->cmd, "tokens")) {
-        fprintf(stderr, "wearfm: unknown command '%s' (info, embed, impute, tokens, import, probe, slots)\n", o->cmd);
+    int need = !strcmp(o->cmd, "info") ? 2 : !strcmp(o->cmd, "hr") ? 4 : 3;
+    if (strcmp(o->cmd, "info") && strcmp(o->cmd, "embed") && strcmp(o->cmd, "impute") && strcmp(o->cmd, "tokens") &&
+        strcmp(o->cmd, "hr")) {
+        fprintf(stderr, "wearfm: unknown command '%s' (info, embed, impute, tokens, hr, import, probe, slots)\n", o->cmd);
         return -1;
     }
     if (npos != need) {
-        fprintf(stderr, "wearfm %s: expected %s\n", o->cmd, need == 2 ? "MODEL" : "MODEL INPUT");
+        fprintf(stderr, "wearfm %s: expected %s\n", o->cmd,
+                need == 2 ? "MODEL" : need == 4 ? "WAVEFORM-MODEL PROBE RECORDING" : "MODEL INPUT");
         return -1;
     }
     o->model = pos[1];
-    o->input = need == 3 ? pos[2] : NULL;
+    o->probe = need == 4 ? pos[2] : NULL;
+    o->input = need >= 3 ? pos[need - 1] : NULL;
+    o->wave.input = o->input;
+    o->wave.probe = o->probe;
+    o->wave.output = o->output;
+    o->wave.json = o->json;
+    o->wave.quiet = o->quiet;
     return 0;
 }
 
@@ -559,11 +617,24 @@ int main(int argc, char **argv) {
     }
     wfm_model_info mi;
     wfm_model_get_info(m, &mi);
+    if (mi.family == WFM_FAMILY_WAVEFORM && (!strcmp(o.cmd, "embed") || !strcmp(o.cmd, "hr"))) {
+        int rc = cli_waveform(&o.wave, m);
+        wfm_model_free(m);
+        return rc;
+    }
     if (mi.family != WFM_FAMILY_MINUTE && strcmp(o.cmd, "info")) { /* its input is not a minute table */
-        fprintf(stderr, "wearfm: %s is a %s model (%s); '%s' reads minute tables: only 'wearfm info' takes it\n",
-                o.model, mi.architecture, mi.signal, o.cmd);
+        fprintf(stderr, "wearfm: %s is a %s model (%s); '%s' reads minute tables: only 'wearfm info', 'embed' and "
+                        "'hr' take it\n", o.model, mi.architecture, mi.signal, o.cmd);
         wfm_model_free(m);
         return EXIT_MODEL;
+    }
+    if (!strcmp(o.cmd, "hr") || o.wave_option) { /* a minute model */
+        if (!strcmp(o.cmd, "hr")) fprintf(stderr, "wearfm hr: %s is a %s (minute) model; hr needs a waveform model "
+                                                  "(accelerometer or PPG windows)\n", o.model, mi.architecture);
+        else fprintf(stderr, "wearfm: %s is for recordings of a waveform model; %s is a %s (minute) model\n",
+                     o.wave_option, o.model, mi.architecture);
+        wfm_model_free(m);
+        return !strcmp(o.cmd, "hr") ? EXIT_MODEL : EXIT_USAGE;
     }
     wfm_minutes *t = NULL;
     if (o.input) {

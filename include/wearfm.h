@@ -652,6 +652,41 @@ wfm_status wfm_resample_length(size_t n, int channels, double rate_in, double ra
 wfm_status wfm_resample(const float *x, size_t n, int channels, double rate_in, double rate_out, float *y,
                         size_t n_out, wfm_error *err);
 
+/* ---- windows of a waveform for a model ------------------------------------ */
+
+/* The one window rule of waveform models (docs/data.md, "Windows of a
+ * waveform"); the CLI, WASI, the page and the Python package all use it.
+ *
+ * prepare checks the recording against the model (its channel count; its
+ * stored unit: "g" for an accelerometer model, "" (as recorded) for PPG)
+ * and resamples it to the model's sample_rate_hz (wfm_resample; a copy when
+ * the rates are equal). *prepared is a new waveform at that rate, with the
+ * same start and dropped counts: release it with wfm_waveform_free.
+ * WFM_ERR_INVALID_ARG for a recording that does not fit the model,
+ * WFM_ERR_UNSUPPORTED for a minute model. */
+wfm_status wfm_waveform_prepare(const wfm_model *model, const wfm_waveform *w, wfm_waveform **prepared,
+                                wfm_error *err);
+/* Windows are full: window i holds samples [i stride, i stride + T) of the
+ * prepared waveform (T = window_samples; stride in samples, 0 = T), for
+ * every i whose window ends inside the recording (the models were trained
+ * on such windows). 0 when the recording is shorter than a window. */
+size_t wfm_waveform_window_count(const wfm_model *model, const wfm_waveform *prepared, size_t stride);
+
+/* What a window holds, for a caller that reports or bins by it (`wearfm hr`,
+ * a probe's error bands). A sample is observed when every channel is. */
+typedef struct wfm_window_summary {
+    double observed;  /* observed samples / T */
+    double motion_g;  /* accelerometer models: the population standard deviation of the magnitude
+                         sqrt(sum_c x_c^2) (g) over the observed samples; NaN for other signals or
+                         a window without an observed sample */
+} wfm_window_summary;
+void wfm_window_summarize(const wfm_model *model, const float *x, wfm_window_summary *out);
+
+/* Copies window `index` into x [T x C] (NaN = missing) and gives its start
+ * (unix s, UTC) and summary; start_time and summary may be NULL. */
+wfm_status wfm_waveform_window(const wfm_model *model, const wfm_waveform *prepared, size_t index, size_t stride,
+                               float *x, double *start_time, wfm_window_summary *summary, wfm_error *err);
+
 /* ---- linear probes ------------------------------------------------------ */
 
 /* A linear probe on fixed features (embeddings, or any numeric table).
@@ -819,6 +854,28 @@ void wfm_probe_buffer_free(void *data);
 wfm_status wfm_probe_save_file(const wfm_probe *probe, const char *path, wfm_error *err);
 wfm_status wfm_probe_load_buffer(const void *data, size_t size, wfm_probe **out, wfm_error *err);
 wfm_status wfm_probe_load_file(const char *path, wfm_probe **out, wfm_error *err);
+
+/* Error bands (optional, docs/probes.md): the mean absolute error a
+ * regression probe was measured to make on held-out data, in bands of a
+ * window summary: `by` is "motion_g" or "observed" (wfm_window_summary),
+ * edges strictly increasing, mae[b] for band b: b = 0 below edges[0], b for
+ * edges[b-1] <= v < edges[b], n_edges from the last edge on. Stored in the
+ * probe file as "error_bands": {"by": ..., "edges": [...], "mae_bpm": [...]}.
+ * get returns 1 and fills *out (pointers valid while the probe lives and its
+ * bands are not set again), or 0. set takes that JSON object (or "null" or
+ * NULL: no bands), validated as when loading; on error the probe is
+ * unchanged. expected_error is the band's MAE for a window, NaN without
+ * bands or when the summary's value is NaN. */
+#define WFM_PROBE_MAX_ERROR_BAND_EDGES 16
+typedef struct wfm_probe_error_bands {
+    const char *by;
+    int n_edges;
+    const double *edges;   /* [n_edges] */
+    const double *mae;     /* [n_edges + 1] */
+} wfm_probe_error_bands;
+int wfm_probe_get_error_bands(const wfm_probe *probe, wfm_probe_error_bands *out);
+wfm_status wfm_probe_set_error_bands(wfm_probe *probe, const char *json, size_t len, wfm_error *err);
+double wfm_probe_expected_error(const wfm_probe *probe, const wfm_window_summary *summary);
 
 /* Cross-validation of a probe. Without groups: k folds, stratified by class
  * for classification, rows assigned by a shuffle seeded with params->seed.

@@ -9,6 +9,7 @@
 #define WFM_PROBE_MAX_CLASSES 64
 #define WFM_PROBE_MAX_LAMBDAS 64
 #define WFM_PROBE_FORMAT_VERSION 1
+#define WFM_PROBE_MAX_BAND_EDGES WFM_PROBE_MAX_ERROR_BAND_EDGES
 
 struct wfm_probe {
     wfm_probe_task task;
@@ -29,6 +30,10 @@ struct wfm_probe {
     int n_cv;            /* inner-CV scores (cv_lambda) */
     double cv_lambdas[WFM_PROBE_MAX_LAMBDAS], cv_scores[WFM_PROBE_MAX_LAMBDAS];
     wfm_metric cv_metric;
+    /* Optional "error_bands" (probe_io.c): n_band_edges = 0 when absent. */
+    char band_by[16];
+    int n_band_edges;
+    double band_edges[WFM_PROBE_MAX_BAND_EDGES], band_mae[WFM_PROBE_MAX_BAND_EDGES + 1];
 };
 
 /* A set of rows of a caller's data: X is n_all x d, labels/targets/groups

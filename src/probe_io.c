@@ -9,6 +9,7 @@
  *    "solver": {"name": "lbfgs" | "cholesky", "iterations": 37, "converged": true,
  *               "loss": 0.41, "grad_inf": 3e-7},
  *    "cv": {"metric": "log_loss", "lambdas": [...], "scores": [...]} | null,
+ *    "error_bands": {"by": "motion_g", "edges": [...], "mae_bpm": [...]}   (optional)
  *    "wearfm_version": "0.1.0"}
  * Loading reuses the project's strict safetensors and JSON parsers and checks
  * every field; weights may also be F16/BF16 (widened). */
@@ -110,6 +111,15 @@ static void meta_json(const wfm_probe *p, sbuf *b) {
         for (int i = 0; i < p->n_cv; i++) { if (i) sb_str(b, ", "); sb_num(b, p->cv_scores[i]); }
         sb_str(b, "]}");
     } else sb_str(b, "null");
+    if (p->n_band_edges) {
+        sb_str(b, ", \"error_bands\": {\"by\": ");
+        sb_json(b, p->band_by);
+        sb_str(b, ", \"edges\": [");
+        for (int i = 0; i < p->n_band_edges; i++) { if (i) sb_str(b, ", "); sb_num(b, p->band_edges[i]); }
+        sb_str(b, "], \"mae_bpm\": [");
+        for (int i = 0; i <= p->n_band_edges; i++) { if (i) sb_str(b, ", "); sb_num(b, p->band_mae[i]); }
+        sb_str(b, "]}");
+    }
     sb_str(b, ", \"wearfm_version\": ");
     sb_json(b, wfm_version());
     sb_str(b, "}");
@@ -241,6 +251,89 @@ static int get_int(const wfm_json *o, const char *key, int lo, int hi, int *out)
     return 0;
 }
 
+/* ---- error bands ------------------------------------------------------------ */
+
+/* "error_bands": the absolute error a regression probe is expected to make,
+ * measured elsewhere (on held-out people), in bands of a window summary
+ * (wfm_window_summary). One parser for files and for wfm_probe_set_error_bands,
+ * strict: a malformed value is refused, never half-used. */
+static const char *const BAND_BY[] = {"motion_g", "observed"};
+
+static int key_is(const wfm_json *member, const char *key) {
+    return member->key_len == strlen(key) && !memcmp(member->key, key, member->key_len);
+}
+
+/* Parses v (NULL or null: no bands) into p; p is unchanged on failure. */
+static wfm_status parse_error_bands(const wfm_json *v, wfm_probe *p, wfm_error *err) {
+#define BAD(...) wfm_fail(err, WFM_ERR_FORMAT, "probe: \"error_bands\" " __VA_ARGS__)
+    if (!v || wfm_json_is(v, WFM_JSON_NULL)) { p->n_band_edges = 0; p->band_by[0] = 0; return WFM_OK; }
+    if (p->task == WFM_PROBE_LOGISTIC) return BAD("belong to a regression probe (ridge or linear)");
+    if (!wfm_json_is(v, WFM_JSON_OBJECT)) return BAD("must be an object {\"by\", \"edges\", \"mae_bpm\"} or null");
+    for (size_t i = 0; i < wfm_json_count(v); i++) {
+        const wfm_json *m = wfm_json_at(v, i);
+        if (!key_is(m, "by") && !key_is(m, "edges") && !key_is(m, "mae_bpm"))
+            return BAD("has an unknown key \"%.*s\" (by, edges, mae_bpm)", (int)(m->key_len > 40 ? 40 : m->key_len), m->key);
+    }
+    const wfm_json *by = wfm_json_get(v, "by"), *e = wfm_json_get(v, "edges"), *m = wfm_json_get(v, "mae_bpm");
+    int known = -1;
+    for (int k = 0; k < (int)(sizeof BAND_BY / sizeof *BAND_BY); k++)
+        if (wfm_json_is(by, WFM_JSON_STRING) && wfm_json_string_is_c(by) && !strcmp(wfm_json_string(by), BAND_BY[k])) known = k;
+    if (known < 0) return BAD("\"by\" must be \"motion_g\" or \"observed\" (a wfm_window_summary field)");
+    const size_t ne = wfm_json_count(e);
+    if (!wfm_json_is(e, WFM_JSON_ARRAY) || ne < 1 || ne > WFM_PROBE_MAX_BAND_EDGES)
+        return BAD("\"edges\" must be an array of 1..%d numbers", WFM_PROBE_MAX_BAND_EDGES);
+    if (!wfm_json_is(m, WFM_JSON_ARRAY) || wfm_json_count(m) != ne + 1)
+        return BAD("\"mae_bpm\" must be an array of %zu numbers, one per band (one more than the edges)", ne + 1);
+    double edges[WFM_PROBE_MAX_BAND_EDGES], mae[WFM_PROBE_MAX_BAND_EDGES + 1];
+    for (size_t i = 0; i < ne; i++) {
+        const wfm_json *x = wfm_json_at(e, i);
+        if (!wfm_json_is(x, WFM_JSON_NUMBER)) return BAD("\"edges\"[%zu] is not a number", i);
+        edges[i] = wfm_json_number(x);
+        if (i && !(edges[i] > edges[i - 1])) return BAD("\"edges\" must increase strictly (edges[%zu] = %g)", i, edges[i]);
+    }
+    for (size_t i = 0; i <= ne; i++) {
+        const wfm_json *x = wfm_json_at(m, i);
+        if (!wfm_json_is(x, WFM_JSON_NUMBER) || !(wfm_json_number(x) >= 0))
+            return BAD("\"mae_bpm\"[%zu] must be a number >= 0", i);
+        mae[i] = wfm_json_number(x);
+    }
+#undef BAD
+    strcpy(p->band_by, BAND_BY[known]);
+    p->n_band_edges = (int)ne;
+    memcpy(p->band_edges, edges, ne * sizeof *edges);
+    memcpy(p->band_mae, mae, (ne + 1) * sizeof *mae);
+    return WFM_OK;
+}
+
+wfm_status wfm_probe_set_error_bands(wfm_probe *p, const char *json, size_t len, wfm_error *err) {
+    if (!p || (!json && len)) return wfm_fail(err, WFM_ERR_INVALID_ARG, "wfm_probe_set_error_bands: NULL argument");
+    wfm_json_doc *doc = NULL;
+    wfm_status s = json ? wfm_json_parse(json, len, &doc, err) : WFM_OK;
+    if (s) { wfm_error_prefix(err, "error bands"); return s; }
+    s = parse_error_bands(doc ? wfm_json_root(doc) : NULL, p, err);
+    wfm_json_free(doc);
+    return s;
+}
+
+int wfm_probe_get_error_bands(const wfm_probe *p, wfm_probe_error_bands *out) {
+    memset(out, 0, sizeof *out);
+    if (!p || !p->n_band_edges) return 0;
+    out->by = p->band_by;
+    out->n_edges = p->n_band_edges;
+    out->edges = p->band_edges;
+    out->mae = p->band_mae;
+    return 1;
+}
+
+double wfm_probe_expected_error(const wfm_probe *p, const wfm_window_summary *s) {
+    if (!p || !s || !p->n_band_edges) return NAN;
+    double v = !strcmp(p->band_by, "motion_g") ? s->motion_g : s->observed;
+    if (isnan(v)) return NAN;
+    int b = 0;
+    while (b < p->n_band_edges && v >= p->band_edges[b]) b++;
+    return p->band_mae[b];
+}
+
 wfm_status wfm_probe_load_buffer(const void *data, size_t size, wfm_probe **out, wfm_error *err) {
     if (!out || (!data && size)) return wfm_fail(err, WFM_ERR_INVALID_ARG, "probe load: NULL argument");
     *out = NULL;
@@ -341,6 +434,7 @@ wfm_status wfm_probe_load_buffer(const void *data, size_t size, wfm_probe **out,
                 if (!strcmp(mn, wfm_metric_name((wfm_metric)k))) p->cv_metric = (wfm_metric)k;
         }
     }
+    if ((s = parse_error_bands(wfm_json_get(root, "error_bands"), p, err))) goto done;
     const uint8_t *base = (const uint8_t *)data + st.data_offset;
     if ((s = read_tensor(&st, base, "probe.weight", p->weight, err)) ||
         (s = read_tensor(&st, base, "probe.bias", p->bias, err)) ||

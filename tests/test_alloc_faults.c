@@ -667,6 +667,16 @@ static wfm_status resample(void *ctx, void **made, wfm_error *err) {
     return wfm_resample(ctx, 16, 3, 32, 25, y, 13, err);
 }
 
+typedef struct prepare_ctx { wfm_model *model; wfm_waveform *w; } prepare_ctx;
+
+static wfm_status prepare(void *ctx, void **made, wfm_error *err) {
+    const prepare_ctx *c = ctx;
+    wfm_waveform *p = (wfm_waveform *)made;
+    wfm_status st = wfm_waveform_prepare(c->model, c->w, &p, err);
+    *made = p;
+    return st;
+}
+
 TEST(waveforms) {
     static const waveio_ctx e4 = {"1495437325.000000, 1495437325.000000, 1495437325.000000\n32.000000, 32.000000, "
                                 "32.000000\n29,-6,55\n28,-6,55\n1200,,55\n", {WFM_WAVEFORM_E4, NULL, 0, 0}};
@@ -681,6 +691,14 @@ TEST(waveforms) {
     float x[16 * 3];
     for (int i = 0; i < 16 * 3; i++) x[i] = i % 5 == 0 ? NAN : (float)(i % 7) / 7;
     sweep(&(entry){"resample 32 -> 25 Hz", resample, NULL, NULL, 0, 0}, x);
+    /* the window rule: checked, then resampled 32 -> 16 Hz for w1 */
+    prepare_ctx pc = {NULL, NULL};
+    wfm_model_params mp = params_for(1);
+    CHECK(wfm_model_load_buffer(wfm_fx_w1_safetensors, sizeof wfm_fx_w1_safetensors, &mp, &pc.model, NULL) == WFM_OK);
+    CHECK(wfm_waveform_read_buffer(e4.text, strlen(e4.text), &e4.o, &pc.w, NULL) == WFM_OK);
+    if (pc.model && pc.w) sweep(&(entry){"waveform prepare for a model", prepare, release_waveform, NULL, 0, 0}, &pc);
+    wfm_waveform_free(pc.w);
+    wfm_model_free(pc.model);
     /* timestamps claiming 10^10 samples fail before anything that large is asked for */
     static const waveio_ctx claim = {"timestamp,x\n1600000000,0\n1700000000,0\n", {WFM_WAVEFORM_CSV, "g", 100, 0}};
     wfm_waveform *w = NULL;

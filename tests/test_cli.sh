@@ -79,8 +79,85 @@ for build in native wasi; do
   check "$build info of a waveform model, json" 0 "${CLI[@]}" info tests/fixtures/w2.safetensors --format json
   if python3 -c "import json,sys; m=json.load(open(sys.argv[1]))['model']; sys.exit(not (m['signal'] == 'ppg' and m['sample_rate_hz'] == 25 and m['window_samples'] == 50 and m['patch_samples'] == 5 and m['embedding_dim'] == 12 and m['input_norm'] == 'fixed'))" $W/out
   then pass=$((pass + 1)); echo "ok   $build waveform info json fields"; else fail=$((fail + 1)); echo "FAIL $build waveform info json fields"; fi
-  check "$build embed refuses a waveform model" 3 "${CLI[@]}" embed tests/fixtures/w1.safetensors $SAMPLE
-  grep_err "$build embed refuses a waveform model, saying why" "is a waveform_encoder model (accelerometer); 'embed' reads minute tables"
+  check "$build impute refuses a waveform model" 3 "${CLI[@]}" impute tests/fixtures/w1.safetensors $SAMPLE
+  grep_err "$build impute refuses a waveform model, saying why" "is a waveform_encoder model (accelerometer); 'impute' reads minute tables"
+  # Waveform recordings (tests/data/wesad: 10 s of an E4) through the w1
+  # (accelerometer, 16 Hz, 4 s windows) and w2 (PPG, 25 Hz, 2 s) fixtures.
+  W1=tests/fixtures/w1.safetensors; W2=tests/fixtures/w2.safetensors; ACC=tests/data/wesad/ACC.csv; BVP=tests/data/wesad/BVP.csv
+  rm -rf $W/wave_$build && mkdir -p $W/wave_$build
+  # Scalar kernels in both builds: their outputs are then compared bit for
+  # bit below (the SIMD kernels of each build agree within 1e-5, checked once).
+  kernels_before=${WFM_KERNELS-}; export WFM_KERNELS=scalar
+  check "$build embed an E4 accelerometer file" 0 "${CLI[@]}" embed $W1 $ACC -o $W/wave_$build/acc.csv
+  grep_err "$build embed says it resampled" "resampled from 32 Hz to the model's 16 Hz"
+  grep_err "$build embed says what is not in a full window" "the last 2 s are not in a full window"
+  if [ "$(head -1 $W/wave_$build/acc.csv)" = "window_start,observed,emb_0,emb_1,emb_2,emb_3,emb_4,emb_5,emb_6,emb_7" ] &&
+     [ "$(cut -d, -f1,2 $W/wave_$build/acc.csv | tail -n +2 | tr '\n' ' ')" = "2017-05-22T07:15:25.000Z,1 2017-05-22T07:15:29.000Z,1 " ]; then
+    pass=$((pass + 1)); echo "ok   $build waveform embed: two full 4 s windows, UTC starts"
+  else fail=$((fail + 1)); echo "FAIL $build waveform embed output"; head -3 $W/wave_$build/acc.csv; fi
+  check "$build embed with a 1 s stride, json" 0 "${CLI[@]}" embed $W1 $ACC --stride 1 --format json -q -o $W/wave_$build/acc_stride.json
+  if python3 -c "import json,sys; d=json.load(open(sys.argv[1])); w=d['windows']; sys.exit(not (len(w) == 7 and w[6]['start'] == '2017-05-22T07:15:31.000Z' and len(w[0]['embedding']) == 8 and d['model']['stride_samples'] == 16))" $W/wave_$build/acc_stride.json
+  then pass=$((pass + 1)); echo "ok   $build waveform embed json: 7 windows every 1 s"; else fail=$((fail + 1)); echo "FAIL $build waveform embed json"; fi
+  check "$build embed an E4 PPG file" 0 "${CLI[@]}" embed $W2 $BVP -q -o $W/wave_$build/bvp.csv
+  if [ "$(wc -l < $W/wave_$build/bvp.csv)" = 6 ]; then pass=$((pass + 1)); echo "ok   $build waveform embed of PPG: five 2 s windows"
+  else fail=$((fail + 1)); echo "FAIL $build waveform embed of PPG"; fi
+  # the same samples as timestamp,x,y,z in m/s2 (unix ms): sniffed, rate estimated, the same windows
+  /usr/bin/python3 -c "import sys; r=open(sys.argv[1]).read().split(chr(10))[2:322]; print('timestamp,x,y,z'); [print('%d,%s' % (1495437325000 + i * 31.25, ','.join(repr(int(v) / 64 * 9.80665) for v in l.split(',')))) for i, l in enumerate(r)]" $ACC > $W/wave_$build/acc_ms2.csv
+  check "$build embed a timestamp,x,y,z CSV" 0 "${CLI[@]}" embed $W1 $W/wave_$build/acc_ms2.csv --unit m/s2 -q -o $W/wave_$build/acc_from_csv.csv
+  if python3 -c "import csv,sys; a=list(csv.reader(open(sys.argv[1]))); b=list(csv.reader(open(sys.argv[2]))); sys.exit(not (len(a) == len(b) == 3 and a[0] == b[0] and all(x[0] == y[0] and max(abs(float(u) - float(v)) for u, v in zip(x[1:], y[1:])) < 1e-5 for x, y in zip(a[1:], b[1:]))))" $W/wave_$build/acc.csv $W/wave_$build/acc_from_csv.csv
+  then pass=$((pass + 1)); echo "ok   $build the CSV in m/s2 embeds as the E4 file"; else fail=$((fail + 1)); echo "FAIL $build CSV vs E4 embeddings"; fi
+  check "$build embed a waveform from stdin" 0 sh -c "\"\$@\" embed $W1 - -q < $ACC" sh "${CLI[@]}"
+  if cmp -s $W/out $W/wave_$build/acc.csv; then pass=$((pass + 1)); echo "ok   $build waveform stdin and file agree"
+  else fail=$((fail + 1)); echo "FAIL $build waveform stdin vs file"; fi
+  check "$build embed: wrong channel count" 4 "${CLI[@]}" embed $W1 $BVP
+  grep_err "$build wrong channel count is named" "the model (accelerometer) takes 3 channels; the waveform has 1"
+  check "$build embed: a CSV without --unit" 2 "${CLI[@]}" embed $W1 $W/wave_$build/acc_ms2.csv
+  grep_err "$build a CSV without --unit says so" "say the axes' unit with --unit g or --unit m/s2"
+  check "$build embed: an unknown --unit" 2 "${CLI[@]}" embed $W1 $W/wave_$build/acc_ms2.csv --unit furlongs
+  check "$build embed: --rate with an E4 file" 2 "${CLI[@]}" embed $W1 $ACC --rate 32
+  check "$build embed: a stride of no whole sample" 2 "${CLI[@]}" embed $W1 $ACC --stride 0.03
+  grep_err "$build a bad stride is named" "--stride 0.03 s is 0.48 samples at the model's 16 Hz"
+  check "$build embed: a negative stride" 2 "${CLI[@]}" embed $W1 $ACC --stride -1
+  check "$build embed: waveform options with a minute model" 2 "${CLI[@]}" embed $MODEL $SAMPLE --stride 4
+  head -n 50 $ACC > $W/wave_$build/short.csv
+  check "$build embed: a recording shorter than a window" 5 "${CLI[@]}" embed $W1 $W/wave_$build/short.csv
+  grep_err "$build a short recording is named" "the recording is 1.5 s; a window of the model is 4 s"
+  # wearfm hr: a ridge probe bound to w1 on its embeddings (targets made up), then error bands
+  "${CLI[@]}" embed $W1 $ACC --stride 1 -q | awk -F, 'NR == 1 {print $0 ",hr"} NR > 1 {print $0 "," 60 + 3 * NR}' > $W/wave_$build/emb_hr.csv
+  check "$build probe fit on waveform embeddings" 0 "${CLI[@]}" probe fit $W/wave_$build/emb_hr.csv --labels hr --task ridge --features emb_ --model $W1 -q -o $W/wave_$build/hr.probe
+  check "$build hr without error bands" 0 "${CLI[@]}" hr $W1 $W/wave_$build/hr.probe $ACC --stride 1 -o $W/wave_$build/hr_plain.csv
+  grep_err "$build hr without bands says the column is empty" "the probe has no error bands, so expected_mae_bpm is empty"
+  if [ "$(head -1 $W/wave_$build/hr_plain.csv)" = "window_start,hr_bpm,observed,motion_g,expected_mae_bpm" ] &&
+     [ "$(tail -n +2 $W/wave_$build/hr_plain.csv | grep -c ',1,0\.00[0-9]*,$')" = 7 ]; then
+    pass=$((pass + 1)); echo "ok   $build hr: 7 windows, motion_g of a wrist at rest, no expected error"
+  else fail=$((fail + 1)); echo "FAIL $build hr output"; head -3 $W/wave_$build/hr_plain.csv; fi
+  printf '{"by": "motion_g", "edges": [0.004, 0.0045, 0.2], "mae_bpm": [4.1, 6.0, 9.5, 14.0]}' > $W/bands.json
+  check "$build probe annotate --error-bands" 0 "${CLI[@]}" probe annotate $W/wave_$build/hr.probe --error-bands $W/bands.json -o $W/wave_$build/hr_bands.probe
+  check "$build probe info shows the bands" 0 "${CLI[@]}" probe info $W/wave_$build/hr_bands.probe
+  if grep -qF "error bands    MAE by motion_g: < 0.004: 4.1, >= 0.004: 6, >= 0.0045: 9.5, >= 0.2: 14" $W/out; then pass=$((pass + 1)); echo "ok   $build probe info: error bands"
+  else fail=$((fail + 1)); echo "FAIL $build probe info bands"; cat $W/out; fi
+  check "$build hr with error bands" 0 "${CLI[@]}" hr $W1 $W/wave_$build/hr_bands.probe $ACC --stride 1 -q -o $W/wave_$build/hr.csv
+  if python3 -c "import csv,sys; r=list(csv.DictReader(open(sys.argv[1]))); sys.exit(not (len(r) == 7 and all(float(x['expected_mae_bpm']) == (4.1 if float(x['motion_g']) < 0.004 else 6.0 if float(x['motion_g']) < 0.0045 else 9.5) for x in r) and len({x['expected_mae_bpm'] for x in r}) > 1))" $W/wave_$build/hr.csv
+  then pass=$((pass + 1)); echo "ok   $build hr: each window's expected error is its motion band's"; else fail=$((fail + 1)); echo "FAIL $build hr bands"; cat $W/wave_$build/hr.csv; fi
+  check "$build hr json" 0 "${CLI[@]}" hr $W1 $W/wave_$build/hr_bands.probe $ACC --format json -q -o $W/wave_$build/hr.json
+  printf '{"by": "motion_g", "edges": [0.2, 0.1], "mae_bpm": [1, 2, 3]}' > $W/bad_bands.json
+  check "$build probe annotate: bad bands" 4 "${CLI[@]}" probe annotate $W/wave_$build/hr.probe --error-bands $W/bad_bands.json -o $W/wave_$build/bad.probe
+  grep_err "$build bad bands are named" "\"edges\" must increase strictly"
+  # a probe bound to another encoder: w1 with one weight changed (same shapes)
+  python3 -c "import json,struct,sys; b=bytearray(open(sys.argv[1],'rb').read()); n=struct.unpack('<Q',b[:8])[0]; t=json.loads(b[8:8+n])['encoder.norm.weight']; o=8+n+t['data_offsets'][0]; b[o:o+4]=struct.pack('<f',0.5); open(sys.argv[2],'wb').write(b)" $W1 $W/wave_$build/w1b.safetensors
+  check "$build hr: a probe bound to another model" 3 "${CLI[@]}" hr $W/wave_$build/w1b.safetensors $W/wave_$build/hr.probe $ACC
+  grep_err "$build hr: another model's probe names the hashes" "fnv1a64w:"
+  check "$build hr: an unbound probe" 0 "${CLI[@]}" probe fit $W/wave_$build/emb_hr.csv --labels hr --task ridge --features emb_ -q -o $W/wave_$build/unbound.probe
+  check "$build hr refuses an unbound probe" 3 "${CLI[@]}" hr $W1 $W/wave_$build/unbound.probe $ACC
+  grep_err "$build hr: an unbound probe is named" "it is not bound to an encoder"
+  check "$build hr: a minute model" 3 "${CLI[@]}" hr $MODEL $W/wave_$build/hr.probe $ACC
+  grep_err "$build hr: a minute model is named" "hr needs a waveform model"
+  check "$build hr: a bad stride" 2 "${CLI[@]}" hr $W1 $W/wave_$build/hr.probe $ACC --stride 0
+  check "$build hr: missing arguments" 2 "${CLI[@]}" hr $W1 $ACC
+  export WFM_KERNELS=$kernels_before
+  check "$build embed with the build's own kernels" 0 "${CLI[@]}" embed $W1 $ACC -q -o $W/acc_simd_$build.csv
+  if python3 -c "import csv,sys; a=list(csv.reader(open(sys.argv[1]))); b=list(csv.reader(open(sys.argv[2]))); sys.exit(not (len(a) == len(b) and all(max(abs(float(u) - float(v)) for u, v in zip(x[2:], y[2:])) < 1e-5 for x, y in zip(a[1:], b[1:]))))" $W/wave_$build/acc.csv $W/acc_simd_$build.csv
+  then pass=$((pass + 1)); echo "ok   $build waveform embed: its own kernels within 1e-5 of the scalar ones"; else fail=$((fail + 1)); echo "FAIL $build SIMD vs scalar waveform embed"; fi
   check "$build slots refuses a waveform model" 3 "${CLI[@]}" slots tests/fixtures/w1.safetensors $SAMPLE --inputs x
   grep_err "$build slots refuses a waveform model, saying why" "slots need a minute model"
   printf 'timestamp,heart_rate\n2016-05-05T00:00,60\n2016-05-05T00:01,sixty\n' > $W/bad.csv
@@ -252,6 +329,9 @@ for build in native wasi; do
   if grep -q '^2024-03-09T14:00,104.45,,,$' $W/fit_$build/fixed.csv; then pass=$((pass + 1)); echo "ok   $build import fit --fixed-offset moves the activity to +01:00"
   else fail=$((fail + 1)); echo "FAIL $build import fit --fixed-offset"; fi
 done
+# The two builds read and embed waveforms identically.
+if diff -r $W/wave_native $W/wave_wasi > /dev/null; then pass=$((pass + 1)); echo "ok   native and WASI waveform embed and hr outputs are identical"
+else fail=$((fail + 1)); echo "FAIL native vs WASI waveform outputs"; diff -rq $W/wave_native $W/wave_wasi; fi
 # The two builds import identically.
 if diff -r $W/imp_native $W/imp_wasi > /dev/null; then pass=$((pass + 1)); echo "ok   native and WASI imports are identical"
 else fail=$((fail + 1)); echo "FAIL native vs WASI import"; fi

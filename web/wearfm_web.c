@@ -20,7 +20,17 @@ EMSCRIPTEN_KEEPALIVE wfm_model *wfmw_load(const void *data, size_t size, int n_t
     p.mask_mode = (wfm_mask_mode)mask_mode;
     wfm_model *m = NULL;
     memset(&last_error, 0, sizeof last_error);
-    return wfm_model_load_buffer(data, size, &p, &m, &last_error) == WFM_OK ? m : NULL;
+    if (wfm_model_load_buffer(data, size, &p, &m, &last_error)) return NULL;
+    wfm_model_info info;
+    wfm_model_get_info(m, &info);
+    if (info.family != WFM_FAMILY_MINUTE) { /* the page lays out every window as window_minutes x C */
+        snprintf(last_error.message, sizeof last_error.message,
+                 "a %s model (%s): the page runs minute models (lsm2_mae) only", info.architecture, info.signal);
+        last_error.status = WFM_ERR_UNSUPPORTED;
+        wfm_model_free(m);
+        return NULL;
+    }
+    return m;
 }
 
 EMSCRIPTEN_KEEPALIVE void wfmw_free(wfm_model *m) { wfm_model_free(m); }

@@ -1,6 +1,7 @@
 /* Models, states and the forward pass: model_load, model_info, state_new, run. */
 #include "native.h"
 #include <math.h>
+#include <stdio.h>
 
 static void model_destroy(PyObject *capsule) { wfm_model_free(PyCapsule_GetPointer(capsule, MODEL_CAPSULE)); }
 
@@ -20,6 +21,16 @@ static PyObject *py_model_load(PyObject *self, PyObject *args) {
     Py_END_ALLOW_THREADS
     Py_DECREF(path_obj);
     if (st) return raise_core(ERR_MODEL, &err);
+    wfm_model_info info;
+    wfm_model_get_info(m, &info);
+    if (info.family != WFM_FAMILY_MINUTE) { /* the package sizes every input as window_minutes x C */
+        snprintf(err.message, sizeof err.message,
+                 "a %s model (%s): the Python package runs minute models (lsm2_mae) only; embed its recordings "
+                 "with the CLI: wearfm embed MODEL RECORDING", info.architecture, info.signal);
+        err.status = WFM_ERR_UNSUPPORTED;
+        wfm_model_free(m);
+        return raise_core(ERR_MODEL, &err);
+    }
     PyObject *cap = PyCapsule_New(m, MODEL_CAPSULE, model_destroy);
     if (!cap) wfm_model_free(m);
     return cap;

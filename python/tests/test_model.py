@@ -75,6 +75,14 @@ def test_errors_carry_the_core_messages(model, tmp_path):
         wearfm.read_minutes(b"timestamp,heart_rate\n2016-04-12T00:00,70\nnot-a-time,71\n")
 
 
+def test_a_waveform_model_is_refused_clearly():
+    import os
+    from conftest import ROOT
+    with pytest.raises(wearfm.ModelError, match="runs minute models .* wearfm embed MODEL RECORDING") as e:
+        wearfm.Model.load(os.path.join(ROOT, "tests", "fixtures", "w1.safetensors"))
+    assert e.value.status == 7
+
+
 def test_skip_empty_gives_nan_and_zero_visible_tokens(model):
     xs = np.stack([_day(model), np.full_like(_day(model), np.nan)])
     res = model.run(xs, embedding=True, imputed=True, skip_empty=True)

@@ -102,6 +102,12 @@ test('web build reports malformed models and CSVs with messages', async () => {
   assert.equal(core._wfmw_load(p, junk.length, 1, 0), 0);
   assert.match(core.UTF8ToString(core._wfmw_last_error()), /.+/);
   core._free(p);
+  // a waveform model: the page lays windows out as minutes, so it refuses one by name
+  const wave = readFileSync(path.join(root, 'tests/fixtures/w1.safetensors'));
+  const w = toHeap(core, wave);
+  assert.equal(core._wfmw_load(w, wave.length, 1, 0), 0);
+  assert.match(core.UTF8ToString(core._wfmw_last_error()), /waveform_encoder model \(accelerometer\): the page runs minute models/);
+  core._free(w);
   const bad = new TextEncoder().encode('timestamp,heart_rate\n2016-05-05T00:00,abc\n');
   const q = toHeap(core, bad);
   assert.equal(core._wfmw_minutes_read_csv(q, bad.length), 0);
