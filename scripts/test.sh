@@ -119,6 +119,7 @@ stage "cli: exit codes, messages, stdin, formats (native + wasi)" cli
 stage "parity: small configs vs pytorch, cross-build" parity
 stage "parity: paper config (26 ch x 1440 min) vs pytorch, cross-build" parity --paper --only paper
 stage "training smoke: trainer -> safetensors -> C core parity -> evaluation" train_smoke
+stage "accelerometer smoke: teacher, distilled student, baselines -> safetensors -> wearfm embed/hr and probes on WESAD and WISDM" bash tests/test_accel_smoke.sh
 stage "evaluation smoke: every scenario x method through the native CLI, bootstrap, tables" eval_smoke
 stage "eval tables: card and README blocks match models/*.eval.json and the model files" eval_tables
 stage "probe tasks: labels, slots and features of tools/probe_tasks.py" probe_tasks_unit
