@@ -27,6 +27,8 @@ BLOCKS = {
                                        "accel_activity", "accel_ablation", "accel_goals"],
     "models/wearfm-ppg-wesad.md": ["ppg_reference"],
     "README.md": ["accel_summary"],
+    "models/probes/accel-hr.md": ["accel_hr_probe"],
+    "models/probes/accel-activity.md": ["accel_activity_probe"],
 }
 # rows of the tables: (JSON key, label)
 HR_ROWS = [
@@ -170,7 +172,33 @@ def render_summary(r):
                   ["stress, wrist signals", g[2][1], "0.87"], ["stress, accelerometer alone", g[3][1], "—"]])
 
 
-RENDERERS = {"accel_retrieval": render_retrieval, "accel_pool_curve": render_pool_curve, "accel_hr": render_hr,
+def render_hr_probe(r):
+    hr = r["heart_rate"]
+    rows = [[label, f(hr[k]["mae"], 2)] for k, label in HR_ROWS
+            if k in ("student: wearfm hr", "ssl baseline", "window statistics", "training mean") and k in hr]
+    out = [table(["held-out people, 3 folds", "HR MAE, bpm"], rows), ""]
+    b = r.get("hr_error_bands")
+    if b:
+        edges = [f"{e:.3f}" for e in b["edges"]]
+        names = [f"< {edges[0]}"] + [f"{a}–{c}" for a, c in zip(edges, edges[1:])] + [f">= {edges[-1]}"]
+        out += ["Expected error by motion (`expected_mae_bpm` of `wearfm hr`; stored in the probe):", "",
+                table(["motion_g (std of the acceleration magnitude, g)", "held-out MAE, bpm"],
+                      [[n, f(m, 2)] for n, m in zip(names, b["mae_bpm"])])]
+    return "\n".join(out)
+
+
+def render_activity_probe(r):
+    a = r["activity"]
+    k = "student projection"
+    if k not in a:
+        return "—"
+    return table(["WISDM, leave one subject out (51 people)", "accuracy", "macro-F1"],
+                 [["the shipped student's embedding", f(a[k]["mean"]["accuracy"], 3), f(a[k]["mean"]["macro_f1"], 3)],
+                  ["hand-made accelerometer statistics", f(a["window statistics"]["mean"]["accuracy"], 3),
+                   f(a["window statistics"]["mean"]["macro_f1"], 3)]])
+
+
+RENDERERS = {"accel_hr_probe": render_hr_probe, "accel_activity_probe": render_activity_probe,"accel_retrieval": render_retrieval, "accel_pool_curve": render_pool_curve, "accel_hr": render_hr,
              "accel_stress": render_stress, "accel_activity": render_activity, "accel_ablation": render_ablation,
              "accel_goals": render_goals, "ppg_reference": render_ppg, "accel_summary": render_summary}
 
