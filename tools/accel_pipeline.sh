@@ -1,36 +1,56 @@
 #!/usr/bin/env bash
-# Every training run of the accelerometer evaluation and the shipped models,
-# in the order the evaluation needs them; a finished run is kept (rerun = resume).
-#   bash tools/accel_pipeline.sh [OUT=build/accel]
+# Every training run of the accelerometer evaluation and the shipped models.
+#   bash tools/accel_pipeline.sh [OUT [RUN...]]     (default OUT=build/accel, every run)
+# A finished run is kept, so a rerun resumes. Runs may be shared between
+# several workers (e.g. two with THREADS=1 on a 2-core machine, which is
+# faster in total than one with 2 threads): a run is claimed by creating
+# OUT/claims/NAME, and a worker skips runs another has claimed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:-build/accel}
+shift || true
 PY=${PY:-/usr/bin/python3}
-mkdir -p "$OUT/logs"
-run() { # run NAME ARGS...: trains unless NAME.safetensors exists
-  local name=$1; shift
+THREADS=${THREADS:-2}
+mkdir -p "$OUT/logs" "$OUT/claims"
+
+args_of() { # the trainer's arguments of a run, by its name
+  local name=$1 fold=${1##*-fold}
+  [ "$fold" = "$name" ] && fold=${name##*-}  # teacher-all, student-all
+  local teacher="$OUT/teacher-fold$fold.safetensors"
+  [ "$fold" = all ] && teacher="$OUT/teacher-all.safetensors"
+  case $name in
+    teacher-*) echo "--role teacher --fold $fold" ;;
+    student-noaug-*) echo "--role student --fold $fold --teacher $teacher --aug none" ;;
+    student-norotate-*) echo "--role student --fold $fold --teacher $teacher --aug scale,noise,warp,drop" ;;
+    student-*) echo "--role student --fold $fold --teacher $teacher" ;;
+    ssl-*) echo "--role ssl --fold $fold" ;;
+    supervised-*) echo "--role supervised --fold $fold" ;;
+    *) echo "unknown run $name" >&2; return 1 ;;
+  esac
+}
+
+run() { # trains NAME unless it exists or another worker claimed it
+  local name=$1
   [ -f "$OUT/$name.safetensors" ] && { echo "kept $name"; return; }
-  echo "train $name: $*"
-  $PY tools/accel_train.py "$@" --out "$OUT/$name.tmp.safetensors" --log "$OUT/logs/$name.jsonl" \
-    > "$OUT/logs/$name.out" 2>&1
+  mkdir "$OUT/claims/$name" 2>/dev/null || { echo "claimed elsewhere: $name"; return; }
+  local a; a=$(args_of "$name")
+  case $name in student-*) # its teacher may still be training in another worker
+    local t; t=$(echo "$a" | sed 's/.*--teacher \([^ ]*\).*/\1/')
+    while [ ! -f "$t" ]; do sleep 30; done ;;
+  esac
+  echo "train $name: $a ($(date -u +%H:%M))"
+  # shellcheck disable=SC2086
+  $PY tools/accel_train.py $a --threads "$THREADS" --out "$OUT/$name.tmp.safetensors" \
+    --log "$OUT/logs/$name.jsonl" > "$OUT/logs/$name.out" 2>&1
   [ -f "$OUT/$name.tmp.safetensors.head.pt" ] && mv "$OUT/$name.tmp.safetensors.head.pt" "$OUT/$name.safetensors.head.pt"
   mv "$OUT/$name.tmp.safetensors" "$OUT/$name.safetensors"
 }
-fold() { # the four runs of one fold
-  run teacher-fold$1 --role teacher --fold $1
-  run student-fold$1 --role student --fold $1 --teacher "$OUT/teacher-fold$1.safetensors"
-  run ssl-fold$1 --role ssl --fold $1
-  run supervised-fold$1 --role supervised --fold $1
-}
-fold 0
-# the shipped models: the same recipe on all 15 subjects
-run teacher-all --role teacher --fold all
-run student-all --role student --fold all --teacher "$OUT/teacher-all.safetensors"
-fold 1
-fold 2
-# augmentation ablations of the student
-for f in 0 1 2; do
-  run student-noaug-fold$f --role student --fold $f --teacher "$OUT/teacher-fold$f.safetensors" --aug none
-  run student-norotate-fold$f --role student --fold $f --teacher "$OUT/teacher-fold$f.safetensors" --aug scale,noise,warp,drop
-done
+
+ALL=()
+for f in 0 1 2; do ALL+=(teacher-fold$f student-fold$f ssl-fold$f supervised-fold$f); done
+ALL+=(teacher-all student-all)
+for f in 0 1 2; do ALL+=(student-noaug-fold$f student-norotate-fold$f); done
+RUNS=("$@")
+[ ${#RUNS[@]} -eq 0 ] && RUNS=("${ALL[@]}")
+for r in "${RUNS[@]}"; do run "$r"; done
 echo "pipeline done"
