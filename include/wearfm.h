@@ -350,6 +350,13 @@ wfm_status wfm_aggregator_add(wfm_aggregator *a, int channel, double time_ms, do
 wfm_status wfm_aggregator_open_gap(wfm_aggregator *a, double from_ms, wfm_error *err);
 void wfm_aggregator_close_gap(wfm_aggregator *a, double to_ms);
 
+/* One 3-axis accelerometer sample (xyz in `unit`, a waveform unit: "g",
+ * "mg", "m/s2", "1/64 g") as the `movement` channel: |sqrt(x^2+y^2+z^2) - 1 g|
+ * in mg. An axis the waveform rules drop (not finite, beyond +-16 g) drops
+ * the sample, counted on `movement` with that reason. */
+wfm_status wfm_aggregator_add_acceleration(wfm_aggregator *a, double time_ms, const double xyz[3], const char *unit,
+                                           int segment, wfm_error *err);
+
 /* Samples of a channel kept (WFM_KEPT) or dropped, by reason. */
 size_t wfm_aggregator_count(const wfm_aggregator *a, int channel, wfm_drop_reason why);
 
@@ -619,7 +626,7 @@ typedef enum wfm_waveform_format {
 
 typedef struct wfm_waveform_options {
     wfm_waveform_format format;
-    const char *unit;  /* CSV: "g", "m/s2" (or "m/s^2"), "1/64 g"; E4: NULL (by its columns) */
+    const char *unit;  /* CSV: "g", "mg", "m/s2" (or "m/s^2"), "1/64 g"; E4: NULL (by its columns) */
     double rate;       /* CSV: Hz, or 0 to estimate it from the timestamps; E4: 0 */
     size_t max_values; /* n x channels at most: 0 or above it, WFM_WAVEFORM_MAX_VALUES */
 } wfm_waveform_options;
@@ -631,6 +638,17 @@ wfm_status wfm_waveform_read_buffer(const void *data, size_t size, const wfm_wav
 wfm_status wfm_waveform_read_file(const char *path, const wfm_waveform_options *options, wfm_waveform **out,
                                   wfm_error *err);
 void wfm_waveform_free(wfm_waveform *w);
+
+/* A waveform from samples a caller holds (a live sensor): times_s[n] (unix
+ * s, strictly increasing, 1970-2286) and values [n x channels] in `unit`
+ * (as options.unit of the CSV reader; NaN = missing), put on the grid at
+ * `rate` (0: estimated) with exactly the generic CSV reader's rules
+ * (docs/data.md, "Generic CSV"): the same rows give the same waveform. */
+wfm_status wfm_waveform_from_samples(const double *times_s, const double *values, size_t n, int channels,
+                                     const char *unit, double rate, wfm_waveform **out, wfm_error *err);
+/* The stored unit of a unit a caller may name ("g" for "m/s2"), or NULL for
+ * one the readers do not take. */
+const char *wfm_waveform_unit_stored(const char *unit);
 
 /* Resampling from rate_in to rate_out (tools/waveform_ref.py resample, =
  * scipy.signal.resample_poly(x, up, down, padtype='edge') on each run of

@@ -7,6 +7,7 @@
 #include "reserve.h"
 #include "minutes_internal.h"
 #include "timestamp.h"
+#include "waveform_units.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,6 +130,32 @@ wfm_status wfm_aggregator_add(wfm_aggregator *a, int channel, double t, double v
     if (minute < c->first) c->first = minute;
     if (minute > c->last) c->last = minute;
     return WFM_OK;
+}
+
+/* The movement feature of an accelerometer sample, in the one place it is
+ * computed: the distance of |a| from 1 g (gravity alone), in mg, after the
+ * waveform unit table's conversion and plausibility rule. */
+wfm_status wfm_aggregator_add_acceleration(wfm_aggregator *a, double t, const double xyz[3], const char *unit,
+                                           int segment, wfm_error *err) {
+    if (!a || !xyz) return wfm_fail(err, WFM_ERR_INVALID_ARG, "wfm_aggregator_add_acceleration: NULL argument");
+    const wfm_wave_unit *u = wfm_wave_unit_find(unit);
+    if (!u || strcmp(u->stored, "g"))
+        return wfm_fail(err, WFM_ERR_INVALID_ARG, "acceleration unit '%s' is not one of %s", unit ? unit : "(none)",
+                        wfm_wave_unit_names());
+    int channel;
+    wfm_status st = wfm_aggregator_channel(a, "movement", &channel, err);
+    if (st) return st;
+    double m2 = 0;
+    for (int c = 0; c < 3; c++) {
+        float g;
+        wfm_drop_reason why = wfm_wave_convert(u, xyz[c], &g);
+        if (why != WFM_KEPT) {
+            a->channels[channel]->counts[why]++;
+            return WFM_OK;
+        }
+        m2 += (double)g * g;
+    }
+    return wfm_aggregator_add(a, channel, t, fabs(sqrt(m2) - 1.0) * 1000.0, segment, err);
 }
 
 wfm_status wfm_aggregator_open_gap(wfm_aggregator *a, double from, wfm_error *err) {

@@ -234,15 +234,50 @@ static void to_grid(wfm_waveform *w, const double *t, const float *v, size_t row
     }
 }
 
+/* The one grid rule of timestamped samples, for the CSV reader and
+ * wfm_waveform_from_samples: t (unix s, strictly increasing) and the rows'
+ * stored values v [n x C]; rate 0 estimates it. t is made relative to t[0]. */
+static wfm_status place_on_grid(double *t, const float *v, size_t n, int C, double rate, size_t limit,
+                                wfm_waveform **out, wfm_error *err) {
+    wfm_status st;
+    if (rate == 0) {
+        if ((st = estimate_rate(t, n, &rate, err))) return st;
+        if (!(rate >= WFM_WAVEFORM_MIN_RATE && rate <= WFM_WAVEFORM_MAX_RATE))
+            return wfm_fail(err, WFM_ERR_INVALID_ARG, "the timestamps give a rate of %g Hz, outside [%g, %g]", rate,
+                            WFM_WAVEFORM_MIN_RATE, WFM_WAVEFORM_MAX_RATE);
+    }
+    const double t0 = t[0], span = (t[n - 1] - t0) * rate;
+    for (size_t i = 0; i < n; i++) t[i] -= t0;
+    /* The grid's length is claimed by the timestamps, not by the rows. */
+    if (!(span + 1 <= (double)(limit / (size_t)C)))
+        return wfm_fail(err, WFM_ERR_INVALID_ARG, "the timestamps span %.17g s: %.3g samples at %g Hz x %d axes, more "
+                        "than the limit of %zu values", t[n - 1], span + 1, rate, C, limit);
+    wfm_waveform *w;
+    if ((st = wave_new((size_t)llround(span) + 1, C, limit, &w, err))) return st;
+    w->start = t0;
+    w->rate = rate;
+    to_grid(w, t, v, n);
+    *out = w;
+    return WFM_OK;
+}
+
+/* The unit of a caller that puts axes on a grid: one of an accelerometer's. */
+static wfm_status grid_unit(const char *name, double rate, const char *who, const wfm_wave_unit **u, wfm_error *err) {
+    *u = name ? wfm_wave_unit_find(name) : NULL;
+    if (!*u || !(*u)->stored[0])
+        return wfm_fail(err, WFM_ERR_INVALID_ARG, "%s: unit '%s' is not one of %s", who, name ? name : "(none)",
+                        wfm_wave_unit_names());
+    if (rate != 0 && !(rate >= WFM_WAVEFORM_MIN_RATE && rate <= WFM_WAVEFORM_MAX_RATE))
+        return wfm_fail(err, WFM_ERR_INVALID_ARG, "%s: rate %g Hz is outside [%g, %g] (0: estimate it)", who, rate,
+                        WFM_WAVEFORM_MIN_RATE, WFM_WAVEFORM_MAX_RATE);
+    return WFM_OK;
+}
+
 static wfm_status read_csv(const char *p, const char *end, const wfm_waveform_options *o, wfm_waveform **out,
                            wfm_error *err) {
-    const wfm_wave_unit *u = o->unit ? wfm_wave_unit_find(o->unit) : NULL;
-    if (!u || !u->stored[0])
-        return wfm_fail(err, WFM_ERR_INVALID_ARG, "waveform CSV: unit '%s' is not one of %s",
-                        o->unit ? o->unit : "(none)", wfm_wave_unit_names());
-    if (o->rate != 0 && !(o->rate >= WFM_WAVEFORM_MIN_RATE && o->rate <= WFM_WAVEFORM_MAX_RATE))
-        return wfm_fail(err, WFM_ERR_INVALID_ARG, "waveform CSV: rate %g Hz is outside [%g, %g] (0: estimate it)",
-                        o->rate, WFM_WAVEFORM_MIN_RATE, WFM_WAVEFORM_MAX_RATE);
+    const wfm_wave_unit *u;
+    wfm_status st = grid_unit(o->unit, o->rate, "waveform CSV", &u, err);
+    if (st) return st;
     wfm_field f[MAX_C + 2];
     const char *q = p, *lb, *le;
     if (q >= end || !wfm_csv_next_line(&q, end, &lb, &le))
@@ -256,8 +291,7 @@ static wfm_status read_csv(const char *p, const char *end, const wfm_waveform_op
     const size_t C = nf - 1;
     size_t lines = 0;
     const size_t limit = limit_of(o);
-    wfm_status st = count_lines(q, end, limit, &lines, err);
-    if (st) return st;
+    if ((st = count_lines(q, end, limit, &lines, err))) return st;
     if (blank_to_end(q, end)) return wfm_fail(err, WFM_ERR_NO_DATA, "the CSV has a header but no rows");
     /* The rows as read (a waveform holds their values), then the grid. */
     wfm_waveform *rows;
@@ -280,32 +314,64 @@ static wfm_status read_csv(const char *p, const char *end, const wfm_waveform_op
             if (put(rows, n * C + c, u, f[c + 1])) { st = bad_cell(err, line, c + 2, f[c + 1]); goto done; }
         n++;
     }
-    double rate = o->rate;
-    if (rate == 0) {
-        if ((st = estimate_rate(t, n, &rate, err))) goto done;
-        if (!(rate >= WFM_WAVEFORM_MIN_RATE && rate <= WFM_WAVEFORM_MAX_RATE))
-            FAIL(WFM_ERR_INVALID_ARG, "the timestamps give a rate of %g Hz, outside [%g, %g]", rate,
-                 WFM_WAVEFORM_MIN_RATE, WFM_WAVEFORM_MAX_RATE);
-    }
-    const double t0 = t[0], span = (t[n - 1] - t0) * rate;
-    for (size_t i = 0; i < n; i++) t[i] -= t0;
-    /* The grid's length is claimed by the timestamps, not by the rows. */
-    if (!(span + 1 <= (double)(limit / C)))
-        FAIL(WFM_ERR_INVALID_ARG, "the timestamps span %.17g s: %.3g samples at %g Hz x %zu axes, more than the "
-             "limit of %zu values", t[n - 1], span + 1, rate, C, limit);
     wfm_waveform *w;
-    if ((st = wave_new((size_t)llround(span) + 1, (int)C, limit, &w, err))) goto done;
-    w->start = t0;
-    w->rate = rate;
-    w->unit = u->stored;
-    memcpy(w->dropped, rows->dropped, sizeof w->dropped);
-    to_grid(w, t, rows->samples, n);
-    *out = w;
+    if (!(st = place_on_grid(t, rows->samples, n, (int)C, o->rate, limit, &w, err))) {
+        w->unit = u->stored;
+        memcpy(w->dropped, rows->dropped, sizeof w->dropped);
+        *out = w;
+    }
 done:
 #undef FAIL
     free(t);
     wfm_waveform_free(rows);
     return st;
+}
+
+/* Samples a caller already holds (the page's sensors): the CSV reader's
+ * rules without the text, so both give the same grid for the same rows. */
+wfm_status wfm_waveform_from_samples(const double *times_s, const double *values, size_t n, int channels,
+                                     const char *unit, double rate, wfm_waveform **out, wfm_error *err) {
+    if (!out || ((!times_s || !values) && n))
+        return wfm_fail(err, WFM_ERR_INVALID_ARG, "wfm_waveform_from_samples: NULL argument");
+    *out = NULL;
+    const wfm_wave_unit *u;
+    wfm_status st = grid_unit(unit, rate, "waveform samples", &u, err);
+    if (st) return st;
+    if (channels < 1 || channels > MAX_C)
+        return wfm_fail(err, WFM_ERR_INVALID_ARG, "waveform samples: %d channels (1..%d)", channels, MAX_C);
+    if (!n) return wfm_fail(err, WFM_ERR_NO_DATA, "no samples");
+    const size_t C = (size_t)channels, limit = WFM_WAVEFORM_MAX_VALUES;
+    for (size_t i = 0; i < n; i++) {
+        if (!(times_s[i] >= 0 && times_s[i] <= MAX_START))
+            return wfm_fail(err, WFM_ERR_INVALID_ARG, "sample %zu: time %.17g s is outside 1970-2286", i, times_s[i]);
+        if (i && !(times_s[i] > times_s[i - 1]))
+            return wfm_fail(err, WFM_ERR_INVALID_ARG, "sample %zu: time %.17g s is not after the previous sample's: "
+                            "samples must be in time order, without duplicates", i, times_s[i]);
+    }
+    wfm_waveform *rows, *w = NULL;
+    double *t = wfm_malloc(n * sizeof *t);
+    if (!t) return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory for %zu samples", n);
+    if ((st = wave_new(n, channels, limit, &rows, err))) { free(t); return st; }
+    memcpy(t, times_s, n * sizeof *t);
+    /* NaN is missing, as an empty CSV cell; anything else goes through the unit's rule. */
+    for (size_t i = 0; i < n * C; i++)
+        if (!isnan(values[i])) {
+            wfm_drop_reason why = wfm_wave_convert(u, values[i], &rows->samples[i]);
+            rows->dropped[why] += why != WFM_KEPT;
+        }
+    if (!(st = place_on_grid(t, rows->samples, n, channels, rate, limit, &w, err))) {
+        w->unit = u->stored;
+        memcpy(w->dropped, rows->dropped, sizeof w->dropped);
+        *out = w;
+    }
+    free(t);
+    wfm_waveform_free(rows);
+    return st;
+}
+
+const char *wfm_waveform_unit_stored(const char *unit) {
+    const wfm_wave_unit *u = wfm_wave_unit_find(unit);
+    return u && u->stored[0] ? u->stored : NULL;
 }
 
 /* ---- entry points ---- */

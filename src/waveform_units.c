@@ -15,6 +15,7 @@ static const wfm_wave_unit units[] = {
     {"m/s2", 9.80665, "g", ACC_MAX_G},     /* standard gravity */
     {"m/s^2", 9.80665, "g", ACC_MAX_G},
     {"1/64 g", 64.0, "g", ACC_MAX_G},      /* Empatica E4 ACC.csv (its range is +-2 g) */
+    {"mg", 1000.0, "g", ACC_MAX_G},        /* milli-g: Polar's PMD accelerometer stream */
     {"", 1.0, "", INFINITY},               /* as recorded (PPG, EDA, ...): any finite value */
 };
 #define N_UNITS (sizeof units / sizeof *units)
@@ -26,7 +27,7 @@ const wfm_wave_unit *wfm_wave_unit_find(const char *name) {
     return NULL;
 }
 
-const char *wfm_wave_unit_names(void) { return "g, m/s2, m/s^2, 1/64 g"; }
+const char *wfm_wave_unit_names(void) { return "g, m/s2, m/s^2, 1/64 g, mg"; }
 
 wfm_drop_reason wfm_wave_convert(const wfm_wave_unit *u, double v, float *stored) {
     double s = v / u->divisor;

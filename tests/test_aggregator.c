@@ -67,6 +67,27 @@ TEST(samples_become_minute_means_and_empty_minutes_are_missing) {
     wfm_aggregator_free(a);
 }
 
+TEST(acceleration_becomes_movement_in_mg) {
+    wfm_aggregator *a = fresh();
+    wfm_error err = {0};
+    const double rest[3] = {0, 0, 9.80665}, shake[3] = {0, 1.5, 0}, huge[3] = {0, 20000, 0}, bad[3] = {NAN, 0, 1000};
+    CHECK(wfm_aggregator_add_acceleration(a, at(8, 0, 1), rest, "m/s2", 0, &err) == WFM_OK);  /* 1 g: 0 mg */
+    CHECK(wfm_aggregator_add_acceleration(a, at(8, 0, 2), shake, "g", 0, &err) == WFM_OK);    /* 1.5 g: 500 mg */
+    CHECK(wfm_aggregator_add_acceleration(a, at(8, 0, 3), huge, "mg", 0, &err) == WFM_OK);    /* 20 g: a fault */
+    CHECK(wfm_aggregator_add_acceleration(a, at(8, 0, 4), bad, "mg", 0, &err) == WFM_OK);
+    CHECK(wfm_aggregator_add_acceleration(a, at(8, 0, 5), rest, "1/64 g", 0, &err) == WFM_OK); /* 9.8/64 g: 847 mg */
+    CHECK(wfm_aggregator_add_acceleration(a, at(8, 0, 6), rest, "furlongs", 0, &err) == WFM_ERR_INVALID_ARG &&
+          strstr(err.message, "furlongs"));
+    CHECK(wfm_aggregator_add_acceleration(a, at(8, 0, 6), rest, "", 0, &err) == WFM_ERR_INVALID_ARG);
+    int mv = channel(a, "movement");
+    CHECK(wfm_aggregator_count(a, mv, WFM_KEPT) == 3 && wfm_aggregator_count(a, mv, WFM_DROP_ABOVE) == 1 &&
+          wfm_aggregator_count(a, mv, WFM_DROP_NOT_FINITE) == 1);
+    wfm_minutes *t = table(a, NULL);
+    if (t) CHECK_NEAR(cell(t, 8, 0, 0), (0 + 500 + (1 - 9.80665 / 64) * 1000) / 3, 1e-3);
+    wfm_minutes_free(t);
+    wfm_aggregator_free(a);
+}
+
 TEST(late_and_out_of_order_samples_land_in_their_own_minute) {
     double s[][4] = {{9, 0, 10, 50}, {9, 1, 0, 70}, {9, 0, 40, 60}, {8, 59, 59, 40}, {9, 1, 30, 90}};
     wfm_aggregator *a = fresh(), *b = fresh();
@@ -346,6 +367,7 @@ int main(void) {
     wfm_parse_minute("2024-03-10T00:00", 16, &day0);
     RUN(samples_become_minute_means_and_empty_minutes_are_missing);
     RUN(late_and_out_of_order_samples_land_in_their_own_minute);
+    RUN(acceleration_becomes_movement_in_mg);
     RUN(per_channel_rules_sum_max_last);
     RUN(rmssd_from_rr_sorted_within_the_minute);
     RUN(reconnect_gaps_are_never_differenced_across);

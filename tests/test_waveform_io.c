@@ -1,10 +1,12 @@
 /* The waveform readers (src/waveform_io.c): the real WESAD snippet
  * (tests/data/wesad, embedded), the E4 and generic CSV layouts, units and
  * plausibility, the grid of the generic CSV, and every kind of bad input
- * failing with a message that names it. */
+ * failing with a message that names it; wfm_waveform_from_samples giving
+ * the CSV reader's grid for the same rows (the real WISDM snippet). */
 #include "wearfm.h"
 #include "testing.h"
 #include "wesad_data.h"
+#include "wisdm_data.h"
 #include <stdint.h>
 
 static const wfm_waveform_options E4 = {WFM_WAVEFORM_E4, NULL, 0, 0};
@@ -246,6 +248,72 @@ TEST(files) {
     wfm_waveform_free(NULL);
 }
 
+
+/* The rows of a timestamp,x,y,z CSV text (ms times), parsed here as the page holds them. */
+static size_t csv_rows(const char *text, size_t len, double *t_s, double *v) {
+    const char *p = memchr(text, '\n', len) + 1, *end = text + len;
+    size_t n = 0;
+    for (char *q; p < end; n++) {
+        t_s[n] = strtod(p, &q) / 1000;
+        for (int c = 0; c < 3; c++) v[n * 3 + c] = strtod(q + 1, &q);
+        p = q + 1;
+    }
+    return n;
+}
+
+static int same_waveform(const wfm_waveform *a, const wfm_waveform *b) {
+    if (a->n != b->n || a->channels != b->channels || a->start != b->start || a->rate != b->rate || strcmp(a->unit, b->unit) ||
+        memcmp(a->dropped, b->dropped, sizeof a->dropped))
+        return 0;
+    for (size_t i = 0; i < a->n * (size_t)a->channels; i++)
+        if (!(a->samples[i] == b->samples[i] || (isnan(a->samples[i]) && isnan(b->samples[i])))) return 0;
+    return 1;
+}
+
+TEST(samples_give_the_csv_readers_grid) {
+    static double t[1300], v[1300 * 3];
+    const size_t n = csv_rows((const char *)wisdm_walking_csv, sizeof wisdm_walking_csv, t, v);
+    CHECK(n == 1200);
+    for (double rate = 0; rate <= 25; rate += 25) { /* estimated, and declared at another rate */
+        wfm_waveform *a = read_opts((const char *)wisdm_walking_csv, sizeof wisdm_walking_csv,
+                                    (wfm_waveform_options){WFM_WAVEFORM_CSV, "m/s2", rate, 0});
+        wfm_waveform *b = NULL;
+        wfm_error err = {0};
+        CHECK_MSG(wfm_waveform_from_samples(t, v, n, 3, "m/s2", rate, &b, &err) == WFM_OK, "%s", err.message);
+        if (a && b) CHECK_MSG(same_waveform(a, b), "rate %g: n %zu vs %zu, rate %.17g vs %.17g", rate, a->n, b->n, a->rate, b->rate);
+        if (b && rate == 0) /* unix seconds as doubles step by 0.2 us: 20 Hz within 1e-7 */
+            CHECK_MSG(b->n == 1200 && fabs(b->rate - 20) < 1e-6 && b->start == 1546300800.0 && !strcmp(b->unit, "g"), "n %zu rate %.17g start %.17g", b->n, b->rate, b->start);
+        wfm_waveform_free(a);
+        wfm_waveform_free(b);
+    }
+    /* A gap, a missing value and implausible ones, in mg (Polar's unit). */
+    const double ts[] = {10, 10.1, 10.2, 10.6, 10.7}, vs[] = {0, 0, 1000, 20000, 0, 0, NAN, 1, 2, 3, 4, 5, -1e300, 0, 0};
+    wfm_waveform *w = NULL;
+    CHECK(wfm_waveform_from_samples(ts, vs, 5, 3, "mg", 10, &w, NULL) == WFM_OK);
+    if (w) {
+        CHECK(w->n == 8 && w->start == 10 && !strcmp(w->unit, "g") && w->samples[2] == 1.0f && isnan(w->samples[3]));
+        CHECK(isnan(w->samples[6]) && isnan(w->samples[9]) && isnan(w->samples[5 * 3]) && w->samples[6 * 3 + 1] == 0.004f);
+        CHECK(w->dropped[WFM_DROP_ABOVE] == 1 && w->dropped[WFM_DROP_NOT_FINITE] == 1);
+    }
+    wfm_waveform_free(w);
+    wfm_error err = {0};
+    w = (wfm_waveform *)&err;
+    const double back[] = {1, 2, 2};
+    CHECK(wfm_waveform_from_samples(back, vs, 3, 3, "g", 0, &w, &err) == WFM_ERR_INVALID_ARG && !w &&
+          strstr(err.message, "sample 2: time 2 s is not after"));
+    CHECK(wfm_waveform_from_samples(ts, vs, 5, 3, "furlongs", 0, &w, &err) == WFM_ERR_INVALID_ARG &&
+          strstr(err.message, "unit 'furlongs'"));
+    CHECK(wfm_waveform_from_samples(ts, vs, 5, 3, "", 0, &w, &err) == WFM_ERR_INVALID_ARG);
+    CHECK(wfm_waveform_from_samples(ts, vs, 0, 3, "g", 0, &w, &err) == WFM_ERR_NO_DATA);
+    CHECK(wfm_waveform_from_samples(ts, vs, 1, 3, "g", 0, &w, &err) == WFM_ERR_INVALID_ARG && strstr(err.message, "one sample"));
+    CHECK(wfm_waveform_from_samples(ts, vs, 5, 0, "g", 0, &w, &err) == WFM_ERR_INVALID_ARG);
+    CHECK(wfm_waveform_from_samples(NULL, vs, 5, 3, "g", 0, &w, &err) == WFM_ERR_INVALID_ARG);
+    const double neg[] = {-1, 0};
+    CHECK(wfm_waveform_from_samples(neg, vs, 2, 3, "g", 0, &w, &err) == WFM_ERR_INVALID_ARG && strstr(err.message, "outside"));
+    CHECK(!strcmp(wfm_waveform_unit_stored("m/s^2"), "g") && !strcmp(wfm_waveform_unit_stored("mg"), "g"));
+    CHECK(!wfm_waveform_unit_stored("") && !wfm_waveform_unit_stored("kg") && !wfm_waveform_unit_stored(NULL));
+}
+
 int main(void) {
     RUN(wesad_accelerometer_in_g);
     RUN(wesad_ppg_and_heart_rate_kept_as_recorded);
@@ -254,5 +322,6 @@ int main(void) {
     RUN(csv_grid_units_and_time_rules);
     RUN(csv_bad_input_fails_clearly);
     RUN(files);
+    RUN(samples_give_the_csv_readers_grid);
     return TEST_SUMMARY();
 }

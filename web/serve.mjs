@@ -34,7 +34,8 @@ function shellDefault(name, fallback) {
 }
 
 /** URL path -> file on disk; directories map a whole folder of web/. */
-export function routes({ model = shellDefault('SHIPPED_MODEL', 'models/wearfm-minute-fitabase.safetensors'), sample = shellDefault('SAMPLE', 'data/sample/fitabase_4020332650.csv'), build = path.join(root, 'build'), probes = path.join(root, 'models/probes') } = {}) {
+export function routes({ model = shellDefault('SHIPPED_MODEL', 'models/wearfm-minute-fitabase.safetensors'), sample = shellDefault('SAMPLE', 'data/sample/fitabase_4020332650.csv'), build = path.join(root, 'build'), probes = path.join(root, 'models/probes'),
+  accel = { model: shellDefault('ACCEL_MODEL', 'models/wearfm-accel-wesad.safetensors'), hr: shellDefault('ACCEL_HR_PROBE', 'models/probes/accel-hr.safetensors'), activity: shellDefault('ACCEL_ACTIVITY_PROBE', 'models/probes/accel-activity.safetensors') } } = {}) {
   return {
     files: {
       '/': path.join(web, 'index.html'),
@@ -50,6 +51,10 @@ export function routes({ model = shellDefault('SHIPPED_MODEL', 'models/wearfm-mi
       // The fills' measured uncertainty, beside the model it was measured on (make fill-bands).
       '/model/fill-bands.json': path.resolve(root, model).replace(/\.safetensors$/, '.fill-bands.json'),
       '/sample/sample.csv': path.resolve(root, sample),
+      // Heart rate from motion (app/motion-hr.js): the accelerometer model and its probes, as scripts/common.sh names them.
+      '/accel/model.safetensors': path.resolve(root, accel.model),
+      '/accel/hr.safetensors': path.resolve(root, accel.hr),
+      '/accel/activity.safetensors': path.resolve(root, accel.activity),
       // The zip writer of the research export (npm fflate, pinned in package.json).
       '/vendor/fflate.js': path.join(web, 'node_modules/fflate/esm/browser.js'),
     },

@@ -133,7 +133,36 @@ export interface SampleBatch {
   value: Float64Array;
   segment: Int32Array;
   gaps: { open: boolean; t: number }[];
+  /** Raw accelerometer samples by unit ("m/s^2", "mg", "1/64 g"): the core makes them `movement`. xyz: x, y, z per sample. */
+  accel?: { unit: string; t: Float64Array; xyz: Float64Array; segment: Int32Array }[];
 }
+
+/** The accelerometer model loaded by loadAccelModel, and which of its probes loaded. */
+export interface AccelInfo {
+  rateHz: number;
+  windowSeconds: number;
+  embeddingDim: number;
+  weightsHash: string;
+  fromCache: boolean;
+  probes: Record<'hr' | 'activity', { ok: true; kind: string; classes: string[] } | { ok: false; problem: string }>;
+}
+
+/** The core's estimate of a source's latest full window (NaN / null where a probe is not loaded). */
+export type AccelEstimate =
+  | { enough: false; seconds: number; windowSeconds: number; why?: string }
+  | {
+      enough: true; seconds: number; windowSeconds: number;
+      /** Unix seconds (UTC) of the window's first sample. */
+      start: number;
+      hr_bpm: number;
+      /** The heart-rate probe's error band for this window (its motion_g), NaN without bands. */
+      expected_mae_bpm: number;
+      motion_g: number;
+      observed: number;
+      activity: string | null;
+      p: number;
+      embedding: Float32Array;
+    };
 
 export interface AggregateResult {
   table: MinuteTable;
@@ -331,6 +360,12 @@ export class Wearfm {
   slotPeriods(prob: Float32Array, options?: { threshold?: number; maxGap?: number; minSlots?: number }): Promise<SlotPeriod[]>;
   /** The sum of the known probabilities (an expected count of slots) and how many were known. */
   slotExpected(prob: Float32Array): Promise<{ expected: number; known: number }>;
+  /** Heart rate from motion: the accelerometer model and its probes ({hr, activity}: URLs of this origin); reloaded after cancel(). */
+  loadAccelModel(url: string, options?: { probes?: { hr?: string; activity?: string }; cache?: boolean; onProgress?: (p: { loaded: number; total: number | null; fromCache: boolean }) => void }): Promise<AccelInfo>;
+  /** Raw samples of one source (t: epoch ms; xyz: x, y, z per sample, in unit) into its live buffer (the last 2 minutes); transferred. */
+  pushAccel(samples: { source: string; unit: string; t: Float64Array; xyz: Float64Array }): Promise<{ seconds: number; outOfOrder: number }>;
+  estimateAccel(source: string): Promise<AccelEstimate>;
+  dropAccel(source: string): Promise<boolean>;
   /** Deletes the cached model files. */
   clearCache(): Promise<boolean>;
   /**

@@ -2,15 +2,17 @@
  * into the wasm heap and never lays out C structs itself. Model math stays
  * in the core; this file only adapts calling conventions. */
 #include "wearfm.h"
+#include "wearfm_web.h"
 #include <emscripten/emscripten.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static wfm_error last_error;
+/* The one error slot of these calls (web/wearfm_web.h): each clears it, a failed one fills it. */
+wfm_error wfmw_error;
 
-EMSCRIPTEN_KEEPALIVE const char *wfmw_last_error(void) { return last_error.message; }
+EMSCRIPTEN_KEEPALIVE const char *wfmw_last_error(void) { return wfmw_error.message; }
 EMSCRIPTEN_KEEPALIVE const char *wfmw_version(void) { return wfm_version(); }
 
 /* Returns a model handle, or 0 with wfmw_last_error() set. */
@@ -19,14 +21,14 @@ EMSCRIPTEN_KEEPALIVE wfm_model *wfmw_load(const void *data, size_t size, int n_t
     p.n_threads = n_threads;
     p.mask_mode = (wfm_mask_mode)mask_mode;
     wfm_model *m = NULL;
-    memset(&last_error, 0, sizeof last_error);
-    if (wfm_model_load_buffer(data, size, &p, &m, &last_error)) return NULL;
+    memset(&wfmw_error, 0, sizeof wfmw_error);
+    if (wfm_model_load_buffer(data, size, &p, &m, &wfmw_error)) return NULL;
     wfm_model_info info;
     wfm_model_get_info(m, &info);
     if (info.family != WFM_FAMILY_MINUTE) { /* the page lays out every window as window_minutes x C */
-        snprintf(last_error.message, sizeof last_error.message,
+        snprintf(wfmw_error.message, sizeof wfmw_error.message,
                  "a %s model (%s): the page runs minute models (lsm2_mae) only", info.architecture, info.signal);
-        last_error.status = WFM_ERR_UNSUPPORTED;
+        wfmw_error.status = WFM_ERR_UNSUPPORTED;
         wfm_model_free(m);
         return NULL;
     }
@@ -55,8 +57,8 @@ EMSCRIPTEN_KEEPALIVE int wfmw_run(wfm_model *m, const float *x, float *embedding
     o.reconstruction = reconstruction;
     o.imputed = imputed;
     o.token_visible = token_visible;
-    memset(&last_error, 0, sizeof last_error);
-    wfm_status st = wfm_run(m, x, &o, &last_error);
+    memset(&wfmw_error, 0, sizeof wfmw_error);
+    wfm_status st = wfm_run(m, x, &o, &wfmw_error);
     if (n_visible) *n_visible = o.n_visible_tokens;
     return (int)st;
 }
@@ -64,8 +66,8 @@ EMSCRIPTEN_KEEPALIVE int wfmw_run(wfm_model *m, const float *x, float *embedding
 /* Minute tables: the core's CSV importer, so the browser parses files exactly as the CLI does. */
 EMSCRIPTEN_KEEPALIVE wfm_minutes *wfmw_minutes_read_csv(const char *text, size_t len) {
     wfm_minutes *t = NULL;
-    memset(&last_error, 0, sizeof last_error);
-    return wfm_minutes_read_csv(text, len, &t, &last_error) == WFM_OK ? t : NULL;
+    memset(&wfmw_error, 0, sizeof wfmw_error);
+    return wfm_minutes_read_csv(text, len, &t, &wfmw_error) == WFM_OK ? t : NULL;
 }
 EMSCRIPTEN_KEEPALIVE void wfmw_minutes_free(wfm_minutes *t) { wfm_minutes_free(t); }
 /* Start minute as a double (exact below 2^53). */
@@ -89,8 +91,8 @@ EMSCRIPTEN_KEEPALIVE int wfmw_run_all(wfm_model *m, const float *x, float *embed
     o.token_embeddings = token_embeddings;
     o.fill_probability = fill_probability;
     o.token_visible = token_visible;
-    memset(&last_error, 0, sizeof last_error);
-    wfm_status st = wfm_run(m, x, &o, &last_error);
+    memset(&wfmw_error, 0, sizeof wfmw_error);
+    wfm_status st = wfm_run(m, x, &o, &wfmw_error);
     if (n_visible) *n_visible = o.n_visible_tokens;
     return (int)st;
 }
@@ -122,15 +124,15 @@ EMSCRIPTEN_KEEPALIVE double wfmw_minutes_duplicates(const wfm_minutes *t) { retu
  * passed as doubles (Fitabase ids have 10 digits, exact below 2^53). */
 EMSCRIPTEN_KEEPALIVE wfm_fitabase *wfmw_fitabase_create(void) {
     wfm_fitabase *fb = NULL;
-    memset(&last_error, 0, sizeof last_error);
-    return wfm_fitabase_create(&fb, &last_error) == WFM_OK ? fb : NULL;
+    memset(&wfmw_error, 0, sizeof wfmw_error);
+    return wfm_fitabase_create(&fb, &wfmw_error) == WFM_OK ? fb : NULL;
 }
 EMSCRIPTEN_KEEPALIVE void wfmw_fitabase_free(wfm_fitabase *fb) { wfm_fitabase_free(fb); }
 /* Returns the detected kind (> 0), or -1 with wfmw_last_error() set. */
 EMSCRIPTEN_KEEPALIVE int wfmw_fitabase_add(wfm_fitabase *fb, const char *text, size_t len) {
     wfm_fitabase_kind kind = WFM_FITABASE_UNKNOWN;
-    memset(&last_error, 0, sizeof last_error);
-    return wfm_fitabase_add(fb, text, len, &kind, &last_error) == WFM_OK ? (int)kind : -1;
+    memset(&wfmw_error, 0, sizeof wfmw_error);
+    return wfm_fitabase_add(fb, text, len, &kind, &wfmw_error) == WFM_OK ? (int)kind : -1;
 }
 EMSCRIPTEN_KEEPALIVE int wfmw_fitabase_detect(const char *text, size_t len) { return (int)wfm_fitabase_detect(text, len); }
 EMSCRIPTEN_KEEPALIVE const char *wfmw_fitabase_kind_name(int kind) {
@@ -160,14 +162,14 @@ EMSCRIPTEN_KEEPALIVE wfm_minutes *wfmw_fitabase_user_minutes(const wfm_fitabase 
     opt.nonwear_rule = (wfm_nonwear_rule)nonwear_rule;
     wfm_minutes *t = NULL;
     size_t nw = 0;
-    memset(&last_error, 0, sizeof last_error);
-    wfm_status st = wfm_fitabase_user_minutes(fb, (int64_t)user, &opt, &t, &nw, &last_error);
+    memset(&wfmw_error, 0, sizeof wfmw_error);
+    wfm_status st = wfm_fitabase_user_minutes(fb, (int64_t)user, &opt, &t, &nw, &wfmw_error);
     if (nonwear) *nonwear = (double)nw;
     return st == WFM_OK ? t : NULL;
 }
 
 /* The status of the last failed call (a wfm_status), e.g. to tell "no data yet" from an error. */
-EMSCRIPTEN_KEEPALIVE int wfmw_last_status(void) { return (int)last_error.status; }
+EMSCRIPTEN_KEEPALIVE int wfmw_last_status(void) { return (int)wfmw_error.status; }
 
 /* Data rules (src/channel_rules.c), one getter per field, so the page can say
  * what a dropped value was outside of without knowing the rule itself. */
@@ -187,48 +189,64 @@ EMSCRIPTEN_KEEPALIVE double wfmw_minutes_dropped(const wfm_minutes *t, int k, in
 EMSCRIPTEN_KEEPALIVE wfm_minutes *wfmw_minutes_from_values(double start, double n_minutes, int n_channels,
                                                           const char *const *names, const float *values) {
     wfm_minutes *t = NULL;
-    memset(&last_error, 0, sizeof last_error);
+    memset(&wfmw_error, 0, sizeof wfmw_error);
     if (!(n_minutes >= 0 && n_minutes <= (double)SIZE_MAX) || start != start) {
-        last_error.status = WFM_ERR_INVALID_ARG;
-        snprintf(last_error.message, sizeof last_error.message, "a table needs a start and a length");
+        wfmw_error.status = WFM_ERR_INVALID_ARG;
+        snprintf(wfmw_error.message, sizeof wfmw_error.message, "a table needs a start and a length");
         return NULL;
     }
-    return wfm_minutes_from_values((int64_t)start, (size_t)n_minutes, n_channels, names, values, &t, &last_error) == WFM_OK
+    return wfm_minutes_from_values((int64_t)start, (size_t)n_minutes, n_channels, names, values, &t, &wfmw_error) == WFM_OK
                ? t : NULL;
 }
 
 /* The minute aggregator (src/aggregator*.c). Times are local ms. */
 EMSCRIPTEN_KEEPALIVE wfm_aggregator *wfmw_aggregator_create(void) {
     wfm_aggregator *a = NULL;
-    memset(&last_error, 0, sizeof last_error);
-    return wfm_aggregator_create(&a, &last_error) == WFM_OK ? a : NULL;
+    memset(&wfmw_error, 0, sizeof wfmw_error);
+    return wfm_aggregator_create(&a, &wfmw_error) == WFM_OK ? a : NULL;
 }
 EMSCRIPTEN_KEEPALIVE void wfmw_aggregator_free(wfm_aggregator *a) { wfm_aggregator_free(a); }
 /* The channel's id, or -1 with wfmw_last_error() set. */
 EMSCRIPTEN_KEEPALIVE int wfmw_aggregator_channel(wfm_aggregator *a, const char *name) {
     int id = -1;
-    memset(&last_error, 0, sizeof last_error);
-    wfm_aggregator_channel(a, name, &id, &last_error);
+    memset(&wfmw_error, 0, sizeof wfmw_error);
+    wfm_aggregator_channel(a, name, &id, &wfmw_error);
     return id;
 }
 /* n samples as columns (segments may be 0: all 0). Returns a wfm_status. */
 EMSCRIPTEN_KEEPALIVE int wfmw_aggregator_add(wfm_aggregator *a, double n, const int32_t *channels, const double *times,
                                              const double *values, const int32_t *segments) {
-    memset(&last_error, 0, sizeof last_error);
+    memset(&wfmw_error, 0, sizeof wfmw_error);
     if (!(n >= 0 && n <= (double)SIZE_MAX) || (n > 0 && (!channels || !times || !values))) {
-        last_error.status = WFM_ERR_INVALID_ARG;
-        snprintf(last_error.message, sizeof last_error.message, "wfmw_aggregator_add: bad sample arrays");
+        wfmw_error.status = WFM_ERR_INVALID_ARG;
+        snprintf(wfmw_error.message, sizeof wfmw_error.message, "wfmw_aggregator_add: bad sample arrays");
         return WFM_ERR_INVALID_ARG;
     }
     for (size_t i = 0; i < (size_t)n; i++) {
-        wfm_status st = wfm_aggregator_add(a, channels[i], times[i], values[i], segments ? segments[i] : 0, &last_error);
+        wfm_status st = wfm_aggregator_add(a, channels[i], times[i], values[i], segments ? segments[i] : 0, &wfmw_error);
+        if (st) return (int)st;
+    }
+    return WFM_OK;
+}
+/* n accelerometer samples of one unit (xyz: n x 3, in `unit`), as `movement`
+ * (wfm_aggregator_add_acceleration; segments may be 0). Returns a wfm_status. */
+EMSCRIPTEN_KEEPALIVE int wfmw_aggregator_add_acceleration(wfm_aggregator *a, double n, const double *times,
+                                                          const double *xyz, const int32_t *segments, const char *unit) {
+    memset(&wfmw_error, 0, sizeof wfmw_error);
+    if (!(n >= 0 && n <= (double)SIZE_MAX) || (n > 0 && (!times || !xyz))) {
+        wfmw_error.status = WFM_ERR_INVALID_ARG;
+        snprintf(wfmw_error.message, sizeof wfmw_error.message, "wfmw_aggregator_add_acceleration: bad sample arrays");
+        return WFM_ERR_INVALID_ARG;
+    }
+    for (size_t i = 0; i < (size_t)n; i++) {
+        wfm_status st = wfm_aggregator_add_acceleration(a, times[i], xyz + 3 * i, unit, segments ? segments[i] : 0, &wfmw_error);
         if (st) return (int)st;
     }
     return WFM_OK;
 }
 EMSCRIPTEN_KEEPALIVE int wfmw_aggregator_open_gap(wfm_aggregator *a, double from) {
-    memset(&last_error, 0, sizeof last_error);
-    return (int)wfm_aggregator_open_gap(a, from, &last_error);
+    memset(&wfmw_error, 0, sizeof wfmw_error);
+    return (int)wfm_aggregator_open_gap(a, from, &wfmw_error);
 }
 EMSCRIPTEN_KEEPALIVE void wfmw_aggregator_close_gap(wfm_aggregator *a, double to) { wfm_aggregator_close_gap(a, to); }
 EMSCRIPTEN_KEEPALIVE int wfmw_aggregator_channels(const wfm_aggregator *a) { return wfm_aggregator_channels(a); }
@@ -248,8 +266,8 @@ EMSCRIPTEN_KEEPALIVE wfm_minutes *wfmw_aggregator_table(const wfm_aggregator *a,
     p.channels = channels;
     p.n_channels = n_channels;
     wfm_minutes *t = NULL;
-    memset(&last_error, 0, sizeof last_error);
-    return wfm_aggregator_table(a, &p, &t, &last_error) == WFM_OK ? t : NULL;
+    memset(&wfmw_error, 0, sizeof wfmw_error);
+    return wfm_aggregator_table(a, &p, &t, &wfmw_error) == WFM_OK ? t : NULL;
 }
 
 /* The export importers (Fitbit's account export, Apple Health, Garmin FIT)
@@ -277,15 +295,15 @@ EMSCRIPTEN_KEEPALIVE void wfmw_import_counts(double *counts) {
 /* The importers' table (heart_rate, steps, intensity, sleep_state), or 0 with wfmw_last_status() set. */
 EMSCRIPTEN_KEEPALIVE wfm_minutes *wfmw_import_table(const wfm_aggregator *a) {
     wfm_minutes *t = NULL;
-    memset(&last_error, 0, sizeof last_error);
-    return wfm_import_table(a, &t, &last_error) == WFM_OK ? t : NULL;
+    memset(&wfmw_error, 0, sizeof wfmw_error);
+    return wfm_import_table(a, &t, &wfmw_error) == WFM_OK ? t : NULL;
 }
 /* One Takeout file: its kind (> 0), 0 when it is not one the importer reads
  * (skipped), or -1 with wfmw_last_error() set. */
 EMSCRIPTEN_KEEPALIVE int wfmw_takeout_add(wfm_aggregator *a, const char *name, const char *text, size_t len) {
     wfm_takeout_kind kind = WFM_TAKEOUT_UNKNOWN;
-    memset(&last_error, 0, sizeof last_error);
-    wfm_status st = wfm_takeout_add(a, name, text, len, &import_options, &import_counts, &kind, &last_error);
+    memset(&wfmw_error, 0, sizeof wfmw_error);
+    wfm_status st = wfm_takeout_add(a, name, text, len, &import_options, &import_counts, &kind, &wfmw_error);
     if (st == WFM_ERR_UNSUPPORTED) return 0;
     return st == WFM_OK ? (int)kind : -1;
 }
@@ -293,21 +311,21 @@ EMSCRIPTEN_KEEPALIVE const char *wfmw_takeout_kind_name(int kind) { return wfm_t
 /* Apple Health's export.xml, fed in slices (the worker reads the File piece by piece). */
 EMSCRIPTEN_KEEPALIVE wfm_apple_health *wfmw_apple_health_create(wfm_aggregator *a) {
     wfm_apple_health *p = NULL;
-    memset(&last_error, 0, sizeof last_error);
-    return wfm_apple_health_create(a, &import_options, &p, &last_error) == WFM_OK ? p : NULL;
+    memset(&wfmw_error, 0, sizeof wfmw_error);
+    return wfm_apple_health_create(a, &import_options, &p, &wfmw_error) == WFM_OK ? p : NULL;
 }
 /* Returns a wfm_status. */
 EMSCRIPTEN_KEEPALIVE int wfmw_apple_health_feed(wfm_apple_health *p, const void *data, size_t len) {
-    memset(&last_error, 0, sizeof last_error);
-    return (int)wfm_apple_health_feed(p, data, len, &last_error);
+    memset(&wfmw_error, 0, sizeof wfmw_error);
+    return (int)wfm_apple_health_feed(p, data, len, &wfmw_error);
 }
 EMSCRIPTEN_KEEPALIVE int wfmw_apple_health_finish(wfm_apple_health *p) {
-    memset(&last_error, 0, sizeof last_error);
-    return (int)wfm_apple_health_finish(p, &import_counts, &last_error);
+    memset(&wfmw_error, 0, sizeof wfmw_error);
+    return (int)wfm_apple_health_finish(p, &import_counts, &wfmw_error);
 }
 EMSCRIPTEN_KEEPALIVE void wfmw_apple_health_free(wfm_apple_health *p) { wfm_apple_health_free(p); }
 /* One FIT file; returns a wfm_status. */
 EMSCRIPTEN_KEEPALIVE int wfmw_fit_add(wfm_aggregator *a, const void *data, size_t len) {
-    memset(&last_error, 0, sizeof last_error);
-    return (int)wfm_fit_add(a, data, len, &import_options, &import_counts, &last_error);
+    memset(&wfmw_error, 0, sizeof wfmw_error);
+    return (int)wfm_fit_add(a, data, len, &import_options, &import_counts, &wfmw_error);
 }

@@ -81,6 +81,11 @@ EMSCRIPTEN_KEEPALIVE const char *wfmw_probe_encoder_hash(const wfm_probe *p) {
     wfm_probe_get_info(p, &i);
     return i.encoder_hash;
 }
+EMSCRIPTEN_KEEPALIVE int wfmw_probe_n_classes(const wfm_probe *p) {
+    wfm_probe_info i;
+    wfm_probe_get_info(p, &i);
+    return i.n_classes;
+}
 EMSCRIPTEN_KEEPALIVE const char *wfmw_probe_class_name(const wfm_probe *p, int k) { return wfm_probe_class_name(p, k); }
 
 /* out: n x n_outputs floats (may be 0); classes: n ints (may be 0); model may

@@ -22,6 +22,8 @@ import { BANDS_URL, bandAt, bandNote, bandDetails, distanceToRecorded } from './
 import { Job, days } from './job.js';
 import { personFileName } from './research-files.js';
 import { researchZip } from './research-export.js';
+import { AccelFeed } from '../src/accel-feed.js';
+import { ACCEL_URLS, motionWords, measuredWords } from './motion-hr.js';
 
 const MODEL_URL = 'model/wearfm.safetensors';
 const SAMPLE_URL = 'sample/sample.csv';
@@ -42,6 +44,9 @@ const state = (globalThis.wearfmDemo = {
   probe: null, probeError: null, predictions: null, predictionError: null,
   // The shipped probes (page-probes.js) and their results per probe name; the fills' measured bands.
   pageProbes: null, pageProbesError: null, slotResults: null, bands: null,
+  // Heart rate from motion: the accelerometer model (loaded or its problem), its probes, the
+  // feed of live samples to the core, the motion sources running, and the latest estimate.
+  accel: { loaded: false, problem: null, probes: null, feed: null, running: new Set(), estimate: null },
 });
 
 /** A message about the last action (not about the data); the dataset's own line follows it. */
@@ -128,6 +133,21 @@ function draw() {
   $('export-progress').hidden = job?.kind !== 'export';
   if (job?.kind === 'export') $('export-progress').value = job.share;
   $('export-status').textContent = job?.kind === 'export' ? `Preparing the research export. ${job.text()}…` : (state.exportNote ?? '');
+  drawMotionPanel(table);
+}
+
+// The live panel while the phone's motion or a Polar sensor records; the measured heart rate beside it with a strap.
+function drawMotionPanel(table) {
+  const a = state.accel;
+  $('motion-panel').hidden = a.running.size === 0;
+  if (!a.running.size) return;
+  const w = motionWords(a);
+  $('motion-hr').textContent = w.hr;
+  $('motion-activity').textContent = w.activity;
+  $('motion-note').textContent = w.note;
+  const strap = state.sources.some((s) => s instanceof BleHeartRateSource);
+  $('motion-measured').hidden = !strap;
+  if (strap) $('motion-measured').textContent = measuredWords(table);
 }
 
 // The line under "Choose your data": the last action's message, then what
@@ -171,6 +191,9 @@ function stopSources() {
   $('user-pick').hidden = true;
   for (const s of state.sources) s.stop();
   state.sources = [];
+  for (const name of state.accel.running) state.accel.feed?.drop(name);
+  state.accel.running.clear();
+  state.accel.estimate = null;
   state.replay?.stop();
   state.replay = null;
   $('stop').hidden = true;
@@ -192,7 +215,12 @@ async function startLive(source, name) {
   try {
     if (source instanceof ReplaySource) state.replay = source;
     await source.start(
-      (s) => { agg.add(s); render(); },
+      (s) => {
+        agg.add(s);
+        // Raw motion also feeds the accelerometer model's live buffer (in the core).
+        if (s.channel === 'acceleration' && state.dataset === d) { state.accel.running.add(name); state.accel.feed?.add(name, s); }
+        render();
+      },
       (e) => {
         if (e.type === 'connected') {
           if (connections++) agg.closeGap(e.t);
@@ -431,6 +459,23 @@ async function loadProbe(file) {
   await updatePredictions();
 }
 
+// The accelerometer model and its probes, beside the minute model; the page works without them.
+async function loadAccelModel() {
+  const a = state.accel;
+  try {
+    const info = await state.api.loadAccelModel(ACCEL_URLS.model, { probes: { hr: ACCEL_URLS.hr, activity: ACCEL_URLS.activity }, cache: $('remember-model').checked });
+    Object.assign(a, { loaded: true, problem: null, probes: info.probes, info });
+    a.feed ??= new AccelFeed(state.api, {
+      onEstimate: (source, r) => { if (a.running.has(source)) { a.estimate = r; render(); } },
+      onError: (e) => { a.estimate = null; a.problem = `the motion model could not run (${e.message})`; render(); },
+    });
+  } catch (e) {
+    a.problem = /HTTP 404/.test(e.message) ? 'the motion model is not on this site' : `the motion model could not be loaded (${e.message})`;
+  }
+  a.settled = true;
+  render();
+}
+
 async function loadModel() {
   state.ready = false;
   state.model.text = 'Loading the model…';
@@ -558,6 +603,7 @@ async function main() {
     return;
   }
   await loadModel();
+  await loadAccelModel();
 }
 
 main();

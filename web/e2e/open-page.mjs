@@ -11,15 +11,16 @@ import { root, build, modelPath, samplePath } from '../testlib/load-core.mjs';
 export const out = path.join(build, 'web-e2e');
 
 /**
- * init: a function run in the page before its scripts (page.addInitScript).
+ * init: a function run in the page before its scripts (page.addInitScript), or [function, its argument].
  * intercept: false watches requests instead of routing them, since routing
  * turns Chromium's HTTP cache off (for the caching test); other origins are
  * then still recorded in `foreign`, and the CSP is what blocks them.
+ * serveOptions: passed to serve.mjs (e.g. accel: other files for the motion model).
  */
-export async function openPage({ viewport = { width: 1100, height: 900 }, init = null, intercept = true } = {}) {
+export async function openPage({ viewport = { width: 1100, height: 900 }, init = null, intercept = true, serveOptions = {} } = {}) {
   mkdirSync(out, { recursive: true });
   const log = []; // the server's side: {method, path, status} of every response
-  const { server, url } = await serve({ port: 0, log, model: path.relative(root, modelPath), sample: path.relative(root, samplePath) });
+  const { server, url } = await serve({ port: 0, log, model: path.relative(root, modelPath), sample: path.relative(root, samplePath), ...serveOptions });
   const origin = new URL(url).origin, foreign = [], problems = [];
   const browser = await launch();
   const context = await browser.newContext({ viewport, acceptDownloads: true });
@@ -35,7 +36,7 @@ export async function openPage({ viewport = { width: 1100, height: 900 }, init =
     context.on('request', (r) => { const u = new URL(r.url()); if (!ours(u)) foreign.push(u.href); });
   }
   const page = await context.newPage();
-  if (init) await page.addInitScript(init);
+  if (init) await (Array.isArray(init) ? page.addInitScript(init[0], init[1]) : page.addInitScript(init)); // [fn, arg] or fn
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
   await page.goto(url);

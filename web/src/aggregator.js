@@ -8,11 +8,14 @@
 // core has taken (as columns, 24 bytes a sample): the worker that holds the
 // core's aggregator is ended when a long computation is cancelled
 // (src/wearfm.js cancel()), and a new aggregator in the new worker is given
-// them all again, so a recording outlives a cancelled fill.
+// them all again, so a recording outlives a cancelled fill. Accelerometer
+// samples ({channel: 'acceleration', x, y, z, unit}) travel as their own
+// columns, grouped by unit: the core makes them `movement`.
 import { localMinute as defaultLocalMinute } from './time.js';
 
 const EMPTY = Object.freeze({ start: 0, length: 0, channels: [], values: new Float32Array(0), dropped: [] });
 const FLUSH_MS = 100; // how long samples may wait before the table catches up
+const ACCELERATION = 'acceleration';
 
 export class MinuteAggregator {
   /**
@@ -104,7 +107,7 @@ export class MinuteAggregator {
       try {
         if (!this.handle) {
           this.handle = await this.core.aggregatorCreate();
-          if (this.history.n || this.history.gaps.length) await this.core.aggregate(this.handle, this.history.copy(), {});
+          if (this.history.n || this.history.gaps.length || this.history.accel.size) await this.core.aggregate(this.handle, this.history.copy(), {});
         }
         return await this.core.aggregate(this.handle, copyBatch(batch) ?? {}, view);
       } catch (e) {
@@ -118,19 +121,27 @@ export class MinuteAggregator {
   // The queue as columns (typed arrays travel to a worker without copying).
   takeBatch() {
     if (!this.queue.length && !this.gapQueue.length) return null;
-    const q = this.queue, n = q.length, names = [], index = new Map();
+    const scalars = this.queue.filter((s) => s.channel !== ACCELERATION), n = scalars.length, names = [], index = new Map();
     const channel = new Int32Array(n), t = new Float64Array(n), value = new Float64Array(n), segment = new Int32Array(n);
-    q.forEach((s, i) => {
+    scalars.forEach((s, i) => {
       if (!index.has(s.channel)) { index.set(s.channel, names.length); names.push(s.channel); }
       channel[i] = index.get(s.channel);
       t[i] = this.localMs(s.t);
       value[i] = s.value;
       segment[i] = s.segment ?? 0;
     });
+    const byUnit = new Map();
+    for (const s of this.queue) if (s.channel === ACCELERATION) (byUnit.get(s.unit) ?? byUnit.set(s.unit, []).get(s.unit)).push(s);
+    const accel = [...byUnit].map(([unit, list]) => ({
+      unit,
+      t: Float64Array.from(list, (s) => this.localMs(s.t)),
+      xyz: Float64Array.from(list.flatMap((s) => [s.x, s.y, s.z])),
+      segment: Int32Array.from(list, (s) => s.segment ?? 0),
+    }));
     const gaps = this.gapQueue;
     this.queue = [];
     this.gapQueue = [];
-    return { names, channel, t, value, segment, gaps };
+    return { names, channel, t, value, segment, gaps, accel };
   }
 
   /** Frees the core's aggregator; the object is unusable afterwards. */
@@ -149,7 +160,31 @@ export class MinuteAggregator {
 }
 
 function copyBatch(b) {
-  return b && { names: [...b.names], channel: b.channel.slice(), t: b.t.slice(), value: b.value.slice(), segment: b.segment.slice(), gaps: [...b.gaps] };
+  const accel = (b?.accel ?? []).map((a) => ({ unit: a.unit, t: a.t.slice(), xyz: a.xyz.slice(), segment: a.segment.slice() }));
+  return b && { names: [...b.names], channel: b.channel.slice(), t: b.t.slice(), value: b.value.slice(), segment: b.segment.slice(), gaps: [...b.gaps], accel };
+}
+
+// Typed columns that grow by doubling: n rows of width[key] values per key.
+class Columns {
+  constructor(kinds) {
+    this.n = 0;
+    this.cap = 0;
+    this.width = Object.fromEntries(Object.entries(kinds).map(([k, [, w]]) => [k, w]));
+    this.cols = Object.fromEntries(Object.entries(kinds).map(([k, [T]]) => [k, new T(0)]));
+  }
+  append(parts, k) {
+    if (this.n + k > this.cap) {
+      this.cap = Math.max(1024, 2 * (this.n + k));
+      for (const [key, a] of Object.entries(this.cols)) {
+        const grown = new a.constructor(this.cap * this.width[key]);
+        grown.set(a.subarray(0, this.n * this.width[key]));
+        this.cols[key] = grown;
+      }
+    }
+    for (const [key, a] of Object.entries(parts)) this.cols[key].set(a, this.n * this.width[key]);
+    this.n += k;
+  }
+  view(key) { return this.cols[key].subarray(0, this.n * this.width[key]); }
 }
 
 // Every batch the core has taken, in order, as one growing set of columns:
@@ -162,9 +197,14 @@ class SampleHistory {
     this.n = 0;
     this.cols = { channel: new Int32Array(0), t: new Float64Array(0), value: new Float64Array(0), segment: new Int32Array(0) };
     this.gaps = [];
+    this.accel = new Map(); // unit -> Columns of t, xyz, segment
   }
 
   append(b) {
+    for (const a of b.accel ?? []) {
+      if (!this.accel.has(a.unit)) this.accel.set(a.unit, new Columns({ t: [Float64Array, 1], xyz: [Float64Array, 3], segment: [Int32Array, 1] }));
+      this.accel.get(a.unit).append({ t: a.t, xyz: a.xyz, segment: a.segment }, a.t.length);
+    }
     const k = b.channel.length;
     if (this.n + k > this.cols.t.length) {
       const cap = Math.max(1024, 2 * (this.n + k));
@@ -190,7 +230,8 @@ class SampleHistory {
   /** The history as a batch (views of its columns). */
   batch() {
     const { channel, t, value, segment } = this.cols, n = this.n;
-    return { names: this.names, channel: channel.subarray(0, n), t: t.subarray(0, n), value: value.subarray(0, n), segment: segment.subarray(0, n), gaps: this.gaps };
+    const accel = [...this.accel].map(([unit, c]) => ({ unit, t: c.view('t'), xyz: c.view('xyz'), segment: c.view('segment') }));
+    return { names: this.names, channel: channel.subarray(0, n), t: t.subarray(0, n), value: value.subarray(0, n), segment: segment.subarray(0, n), gaps: this.gaps, accel };
   }
 
   /** The history as a new batch (fresh arrays, to be transferred). */

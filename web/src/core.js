@@ -4,6 +4,7 @@
 // Used by the worker and directly by the Node tests.
 import { formatMinute } from './time.js';
 import { hasProbeExports, probeFit, probePredict, probeInfo } from './probe.js';
+import { AccelCore } from './accel-core.js';
 
 const NO_DATA = 6; // WFM_ERR_NO_DATA: a window with no observed patch, an aggregator with no sample
 // wfm_drop_reason (include/wearfm.h): why the data rules dropped a value.
@@ -20,6 +21,9 @@ export class WearfmCore {
     this.info = null;
     this.session = null; // the export import in progress (importBegin)
   }
+
+  /** The accelerometer model beside the minute model (src/accel-core.js). */
+  get accel() { return (this.accelCore ??= new AccelCore(this.m)); }
 
   get version() { return this.m.UTF8ToString(this.m._wfmw_version()); }
   error() { return this.m.UTF8ToString(this.m._wfmw_last_error()); }
@@ -181,12 +185,13 @@ export class WearfmCore {
   /**
    * Adds a batch of samples to aggregator h, then returns its table now.
    * batch: {names, channel (index into names), t (local ms), value, segment,
-   * gaps: [{open, t}]}, as columns (src/aggregator.js); view: {start,
+   * gaps: [{open, t}], accel: [{unit, t, xyz (x, y, z per sample), segment}]},
+   * as columns (src/aggregator.js); view: {start,
    * length, channels} (default: whole days, every channel with a kept
    * sample). Returns {table, kept, rejected, dropped} (dropped: per sample
    * channel, as dropCounts).
    */
-  aggregate(h, { names = [], channel, t, value, segment, gaps = [] } = {}, view = {}) {
+  aggregate(h, { names = [], channel, t, value, segment, gaps = [], accel = [] } = {}, view = {}) {
     const m = this.m;
     const ids = names.map((name) => {
       const id = this.withString(name, (p) => m._wfmw_aggregator_channel(h, p));
@@ -204,6 +209,18 @@ export class WearfmCore {
         if (m._wfmw_aggregator_add(h, n, cp, tp, vp, sp)) throw new Error(this.error());
       } finally {
         for (const p of [cp, sp, tp, vp]) m._free(p);
+      }
+    }
+    // Accelerometer samples: the core computes their movement (wfm_aggregator_add_acceleration).
+    for (const a of accel) {
+      const k = a.t.length, tp = m._malloc(k * 8 || 8), xp = m._malloc(k * 24 || 8), sp = m._malloc(k * 4 || 4);
+      try {
+        m.HEAPF64.set(a.t, tp >> 3);
+        m.HEAPF64.set(a.xyz, xp >> 3);
+        m.HEAP32.set(a.segment ?? new Int32Array(k), sp >> 2);
+        if (this.withString(a.unit, (up) => m._wfmw_aggregator_add_acceleration(h, k, tp, xp, sp, up))) throw new Error(this.error());
+      } finally {
+        for (const p of [tp, xp, sp]) m._free(p);
       }
     }
     for (const g of gaps) {

@@ -105,7 +105,8 @@ export class Wearfm {
     this.pending.clear();
     for (const p of stopped) p.reject(new WearfmCancelled());
     this.attach(this.newWorker());
-    const again = this.post('init', {}).then(() => this.modelArgs && this.post('load', this.modelArgs(), []));
+    const again = this.post('init', {}).then(() => this.modelArgs && this.post('load', this.modelArgs(), []))
+      .then(() => this.accelArgs && this.post('loadAccelModel', this.accelArgs, [])); // its live buffers refill from new samples
     // A cancel during this restart starts another; only the last one clears the flag.
     const ready = again.catch(() => {}).then(() => { if (this.restarting === ready) this.restarting = null; });
     this.restarting = ready;
@@ -161,7 +162,8 @@ export class Wearfm {
   aggregate(id, batch = {}, view = {}) {
     const handle = this.aggregators.get(id);
     if (handle === undefined) return Promise.reject(new WearfmRestarted());
-    return this.call('aggregate', { handle, batch, view }, buffersOf([batch.channel, batch.t, batch.value, batch.segment]));
+    const accel = (batch.accel ?? []).flatMap((a) => [a.t, a.xyz, a.segment]);
+    return this.call('aggregate', { handle, batch, view }, buffersOf([batch.channel, batch.t, batch.value, batch.segment, ...accel]));
   }
   /** Frees an aggregator (one whose worker was replaced is already gone). */
   aggregatorFree(id) {
@@ -222,6 +224,26 @@ export class Wearfm {
 
   /** What a probe file holds (task, classes, features, bound encoder). */
   probeInfo(probe) { return this.call('probeInfo', { probe: toU8(probe) }); }
+
+  /**
+   * Heart rate from motion: loads the accelerometer model (a URL of this
+   * origin) and its probes ({hr, activity}: URLs; a missing one is reported
+   * in the result's probes[kind].problem, the model works without it).
+   * Resolves {rateHz, windowSeconds, embeddingDim, weightsHash, probes}.
+   */
+  async loadAccelModel(url, { probes = {}, cache = false, onProgress } = {}) {
+    const abs = (u) => String(new URL(u, globalThis.location?.href));
+    const args = { url: abs(url), cache, probes: Object.fromEntries(Object.entries(probes).map(([k, u]) => [k, abs(u)])) };
+    const info = await this.call('loadAccelModel', args, [], { onProgress });
+    this.accelArgs = args; // loaded again into a worker started by cancel()
+    return info;
+  }
+  /** Raw samples of one source {source, unit, t (epoch ms), xyz (x, y, z each)} into its live buffer; t and xyz are transferred. Resolves {seconds, outOfOrder}. */
+  pushAccel({ source, unit, t, xyz }) { return this.call('pushAccel', { source, unit, t, xyz }, buffersOf([t, xyz])); }
+  /** The estimate of a source's latest full window (see src/accel-core.js estimate). */
+  estimateAccel(source) { return this.call('estimateAccel', { source }); }
+  /** Forgets a source's live buffer. */
+  dropAccel(source) { return this.call('dropAccel', { source }); }
 
   /** Forgets cached model files. */
   clearCache() { return this.call('clearCache'); }

@@ -86,6 +86,28 @@ const ops = {
   async probeInfo(args) { return (await core()).probeInfo(args); },
   async slotPeriods({ prob, options }) { return (await core()).slotPeriods(prob, options); },
   async slotExpected({ prob }) { return (await core()).slotExpected(prob); },
+  // Heart rate from motion: the accelerometer model and its probes, fetched as
+  // the minute model is (HTTP validators; Cache Storage only with consent). A
+  // missing or refused probe is reported, not thrown: the estimate works without it.
+  async loadAccelModel({ url, probes = {}, cache, threads: wanted }, progress) {
+    const c = await core();
+    const { bytes, fromCache } = await fetchModel(url, { cache, onProgress: progress });
+    const info = c.accel.load(bytes, { threads: Math.min(wanted ?? threads, threads) });
+    const loaded = {};
+    for (const [kind, u] of Object.entries(probes)) {
+      try {
+        const res = await fetch(u, { credentials: 'same-origin' });
+        if (!res.ok) throw new Error(res.status === 404 ? 'the file is not on this site' : `HTTP ${res.status}`);
+        loaded[kind] = { ok: true, ...c.accel.setProbe(kind, new Uint8Array(await res.arrayBuffer())) };
+      } catch (e) {
+        loaded[kind] = { ok: false, problem: String(e?.message ?? e) };
+      }
+    }
+    return { ...info, fromCache, probes: loaded };
+  },
+  async pushAccel({ source, unit, t, xyz }) { return (await core()).accel.push(source, unit, t, xyz); },
+  async estimateAccel({ source }) { return (await core()).accel.estimate(source); },
+  async dropAccel({ source }) { (await core()).accel.drop(source); return true; },
   async clearCache() { await clearModelCache(); return true; },
 };
 

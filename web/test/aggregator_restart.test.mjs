@@ -57,6 +57,9 @@ const both = (aggs, f) => aggs.forEach(f);
 const feed = (aggs, h, m, hr, rr, seg) => both(aggs, (a) => {
   a.add({ t: at(h, m, 0), channel: 'heart_rate', value: hr });
   rr.forEach((v, i) => a.add({ t: at(h, m, 1 + i), channel: 'rr', value: v, segment: seg }));
+  // raw accelerometer samples (the core's movement), in two units: their own columns in the history
+  a.add({ t: at(h, m, 10), channel: 'acceleration', x: 0, y: 0, z: 1000 + 10 * m, unit: 'mg' });
+  a.add({ t: at(h, m, 11), channel: 'acceleration', x: 0, y: 9.80665, z: 1, unit: 'm/s^2' });
 });
 
 test('a cancel during a live recording: a new aggregator gets every sample, the table is unchanged', async () => {
@@ -89,6 +92,7 @@ test('a cancel during a live recording: a new aggregator gets every sample, the 
   const [a, b] = await Promise.all(aggs.map((x) => x.flush()));
   assert.ok(tab.length > 0);
   assert.deepEqual(a.channels, b.channels);
+  assert.ok(a.channels.includes('movement'));
   assert.deepEqual(Array.from(a.values), Array.from(b.values), 'the same table as an aggregator never restarted');
   assert.equal(live.samples, ref.samples);
   assert.deepEqual(live.dropped, ref.dropped);

@@ -45,10 +45,15 @@ test('IBI.csv: beat times as offsets, intervals in ms -> RMSSD', async () => {
   assert.ok(Math.abs(v - Math.sqrt(d.reduce((q, x) => q + x * x, 0) / 3)) < 1e-3);
 });
 
-test('ACC.csv: 1/64 g at 32 Hz -> movement in mg', () => {
+test('ACC.csv: raw samples in 1/64 g at 32 Hz; the core makes them movement in mg', async () => {
   const s = parseE4('ACC', ACC);
   assert.equal(s[1].t, 1495437325000 + 1000 / 32);
-  assert.ok(Math.abs(s[0].value - Math.abs(Math.hypot(29, -6, 55) / 64 - 1) * 1000) < 1e-9);
+  assert.deepEqual(s[0], { t: 1495437325000, channel: 'acceleration', x: 29, y: -6, z: 55, unit: '1/64 g' });
+  const a = new MinuteAggregator(core, { localMinute: (ms) => Math.floor(ms / 60000) });
+  a.addAll(s);
+  const v = (await a.flush()).values.find((x) => !Number.isNaN(x));
+  const mg = (r) => Math.abs(Math.hypot(...r) / 64 - 1) * 1000;
+  assert.ok(Math.abs(v - (mg([29, -6, 55]) + mg([28, -6, 55])) / 2) < 1e-3, `${v}`);
 });
 
 test('other kinds give no samples; malformed files name the line', () => {

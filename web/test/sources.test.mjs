@@ -112,7 +112,7 @@ test('heart-rate source: 500 and 0 bpm go to the core, whose rule drops and coun
   assert.deepEqual([agg.dropped[0].channel, agg.dropped[0].above, agg.dropped[0].below], ['heart_rate', 1, 1]);
 });
 
-test('Polar source: writes the ACC start command, reads the factor, parses frames into movement', async () => {
+test('Polar source: writes the ACC start command, reads the factor, emits raw samples in mG on the sensor clock', async () => {
   const PMD = 'fb005c8%-02e7-f387-1cad-8acd2d8df0c8';
   const cp = new FakeChar({ notify: true, write: true }), data = new FakeChar();
   const f = [...new Uint8Array(new Float32Array([1]).buffer)];
@@ -123,11 +123,20 @@ test('Polar source: writes the ACC start command, reads the factor, parses frame
   assert.deepEqual(cp.writes[0].slice(0, 2), [0x02, 0x02]);
   const le16 = (v) => [v & 0xff, (v >> 8) & 0xff];
   data.push([0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, ...le16(0), ...le16(0), ...le16(1000), ...le16(0), ...le16(0), ...le16(1500)]);
+  // The next frame's last sample is 40 ms later on the sensor's clock (8-byte ns timestamp), whenever it arrives.
+  const ns = [...new Uint8Array(new BigUint64Array([40000000n]).buffer)];
+  data.push([0x02, ...ns, 0x01, ...le16(-1000 & 0xffff), ...le16(0), ...le16(0), ...le16(0), ...le16(2000), ...le16(0)]);
   src.stop();
-  assert.deepEqual(got, [{ t: 9980, channel: 'movement', value: 0 }, { t: 10000, channel: 'movement', value: 500 }]);
+  const acc = (t, x, y, z) => ({ t, channel: 'acceleration', x, y, z, unit: 'mg' });
+  assert.deepEqual(got, [acc(9980, 0, 0, 1000), acc(10000, 0, 0, 1500), acc(10020, -1000, 0, 0), acc(10040, 0, 2000, 0)]);
+  // the core makes them `movement`, |‖a‖ − 1 g| in mg
+  const agg = new MinuteAggregator(core, { localMinute: (ms) => Math.floor(ms / 60000) });
+  agg.addAll(got);
+  const tab = await agg.flush();
+  assert.deepEqual([tab.channels, tab.values.filter((v) => !Number.isNaN(v))], [['movement'], new Float32Array([(0 + 500 + 0 + 1000) / 4])]);
 });
 
-test('motion source: devicemotion with gravity -> movement in mg', async () => {
+test('motion source: devicemotion with gravity -> raw samples in m/s², movement by the core', async () => {
   const target = new EventTarget();
   target.DeviceMotionEvent = function () {};
   const src = new MotionSource({ target, now: () => 5 });
@@ -138,7 +147,10 @@ test('motion source: devicemotion with gravity -> movement in mg', async () => {
   target.dispatchEvent(e);
   src.stop();
   target.dispatchEvent(e);
-  assert.deepEqual(got, [{ t: 5, channel: 'movement', value: 1000 }]);
+  assert.deepEqual(got, [{ t: 5, channel: 'acceleration', x: 0, y: 0, z: 2 * 9.80665, unit: 'm/s^2' }]);
+  const agg = new MinuteAggregator(core, { localMinute: (ms) => Math.floor(ms / 60000) });
+  agg.addAll(got);
+  assert.deepEqual((await agg.flush()).values.filter((v) => !Number.isNaN(v)), new Float32Array([1000]));
 });
 
 test('motion source: says so when no reading arrives (a desktop has the event, not the sensor)', async () => {

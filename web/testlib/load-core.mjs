@@ -17,6 +17,13 @@ function shellDefault(name) {
 }
 export const modelPath = path.resolve(root, shellDefault('SHIPPED_MODEL'));
 export const samplePath = path.resolve(root, shellDefault('SAMPLE'));
+// The accelerometer model and its probes (heart rate from motion); tests skip when they are absent.
+export const accelPaths = { model: path.resolve(root, shellDefault('ACCEL_MODEL')), hr: path.resolve(root, shellDefault('ACCEL_HR_PROBE')), activity: path.resolve(root, shellDefault('ACCEL_ACTIVITY_PROBE')) };
+// The real WISDM snippet (tests/data/wisdm): rows of unix ms and x, y, z in m/s².
+export const walkingPath = path.join(root, 'tests/data/wisdm/walking.csv');
+export function walkingRows() {
+  return readFileSync(walkingPath, 'utf8').trim().split('\n').slice(1).map((l) => l.split(',').map(Number));
+}
 
 export async function loadCoreModule() {
   globalThis.__dirname ??= path.join(build, 'web');

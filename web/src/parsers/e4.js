@@ -4,7 +4,7 @@
 // (seconds since start, inter-beat interval in seconds). Output is the
 // sample stream of the data sources: {t: ms since epoch, channel, value}.
 
-const G_MG = 1000;
+const ACC_UNIT = '1/64 g'; // the core's name of the E4 accelerometer unit (src/waveform_units.c)
 
 /** Which E4 file this is, from its name (HR, ACC, IBI, TEMP, EDA, BVP) or null. */
 export function e4Kind(name) {
@@ -23,8 +23,8 @@ function rows(text) {
 }
 
 /**
- * Parses one E4 file into samples. HR -> heart_rate (bpm); ACC (1/64 g) ->
- * movement, |‖a‖ − 1 g| in mg (ENMO-like, per sample); IBI -> rr (ms).
+ * Parses one E4 file into samples. HR -> heart_rate (bpm); ACC -> raw
+ * `acceleration` samples in 1/64 g (the core makes them `movement`); IBI -> rr (ms).
  * Other kinds are not model inputs and return no samples.
  */
 export function parseE4(kind, text) {
@@ -48,10 +48,7 @@ export function parseE4(kind, text) {
     const vals = r[i].map(Number);
     if (vals.some((x) => !Number.isFinite(x))) throw new Error(`E4 ${kind}.csv: line ${i + 1} is not numeric`);
     if (kind === 'HR') out.push({ t, channel: 'heart_rate', value: vals[0] });
-    else if (kind === 'ACC') {
-      const g = Math.hypot(vals[0], vals[1], vals[2]) / 64;
-      out.push({ t, channel: 'movement', value: Math.abs(g - 1) * G_MG });
-    }
+    else if (kind === 'ACC') out.push({ t, channel: 'acceleration', x: vals[0], y: vals[1], z: vals[2], unit: ACC_UNIT });
   }
   return out;
 }

@@ -1,6 +1,8 @@
 // The phone's own accelerometer (devicemotion, with gravity): each event
-// becomes `movement`, |‖a‖ − 1 g| in mg, the same feature as the Polar source.
-const G = 9.80665;
+// becomes one raw `acceleration` sample, x, y, z in m/s² as the browser
+// gives them. The core turns it into the minute channel `movement` and into
+// the accelerometer model's windows (its unit table, grid and rules).
+export const MOTION_UNIT = 'm/s^2';
 
 // Desktop browsers have the event but no sensor: say so if nothing arrives.
 const SILENT_MS = 3000;
@@ -13,7 +15,7 @@ export class MotionSource {
       const a = e.accelerationIncludingGravity;
       if (!a || a.x === null) return;
       this.seen = true;
-      this.onSample({ t: this.now(), channel: 'movement', value: Math.abs(Math.hypot(a.x, a.y, a.z) / G - 1) * 1000 });
+      this.onSample({ t: this.now(), channel: 'acceleration', x: a.x, y: a.y, z: a.z, unit: MOTION_UNIT });
     };
   }
 

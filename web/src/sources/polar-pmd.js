@@ -1,7 +1,12 @@
 // Polar raw accelerometer over PMD (H10, Verity Sense, OH1): start the ACC
 // stream on the control point, parse data frames (raw or delta-compressed)
-// and turn each sample into `movement`, |‖a‖ − 1 g| in mg. Samples are timed
-// backwards from the frame's arrival at the sample rate the sensor confirmed.
+// and emit each sample raw, as `acceleration` x, y, z in mG (the core turns
+// it into `movement` and the accelerometer model's windows). A frame's last
+// sample is at the sensor's timestamp, put on the page's clock by the first
+// frame of a connection (its arrival), and earlier ones step back at the
+// requested rate: the sensor's clock keeps successive frames in order, where
+// arrival times would jitter and overlap.
+export const POLAR_UNIT = 'mg';
 import { PMD_SERVICE, PMD_CONTROL_POINT, PMD_DATA, MEASUREMENT, encodeStart, parseControlResponse, parseDataFrame } from '../parsers/pmd.js';
 import { BleLink } from './ble-link.js';
 
@@ -38,6 +43,7 @@ export class PolarAccSource {
     const r = await Promise.race([response, late]).finally(() => clearTimeout(timer));
     if (!r.ok) throw new Error(`Polar sensor refused the accelerometer stream (status ${r.status})`);
     this.factor = r.settings.factor?.[0] ?? 1;
+    this.offset = undefined; // a new connection: its first frame sets the clock again
   }
 
   handle(value) {
@@ -49,9 +55,10 @@ export class PolarAccSource {
       return;
     }
     if (f.type !== MEASUREMENT.ACC) return;
-    const n = f.samples.length, dt = 1000 / this.sampleRate;
+    const n = f.samples.length, dt = 1000 / this.sampleRate, last = Number(f.timestampNs) / 1e6;
+    this.offset ??= t - last;
     f.samples.forEach(([x, y, z], i) =>
-      this.onSample({ t: t - (n - 1 - i) * dt, channel: 'movement', value: Math.abs(Math.hypot(x, y, z) - 1000) }));
+      this.onSample({ t: this.offset + last - (n - 1 - i) * dt, channel: 'acceleration', x, y, z, unit: POLAR_UNIT }));
   }
 
   stop() { this.link?.stop(); }
