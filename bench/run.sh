@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # `make bench`: every benchmark, one thread, printed as markdown for
 # bench/README.md. Ratios are against baselines measured in the same run.
+# `bash bench/run.sh waveform` runs only the waveform encoder's section;
+# ACCEL=PATH times another waveform model file (default: the shipped one).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=build
@@ -14,6 +16,7 @@ echo "- machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ 
 echo "- node $(node --version), wasmtime (PyPI) $($B/pyvenv/bin/python -c 'import importlib.metadata as m; print(m.version("wasmtime"))')"
 echo
 
+if [ "${1:-all}" = all ]; then
 echo "## GEMM, native (one thread)"
 $B/native/bench_gemm
 echo
@@ -35,12 +38,14 @@ echo "## Logistic probe fit, 10,000 x 384 (native, WASI under Node)"
 $B/native/bench_probe
 node --no-warnings wasi/run.mjs $B/wasi/bench_probe.wasm
 echo
+fi
 
 # The accelerometer waveform encoder: the shipped model if it is there, else
 # a random one of the same shape written once (the C bench and PyTorch must
 # time the same file), on the same windows.
-ACCEL=models/wearfm-accel-wesad.safetensors
+ACCEL=${ACCEL:-models/wearfm-accel-wesad.safetensors}
 if [ ! -f $ACCEL ]; then
+  echo "($ACCEL is not there: a random model of the same shape)"
   ACCEL=$B/bench-accel.safetensors
   [ -f $ACCEL ] || $B/native/bench_waveform --write $ACCEL
 fi
