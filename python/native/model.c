@@ -5,7 +5,7 @@
 
 static void model_destroy(PyObject *capsule) { wfm_model_free(PyCapsule_GetPointer(capsule, MODEL_CAPSULE)); }
 
-/* model_load(path, n_threads, mask_mode) -> capsule */
+/* model_load(path, n_threads, mask_mode) -> capsule (either family) */
 static PyObject *py_model_load(PyObject *self, PyObject *args) {
     PyObject *path_obj;
     int n_threads, mask_mode;
@@ -21,16 +21,6 @@ static PyObject *py_model_load(PyObject *self, PyObject *args) {
     Py_END_ALLOW_THREADS
     Py_DECREF(path_obj);
     if (st) return raise_core(ERR_MODEL, &err);
-    wfm_model_info info;
-    wfm_model_get_info(m, &info);
-    if (info.family != WFM_FAMILY_MINUTE) { /* the package sizes every input as window_minutes x C */
-        snprintf(err.message, sizeof err.message,
-                 "a %s model (%s): the Python package runs minute models (lsm2_mae) only; embed its recordings "
-                 "with the CLI: wearfm embed MODEL RECORDING", info.architecture, info.signal);
-        err.status = WFM_ERR_UNSUPPORTED;
-        wfm_model_free(m);
-        return raise_core(ERR_MODEL, &err);
-    }
     PyObject *cap = PyCapsule_New(m, MODEL_CAPSULE, model_destroy);
     if (!cap) wfm_model_free(m);
     return cap;
@@ -65,7 +55,7 @@ static PyObject *py_model_info(PyObject *self, PyObject *capsule) {
         PyList_SET_ITEM(channels, c, d);
     }
     if (!channels) return NULL;
-    return Py_BuildValue("{s:s,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:O,s:n,s:s,s:s,s:i,s:N}",
+    PyObject *d = Py_BuildValue("{s:s,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:O,s:n,s:s,s:s,s:i,s:N}",
                          "architecture", i.architecture, "window_minutes", i.window_minutes, "patch_minutes",
                          i.patch_minutes, "n_channels", i.n_channels, "n_tokens", i.n_tokens, "enc_dim", i.enc_dim,
                          "enc_layers", i.enc_layers, "enc_heads", i.enc_heads, "enc_mlp_dim", i.enc_mlp_dim, "dec_dim",
@@ -73,6 +63,17 @@ static PyObject *py_model_info(PyObject *self, PyObject *capsule) {
                          "has_decoder", i.has_decoder ? Py_True : Py_False, "n_params", (Py_ssize_t)i.n_params,
                          "config_json", wfm_model_config_json(m), "weights_hash", wfm_model_weights_hash(m),
                          "threads", wfm_model_threads(m), "channels", channels);
+    if (!d) return NULL;
+    /* The family and the waveform fields (0 / None for a minute model). */
+    PyObject *w = Py_BuildValue("{s:s,s:i,s:z,s:d,s:i,s:i,s:z,s:d,s:i}", "family",
+                                i.family == WFM_FAMILY_WAVEFORM ? "waveform" : "minute", "embedding_dim",
+                                i.embedding_dim, "signal", i.signal, "sample_rate_hz", (double)i.sample_rate_hz,
+                                "window_samples", i.window_samples, "patch_samples", i.patch_samples, "input_norm",
+                                i.input_norm, "window_std_floor", (double)i.window_std_floor, "projection_dim",
+                                i.projection_dim);
+    if (!w || PyDict_Update(d, w) < 0) { Py_XDECREF(w); Py_DECREF(d); return NULL; }
+    Py_DECREF(w);
+    return d;
 }
 
 /* A state, the model capsule it keeps alive, and whether a thread runs it. */
@@ -131,7 +132,10 @@ static PyObject *py_run(PyObject *self, PyObject *args) {
     if (!h) return NULL;
     wfm_model_info info;
     wfm_model_get_info(model_from(h->model), &info);
-    const Py_ssize_t TC = (Py_ssize_t)info.window_minutes * info.n_channels, D = info.enc_dim;
+    /* a window: T minutes (minute model) or T samples (waveform) x C; D the embedding (after any projection) */
+    const int waveform = info.family == WFM_FAMILY_WAVEFORM;
+    const Py_ssize_t T = waveform ? info.window_samples : info.window_minutes;
+    const Py_ssize_t TC = T * info.n_channels, D = info.embedding_dim;
     Py_buffer x = {0}, e = {0}, r = {0}, im = {0}, p = {0}, v = {0};
     if (get_buffer(xo, &x, "f", B * TC, 0, 0, "x")) return NULL;
     int bad = get_buffer(eo, &e, "f", B * D, 1, 1, "embedding");
@@ -141,6 +145,14 @@ static PyObject *py_run(PyObject *self, PyObject *args) {
     bad = bad || get_buffer(vo, &v, "i", B, 1, 1, "visible_tokens");
     PyObject *result = NULL;
     if (bad) goto done;
+    if ((r.buf || im.buf || p.buf) && waveform) {
+        wfm_error err = {WFM_ERR_UNSUPPORTED, ""};
+        snprintf(err.message, sizeof err.message,
+                 "a %s model (%s) gives embeddings only: it has no decoder, so it cannot impute or reconstruct",
+                 info.architecture, info.signal);
+        raise_core(ERR_MODEL, &err);
+        goto done;
+    }
     if ((r.buf || im.buf || p.buf) && !info.has_decoder) {
         wfm_error err = {WFM_ERR_UNSUPPORTED, "this model has no decoder (encoder-only): it cannot impute or reconstruct"};
         raise_core(ERR_MODEL, &err);

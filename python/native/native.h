@@ -34,4 +34,5 @@ void release_buffer(Py_buffer *view);
 extern PyMethodDef model_methods[];
 extern PyMethodDef table_methods[];
 extern PyMethodDef probe_methods[];
+extern PyMethodDef waveform_methods[];
 #endif

@@ -75,11 +75,14 @@ def test_errors_carry_the_core_messages(model, tmp_path):
         wearfm.read_minutes(b"timestamp,heart_rate\n2016-04-12T00:00,70\nnot-a-time,71\n")
 
 
-def test_a_waveform_model_is_refused_clearly():
+def test_a_waveform_model_loads_and_refuses_minute_work():
+    # (tests/test_waveform.py has the rest: embeddings = the CLI and PyTorch)
     import os
     from conftest import ROOT
-    with pytest.raises(wearfm.ModelError, match="runs minute models .* wearfm embed MODEL RECORDING") as e:
-        wearfm.Model.load(os.path.join(ROOT, "tests", "fixtures", "w1.safetensors"))
+    m = wearfm.Model.load(os.path.join(ROOT, "tests", "fixtures", "w1.safetensors"))
+    assert m.info.family == "waveform"
+    with pytest.raises(wearfm.ModelError, match="gives embeddings only") as e:
+        m.impute(np.zeros((64, 3), np.float32))
     assert e.value.status == 7
 
 

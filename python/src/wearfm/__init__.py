@@ -7,6 +7,11 @@
     filled = model.impute(day)    # as `wearfm impute`
     model.embed(x)                # x: [T, C] or [B, T, C] float array, NaN = missing
 
+    acc = wearfm.Model.load("models/wearfm-accel-wesad.safetensors")   # a waveform model
+    rec = wearfm.read_waveform("ACC.csv")   # (start, rate, samples [n, 3] in g), the C reader
+    acc.embed(rec)                # one row per 30-s window, as `wearfm embed`
+    acc.windows(rec).x            # [B, 960, 3]: the windows the CLI embeds; acc.embed(x) -> [B, 64]
+
 Probes: `wearfm.LogisticProbe`, `wearfm.RidgeProbe` (scikit-learn estimators).
 Cohorts on Dask: `wearfm.cohort.embed` / `impute` and the `wearfm cohort` command.
 """
@@ -15,6 +20,7 @@ from .errors import InputError, ModelError, WearfmError
 from .info import ChannelInfo, ModelInfo
 from .io import read_fitabase, read_minutes
 from .model import Model, RunResult, State
+from .waveform import Waveform, WaveformWindows, read_waveform
 
 __version__ = "0.1.0"
 core_version = _core_version()
@@ -32,4 +38,5 @@ def __getattr__(name):
 
 
 __all__ = ["Model", "State", "RunResult", "ModelInfo", "ChannelInfo", "read_minutes", "read_fitabase",
+           "read_waveform", "Waveform", "WaveformWindows",
            "WearfmError", "ModelError", "InputError", "LogisticProbe", "RidgeProbe", "cohort", "core_version"]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Dict, Tuple
+from typing import Any, Dict, Optional, Tuple
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,14 @@ class ChannelInfo:
 
 @dataclass(frozen=True)
 class ModelInfo:
-    """The architecture and channels of a model (`wearfm info` prints the same)."""
+    """The architecture and channels of a model (`wearfm info` prints the same).
+
+    `family` is "minute" (lsm2_mae: windows of `window_minutes` x channels)
+    or "waveform" (waveform_encoder: windows of `window_samples` raw samples
+    x channels at `sample_rate_hz`, embeddings only). The minute fields are
+    0 for a waveform model and the waveform fields 0 / None for a minute one.
+    `embedding_dim` is the length of an embedding (the projection head's when
+    the model has one), `enc_dim` the encoder's width."""
 
     architecture: str
     window_minutes: int
@@ -44,6 +51,25 @@ class ModelInfo:
     weights_hash: str
     channels: Tuple[ChannelInfo, ...]
     config: Dict[str, Any]
+    family: str = "minute"
+    enc_dim: int = 0
+    signal: Optional[str] = None          # waveform: "accelerometer" or "ppg"
+    sample_rate_hz: float = 0.0           # waveform: the rate a window's samples are at
+    window_samples: int = 0               # waveform: T
+    patch_samples: int = 0                # waveform: P, samples per token
+    input_norm: Optional[str] = None      # waveform: "fixed" or "window_z"
+    window_std_floor: float = 0.0         # waveform: window_z's floor, in units of the channel std
+    projection_dim: int = 0               # waveform: the projection head's E, 0 without one
+
+    @property
+    def window_length(self) -> int:
+        """T of an input window: minutes (minute model) or samples (waveform model)."""
+        return self.window_samples if self.family == "waveform" else self.window_minutes
+
+    @property
+    def window_seconds(self) -> float:
+        """The time a window covers."""
+        return self.window_samples / self.sample_rate_hz if self.family == "waveform" else 60.0 * self.window_minutes
 
     @property
     def channel_names(self) -> Tuple[str, ...]:
@@ -54,8 +80,11 @@ class ModelInfo:
         channels = tuple(ChannelInfo(**{**c, "levels": tuple(c["levels"])}) for c in d["channels"])
         return cls(architecture=d["architecture"], window_minutes=d["window_minutes"],
                    patch_minutes=d["patch_minutes"], n_channels=d["n_channels"], n_tokens=d["n_tokens"],
-                   embedding_dim=d["enc_dim"], enc_layers=d["enc_layers"], enc_heads=d["enc_heads"],
+                   embedding_dim=d["embedding_dim"], enc_layers=d["enc_layers"], enc_heads=d["enc_heads"],
                    enc_mlp_dim=d["enc_mlp_dim"], dec_dim=d["dec_dim"], dec_layers=d["dec_layers"],
                    dec_heads=d["dec_heads"], dec_mlp_dim=d["dec_mlp_dim"], has_decoder=d["has_decoder"],
                    n_params=d["n_params"], weights_hash=d["weights_hash"], channels=channels,
-                   config=json.loads(d["config_json"]))
+                   config=json.loads(d["config_json"]), family=d["family"], enc_dim=d["enc_dim"],
+                   signal=d["signal"], sample_rate_hz=d["sample_rate_hz"], window_samples=d["window_samples"],
+                   patch_samples=d["patch_samples"], input_norm=d["input_norm"],
+                   window_std_floor=d["window_std_floor"], projection_dim=d["projection_dim"])

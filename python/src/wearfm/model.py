@@ -1,4 +1,5 @@
-"""`wearfm.Model`: load a model file and run it on numpy arrays or minute tables."""
+"""`wearfm.Model`: load a model file and run it on numpy arrays, minute
+tables (minute models) or raw recordings (waveform models)."""
 from __future__ import annotations
 
 import os
@@ -10,9 +11,10 @@ import numpy as np
 import pandas as pd
 
 from . import _native
-from .errors import InputError
+from .errors import InputError, ModelError
 from .frames import embeddings_frame, fills_frame
 from .info import ModelInfo
+from .waveform import WaveformWindows, as_recording, stride_samples, utc_index
 from .windows import cut_windows, timestamps
 
 _MASK_MODES = {"compact": 0, "attention": 1}
@@ -41,11 +43,12 @@ class State:
 
     def run(self, x: np.ndarray, *, embedding: bool = True, imputed: bool = False, reconstruction: bool = False,
             fill_probability: bool = False, skip_empty: bool = False) -> RunResult:
-        """The forward pass on [T, C] or [B, T, C] (original units, NaN = missing).
-        Float32 C-contiguous input is used in place; other input is converted
-        once. The GIL is released while the core computes."""
+        """The forward pass on [T, C] or [B, T, C] (original units, NaN = missing;
+        for a waveform model T samples in signal units at its rate, embedding
+        only). Float32 C-contiguous input is used in place; other input is
+        converted once. The GIL is released while the core computes."""
         info = self.model.info
-        batch, single = _as_batch(x, info.window_minutes, info.n_channels)
+        batch, single = _as_batch(x, info.window_length, info.n_channels, info)
         B, T, C = batch.shape
         want = lambda flag, shape: np.empty(shape, np.float32) if flag else None  # noqa: E731
         res = RunResult(visible_tokens=np.zeros(B, np.int32), embedding=want(embedding, (B, info.embedding_dim)),
@@ -61,14 +64,19 @@ class State:
         return res
 
 
-def _as_batch(x, T: int, C: int):
+def _as_batch(x, T: int, C: int, info: Optional[ModelInfo] = None):
     arr = np.ascontiguousarray(x, dtype=np.float32)  # no copy when x already is float32 and C-contiguous
     if arr.ndim == 2 and arr.shape == (T, C):
         return arr[None], True
     if arr.ndim == 3 and arr.shape[1:] == (T, C):
         return arr, False
+    if info is not None and info.family == "waveform":
+        what = (f"sample-major: {T} samples at {info.sample_rate_hz:g} Hz, {info.signal} in "
+                f"{'g' if info.signal == 'accelerometer' else 'its recorded units'}, NaN = missing")
+    else:
+        what = "minute-major, original units, NaN = missing"
     raise InputError(f"x has shape {tuple(arr.shape)}; this model takes [T, C] = [{T}, {C}] or [B, {T}, {C}] "
-                     "(minute-major, original units, NaN = missing)", 1)
+                     f"({what})", 1)
 
 
 def _load(path: str, threads: int, mask_mode: str) -> "Model":
@@ -106,6 +114,10 @@ class Model:
 
     def __repr__(self) -> str:
         i = self.info
+        if i.family == "waveform":
+            return (f"<wearfm.Model {os.path.basename(self.path)}: {i.architecture} ({i.signal}), "
+                    f"{i.window_samples} samples x {i.n_channels} channels at {i.sample_rate_hz:g} Hz, "
+                    f"embedding {i.embedding_dim}, {i.n_params} parameters>")
         return (f"<wearfm.Model {os.path.basename(self.path)}: {i.architecture}, {i.window_minutes} min x "
                 f"{i.n_channels} channels, embedding {i.embedding_dim}, {i.n_params} parameters>")
 
@@ -124,32 +136,100 @@ class Model:
         """`State.run` on this thread's state."""
         return self.state().run(x, **outputs)
 
-    def embed(self, x, *, skip_empty: bool = False):
-        """Embeddings: [T, C] -> [D], [B, T, C] -> [B, D]. A window with no
-        observed patch raises InputError, or with `skip_empty` gives NaN.
-        A DataFrame (see `read_minutes`) gives one row per window with data,
-        indexed by window start, as `wearfm embed` prints."""
+    @property
+    def is_waveform(self) -> bool:
+        return self.info.family == "waveform"
+
+    def embed(self, x, *, skip_empty: bool = False, stride: Optional[float] = None):
+        """Embeddings: [T, C] -> [E], [B, T, C] -> [B, E]. A window with no
+        observed patch (minute model) or no visible token (waveform model:
+        every 1-patch token misses a sample) raises InputError, or with
+        `skip_empty` gives NaN. A DataFrame (see `read_minutes`, minute
+        models) gives one row per window with data, indexed by window start,
+        as `wearfm embed` prints. A recording (`read_waveform`'s Waveform or a
+        (start, rate, samples) tuple; waveform models) gives the rows of
+        `wearfm embed MODEL RECORDING [--stride S]`: window_start (UTC),
+        observed, emb_0.. for every window with a visible token."""
         if isinstance(x, pd.DataFrame):
+            if self.is_waveform:
+                raise InputError(f"a minute table; this {self.info.architecture} model ({self.info.signal}) embeds "
+                                 "recordings (wearfm.read_waveform) or [T, C] sample arrays", 1)
             return self._embed_frame(x)
+        if isinstance(x, tuple):
+            return self._embed_recording(x, stride)
         return self.run(x, embedding=True, skip_empty=skip_empty).embedding
+
+    def _no_decoder(self, what: str):
+        if self.is_waveform:
+            raise ModelError(f"a {self.info.architecture} model ({self.info.signal}) gives embeddings only: it has "
+                             f"no decoder, so it cannot {what}; use model.embed", 7)
 
     def impute(self, x, *, skip_empty: bool = False):
         """Observed values kept, gaps filled: same shape as x. A DataFrame gives
-        the table of `wearfm impute`: channels, `<ch>_filled`, `<ch>_probability`."""
+        the table of `wearfm impute`: channels, `<ch>_filled`, `<ch>_probability`.
+        Minute models only (a waveform model raises ModelError)."""
+        self._no_decoder("impute")
         if isinstance(x, pd.DataFrame):
             return self._impute_frame(x, raw=False)
         return self.run(x, embedding=False, imputed=True, skip_empty=skip_empty).imputed
 
     def reconstruct(self, x, *, skip_empty: bool = False):
-        """The decoder's output for every minute (observed ones too), original units."""
+        """The decoder's output for every minute (observed ones too), original units.
+        Minute models only (a waveform model raises ModelError)."""
+        self._no_decoder("reconstruct")
         if isinstance(x, pd.DataFrame):
             return self._impute_frame(x, raw=True)
         return self.run(x, embedding=False, reconstruction=True, skip_empty=skip_empty).reconstruction
 
-    def windows(self, frame: pd.DataFrame):
-        """(window starts as a DatetimeIndex, x [B, T, C]) of a minute table, aligned as the CLI."""
-        starts, x = cut_windows(frame, self.channel_names, self.info.window_minutes)
-        return timestamps(starts), x
+    def windows(self, data, stride: Optional[float] = None):
+        """The model's windows, as the CLI cuts them.
+
+        Minute model, a minute table: (window starts as a DatetimeIndex, x [B, T, C]).
+        Waveform model, a recording (`read_waveform`'s Waveform, or a
+        (start, rate, samples [n, C]) tuple in the model's signal units):
+        resampled to the model's rate and cut into full windows every
+        `stride` seconds (None: the window length; a whole number of
+        samples) from the first sample, by the C core's rule
+        (wfm_waveform_prepare / wfm_waveform_window): WaveformWindows(starts
+        (UTC), x [B, T, C], observed [B], motion_g [B]). B is 0 for a
+        recording shorter than a window."""
+        if isinstance(data, pd.DataFrame):
+            if self.is_waveform:
+                raise InputError(f"a minute table; this {self.info.architecture} model ({self.info.signal}) takes "
+                                 "recordings (wearfm.read_waveform)", 1)
+            if stride is not None:
+                raise ValueError("stride is for the recordings of a waveform model")
+            starts, x = cut_windows(frame=data, channels=self.channel_names, T=self.info.window_minutes)
+            return timestamps(starts), x
+        return self._recording_windows(data, stride)
+
+    def _recording_windows(self, recording, stride) -> WaveformWindows:
+        i = self.info
+        if not self.is_waveform:
+            raise ModelError(f"a {i.architecture} model reads minute tables, not waveforms (wearfm.read_minutes)", 7)
+        start, rate, unit, samples = as_recording(recording, i.signal)
+        step = stride_samples(stride, i.sample_rate_hz)
+        n, C = samples.shape
+        _, starts, x, observed, motion = _native.waveform_windows(self._handle, start, rate, unit, samples, n, C, step)
+        return WaveformWindows(utc_index(np.frombuffer(starts, np.float64)),
+                               np.frombuffer(x, np.float32).reshape(-1, i.window_samples, C),
+                               np.frombuffer(observed, np.float64).copy(), np.frombuffer(motion, np.float64).copy())
+
+    def _embed_recording(self, recording, stride) -> pd.DataFrame:
+        i = self.info
+        w = self._recording_windows(recording, stride)
+        if not len(w.starts):
+            _, rate, _, samples = as_recording(recording, i.signal)
+            prepared_s = samples.shape[0] / rate
+            raise InputError(f"the recording is {prepared_s:g} s; a window of the model is {i.window_seconds:g} s", 6)
+        res = self.run(w.x, embedding=True, skip_empty=True)
+        keep = res.visible_tokens > 0
+        if not keep.any():
+            raise InputError("no window with a visible token", 6)
+        out = pd.DataFrame(res.embedding[keep], columns=[f"emb_{d}" for d in range(i.embedding_dim)],
+                           index=w.starts[keep])
+        out.insert(0, "observed", w.observed[keep])
+        return out
 
     def _frame_windows(self, frame):
         starts, x = cut_windows(frame, self.channel_names, self.info.window_minutes)
