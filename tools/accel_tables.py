@@ -11,14 +11,13 @@ Blocks are `<!-- eval:NAME:begin -->` ... `<!-- eval:NAME:end -->`, as in
 tools/eval_tables.py (whose block code this reuses). Only the standard library.
 """
 import argparse
-import difflib
 import hashlib
 import json
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from eval_tables import ROOT, update_text  # noqa: E402
+from eval_tables import ROOT, sync_blocks  # noqa: E402
 from eval_tables import table as table_lines  # noqa: E402
 
 DEFAULT_JSON = "models/wearfm-accel.eval.json"
@@ -217,24 +216,9 @@ def main():
         results = json.load(fh)
     import eval_tables
     eval_tables.RENDERERS.update(RENDERERS)  # update_text renders through eval_tables.render
-    stale = False
-    for rel, names in BLOCKS.items():
-        path = os.path.join(ROOT, rel)
-        old = open(path).read()
-        try:
-            new = update_text(old, names, results, rel)
-        except ValueError as e:
-            print(e, file=sys.stderr)
-            return 1
-        if new == old:
-            continue
-        if args.check:
-            stale = True
-            print("\n".join(list(difflib.unified_diff(old.splitlines(), new.splitlines(), rel, rel + " (new)",
-                                                      lineterm="", n=1))[:40]), file=sys.stderr)
-        else:
-            open(path, "w").write(new)
-            print(f"updated {rel}")
+    stale = sync_blocks(BLOCKS, results, args.check, args.json)
+    if stale is None:
+        return 1
     if args.check:
         bad = [m["file"] for m in results.get("shipped", {}).values()
                if sha256(os.path.join(ROOT, m["file"])) != m["sha256"]]

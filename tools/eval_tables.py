@@ -371,15 +371,12 @@ def model_mismatches(results):
     return out
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--json", default=DEFAULT_JSON, help="evaluation results (relative to the repository root)")
-    ap.add_argument("--check", action="store_true", help="change nothing; exit 1 if a block is out of date")
-    args = ap.parse_args()
-    with open(os.path.join(ROOT, args.json)) as f:
-        results = json.load(f)
+def sync_blocks(blocks, results, check, json_name):
+    """Re-renders every block of every file in `blocks` ({path: [names]}).
+    check: change nothing and print diffs. Returns whether a block was stale,
+    or None when a file lacks a block."""
     stale = False
-    for rel, names in BLOCKS.items():
+    for rel, names in blocks.items():
         path = os.path.join(ROOT, rel)
         with open(path) as f:
             old = f.read()
@@ -387,17 +384,30 @@ def main():
             new = update_text(old, names, results, rel)
         except ValueError as e:
             print(e, file=sys.stderr)
-            return 1
+            return None
         if new == old:
             continue
-        if args.check:
+        if check:
             stale = True
-            diff = difflib.unified_diff(old.splitlines(), new.splitlines(), rel, f"{rel} (from {args.json})", lineterm="", n=1)
+            diff = difflib.unified_diff(old.splitlines(), new.splitlines(), rel, f"{rel} (from {json_name})", lineterm="", n=1)
             print("\n".join(list(diff)[:40]), file=sys.stderr)
         else:
             with open(path, "w") as f:
                 f.write(new)
             print(f"updated {rel}")
+    return stale
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--json", default=DEFAULT_JSON, help="evaluation results (relative to the repository root)")
+    ap.add_argument("--check", action="store_true", help="change nothing; exit 1 if a block is out of date")
+    args = ap.parse_args()
+    with open(os.path.join(ROOT, args.json)) as f:
+        results = json.load(f)
+    stale = sync_blocks(BLOCKS, results, args.check, args.json)
+    if stale is None:
+        return 1
     if args.check:
         bad = model_mismatches(results)
         if bad:
