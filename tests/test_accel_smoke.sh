@@ -14,7 +14,7 @@ $PY tools/accel_train.py --role student --fold 0 --teacher $W/teacher-fold0.safe
   --out $W/student-fold0.safetensors "${TINY[@]}"
 $PY tools/accel_train.py --role ssl --fold 0 --out $W/ssl-fold0.safetensors "${TINY[@]}"
 $PY tools/accel_train.py --role supervised --fold 0 --out $W/supervised-fold0.safetensors "${TINY[@]}"
-$PY tools/accel_eval.py --quick --runs $W --folds 0 --out $W/eval.json --wearfm build/native/wearfm | tail -5
+$PY tools/accel_eval.py --quick --ablation-folds "" --runs $W --folds 0 --out $W/eval.json --wearfm build/native/wearfm | tail -5
 $PY - $W/eval.json <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))

@@ -50,6 +50,7 @@ from waveform_ref import config_json  # noqa: E402
 from wearfm_ref import CONFIG_KEY  # noqa: E402
 
 POOL_SIZES = (2, 5, 10, 20, 50, 100, 200)
+ABLATIONS = ("student", "student-norotate", "student-noaug")  # trainer runs, tools/accel_pipeline.sh
 DRAWS = 500
 
 
@@ -259,6 +260,8 @@ def main(argv=None):
     ap.add_argument("--out", default="build/accel/eval.json")
     ap.add_argument("--folds", default=",".join(str(k) for k in range(N_FOLDS)))
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--ablation-folds", default="0",
+                    help="folds on which the student's augmentation ablations are scored (empty: none)")
     ap.add_argument("--quick", action="store_true",
                     help="smoke tests: 50 retrieval draws, activity in 5 grouped folds with a fixed lambda")
     ap.add_argument("--shipped", default="",
@@ -277,8 +280,7 @@ def main(argv=None):
     pooled = lambda name: strip_projection(run(name), os.path.join(work, f"{name}-pooled.safetensors"))  # noqa: E731
     E = Embedder(args.wearfm, work)
 
-    students = [v for v in ("student", "student-noaug", "student-norotate")
-                if all(os.path.exists(run(f"{v}-fold{k}")) for k in folds)]
+    students = ["student"]
     results = dict(folds=folds, windows=int(len(w["acc"])), retrieval={}, heart_rate={}, stress={},
                    activity={})
     per_fold = {}
@@ -357,6 +359,33 @@ def main(argv=None):
             results["stress"][name] = dict(balanced_accuracy=balanced_accuracy(y, p), n=int(len(y)),
                                            per_fold=[balanced_accuracy(*v) for v in vals])
 
+    # the student's augmentations, ablated on the folds where every variant exists
+    abl_folds = [int(k) for k in args.ablation_folds.split(",") if k != ""]
+    variants = [v for v in ABLATIONS if all(os.path.exists(run(f"{v}-fold{k}")) for k in abl_folds)]
+    results["ablation"] = {}
+    if abl_folds and len(variants) > 1:
+        acc = {v: dict(top1=[], hr=[], y=[], p=[]) for v in variants}
+        lab = np.where(w["cond"] == "TSST", "stress", np.where(w["cond"] == "Base", "baseline", ""))
+        for k in abl_folds:
+            train_subs, held = fold_subjects(k)
+            tr, te = np.isin(w["sid"], train_subs), np.isin(w["sid"], held)
+            teacher = E.wesad(run(f"teacher-fold{k}"), w, "bvp")
+            for v in variants:
+                proj, pool = E.wesad(run(f"{v}-fold{k}"), w, "acc"), E.wesad(pooled(f"{v}-fold{k}"), w, "acc")
+                acc[v]["top1"].append(retrieval(proj[te], teacher[te], rng)[100]["top1"])
+                p = probe_fit_predict(args.wearfm, work, f"ab{k}", "ridge", (pool[tr], w["hr"][tr], w["sid"][tr]),
+                                      (pool[te], w["hr"][te], w["sid"][te]))
+                acc[v]["hr"].append(np.abs(w["hr"][te] - p))
+                s_tr, s_te = tr & (lab != ""), te & (lab != "")
+                acc[v]["p"].append(probe_fit_predict(args.wearfm, work, f"abs{k}", "logistic",
+                                                     (pool[s_tr], lab[s_tr], w["sid"][s_tr]),
+                                                     (pool[s_te], lab[s_te], w["sid"][s_te])))
+                acc[v]["y"].append(lab[s_te])
+        for v in variants:
+            results["ablation"][v] = dict(
+                folds=abl_folds, top1=float(np.mean(acc[v]["top1"])), hr_mae=float(np.concatenate(acc[v]["hr"]).mean()),
+                stress_balanced_accuracy=balanced_accuracy(np.concatenate(acc[v]["y"]), np.concatenate(acc[v]["p"])))
+
     if ("hr", "student: wearfm hr") in per_fold:
         results["hr_error_bands"] = error_bands(np.concatenate(per_fold[("hr", "student: wearfm hr")]),
                                                 np.concatenate(per_fold[("motion", "student: wearfm hr")]))
@@ -364,9 +393,10 @@ def main(argv=None):
     # activity on WISDM (fold 0's encoders; nobody in WISDM was in training)
     z = D.wisdm_windows(stride_s=D.WINDOW_S)
     act_feats = {"window statistics": accel_stats(z["acc"])}
-    for v in students:
-        act_feats[f"{v} pooled"] = E.wisdm(pooled(f"{v}-fold{folds[0]}"), z)
-        act_feats[f"{v} projection"] = E.wisdm(run(f"{v}-fold{folds[0]}"), z)
+    act_feats["student pooled"] = E.wisdm(pooled(f"student-fold{folds[0]}"), z)
+    act_feats["student projection"] = E.wisdm(run(f"student-fold{folds[0]}"), z)
+    for v in variants if abl_folds and abl_folds[0] == folds[0] else []:
+        act_feats.setdefault(f"{v} pooled", E.wisdm(pooled(f"{v}-fold{folds[0]}"), z))
     act_feats["ssl baseline"] = E.wisdm(pooled(f"ssl-fold{folds[0]}"), z)
     act_feats["supervised baseline"] = E.wisdm(run(f"supervised-fold{folds[0]}"), z)
     for name, f in act_feats.items():
