@@ -79,13 +79,20 @@ def per_fold(vals, d):
     return " / ".join(f(v, d) for v in vals)
 
 
+def scored_folds(r):
+    k = r["folds"]
+    return (f"Scored: fold{'s' if len(k) > 1 else ''} {', '.join(str(i) for i in k)} of 3 "
+            f"({5 * len(k)} held-out subjects, `fold_subjects` in tools/accel_train.py), {r['windows']} windows in all.")
+
+
 def render_retrieval(r):
     rows = []
     for key, label in ABLATIONS:
         ret = r["retrieval"].get(key)
         if ret and "100" in ret:
             rows.append([label, pct(ret["100"]["top1"]), f(ret["100"]["mean_rank"], 1), pct(0.01)])
-    return table(["student", "top-1 in a pool of 100", "mean rank (1 = best)", "chance top-1"], rows)
+    return "\n".join([scored_folds(r), "", table(["student", "top-1 in a pool of 100", "mean rank (1 = best)",
+                                                  "chance top-1"], rows)])
 
 
 def render_pool_curve(r):
@@ -169,7 +176,7 @@ def render_ppg(r):
 
 def render_summary(r):
     g = goals(r)
-    return table(["accelerometer model (WESAD, held-out people)", "measured", "goal"],
+    return scored_folds(r) + "\n\n" + table(["accelerometer model (WESAD, held-out people)", "measured", "goal"],
                  [[g[0][0].split(" >=")[0], g[0][1], "90%"], ["HR MAE vs SSL baseline", g[1][1], "25% lower"],
                   ["stress, wrist signals", g[2][1], "0.87"], ["stress, accelerometer alone", g[3][1], "—"]])
 
