@@ -49,3 +49,21 @@ if command -v rsvg-convert >/dev/null; then
   for f in $OUT/day-*.svg; do rsvg-convert "$f" -o "${f%.svg}.png"; done
   echo "and the same as PNG: $OUT/day-*.png"
 fi
+
+echo
+echo "== the accelerometer model distilled from PPG: heart rate and activity from a watch's motion"
+ACC_SAMPLE=tests/data/wisdm/walking.csv
+echo "sample: $ACC_SAMPLE, 60 s of WISDM participant 1600 walking (Weiss, UCI 2019, CC BY 4.0; m/s2 at 20 Hz)"
+echo "model:  $ACCEL_MODEL (card: models/wearfm-accel-wesad.md; how good it is on unseen people is there, not here:"
+echo "        this person is in the activity probe's training data, and WISDM has no heart rate to compare with)"
+build/native/wearfm hr "$ACCEL_MODEL" "$ACCEL_HR_PROBE" $ACC_SAMPLE --unit m/s2 -q -o $OUT/accel-hr.native.csv
+node --no-warnings wasi/run.mjs build/wasi/wearfm.wasm hr "$ACCEL_MODEL" "$ACCEL_HR_PROBE" $ACC_SAMPLE --unit m/s2 -q \
+  -o $OUT/accel-hr.wasi.csv
+build/native/wearfm embed "$ACCEL_MODEL" $ACC_SAMPLE --unit m/s2 -q -o $OUT/accel-embeddings.csv
+build/native/wearfm probe predict "$ACCEL_ACTIVITY_PROBE" $OUT/accel-embeddings.csv --model "$ACCEL_MODEL" -q \
+  -o $OUT/accel-activity.csv
+table() { awk -F, '{ line = "  "; for (i = 1; i <= NF; i++) line = line sprintf("%-26s", $i); print line }'; }
+echo "heart rate per 30-s window (native; the WASI run is in $OUT/accel-hr.wasi.csv):"
+table < $OUT/accel-hr.native.csv
+echo "activity per window (the probe's most likely class):"
+cut -d, -f1-2 $OUT/accel-activity.csv | table
