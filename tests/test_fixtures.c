@@ -12,6 +12,7 @@
 #include "wearfm.h"
 #include "gemm.h"
 #include "testing.h"
+#include "fixture_util.h"
 #include "fixtures_data.h"
 #include <stdint.h>
 #include <stdlib.h>
@@ -200,25 +201,6 @@ static void check_fixture(const fixture *f) {
 TEST(v1_matches_pytorch) { check_fixture(&FIXTURES[0]); }
 TEST(v2_matches_pytorch) { check_fixture(&FIXTURES[1]); }
 TEST(v2x_matches_pytorch) { check_fixture(&FIXTURES[2]); }
-
-/* The byte offset of element `index` of tensor `name` in a safetensors
- * image (F32), or 0 if not found. */
-static size_t element_offset(const unsigned char *file, size_t size, const char *name, size_t index) {
-    uint64_t hl = 0;
-    for (int b = 0; b < 8; b++) hl |= (uint64_t)file[b] << (8 * b);
-    if (8 + hl > size) return 0;
-    char *hdr = malloc((size_t)hl + 1), key[160];
-    memcpy(hdr, file + 8, (size_t)hl);
-    hdr[hl] = 0;
-    snprintf(key, sizeof key, "\"%s\"", name);
-    const char *at = strstr(hdr, key), *offs = at ? strstr(at, "\"data_offsets\"") : NULL;
-    unsigned long long begin = 0, end = 0;
-    size_t pos = 0;
-    if (offs && sscanf(offs, "\"data_offsets\": [%llu, %llu]", &begin, &end) == 2 && begin + 4 * index + 4 <= end)
-        pos = 8 + (size_t)hl + (size_t)begin + 4 * index;
-    free(hdr);
-    return pos;
-}
 
 TEST(a_changed_weight_fails_the_check) {
     /* One weight of the file changed by 0.01 (the weights are ~0.1-1) in

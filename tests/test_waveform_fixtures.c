@@ -10,6 +10,7 @@
 #include "wearfm.h"
 #include "gemm.h"
 #include "testing.h"
+#include "fixture_util.h"
 #include "fixtures_data.h"
 #include <stdint.h>
 #include <stdlib.h>
@@ -159,24 +160,6 @@ static void check_fixture(const fixture *f) {
 
 TEST(w1_matches_pytorch) { check_fixture(&FIXTURES[0]); }
 TEST(w2_matches_pytorch) { check_fixture(&FIXTURES[1]); }
-
-/* The byte offset of element `index` of F32 tensor `name`, or 0. */
-static size_t element_offset(const unsigned char *file, size_t size, const char *name, size_t index) {
-    uint64_t hl = 0;
-    for (int b = 0; b < 8; b++) hl |= (uint64_t)file[b] << (8 * b);
-    if (8 + hl > size) return 0;
-    char *hdr = malloc((size_t)hl + 1), key[160];
-    memcpy(hdr, file + 8, (size_t)hl);
-    hdr[hl] = 0;
-    snprintf(key, sizeof key, "\"%s\"", name);
-    const char *at = strstr(hdr, key), *offs = at ? strstr(at, "\"data_offsets\"") : NULL;
-    unsigned long long begin = 0, end = 0;
-    size_t pos = 0;
-    if (offs && sscanf(offs, "\"data_offsets\": [%llu, %llu]", &begin, &end) == 2 && begin + 4 * index + 4 <= end)
-        pos = 8 + (size_t)hl + (size_t)begin + 4 * index;
-    free(hdr);
-    return pos;
-}
 
 TEST(a_changed_weight_fails_the_check) {
     /* One weight changed by 0.01 in each part of the network: the embedding
