@@ -4,7 +4,8 @@
 # A finished run is kept, so a rerun resumes. Runs may be shared between
 # several workers (e.g. two with THREADS=1 on a 2-core machine, which is
 # faster in total than one with 2 threads): a run is claimed by creating
-# OUT/claims/NAME, and a worker skips runs another has claimed.
+# OUT/claims/NAME (with the worker's pid), and a worker skips runs another
+# live worker has claimed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:-build/accel}
@@ -32,7 +33,15 @@ args_of() { # the trainer's arguments of a run, by its name
 run() { # trains NAME unless it exists or another worker claimed it
   local name=$1
   [ -f "$OUT/$name.safetensors" ] && { echo "kept $name"; return; }
-  mkdir "$OUT/claims/$name" 2>/dev/null || { echo "claimed elsewhere: $name"; return; }
+  # A claim holds its worker's pid; a claim whose worker is gone (killed,
+  # or a session that ended) is stale and taken over.
+  local claim="$OUT/claims/$name"
+  if ! mkdir "$claim" 2>/dev/null; then
+    local pid; pid=$(cat "$claim/pid" 2>/dev/null || true)
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then echo "claimed by worker $pid: $name"; return; fi
+    echo "taking over the stale claim of $name"
+  fi
+  echo $$ > "$claim/pid"
   local a; a=$(args_of "$name")
   case $name in student-*) # its teacher may still be training in another worker
     local t; t=$(echo "$a" | sed 's/.*--teacher \([^ ]*\).*/\1/')
