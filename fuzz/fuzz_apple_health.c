@@ -4,13 +4,7 @@
  * WFM_OK or a clean error (the first error stays: later calls repeat it);
  * every sample given to the aggregator must be counted by it, and the table
  * must hold only values the rules keep. */
-#include <math.h>
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-#include "wearfm.h"
-
-#define REQUIRE(cond) do { if (!(cond)) __builtin_trap(); } while (0)
+#include "import_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (!size) return 0;
@@ -37,20 +31,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         memset(&again, 0, sizeof again);
         REQUIRE(wfm_apple_health_finish(p, NULL, &again) == st && !strcmp(again.message, err.message));
     } else {
-        size_t counted = 0;
-        for (int ch = 0; ch < wfm_aggregator_channels(a); ch++)
-            for (int why = 0; why < WFM_DROP_REASONS; why++) counted += wfm_aggregator_count(a, ch, (wfm_drop_reason)why);
-        REQUIRE(counted == c.samples && c.files == 1);
-        wfm_minutes *t = NULL;
-        wfm_status ts = wfm_import_table(a, &t, &err);
-        REQUIRE(ts == WFM_OK || ts == WFM_ERR_NO_DATA || ts == WFM_ERR_INVALID_ARG || ts == WFM_ERR_NO_MEMORY);
-        if (t) {
-            const float *v = wfm_minutes_values(t);
-            for (size_t i = 0; i < wfm_minutes_length(t) * 4; i++)
-                if (!isnan(v[i]))
-                    REQUIRE(wfm_channel_check(wfm_channel_rule_find(wfm_minutes_channel_name(t, (int)(i % 4))), v[i]) == WFM_KEPT);
-            wfm_minutes_free(t);
-        }
+        REQUIRE(counted_samples(a) == c.samples && c.files == 1);
+        check_import_table(a, &err);
     }
     wfm_apple_health_free(p);
     wfm_aggregator_free(a);

@@ -5,13 +5,7 @@
  * WFM_OK or a clean error; a failed add must add nothing; every sample must
  * be counted by the aggregator, and the table must hold only values the
  * rules keep. */
-#include <math.h>
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-#include "wearfm.h"
-
-#define REQUIRE(cond) do { if (!(cond)) __builtin_trap(); } while (0)
+#include "import_check.h"
 
 static uint16_t crc16(const uint8_t *p, size_t n) {
     static const uint16_t t[16] = {0x0000, 0xCC01, 0xD801, 0x1400, 0xF001, 0x3C00, 0x2800, 0xE401,
@@ -56,25 +50,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     wfm_import_counts c;
     memset(&c, 0, sizeof c);
     wfm_status st = wfm_fit_add(a, b, n, &o, &c, &err);
-    size_t counted = 0;
-    for (int ch = 0; ch < wfm_aggregator_channels(a); ch++)
-        for (int why = 0; why < WFM_DROP_REASONS; why++) counted += wfm_aggregator_count(a, ch, (wfm_drop_reason)why);
+    size_t counted = counted_samples(a);
     if (st) {
         REQUIRE(st == WFM_ERR_INVALID_ARG || st == WFM_ERR_NO_MEMORY);
         REQUIRE(err.status == st && err.message[0]);
         REQUIRE(st == WFM_ERR_NO_MEMORY || (!counted && !c.files));
     } else {
         REQUIRE(c.files == 1 && counted == c.samples);
-        wfm_minutes *t = NULL;
-        wfm_status ts = wfm_import_table(a, &t, &err);
-        REQUIRE(ts == WFM_OK || ts == WFM_ERR_NO_DATA || ts == WFM_ERR_INVALID_ARG || ts == WFM_ERR_NO_MEMORY);
-        if (t) {
-            const float *v = wfm_minutes_values(t);
-            for (size_t i = 0; i < wfm_minutes_length(t) * 4; i++)
-                if (!isnan(v[i]))
-                    REQUIRE(wfm_channel_check(wfm_channel_rule_find(wfm_minutes_channel_name(t, (int)(i % 4))), v[i]) == WFM_KEPT);
-            wfm_minutes_free(t);
-        }
+        check_import_table(a, &err);
     }
     wfm_aggregator_free(a);
     free(b);
