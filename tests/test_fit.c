@@ -17,18 +17,7 @@ typedef struct fit_buf {
     int big; /* big-endian definitions and data */
 } fit_buf;
 
-static uint16_t crc16(const uint8_t *p, size_t n) {
-    static const uint16_t t[16] = {0x0000, 0xCC01, 0xD801, 0x1400, 0xF001, 0x3C00, 0x2800, 0xE401,
-                                   0xA001, 0x6C00, 0x7800, 0xB401, 0x5000, 0x9C01, 0x8801, 0x4400};
-    uint16_t c = 0;
-    for (size_t i = 0; i < n; i++) {
-        uint16_t x = t[c & 0xF];
-        c = (uint16_t)(((c >> 4) & 0x0FFF) ^ x ^ t[p[i] & 0xF]);
-        x = t[c & 0xF];
-        c = (uint16_t)(((c >> 4) & 0x0FFF) ^ x ^ t[(p[i] >> 4) & 0xF]);
-    }
-    return c;
-}
+#include "fit_crc.h"
 
 static void u8(fit_buf *f, unsigned v) { f->b[f->n++] = (uint8_t)v; }
 static void uint_n(fit_buf *f, uint32_t v, int size) {
