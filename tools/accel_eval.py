@@ -184,12 +184,9 @@ def probe_fit(wearfm, work, name, task, tr, model=None):
 def probe_fit_predict(wearfm, work, name, task, tr, te):
     """tr, te: (features, labels, groups). Returns the predictions on te
     (ridge: numbers; logistic: class names)."""
-    a, b, p = (os.path.join(work, f"{name}-{s}") for s in ("train.csv", "test.csv", "probe.safetensors"))
-    write_features(a, *tr)
+    p = probe_fit(wearfm, work, name, task, tr)
+    b = os.path.join(work, f"{name}-test.csv")
     write_features(b, *te)
-    opts = ["--task", "ridge"] if task == "ridge" else ["--balanced"]
-    cli(wearfm, ["probe", "fit", a, "--labels", "label", "--features", "emb_", "--cv-lambda",
-                 "--groups", "group", "-q", "-o", p] + opts)
     out = cli(wearfm, ["probe", "predict", p, b, "--id", "group"]).strip().splitlines()
     col = out[0].split(",").index("prediction" if task == "ridge" else "class")
     vals = [line.split(",")[col] for line in out[1:]]
