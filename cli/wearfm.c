@@ -69,6 +69,10 @@ static void usage(FILE *f) {
             "  --raw                   impute: the decoder's reconstruction for every minute\n"
             "                          (impute of a category channel also writes <name>_probability:\n"
             "                          how likely the filled level is; empty where observed)\n"
+            "  --history FILE          a model with a profile anchor: the minute CSV of the person's\n"
+            "                          days to learn their typical day from (default: the input\n"
+            "                          itself; a window never uses its own minutes)\n"
+            "  --no-history            no typical day: each window is filled from itself alone\n"
             "  --mask-mode compact|attention   AIM form (default compact; same results)\n"
             "  --threads N             worker threads (default: all cores; WASI: 1)\n"
             "  --input-format e4|csv   waveform recordings: the layout (default: a first line\n"
@@ -87,7 +91,8 @@ static void usage(FILE *f) {
 
 typedef struct options {
     const char *cmd, *model, *input, *output, *probe;
-    int json, raw, quiet, threads;
+    const char *history;    /* --history: the minute CSV of the person's other days (default: the input) */
+    int json, raw, quiet, threads, no_history;
     wfm_mask_mode mask_mode;
     cli_wave_opts wave;     /* recordings of waveform models */
     const char *wave_option; /* the first waveform-only option given, for the minute commands' message */
@@ -122,6 +127,11 @@ static int parse_args(int argc, char **argv, options *o) {
             o->output = next; i++;
         } else if (!strcmp(a, "--raw")) {
             o->raw = 1;
+        } else if (!strcmp(a, "--history")) {
+            if (!next) goto missing;
+            o->history = next; i++;
+        } else if (!strcmp(a, "--no-history")) {
+            o->no_history = 1;
         } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
             o->quiet = 1;
         } else if (!strcmp(a, "--threads")) {
@@ -408,6 +418,32 @@ static void note_dropped(const wfm_minutes *t) {
     }
 }
 
+/* A model with a profile anchor: the person's typical day from --history, or
+ * from the input table itself. */
+static int open_profile(const options *o, wfm_model *m, const wfm_minutes *t, wfm_profile **out) {
+    wfm_minutes *h = NULL;
+    wfm_error err = {0};
+    if (o->history) {
+        size_t len = 0;
+        int why;
+        char *text = cli_read_all(o->history, &len, &why);
+        if (!text) return cli_read_failed("wearfm --history", o->history, why, len);
+        wfm_status st = wfm_minutes_read_csv(text, len, &h, &err);
+        free(text);
+        if (st) {
+            fprintf(stderr, "wearfm: --history %s: %s\n", o->history, err.message);
+            return EXIT_INPUT;
+        }
+    }
+    wfm_status st = wfm_profile_create(m, h ? h : t, out, &err);
+    wfm_minutes_free(h);
+    if (st) {
+        fprintf(stderr, "wearfm: the typical day: %s\n", err.message);
+        return st == WFM_ERR_NO_MEMORY ? EXIT_RUNTIME : EXIT_INPUT;
+    }
+    return EXIT_OK;
+}
+
 /* Runs every window of the table that has an observed value. The closing
  * summary goes to `summary`, for main to print once the output is safely
  * written. */
@@ -458,10 +494,15 @@ static int cmd_run(const options *o, wfm_model *m, const wfm_minutes *t, FILE *o
         n_category += is_category[c] = is_impute && ch.kind == WFM_CHANNEL_CATEGORY;
     }
     float *prob = malloc(sizeof(float) * (size_t)T * C);
-    if (!x || !emb || !vals || !vis || !is_category || !prob || (!strcmp(o->cmd, "tokens") && !tok)) {
-        fprintf(stderr, "wearfm: out of memory\n");
-        free(x); free(emb); free(vals); free(tok); free(vis); free(prob); free(is_category);
-        return EXIT_RUNTIME;
+    wfm_profile *profile = NULL;
+    int prc = info.anchor_profile && !o->no_history ? open_profile(o, m, t, &profile) : EXIT_OK;
+    float *pvals = profile ? malloc(sizeof(float) * (size_t)T * C) : NULL;
+    if (prc || !x || !emb || !vals || !vis || !is_category || !prob || (!strcmp(o->cmd, "tokens") && !tok) ||
+        (profile && !pvals)) {
+        if (!prc) fprintf(stderr, "wearfm: out of memory\n");
+        free(x); free(emb); free(vals); free(tok); free(vis); free(prob); free(is_category); free(pvals);
+        wfm_profile_free(profile);
+        return prc ? prc : EXIT_RUNTIME;
     }
 
     if (o->json) {
@@ -498,7 +539,8 @@ static int cmd_run(const options *o, wfm_model *m, const wfm_minutes *t, FILE *o
         if (is_impute && n_category) outp.fill_probability = prob;
         if (tok) outp.token_embeddings = tok;
         wfm_error err = {0};
-        wfm_status st = wfm_run(m, x, &outp, &err);
+        if (profile) wfm_profile_window(profile, ws, pvals);
+        wfm_status st = wfm_run_profile(m, x, pvals, &outp, &err);
         if (st == WFM_ERR_NO_DATA) {
             if (!o->quiet) fprintf(stderr, "wearfm: window %s: %s, skipped\n", when, err.message);
             continue;
@@ -594,7 +636,8 @@ static int cmd_run(const options *o, wfm_model *m, const wfm_minutes *t, FILE *o
         snprintf(summary, cap, "wearfm: %d window(s); %.1f%% of channel-minutes were missing%s\n", done,
                 total_minutes ? 100.0 * total_missing / total_minutes : 0.0,
                 is_impute && !o->raw ? " and were filled" : "");
-    free(x); free(emb); free(vals); free(tok); free(vis); free(prob); free(is_category);
+    free(x); free(emb); free(vals); free(tok); free(vis); free(prob); free(is_category); free(pvals);
+    wfm_profile_free(profile);
     return rc;
 }
 

@@ -124,6 +124,7 @@ typedef struct wfm_model_info {
     int n_anchor_rolling;      /* cross_channel: its rolling means' half-widths, minutes */
     const int *anchor_rolling;
     float edge_tau;            /* minutes; 0 = not set */
+    int anchor_profile;        /* 1: fills use the person's profile (wfm_run_profile) */
     /* Both families. */
     wfm_model_family family;
     int embedding_dim;         /* floats of wfm_outputs.embedding: projection_dim if set, else enc_dim */
@@ -200,6 +201,13 @@ wfm_status wfm_reconstruct(wfm_model *model, const float *x, float *reconstructi
 /* The same on a caller's state (see wfm_state_create); the model-level calls
  * above run the model's default state. */
 wfm_status wfm_run_state(wfm_state *state, const float *x, wfm_outputs *out, wfm_error *err);
+/* wfm_run / wfm_run_state with the person's profile of this window
+ * (wfm_profile_window: [T x C], original units, NaN unknown; NULL = none).
+ * Only a model with "anchor_profile" uses it; any other ignores it. */
+wfm_status wfm_run_profile(wfm_model *model, const float *x, const float *profile, wfm_outputs *out,
+                           wfm_error *err);
+wfm_status wfm_run_state_profile(wfm_state *state, const float *x, const float *profile, wfm_outputs *out,
+                                 wfm_error *err);
 wfm_status wfm_embed_state(wfm_state *state, const float *x, float *embedding, wfm_error *err);
 wfm_status wfm_impute_state(wfm_state *state, const float *x, float *imputed, wfm_error *err);
 wfm_status wfm_reconstruct_state(wfm_state *state, const float *x, float *reconstruction, wfm_error *err);
@@ -287,6 +295,24 @@ wfm_status wfm_minutes_from_values(int64_t start, size_t n_minutes, int n_channe
  * are all missing). Returns the number of observed values copied (0, and
  * nothing written, for a waveform model: it has no minute window). */
 size_t wfm_minutes_window(const wfm_minutes *t, const wfm_model *model, int64_t window_start, float *x);
+
+/* ---- profiles: a person's typical day (anchor_profile) -------------------- */
+
+/* A model whose config has "anchor_profile" fills better with the person's
+ * typical day: the time-of-day mean of each of its channels over their other
+ * days (docs/model-format.md). Built once from a history table (matched by
+ * channel name; it may be the table being filled), then read per window.
+ * WFM_ERR_UNSUPPORTED for a model without anchor_profile. */
+typedef struct wfm_profile wfm_profile;
+wfm_status wfm_profile_create(const wfm_model *model, const wfm_minutes *history, wfm_profile **out,
+                              wfm_error *err);
+void wfm_profile_free(wfm_profile *profile);
+/* Writes the profile of the window starting at window_start to out
+ * [T x C] (original units, NaN where no other day has a value), leaving out
+ * the history's own minutes inside the window. Returns the number of
+ * channels with any value. Uses scratch inside the profile: one thread at a
+ * time per profile. */
+int wfm_profile_window(wfm_profile *profile, int64_t window_start, float *out);
 
 /* "YYYY-MM-DDTHH:MM" for a minute count; buf must hold 20 bytes. */
 void wfm_format_minute(int64_t minute, char *buf);

@@ -187,6 +187,38 @@ wfm_status wfm_cfg_block(const wfm_json *root, const char *key, int min_layers, 
     return WFM_OK;
 }
 
+/* anchor "cross_channel": "anchor_profile" (true/false) adds the person's
+ * typical day to the anchor, smoothed over +-"profile_smooth" minutes
+ * (default 15, in 0..720) with its second term growing as 1 - exp(-d /
+ * "profile_tau") (minutes, default 60, in (0, window_minutes]). */
+static wfm_status parse_profile(const wfm_json *root, wfm_config *c, wfm_error *err) {
+    const wfm_json *p = wfm_json_get(root, "anchor_profile"), *sm = wfm_json_get(root, "profile_smooth"),
+                   *tau = wfm_json_get(root, "profile_tau");
+    c->profile_smooth = 15;
+    c->profile_tau = 60.0f;
+    if (p) {
+        if (!wfm_json_is(p, WFM_JSON_BOOL)) return CFG_FAIL(err, "anchor_profile must be true or false");
+        c->anchor_profile = p->u.boolean;
+    }
+    if (!c->anchor_profile) {
+        if (sm || tau) return CFG_FAIL(err, "profile_smooth and profile_tau need anchor_profile true");
+        return WFM_OK;
+    }
+    if (sm) {
+        int64_t k;
+        if (!wfm_json_int64(sm, &k) || k < 0 || k > 720)
+            return CFG_FAIL(err, "profile_smooth must be an integer in 0..720 (minutes)");
+        c->profile_smooth = (int)k;
+    }
+    if (tau) {
+        wfm_status st = wfm_cfg_float(tau, "profile_tau", &c->profile_tau, err);
+        if (st) return st;
+        if (!(c->profile_tau > 0 && c->profile_tau <= (float)c->window_minutes))
+            return CFG_FAIL(err, "profile_tau must be in (0, window_minutes] minutes");
+    }
+    return WFM_OK;
+}
+
 /* format_version 2: the anchor of an anchored fill, "linear" (default) or
  * "cross_channel" with "anchor_rolling", the half-widths of its rolling means,
  * and "edge_tau", how fast the head's residual grows away from observations
@@ -209,8 +241,12 @@ static wfm_status parse_anchor(const wfm_json *root, wfm_config *c, wfm_error *e
     if (c->cross_anchor && !c->anchored) return CFG_FAIL(err, "anchor 'cross_channel' needs fill 'anchored'");
     if (!c->cross_anchor) {
         if (r) return CFG_FAIL(err, "anchor_rolling is for anchor 'cross_channel' only");
+        if (wfm_json_get(root, "anchor_profile") || wfm_json_get(root, "profile_smooth") ||
+            wfm_json_get(root, "profile_tau"))
+            return CFG_FAIL(err, "anchor_profile, profile_smooth and profile_tau are for anchor 'cross_channel' only");
         return WFM_OK;
     }
+    if ((st = parse_profile(root, c, err))) return st;
     if (!r) return WFM_OK; /* no rolling means: the other channels' values only */
     if (!wfm_json_is(r, WFM_JSON_ARRAY) || wfm_json_count(r) > WFM_CFG_MAX_ROLLING)
         return CFG_FAIL(err, "anchor_rolling must be an array of at most %d half-widths", WFM_CFG_MAX_ROLLING);
@@ -234,8 +270,8 @@ static wfm_status parse_fill(const wfm_json *root, wfm_config *c, wfm_error *err
     c->head_width = 1;
     if (c->format_version < 2) {
         if (f || im || wfm_json_get(root, "anchor") || wfm_json_get(root, "anchor_rolling") ||
-            wfm_json_get(root, "edge_tau"))
-            return CFG_FAIL(err, "fill, inherited_mask, anchor and edge_tau need format_version 2");
+            wfm_json_get(root, "edge_tau") || wfm_json_get(root, "anchor_profile"))
+            return CFG_FAIL(err, "fill, inherited_mask, anchor, anchor_profile and edge_tau need format_version 2");
         return WFM_OK;
     }
     if (f && (st = wfm_cfg_text(root, "fill", "fill", 0, fill, sizeof fill, err))) return st;
@@ -361,7 +397,7 @@ size_t wfm_config_tensor_count(const wfm_config *cfg) {
     if (cfg->family == WFM_FAMILY_WAVEFORM) return wfm_waveform_tensor_count(cfg);
     size_t n = 2 + 12 * (size_t)cfg->enc.layers + 2;
     if (cfg->has_decoder) n += 3 + 12 * (size_t)cfg->dec.layers + 2 + 2 + (cfg->anchored ? 2 : 0);
-    if (cfg->cross_anchor) n += 2;
+    if (cfg->cross_anchor) n += 2 + (cfg->anchor_profile ? 1 : 0);
     return n;
 }
 
@@ -443,6 +479,9 @@ static void minute_tensors(const wfm_config *cfg, wfm_tensor_spec *specs, size_t
         wfm_spec_add(specs, n, "", "anchor.weight", 2, C, C * (uint64_t)(1 + cfg->n_rolling),
                      WFM_ROLE_ANCHOR_WEIGHT, WFM_PART_ANCHOR, -1, WFM_MEMBER_NONE);
         wfm_spec_add(specs, n, "", "anchor.bias", 1, C, 0, WFM_ROLE_VECTOR, WFM_PART_ANCHOR, -1, WFM_MEMBER_NONE);
+        if (cfg->anchor_profile)
+            wfm_spec_add(specs, n, "", "anchor.profile_weight", 2, C, WFM_PROFILE_TERMS, WFM_ROLE_VECTOR,
+                         WFM_PART_ANCHOR_PROFILE, -1, WFM_MEMBER_NONE);
     }
 }
 

@@ -18,6 +18,7 @@
 
 #define WFM_CFG_MAX_LEVELS 16
 #define WFM_CFG_MAX_ROLLING 7       /* anchor_rolling half-widths */
+#define WFM_PROFILE_TERMS 2         /* anchor_profile: p and p * (1 - exp(-d/profile_tau)) */
 
 typedef struct wfm_channel_cfg {
     char name[64];     /* non-empty, unique, no control characters */
@@ -67,6 +68,10 @@ typedef struct wfm_config {
     int rolling[WFM_CFG_MAX_ROLLING];
     float edge_tau;             /* "edge_tau" minutes (anchored): the head's residual fades to 0 at
                                    observations; 0 = not set (the residual is used as is) */
+    int anchor_profile;         /* "anchor_profile" (cross_channel only): the anchor also weighs the
+                                   person's typical day (a profile, src/profile.c); tensor anchor.profile_weight */
+    int profile_smooth;         /* minutes: the profile's circular +- smoothing (default 15) */
+    float profile_tau;          /* minutes: the profile's second term grows as 1 - exp(-d/tau) (default 60) */
     int head_width;             /* K values per minute: 1, or the most levels of a category */
     wfm_waveform_cfg wave;      /* family WFM_FAMILY_WAVEFORM only; channels hold clip as [-clip, clip] */
 } wfm_config;
@@ -101,6 +106,7 @@ typedef enum wfm_tensor_part {
     WFM_PART_HEAD,
     WFM_PART_ANCHOR_EMBED,
     WFM_PART_ANCHOR,         /* anchor.weight and anchor.bias */
+    WFM_PART_ANCHOR_PROFILE, /* anchor.profile_weight */
     WFM_PART_PROJ            /* waveform: the projection head */
 } wfm_tensor_part;
 

@@ -91,6 +91,56 @@ static void cross_terms(const wfm_config *cfg, const float *a, const float *obs,
     }
 }
 
+/* "edge_tau": gate[t] = 1 - exp(-d/tau), d the minutes from t to the
+ * channel's nearest observed minute (0 at an observation); 1 everywhere when
+ * the channel has none. The fill stays continuous with the observations. */
+static void edge_gate(const float *obs, int T, float tau, float *gate) {
+    int last = -1;
+    for (int t = 0; t < T; t++) { /* distance to the previous observation, then the next */
+        if (obs[t] != 0.0f) last = t;
+        gate[t] = last < 0 ? INFINITY : (float)(t - last);
+    }
+    last = -1;
+    for (int t = T - 1; t >= 0; t--) {
+        if (obs[t] != 0.0f) last = t;
+        float d = last < 0 ? INFINITY : (float)(last - t);
+        if (d < gate[t]) gate[t] = d;
+        gate[t] = isinf(gate[t]) ? 1.0f : 1.0f - expf(-gate[t] / tau);
+    }
+}
+
+/* "anchor_profile": r += w0 * p + w1 * p * g, p channel c's profile (clipped
+ * z, 0 where unknown) and g = 1 - exp(-d/profile_tau), d the minutes to c's
+ * nearest observation (1 when c has none): the typical day counts most far
+ * from what was measured (docs/model-format.md). */
+static void profile_terms(wfm_state *s, int c, float *r) {
+    const wfm_model *m = s->model;
+    const int T = m->cfg.window_minutes;
+    const float *p = s->ws.profile + (size_t)c * T, *w = m->anchor_profile_weight + (size_t)c * WFM_PROFILE_TERMS;
+    float *g = s->ws.profile_gate;
+    if (w[0] == 0.0f && w[1] == 0.0f) return;
+    edge_gate(s->ws.minute_observed + (size_t)c * T, T, m->cfg.profile_tau, g);
+    for (int t = 0; t < T; t++) r[t] += w[0] * p[t] + w[1] * (p[t] * g[t]);
+}
+
+/* The run's profile (original units [T x C], NaN unknown; NULL: none) as
+ * clipped z-values by channel, 0 where unknown: an unknown profile adds
+ * nothing to the anchor. */
+static void set_profile(wfm_state *s, const float *profile) {
+    const wfm_config *cfg = &s->model->cfg;
+    const int C = cfg->n_channels, T = cfg->window_minutes;
+    for (int c = 0; c < C; c++) {
+        const wfm_channel_cfg *ch = &cfg->channels[c];
+        float *z = s->ws.profile + (size_t)c * T;
+        for (int t = 0; t < T; t++) {
+            float v = profile ? profile[(size_t)t * C + c] : NAN;
+            if (isnan(v)) { z[t] = 0.0f; continue; }
+            float zi = (v - ch->mean) / ch->std;
+            z[t] = zi < ch->clip_min ? ch->clip_min : zi > ch->clip_max ? ch->clip_max : zi;
+        }
+    }
+}
+
 /* anchor "cross_channel" (docs/model-format.md): for each channel c,
  * r = bias_c + sum over the other channels' terms of weight[c, .] * term,
  * and the anchor a_c + r - edge_line(r) at c's missing minutes, clipped in
@@ -114,6 +164,7 @@ static void cross_anchor(wfm_state *s) {
             const float *term = ws->cross_terms + (size_t)k * T;
             for (int t = 0; t < T; t++) r[t] += w[k] * term[t];
         }
+        if (cfg->anchor_profile) profile_terms(s, c, r);
         edge_line(r, obs, T, line);
         const wfm_channel_cfg *ch = &cfg->channels[c];
         for (int t = 0; t < T; t++) {
@@ -124,30 +175,12 @@ static void cross_anchor(wfm_state *s) {
     memcpy(ws->anchor, ws->cross_anchor, sizeof(float) * (size_t)C * T);
 }
 
-/* "edge_tau": gate[t] = 1 - exp(-d/tau), d the minutes from t to the
- * channel's nearest observed minute (0 at an observation); 1 everywhere when
- * the channel has none. The fill stays continuous with the observations. */
-static void edge_gate(const float *obs, int T, float tau, float *gate) {
-    int last = -1;
-    for (int t = 0; t < T; t++) { /* distance to the previous observation, then the next */
-        if (obs[t] != 0.0f) last = t;
-        gate[t] = last < 0 ? INFINITY : (float)(t - last);
-    }
-    last = -1;
-    for (int t = T - 1; t >= 0; t--) {
-        if (obs[t] != 0.0f) last = t;
-        float d = last < 0 ? INFINITY : (float)(last - t);
-        if (d < gate[t]) gate[t] = d;
-        gate[t] = isinf(gate[t]) ? 1.0f : 1.0f - expf(-gate[t] / tau);
-    }
-}
-
 /* format_version 2: patches take the anchor at missing minutes; ws->anchor
  * and ws->anchor_in (anchor, observed flags) feed the anchored decoder;
  * ws->minute_observed holds each channel's observed flags.
  * Without the inherited mask (naive ablation) every minute counts as
  * observed and every token is visible. Returns the visible count. */
-static int tokenize_v2(wfm_state *s, const float *x) {
+static int tokenize_v2(wfm_state *s, const float *x, const float *profile) {
     const wfm_model *m = s->model;
     const wfm_config *cfg = &m->cfg;
     wfm_workspace *ws = &s->ws;
@@ -155,6 +188,7 @@ static int tokenize_v2(wfm_state *s, const float *x) {
     int n_visible = 0;
     for (int c = 0; c < C; c++) /* channel c's tokens are contiguous minutes */
         channel_anchor(m, x, c, ws->anchor + (size_t)c * T, ws->minute_observed + (size_t)c * T);
+    if (cfg->anchor_profile) set_profile(s, profile);
     if (cfg->cross_anchor) cross_anchor(s);
     if (cfg->edge_tau > 0)
         for (int c = 0; c < C; c++)
@@ -305,10 +339,18 @@ static void write_fills_v2(const wfm_state *s, const float *x, wfm_outputs *o) {
 }
 
 wfm_status wfm_run_state(wfm_state *s, const float *x, wfm_outputs *o, wfm_error *err) {
+    return wfm_run_state_profile(s, x, NULL, o, err);
+}
+
+wfm_status wfm_run_state_profile(wfm_state *s, const float *x, const float *profile, wfm_outputs *o, wfm_error *err) {
     if (!s || !x || !o) return wfm_fail(err, WFM_ERR_INVALID_ARG, "wfm_run: NULL argument");
     const wfm_model *m = s->model;
-    if (m->cfg.family == WFM_FAMILY_WAVEFORM) return wfm_waveform_run(s, x, o, err);
+    if (m->cfg.family == WFM_FAMILY_WAVEFORM) {
+        if (profile) return wfm_fail(err, WFM_ERR_UNSUPPORTED, "a waveform model takes no profile");
+        return wfm_waveform_run(s, x, o, err);
+    }
     wfm_status st = check_input(m, x, err);
+    if (!st && profile) st = check_input(m, profile, err);
     if (st) return st;
     const wfm_config *cfg = &m->cfg;
     wfm_workspace *ws = &s->ws;
@@ -318,7 +360,7 @@ wfm_status wfm_run_state(wfm_state *s, const float *x, wfm_outputs *o, wfm_error
     if (want_decoder && !cfg->has_decoder)
         return wfm_fail(err, WFM_ERR_UNSUPPORTED, "this model has no decoder: it can embed but not reconstruct");
 
-    int n_visible = cfg->format_version >= 2 ? tokenize_v2(s, x) : tokenize(m, x, ws->patches, ws->visible);
+    int n_visible = cfg->format_version >= 2 ? tokenize_v2(s, x, profile) : tokenize(m, x, ws->patches, ws->visible);
     o->n_visible_tokens = n_visible;
     if (o->token_visible) memcpy(o->token_visible, ws->visible, (size_t)N);
     if (n_visible == 0)
@@ -369,6 +411,10 @@ wfm_status wfm_reconstruct_state(wfm_state *s, const float *x, float *reconstruc
 
 wfm_status wfm_run(wfm_model *m, const float *x, wfm_outputs *o, wfm_error *err) {
     return wfm_run_state(DEFAULT_STATE(m), x, o, err);
+}
+
+wfm_status wfm_run_profile(wfm_model *m, const float *x, const float *profile, wfm_outputs *o, wfm_error *err) {
+    return wfm_run_state_profile(DEFAULT_STATE(m), x, profile, o, err);
 }
 
 wfm_status wfm_embed(wfm_model *m, const float *x, float *embedding, wfm_error *err) {

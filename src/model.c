@@ -225,6 +225,7 @@ static wfm_layernorm *norm_of(wfm_model *m, const wfm_tensor_spec *s) {
 static float **vector_of(wfm_model *m, const wfm_tensor_spec *s) {
     if (s->part == WFM_PART_MASK_TOKEN) return &m->mask_token;
     if (s->part == WFM_PART_ANCHOR) return s->role == WFM_ROLE_ANCHOR_WEIGHT ? &m->anchor_weight : &m->anchor_bias;
+    if (s->part == WFM_PART_ANCHOR_PROFILE) return &m->anchor_profile_weight;
     return NULL;
 }
 
@@ -343,6 +344,7 @@ typedef struct ws_sizes {
     uint64_t enc_out, dec_out, anchor_in;
     uint64_t cross_terms, cross_anchor, cross_series, cross_prefix; /* 0 without the cross_channel anchor */
     uint64_t edge_gate;                                              /* 0 without edge_tau */
+    uint64_t profile, profile_gate;                                  /* 0 without anchor_profile */
 } ws_sizes;
 
 static ws_sizes workspace_sizes(const wfm_model *m) {
@@ -381,6 +383,10 @@ static ws_sizes workspace_sizes(const wfm_model *m) {
         z.cross_prefix = T + 1; /* doubles */
     }
     if (c->edge_tau > 0) z.edge_gate = N * P;
+    if (c->anchor_profile) {
+        z.profile = N * P; /* = C x T */
+        z.profile_gate = (uint64_t)c->window_minutes;
+    }
     return z;
 }
 
@@ -391,7 +397,7 @@ static uint64_t window_bytes(const wfm_model *m, int threads) {
     const wfm_config *c = &m->cfg;
     uint64_t floats = z.scratch_per_thread * (uint64_t)threads + 4 * z.act + z.qkv + z.mlp + z.kv +
                       4 * z.patches + z.enc_out + z.dec_out + z.anchor_in + z.cross_terms + z.cross_anchor +
-                      z.cross_series + 2 * z.cross_prefix + z.edge_gate;
+                      z.cross_series + 2 * z.cross_prefix + z.edge_gate + z.profile + z.profile_gate;
     floats += z.n * ((uint64_t)c->enc.dim + (c->has_decoder ? (uint64_t)c->dec.dim : 0)); /* positions */
     return floats * sizeof(float) + z.n * (sizeof(int) + 1);
 }
@@ -411,7 +417,7 @@ static void workspace_free(wfm_workspace *ws) {
     free(ws->attn_scratch); free(ws->patches); free(ws->visible_patches); free(ws->minute_observed);
     free(ws->stack_out); free(ws->enc_out); free(ws->dec_out); free(ws->anchor); free(ws->anchor_in);
     free(ws->cross_terms); free(ws->cross_anchor); free(ws->cross_series); free(ws->cross_prefix);
-    free(ws->edge_gate);
+    free(ws->edge_gate); free(ws->profile); free(ws->profile_gate);
     free(ws->visible_index); free(ws->visible);
 }
 
@@ -438,6 +444,8 @@ static wfm_status workspace_alloc(const wfm_model *m, int threads, wfm_workspace
         !(ws->cross_series = state_alloc((size_t)z.cross_series, F)) ||
         !(ws->cross_prefix = state_alloc((size_t)z.cross_prefix, sizeof(double))) ||
         !(ws->edge_gate = state_alloc((size_t)z.edge_gate, F)) ||
+        !(ws->profile = state_alloc((size_t)z.profile, F)) ||
+        !(ws->profile_gate = state_alloc((size_t)z.profile_gate, F)) ||
         !(ws->visible_index = state_alloc(N, sizeof(int))) || !(ws->visible = state_alloc(N, 1))) {
         workspace_free(ws);
         memset(ws, 0, sizeof *ws);
@@ -584,6 +592,7 @@ void wfm_model_free(wfm_model *m) {
     free_linear(&m->anchor_embed);
     free(m->anchor_weight);
     free(m->anchor_bias);
+    free(m->anchor_profile_weight);
     free_linear(&m->proj);
     wfm_config_free(&m->cfg);
     free(m->config_json);

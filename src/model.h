@@ -65,6 +65,8 @@ typedef struct wfm_workspace {
     float *cross_series;              /* [2T] anchor "cross_channel": one prediction and its edge line */
     double *cross_prefix;             /* [T+1] anchor "cross_channel": prefix sums for the rolling means */
     float *edge_gate;                 /* [C, T] "edge_tau": 1 - exp(-d/tau), d = minutes to the nearest observation */
+    float *profile;                   /* [C, T] "anchor_profile": this run's profile, clipped z, 0 where unknown */
+    float *profile_gate;              /* [T] "anchor_profile": 1 - exp(-d/profile_tau) of one channel */
     int *visible_index;               /* [N] indices of visible tokens */
     uint8_t *visible;                 /* [N] */
 } wfm_workspace;
@@ -88,6 +90,7 @@ struct wfm_model {
     wfm_linear anchor_embed;          /* "fill": "anchored" only */
     float *anchor_weight;             /* [C, C*F] "anchor": "cross_channel" only (F = 1 + n_rolling) */
     float *anchor_bias;               /* [C] */
+    float *anchor_profile_weight;     /* [C, WFM_PROFILE_TERMS] "anchor_profile" only */
     wfm_linear proj;                  /* waveform "projection" only: the embedding head */
     char weights_hash[32];  /* "fnv1a64w:<16 hex>", see model.c (probe binding) */
     wfm_state *default_state;         /* owned; used by the wfm_model-level calls */

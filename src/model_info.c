@@ -43,6 +43,7 @@ void wfm_model_get_info(const wfm_model *m, wfm_model_info *o) {
     o->n_anchor_rolling = c->n_rolling;
     o->anchor_rolling = c->rolling;
     o->edge_tau = c->edge_tau;
+    o->anchor_profile = c->anchor_profile;
 }
 
 wfm_status wfm_model_get_channel(const wfm_model *m, int ch, wfm_channel_info *o, wfm_error *err) {

@@ -37,11 +37,12 @@ def small_config(window_minutes=180):
     }
 
 
-def small_config_v2(window_minutes=180, naive=False, cross=False, edge_tau=None):
+def small_config_v2(window_minutes=180, naive=False, cross=False, edge_tau=None, profile=False):
     """format_version 2 of the small model: a bounded continuous channel (the
     range is narrow so random weights exercise clipping), a count and a
     category, anchored fill; naive=True drops the inherited mask; cross=True
-    uses the cross_channel anchor; edge_tau fades the residual at observations."""
+    uses the cross_channel anchor (profile=True: with the person's profile);
+    edge_tau fades the residual at observations."""
     cfg = small_config(window_minutes)
     cfg["format_version"] = 2
     cfg["fill"] = "anchored"
@@ -49,6 +50,8 @@ def small_config_v2(window_minutes=180, naive=False, cross=False, edge_tau=None)
     if cross:
         cfg["anchor"] = "cross_channel"
         cfg["anchor_rolling"] = [5, 30]
+        if profile:
+            cfg.update(anchor_profile=True, profile_smooth=7, profile_tau=20)
     if edge_tau:
         cfg["edge_tau"] = edge_tau
     cfg["channels"][0].update(kind="continuous", range=[60.0, 80.0])

@@ -23,7 +23,12 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import aim  # noqa: E402
 import anchor_fit  # noqa: E402
 import userdays  # noqa: E402
-from wearfm_ref import WearFM, init_random, load_model, save_model  # noqa: E402
+from wearfm_ref import WearFM, init_random, load_model, profiles_leave_one_out, save_model  # noqa: E402
+
+PROFILE_SMOOTH = 15  # minutes: the profile's +- smoothing, as tools/evaluate.py's own time-of-day baseline
+# a day trains without its profile this often, so the model also fills a
+# person with no other days (a first day, a single-day file)
+PROFILE_DROP = 0.25
 
 # The C core keeps units to 31 bytes; docs/data.md has the full definitions.
 UNITS = {"heart_rate": "bpm", "steps": "steps/min", "intensity": "level 0-3",
@@ -48,6 +53,8 @@ def make_config(mean, std, args):
         "inherited_mask": not args.naive,
         **({"anchor": "cross_channel", "anchor_rolling": args.anchor_rolling} if args.anchor == "cross_channel" else {}),
         **({"edge_tau": args.edge_tau} if args.edge_tau else {}),
+        **({"anchor_profile": True, "profile_smooth": PROFILE_SMOOTH, "profile_tau": args.profile_tau}
+           if args.anchor_profile else {}),
         "channels": [dict({"name": n, "unit": UNITS[n], "mean": round(float(m), 4), "std": round(float(s), 4),
                            "clip": list(CLIP)}, **SEMANTICS[n]) for n, m, s in zip(userdays.CHANNELS, mean, std)],
         "encoder": {"dim": args.enc_dim, "layers": args.enc_layers, "heads": args.enc_heads,
@@ -64,43 +71,59 @@ def lr_at(step, total, peak, warmup):
     return peak * 0.5 * (1 + math.cos(math.pi * progress))
 
 
-def augment(x, cfg, rng, scale=(0.8, 1.25), shift_z=1.0):
+def augment(x, cfg, rng, scale=(0.8, 1.25), shift_z=1.0, profile=None):
     """Each day's continuous channels (heart rate) rescaled about the channel
     mean by a log-uniform factor and shifted by up to +-shift_z standard
     deviations, so the model cannot learn the few training people's heart-rate
     levels and has to use the day's own observations (people differ in
-    resting heart rate far more than the training set shows)."""
+    resting heart rate far more than the training set shows). The day's
+    profile, if given, moves with it (the person's level, not the day's,
+    is what changes). Returns x, or (x, profile) with a profile."""
     x = x.copy()
+    profile = None if profile is None else profile.copy()
     for c, ch in enumerate(cfg["channels"]):
         if ch["kind"] != "continuous":
             continue
         B = len(x)
         s = np.exp(rng.uniform(np.log(scale[0]), np.log(scale[1]), B)).astype(np.float32)
         o = (rng.uniform(-shift_z, shift_z, B) * ch["std"]).astype(np.float32)
-        v = (x[..., c] - ch["mean"]) * s[:, None] + ch["mean"] + o[:, None]
         lo, hi = ch.get("range", (-np.inf, np.inf))
-        x[..., c] = np.clip(v, lo, hi)  # NaN stays NaN
-    return x
+        for a in (x, profile) if profile is not None else (x,):
+            v = (a[..., c] - ch["mean"]) * s[:, None] + ch["mean"] + o[:, None]
+            a[..., c] = np.clip(v, lo, hi)  # NaN stays NaN
+    return x if profile is None else (x, profile)
 
 
-def time_shift(x, rng, max_minutes):
+def time_shift(x, rng, max_minutes, profile=None):
     """Each day moved by up to +-max_minutes, the minutes it uncovers missing:
     people keep their routines only roughly by the clock, and with so few
-    people the model otherwise learns their time-of-day habits."""
+    people the model otherwise learns their time-of-day habits. A profile,
+    if given, moves with its day (circularly: it is a day of the clock), so
+    it still describes the person's routine around the shifted day."""
     out = np.full_like(x, np.nan)
+    prof = None if profile is None else profile.copy()
     T = x.shape[1]
     for b, k in enumerate(rng.integers(-max_minutes, max_minutes + 1, len(x))):
         if k >= 0:
             out[b, k:] = x[b, :T - k]
         else:
             out[b, :T + k] = x[b, -k:]
-    return out
+        if prof is not None:
+            prof[b] = np.roll(profile[b], k, axis=0)
+    return out if profile is None else (out, prof)
 
 
-def batch_loss(model, x_obs, rng, strategy=None, mix=aim.STRATEGIES, p_focus=0.6):
+def batch_loss(model, x_obs, rng, strategy=None, mix=aim.STRATEGIES, p_focus=0.6, profile=None):
     """x_obs: real observations [B, T, C] numpy; minutes hidden by aim.hide_mask."""
     hide, _ = aim.hide_mask(x_obs, model.cfg["patch_minutes"], rng, strategy, mix, p_focus)
-    return aim.masked_loss(model, torch.from_numpy(x_obs), torch.from_numpy(hide))
+    return aim.masked_loss(model, torch.from_numpy(x_obs), torch.from_numpy(hide),
+                           profile=None if profile is None else torch.from_numpy(profile))
+
+
+def person_profiles(users, ids, smooth):
+    """[D, T, C] float32 in userdays.stack order: each day's leave-one-out
+    typical day of its person (wearfm_ref.profiles_leave_one_out)."""
+    return np.concatenate([profiles_leave_one_out(users[u][0], smooth) for u in ids]).astype(np.float32)
 
 
 def sample_batch(rng, n, hr_days, other_days, hr_fraction):
@@ -136,6 +159,10 @@ def main():
                     help="half-widths in minutes of the cross_channel anchor's rolling means")
     ap.add_argument("--edge-tau", type=float, default=None,
                     help="minutes: the head's residual fades to 0 at observations (docs/model-format.md)")
+    ap.add_argument("--anchor-profile", action="store_true",
+                    help="the anchor also weighs the person's typical day (their other days; docs/model-format.md)")
+    ap.add_argument("--profile-tau", type=float, default=60.0,
+                    help="minutes: the profile's second term grows as 1 - exp(-d/tau) away from observations")
     ap.add_argument("--mix", default=None, help="mask strategies and weights, e.g. random=0.2,channel_gaps=0.5 "
                     "(default: aim.STRATEGIES)")
     ap.add_argument("--hr-focus", type=float, default=0.6, help="share of channel gaps / sensor slices on heart rate")
@@ -163,6 +190,8 @@ def main():
     x_val, _ = userdays.stack(users, val_ids)
     mean, std = userdays.channel_stats(x_train)
     cfg = make_config(mean, std, args)
+    p_train = person_profiles(users, train_ids, PROFILE_SMOOTH) if args.anchor_profile else None
+    p_val = person_profiles(users, val_ids, PROFILE_SMOOTH) if args.anchor_profile else None
     model = init_random(WearFM(cfg), args.seed)
     mix = aim.parse_mix(args.mix) if args.mix else aim.STRATEGIES
     init_provenance = None
@@ -183,10 +212,13 @@ def main():
             model.decoder.head.bias.zero_()
     if model.anchor is not None:
         if not args.init:
-            W, b = anchor_fit.fit_cross_anchor(x_train, model.cfg, seed=args.seed)
+            fit = anchor_fit.fit_cross_anchor(x_train, model.cfg, seed=args.seed, profiles=p_train)
             with torch.no_grad():
-                model.anchor.weight.copy_(torch.from_numpy(W))
-                model.anchor.bias.copy_(torch.from_numpy(b))
+                model.anchor.weight.copy_(torch.from_numpy(fit[0]))
+                model.anchor.bias.copy_(torch.from_numpy(fit[1]))
+                if p_train is not None:
+                    model.anchor.profile_weight.copy_(torch.from_numpy(fit[2]))
+            print("anchor fitted" + (f"; profile weights {fit[2].tolist()}" if p_train is not None else ""), flush=True)
         model.anchor.requires_grad_(False)
     n_params = sum(p.numel() for p in model.parameters())
     print(f"train: {len(train_ids)} users, {len(x_train)} days; validation: {len(val_ids)} users, "
@@ -214,7 +246,9 @@ def main():
             for s, hide in val_masks.items():
                 tot, hr = [], []
                 for i in range(0, len(x_val), 64):
-                    loss, per = aim.masked_loss(model, torch.from_numpy(x_val[i:i + 64]), torch.from_numpy(hide[i:i + 64]))
+                    pv = None if p_val is None else torch.from_numpy(p_val[i:i + 64])
+                    loss, per = aim.masked_loss(model, torch.from_numpy(x_val[i:i + 64]),
+                                                torch.from_numpy(hide[i:i + 64]), profile=pv)
                     tot.append(float(loss))
                     if "heart_rate" in per:
                         hr.append(per["heart_rate"])
@@ -249,10 +283,19 @@ def main():
         for group in opt.param_groups:
             group["lr"] = lr
         idx = sample_batch(rng, args.batch, hr_days, other_days, args.hr_fraction)
-        xb = augment(x_train[idx], cfg, rng) if args.augment else x_train[idx]
+        pb = None
+        if p_train is not None:
+            pb = p_train[idx].copy()
+            pb[rng.random(len(idx)) < PROFILE_DROP] = np.nan
+        if args.augment:
+            xb = augment(x_train[idx], cfg, rng, profile=pb)
+            xb, pb = xb if pb is not None else (xb, None)
+        else:
+            xb = x_train[idx]
         if args.time_shift:
-            xb = time_shift(xb, rng, args.time_shift)
-        loss, _ = batch_loss(model, xb, rng, mix=mix, p_focus=args.hr_focus)
+            xb = time_shift(xb, rng, args.time_shift, profile=pb)
+            xb, pb = xb if pb is not None else (xb, None)
+        loss, _ = batch_loss(model, xb, rng, mix=mix, p_focus=args.hr_focus, profile=pb)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)

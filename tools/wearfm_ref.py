@@ -27,6 +27,7 @@ KINDS = ("continuous", "count", "category")
 MAX_LEVELS = 16
 ANCHORS = ("linear", "cross_channel")
 MAX_ROLLING = 7
+PROFILE_TERMS = 2  # anchor_profile: p and p * (1 - exp(-d/profile_tau)); src/config.h WFM_PROFILE_TERMS
 
 
 def head_width(cfg):
@@ -91,6 +92,18 @@ def config_from_dict(d):
              f"anchor_rolling must be a list of at most {MAX_ROLLING} half-widths in 1..window_minutes")
     else:
         need("anchor_rolling" not in cfg, "anchor_rolling is for anchor 'cross_channel' only")
+    if cfg["anchor"] != "cross_channel":
+        need(not any(k in cfg for k in ("anchor_profile", "profile_smooth", "profile_tau")),
+             "anchor_profile, profile_smooth and profile_tau are for anchor 'cross_channel' only")
+    need(isinstance(cfg.get("anchor_profile", False), bool), "anchor_profile must be true or false")
+    if cfg.get("anchor_profile"):
+        need(isinstance(cfg.get("profile_smooth", 15), int) and 0 <= cfg.get("profile_smooth", 15) <= 720,
+             "profile_smooth must be an integer in 0..720 (minutes)")
+        tau = cfg.get("profile_tau", 60)
+        need(isinstance(tau, (int, float)) and 0 < tau <= T, "profile_tau must be in (0, window_minutes] minutes")
+    else:
+        need("profile_smooth" not in cfg and "profile_tau" not in cfg,
+             "profile_smooth and profile_tau need anchor_profile true")
     if "edge_tau" in cfg:
         need(cfg["fill"] == "anchored", "edge_tau needs fill 'anchored'")
         need(isinstance(cfg["edge_tau"], (int, float)) and 0 < cfg["edge_tau"] <= T,
@@ -226,7 +239,61 @@ def cross_terms(z, a, rolling):
     return edge_line(feats, obs[:, :, None, :].expand_as(feats)).reshape(B, -1, T)
 
 
-def cross_anchor(z, a, weight, bias, rolling):
+def gate_from_observed(obs, tau):
+    """[..., T] 1 - exp(-d / tau) (float32, as in the C core), d the minutes
+    to the nearest True of obs [..., T]; 1 where obs has none."""
+    T = obs.shape[-1]
+    t, prev, nxt = observed_neighbours(obs)
+    inf = torch.full(obs.shape, math.inf)
+    d = torch.minimum(torch.where(prev >= 0, (t - prev).to(torch.float32), inf),
+                      torch.where(nxt < T, (nxt - t).to(torch.float32), inf))
+    g = 1.0 - torch.exp(-d / float(np.float32(tau)))
+    return torch.where(obs.any(-1, keepdim=True), g, torch.ones_like(g))
+
+
+def profile_z(profile, cfg):
+    """A profile [B, T, C] (original units, NaN unknown; None: none) as
+    clipped z-values [B, C, T], 0 where unknown (it then adds nothing)."""
+    z = standardise(profile, cfg)
+    return torch.nan_to_num(z, nan=0.0)
+
+
+def profile_windows(x, start_minute=0, smooth=15):
+    """The C core's wfm_profile_window (src/profile.c) for consecutive
+    windows x [W, T, C] (original units, NaN missing) whose first minute is
+    `start_minute` minutes after a midnight, with the table itself as the
+    history: for each window, the time-of-day mean of every other minute of
+    the table, summed by minute of day and smoothed circularly over +-smooth
+    minutes; NaN where nothing was observed. [W, T, C] float64."""
+    W, T, C = x.shape
+    flat = x.reshape(-1, C)
+    tod = (start_minute + np.arange(W * T)) % 1440
+    obs = ~np.isnan(flat)
+    val = np.where(obs, flat, 0).astype(np.float64)
+    total_s, total_n = np.zeros((1440, C)), np.zeros((1440, C))
+    np.add.at(total_s, tod, val)
+    np.add.at(total_n, tod, obs.astype(np.float64))
+    out = np.empty((W, T, C))
+    for w in range(W):
+        k = slice(w * T, (w + 1) * T)
+        s_, n_ = total_s.copy(), total_n.copy()
+        np.subtract.at(s_, tod[k], val[k])
+        np.subtract.at(n_, tod[k], obs[k].astype(np.float64))
+        sm = sum(np.roll(s_, d, axis=0) for d in range(-smooth, smooth + 1))
+        sn = sum(np.roll(n_, d, axis=0) for d in range(-smooth, smooth + 1))
+        out[w] = np.where(sn > 0.5, sm / np.maximum(sn, 1), np.nan)[tod[k]]
+    return out
+
+
+def profiles_leave_one_out(days, smooth=15):
+    """[D, T, C] float64: for each of one person's days [D, 1440, C]
+    (midnight to midnight, in any order, NaN missing) the time-of-day mean
+    of their OTHER days (profile_windows: a day's minutes are its window).
+    tools/evaluate.py's own time-of-day baseline is this."""
+    return profile_windows(days, 0, smooth)
+
+
+def cross_anchor(z, a, weight, bias, rolling, prof=None):
     """The cross_channel anchor [B, C, T] (docs/model-format.md): a learned
     linear prediction r_c(t) = bias_c + sum over the other channels j and
     features f of weight[c, j*F+f] * `cross_terms`(t), laid onto the linear
@@ -237,23 +304,34 @@ def cross_anchor(z, a, weight, bias, rolling):
     z range by the caller (`tokens_v2`)."""
     r = torch.einsum("ck,bkt->bct", weight.to(a.dtype), cross_terms(z, a, rolling)) + bias.to(a.dtype)[None, :, None]
     obs = ~torch.isnan(z)
+    if prof is not None:  # anchor_profile: (pz [B, C, T], profile_weight [C, 2], profile_tau)
+        pz, pw, tau = prof
+        pw = pw.to(a.dtype)
+        g = gate_from_observed(obs, tau).to(a.dtype)
+        r = r + pw[None, :, 0:1] * pz + pw[None, :, 1:2] * (pz * g)
     return torch.where(obs, a, a + r - edge_line(r, obs))
 
 
-def tokens_v2(x, cfg, cross=None):
+def tokens_v2(x, cfg, cross=None, profile=None):
     """format_version 2 tokenisation: (patches [B, N, P], visible [B, N],
     anchor tokens [B, N, P], observed [B, N, P] float 0/1). Missing minutes of
     a visible patch take the anchor. Without the inherited mask (naive
     ablation) every minute is "observed", every token visible, and the input
     is the anchor everywhere. cross = (weight, bias) for anchor
-    'cross_channel' (the model's `anchor` tensors)."""
+    'cross_channel' (the model's `anchor` tensors), with a third element, the
+    profile_weight, for anchor_profile; profile [B, T, C] the person's
+    typical day (original units, NaN unknown; None: none)."""
     B, T, C = x.shape
     P = cfg["patch_minutes"]
     z = standardise(x, cfg)
     a = anchor(z)
     if cfg.get("anchor", "linear") == "cross_channel":
         _, _, lo, hi = (torch.from_numpy(v).to(a.dtype) for v in _channel_stats(cfg))
-        a = cross_anchor(z, a, cross[0], cross[1], cfg["anchor_rolling"])
+        prof = None
+        if cfg.get("anchor_profile"):
+            pz = profile_z(profile, cfg) if profile is not None else torch.zeros_like(a)
+            prof = (pz, cross[2], cfg.get("profile_tau", 60))
+        a = cross_anchor(z, a, cross[0], cross[1], cfg["anchor_rolling"], prof)
         a = torch.maximum(torch.minimum(a, hi[None, :, None]), lo[None, :, None])
     a = a.reshape(B, C * (T // P), P)
     obs = ~torch.isnan(z).reshape(B, C * (T // P), P)
@@ -380,10 +458,12 @@ class CrossAnchor(nn.Module):
     features (zero on a channel's own columns), bias [C]. Fitted by
     tools/train.py in closed form and kept fixed."""
 
-    def __init__(self, C, F_):
+    def __init__(self, C, F_, profile=False):
         super().__init__()
         self.weight = nn.Parameter(torch.zeros(C, C * F_))
         self.bias = nn.Parameter(torch.zeros(C))
+        # anchor_profile: [C, 2] weights of the profile p and p * (1 - exp(-d/profile_tau))
+        self.profile_weight = nn.Parameter(torch.zeros(C, PROFILE_TERMS)) if profile else None
 
 
 class WearFM(nn.Module):
@@ -401,8 +481,8 @@ class WearFM(nn.Module):
         self.encoder = Encoder(cfg["encoder"], eps)
         self.decoder = (Decoder(cfg["decoder"], De, P, eps, head_width(cfg), cfg["fill"] == "anchored")
                         if cfg["decoder"] else None)
-        self.anchor = (CrossAnchor(C, 1 + len(cfg["anchor_rolling"])) if cfg["anchor"] == "cross_channel"
-                       else None)
+        self.anchor = (CrossAnchor(C, 1 + len(cfg["anchor_rolling"]), bool(cfg.get("anchor_profile")))
+                       if cfg["anchor"] == "cross_channel" else None)
         # Fixed positions: not parameters, not saved.
         self.register_buffer("enc_pos", torch.from_numpy(pos_2d_sincos(De, NP, C)), persistent=False)
         if self.decoder is not None:
@@ -413,10 +493,11 @@ class WearFM(nn.Module):
         self.register_buffer("ch_mean", torch.from_numpy(mean), persistent=False)
         self.register_buffer("ch_std", torch.from_numpy(std), persistent=False)
 
-    def tokens(self, x):
+    def tokens(self, x, profile=None):
         """tokens_v2 with this model's anchor tensors."""
-        cross = (self.anchor.weight, self.anchor.bias) if self.anchor is not None else None
-        return tokens_v2(x, self.cfg, cross)
+        cross = ((self.anchor.weight, self.anchor.bias, self.anchor.profile_weight) if self.anchor is not None
+                 else None)
+        return tokens_v2(x, self.cfg, cross, profile)
 
     def encode(self, patches, visible, mode="compact"):
         """Encoder over visible tokens. Returns normed outputs [B, N, De] with
@@ -455,8 +536,9 @@ class WearFM(nn.Module):
             d = blk(d)  # full attention, mask tokens included
         return dec.head(dec.norm(d))
 
-    def forward(self, x, visible=None, mode="compact"):
-        """x [B, T, C] original units, NaN = missing.
+    def forward(self, x, visible=None, mode="compact", profile=None):
+        """x [B, T, C] original units, NaN = missing; profile [B, T, C] the
+        person's typical day for a model with anchor_profile (None: none).
 
         visible: optional bool [B, N]; tokens to feed the encoder. It is
         intersected with the inherited mask (a token with no observed minute
@@ -464,7 +546,7 @@ class WearFM(nn.Module):
         """
         v2 = self.cfg["format_version"] == 2
         if v2:
-            patches, inherited, anchor_tok, observed = self.tokens(x)
+            patches, inherited, anchor_tok, observed = self.tokens(x, profile)
         else:
             (patches, inherited), anchor_tok, observed = tokenize(x, self.cfg), None, None
         vis = inherited if visible is None else (visible.to(torch.bool) & inherited)
@@ -500,13 +582,7 @@ def edge_gate(x, cfg):
     if "edge_tau" not in cfg:
         return None
     B, T, C = x.shape
-    obs = ~torch.isnan(x).permute(0, 2, 1)  # [B, C, T]
-    t, prev, nxt = observed_neighbours(obs)
-    inf = torch.full(obs.shape, math.inf)
-    d = torch.minimum(torch.where(prev >= 0, (t - prev).to(torch.float32), inf),
-                      torch.where(nxt < T, (nxt - t).to(torch.float32), inf))
-    g = 1.0 - torch.exp(-d / float(np.float32(cfg["edge_tau"])))
-    g = torch.where(obs.any(-1, keepdim=True), g, torch.ones_like(g))
+    g = gate_from_observed(~torch.isnan(x).permute(0, 2, 1), cfg["edge_tau"])  # [B, C, T]
     return g.to(x.dtype).reshape(B, C * (T // cfg["patch_minutes"]), cfg["patch_minutes"])
 
 

@@ -27,7 +27,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 from make_model import paper_config, small_config, small_config_v2  # noqa: E402
 from safetensors_io import read_safetensors, round_to_dtype, write_safetensors  # noqa: E402
-from wearfm_ref import (WearFM, init_random, load_model, pos_2d_sincos,  # noqa: E402
+from wearfm_ref import (WearFM, init_random, load_model, pos_2d_sincos, profile_windows,  # noqa: E402
                         save_model, tokenize)
 import waveform_cases  # noqa: E402  (tests/parity: the waveform_encoder cases)
 
@@ -176,11 +176,18 @@ def read_csv(path, cfg, n_windows):
 # --------------------------------------------------------------------------
 # Reference
 
-def reference(model_path, x, ref_dtype):
-    """Reference outputs from the model *file* (so F16/BF16 rounding is in)."""
+def reference(model_path, x, ref_dtype, start=None):
+    """Reference outputs from the model *file* (so F16/BF16 rounding is in).
+    A model with anchor_profile gets the profile the CLI makes by default,
+    from the input table itself (wearfm_ref.profile_windows)."""
     m = load_model(model_path, ref_dtype)
+    profile = None
+    if m.cfg.get("anchor_profile"):
+        s0 = start or START
+        prof = profile_windows(x, s0.hour * 60 + s0.minute, m.cfg.get("profile_smooth", 15))
+        profile = torch.from_numpy(prof.astype(np.float32)).to(ref_dtype)
     with torch.no_grad():
-        o = m(torch.from_numpy(x).to(ref_dtype))
+        o = m(torch.from_numpy(x).to(ref_dtype), profile=profile)
     out = {k: (None if v is None else v.double().numpy())
            for k, v in o.items() if k in ("embedding", "reconstruction", "imputed", "token_embeddings")}
     out["visible"] = o["visible"].numpy()
@@ -348,6 +355,11 @@ def case_list(paper, model_file=None, input_csv=None):
              missing=lambda x, c, r: drop_minutes(drop_tokens(x, c, r, 0.3), r, 0.2), modes=("compact", "attention")),
         dict(name="v2_cross_anchor_no_channel_T1440", cfg=lambda: small_config_v2(1440, cross=True),
              missing=no_first_channel),
+        dict(name="v2_profile_T1440", cfg=lambda: small_config_v2(1440, cross=True, edge_tau=30, profile=True),
+             windows=3, missing=lambda x, c, r: drop_minutes(drop_tokens(x, c, r, 0.3), r, 0.2),
+             modes=("compact", "attention")),
+        dict(name="v2_profile_T180", cfg=lambda: small_config_v2(cross=True, profile=True), windows=4,
+             missing=no_first_channel),
         dict(name="v2_cross_naive", cfg=lambda: small_config_v2(naive=True, cross=True, edge_tau=10),
              missing=lambda x, c, r: drop_minutes(drop_tokens(x, c, r, 0.3), r, 0.2)),
         dict(name="v2_naive", cfg=lambda: small_config_v2(naive=True),
@@ -421,7 +433,7 @@ def run_parity(args, report):
             continue
         cfg, model_path, x, csv_path = prepare(case, workdir)
         t0 = time.time()
-        ref = reference(model_path, x, args.ref_dtype)
+        ref = reference(model_path, x, args.ref_dtype, case.get("start"))
         if args.verbose:
             print(f"  [{case['name']}: reference {time.time() - t0:.1f}s, "
                   f"{int(ref['n_visible'].sum())} visible tokens]", flush=True)
