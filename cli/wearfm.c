@@ -372,6 +372,7 @@ static int cmd_info(const options *o, wfm_model *m, FILE *out) {
                 fprintf(out, "%s%d", i ? ", +-" : " (rolling means +-", info.anchor_rolling[i]);
             if (info.n_anchor_rolling) fprintf(out, " min)");
             if (info.edge_tau > 0) fprintf(out, ", residual fading within %g min of an observation", info.edge_tau);
+            if (info.anchor_profile) fprintf(out, ", with the person's typical day (--history)");
         }
         fprintf(out, "\n");
     }
@@ -496,6 +497,9 @@ static int cmd_run(const options *o, wfm_model *m, const wfm_minutes *t, FILE *o
     float *prob = malloc(sizeof(float) * (size_t)T * C);
     wfm_profile *profile = NULL;
     int prc = info.anchor_profile && !o->no_history ? open_profile(o, m, t, &profile) : EXIT_OK;
+    if (!info.anchor_profile && (o->history || o->no_history) && !o->quiet)
+        fprintf(stderr, "wearfm: note: this model takes no typical day (no anchor_profile); %s ignored\n",
+                o->history ? "--history" : "--no-history");
     float *pvals = profile ? malloc(sizeof(float) * (size_t)T * C) : NULL;
     if (prc || !x || !emb || !vals || !vis || !is_category || !prob || (!strcmp(o->cmd, "tokens") && !tok) ||
         (profile && !pvals)) {

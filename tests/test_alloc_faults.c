@@ -557,6 +557,53 @@ TEST(importers) {
     sweep(&(entry){"minutes_read_csv", read_csv, release_minutes, NULL, 0, 0}, (void *)csv);
 }
 
+/* ---- profiles (anchor_profile): building one, and a run that uses it ---- */
+
+typedef struct { wfm_model *model; wfm_minutes *history; float *x, *prof, *imp; } profile_ctx;
+
+static wfm_status create_profile(void *ctx, void **made, wfm_error *err) {
+    profile_ctx *c = ctx;
+    wfm_profile *p = NULL;
+    wfm_status st = wfm_profile_create(c->model, c->history, &p, err);
+    *made = p;
+    return st;
+}
+static void release_profile(void *p) { wfm_profile_free(p); }
+
+static wfm_status run_with_profile(void *ctx, void **made, wfm_error *err) {
+    profile_ctx *c = ctx;
+    *made = NULL;
+    wfm_outputs o = {0};
+    o.imputed = c->imp;
+    return wfm_run_profile(c->model, c->x, c->prof, &o, err);
+}
+
+TEST(profiles) {
+    profile_ctx c = {0};
+    CHECK(wfm_model_load_buffer(wfm_fx_v2p_safetensors, sizeof wfm_fx_v2p_safetensors, NULL, &c.model, NULL) == WFM_OK);
+    if (!c.model) return;
+    static const char *names[] = {"heart_rate", "steps"};
+    float vals[3 * 120 * 2];
+    for (int i = 0; i < 3 * 120 * 2; i++) vals[i] = i % 7 ? 60.0f + (float)(i % 13) : NAN;
+    CHECK(wfm_minutes_from_values(0, 3 * 120, 2, names, vals, &c.history, NULL) == WFM_OK);
+    sweep(&(entry){"profile_create", create_profile, release_profile, NULL, 0, 0}, &c);
+    /* reading a window's profile and running with it allocate nothing */
+    wfm_profile *p = NULL;
+    CHECK(wfm_profile_create(c.model, c.history, &p, NULL) == WFM_OK);
+    c.x = calloc(120 * 3, sizeof(float));
+    c.prof = calloc(120 * 3, sizeof(float));
+    c.imp = calloc(120 * 3, sizeof(float));
+    if (p && c.x && c.prof && c.imp) {
+        for (int i = 0; i < 120 * 3; i++) c.x[i] = i % 5 ? NAN : 1.0f;
+        CHECK(wfm_profile_window(p, 120, c.prof) == 2);
+        CHECK(sweep(&(entry){"run with a profile", run_with_profile, NULL, NULL, 0, 0}, &c) == 0);
+    }
+    wfm_profile_free(p);
+    free(c.x); free(c.prof); free(c.imp);
+    wfm_minutes_free(c.history);
+    wfm_model_free(c.model);
+}
+
 /* ---- the export importers: aggregator, file, table in one call ---- */
 
 typedef struct export_ctx { const char *name, *text; } export_ctx;
@@ -768,6 +815,7 @@ int main(void) {
     RUN(probe_fitting);
     RUN(probe_files);
     RUN(importers);
+    RUN(profiles);
     RUN(export_importers);
     RUN(waveforms);
     RUN(probe_metadata_cannot_ask_for_more_than_the_file_holds);

@@ -68,6 +68,30 @@ for build in native wasi; do
   python3 -c "import json,struct,sys; b=bytearray(open(sys.argv[1],'rb').read()); n=struct.unpack('<Q',b[:8])[0]; t=json.loads(b[8:8+n])['anchor.weight']; o=8+n+t['data_offsets'][0]; b[o:o+4]=struct.pack('<f',0.5); open(sys.argv[2],'wb').write(b)" tests/fixtures/v2x.safetensors $W/own.safetensors
   check "$build anchor weight on a channel's own values" 3 "${CLI[@]}" info $W/own.safetensors
   grep_err "$build anchor weight on a channel's own values is named" "element \[0, 0\] weighs channel 'heart_rate' in its own anchor"
+  # a profile anchor (the v2p fixture, 120-min windows): the typical day comes
+  # from the input itself by default, or from --history; --no-history drops it
+  P2=tests/fixtures/v2p.safetensors; PD=$W/profile_$build; mkdir -p $PD
+  python3 -c "
+import math, sys
+rows = ['timestamp,heart_rate,steps,sleep']
+for i in range(3 * 1440):
+    hr = '' if (i // 1440 == 1 and 600 <= i % 1440 < 720) else '%.1f' % (65 + 10 * math.sin(i / 200.0))
+    rows.append('2016-04-%02dT%02d:%02d,%s,%d,%d' % (12 + i // 1440, i % 1440 // 60, i % 60, hr, i % 7, (i // 90) % 2))
+open(sys.argv[1], 'w').write(chr(10).join(rows) + chr(10))
+" $PD/days.csv
+  check "$build impute with a profile (the input's other days)" 0 "${CLI[@]}" impute $P2 $PD/days.csv -o $PD/default.csv
+  check "$build impute with --history (the same file)" 0 "${CLI[@]}" impute $P2 $PD/days.csv --history $PD/days.csv -o $PD/same.csv
+  check "$build impute --no-history" 0 "${CLI[@]}" impute $P2 $PD/days.csv --no-history -o $PD/none.csv
+  if cmp -s $PD/default.csv $PD/same.csv && ! cmp -s $PD/default.csv $PD/none.csv; then pass=$((pass + 1)); echo "ok   $build --history of the input is the default; --no-history differs"
+  else fail=$((fail + 1)); echo "FAIL $build profile outputs: default vs --history vs --no-history"; fi
+  check "$build --history missing" 4 "${CLI[@]}" impute $P2 $PD/days.csv --history $PD/none_such.csv
+  grep_err "$build --history missing is named" "none_such.csv"
+  printf 'timestamp,heart_rate\nyesterday,60\n' > $PD/bad.csv
+  check "$build --history unreadable" 4 "${CLI[@]}" impute $P2 $PD/days.csv --history $PD/bad.csv
+  grep_err "$build --history unreadable says where" "history"
+  check "$build --history needs a value" 2 "${CLI[@]}" impute $P2 $PD/days.csv --history
+  check "$build --history on a model without a profile" 0 "${CLI[@]}" impute tests/fixtures/v2x.safetensors $PD/days.csv --history $PD/days.csv -o $PD/v2x.csv
+  grep_err "$build --history on a model without a profile is noted" "takes no typical day"
   # a waveform model (tests/fixtures/w1): info says what it takes and gives;
   # the minute commands refuse it
   check "$build info of a waveform model" 0 "${CLI[@]}" info tests/fixtures/w1.safetensors

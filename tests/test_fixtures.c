@@ -1,5 +1,6 @@
-/* The forward pass against committed PyTorch numbers: three tiny models
- * (format_version 1, 2, and 2 with the cross_channel anchor,
+/* The forward pass against committed PyTorch numbers: four tiny models
+ * (format_version 1, 2, 2 with the cross_channel anchor, and that with a
+ * profile given beside the window (anchor_profile),
  * tests/fixtures/make_fixtures.py) with their
  * inputs and the reference's float64 outputs. Every output of wfm_run must
  * be within max|a-b| / max|b| <= 1e-4 of the reference (docs/model-format.md),
@@ -31,12 +32,14 @@ static const fixture FIXTURES[] = {
     {"v1", wfm_fx_v1_safetensors, wfm_fx_v1_ref, sizeof wfm_fx_v1_safetensors, sizeof wfm_fx_v1_ref},
     {"v2", wfm_fx_v2_safetensors, wfm_fx_v2_ref, sizeof wfm_fx_v2_safetensors, sizeof wfm_fx_v2_ref},
     {"v2x", wfm_fx_v2x_safetensors, wfm_fx_v2x_ref, sizeof wfm_fx_v2x_safetensors, sizeof wfm_fx_v2x_ref},
+    {"v2p", wfm_fx_v2p_safetensors, wfm_fx_v2p_ref, sizeof wfm_fx_v2p_safetensors, sizeof wfm_fx_v2p_ref},
 };
 
 /* A parsed .ref file (layout in make_fixtures.py). */
 typedef struct {
     int T, C, N, D, n_visible, version;
     float *x;
+    float *profile;  /* "WFMREF2": the window's profile (anchor_profile), else NULL */
     double *emb, *rec, *imp, *fill, *tok;
     uint8_t *vis;
 } reference;
@@ -51,15 +54,17 @@ static int little_endian(void) {
 static int parse_ref(const fixture *f, reference *r) {
     memset(r, 0, sizeof *r);
     const unsigned char *p = f->ref, *end = f->ref + f->ref_size;
-    if (!little_endian() || f->ref_size < 32 || memcmp(p, "WFMREF1\n", 8)) return 0;
+    if (!little_endian() || f->ref_size < 32 || (memcmp(p, "WFMREF1\n", 8) && memcmp(p, "WFMREF2\n", 8))) return 0;
+    const int with_profile = !memcmp(p, "WFMREF2\n", 8);
     int32_t h[6];
     memcpy(h, p + 8, sizeof h);
     p += 32;
     r->T = h[0], r->C = h[1], r->N = h[2], r->D = h[3], r->n_visible = h[4], r->version = h[5];
     size_t tc = (size_t)r->T * r->C, nd = (size_t)r->N * r->D;
-    if (f->ref_size != 32 + 4 * tc + 8 * (r->D + 3 * tc + nd) + (size_t)r->N) return 0;
+    if (f->ref_size != 32 + 4 * tc * (with_profile ? 2 : 1) + 8 * (r->D + 3 * tc + nd) + (size_t)r->N) return 0;
 #define TAKE(dst, n, type) (dst = malloc(sizeof(type) * (n)), memcpy(dst, p, sizeof(type) * (n)), p += sizeof(type) * (n))
     TAKE(r->x, tc, float);
+    if (with_profile) TAKE(r->profile, tc, float);
     TAKE(r->emb, (size_t)r->D, double);
     TAKE(r->rec, tc, double);
     TAKE(r->imp, tc, double);
@@ -71,7 +76,7 @@ static int parse_ref(const fixture *f, reference *r) {
 }
 
 static void free_ref(reference *r) {
-    free(r->x); free(r->emb); free(r->rec); free(r->imp); free(r->fill); free(r->tok); free(r->vis);
+    free(r->x); free(r->profile); free(r->emb); free(r->rec); free(r->imp); free(r->fill); free(r->tok); free(r->vis);
 }
 
 /* max|a-b| / max|b| over the entries where b is finite (the project's
@@ -124,7 +129,7 @@ static int measure(const void *model, size_t size, const reference *r, wfm_mask_
           *tok = malloc(sizeof(float) * r->N * r->D);
     uint8_t *vis = malloc((size_t)r->N);
     wfm_outputs o = {emb, rec, imp, tok, vis, fill, 0};
-    if (ok && wfm_run(m, r->x, &o, &err) != WFM_OK) {
+    if (ok && wfm_run_profile(m, r->x, r->profile, &o, &err) != WFM_OK) {
         fprintf(stderr, "  run: %s\n", err.message);
         ok = 0;
     }
@@ -201,6 +206,27 @@ static void check_fixture(const fixture *f) {
 TEST(v1_matches_pytorch) { check_fixture(&FIXTURES[0]); }
 TEST(v2_matches_pytorch) { check_fixture(&FIXTURES[1]); }
 TEST(v2x_matches_pytorch) { check_fixture(&FIXTURES[2]); }
+TEST(v2p_matches_pytorch) { check_fixture(&FIXTURES[3]); }
+
+TEST(v2p_without_its_profile_fails_the_check) {
+    /* The profile is an input: the same window without it (or with it moved
+     * by 1% of the heart rate's std at every minute) must miss the reference. */
+    reference r;
+    if (!parse_ref(&FIXTURES[3], &r)) { CHECK(0); return; }
+    CHECK(r.profile != NULL);
+    errors e;
+    float *keep = r.profile;
+    r.profile = NULL;
+    CHECK(measure(FIXTURES[3].model, FIXTURES[3].model_size, &r, WFM_MASK_COMPACT, 1, &e));
+    print_errors("v2p without its profile:", &e);
+    CHECK_MSG(worst(&e) > BOUND, "still passes (%.3g)", worst(&e));
+    r.profile = keep;
+    for (int t = 0; t < r.T; t++) r.profile[(size_t)t * r.C] += 0.12f; /* heart rate: std 12 */
+    CHECK(measure(FIXTURES[3].model, FIXTURES[3].model_size, &r, WFM_MASK_COMPACT, 1, &e));
+    print_errors("v2p, heart-rate profile + 0.12 bpm:", &e);
+    CHECK_MSG(worst(&e) > BOUND, "still passes (%.3g)", worst(&e));
+    free_ref(&r);
+}
 
 TEST(a_changed_weight_fails_the_check) {
     /* One weight of the file changed by 0.01 (the weights are ~0.1-1) in
@@ -221,6 +247,8 @@ TEST(a_changed_weight_fails_the_check) {
          * cross-channel prediction (its tokens are not visible: the fills change) */
         {2, "anchor.weight", 3, 0}, /* heart rate from the steps' own values */
         {2, "anchor.bias", 0, 0},
+        {3, "anchor.profile_weight", 0, 0}, /* heart rate's profile term */
+        {3, "anchor.profile_weight", 3, 0}, /* steps (observed around its gaps): the far-from-observations term */
     };
     for (size_t i = 0; i < sizeof pokes / sizeof *pokes; i++) {
         const fixture *f = &FIXTURES[pokes[i].fx];
@@ -288,6 +316,8 @@ int main(void) {
     RUN(v1_matches_pytorch);
     RUN(v2_matches_pytorch);
     RUN(v2x_matches_pytorch);
+    RUN(v2p_matches_pytorch);
+    RUN(v2p_without_its_profile_fails_the_check);
     RUN(a_changed_weight_fails_the_check);
     RUN(a_changed_input_fails_the_check);
     printf("  %.3f s\n", now_s() - t0);

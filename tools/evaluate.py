@@ -97,6 +97,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import userdays  # noqa: E402
+from wearfm_ref import profiles_leave_one_out  # noqa: E402
 
 CHANNELS = userdays.CHANNELS
 HR, STEPS, INTENSITY, SLEEP = range(4)
@@ -271,77 +272,120 @@ def build_scenario(generator, users, ids, rng, max_days):
 TIMES = [f"T{m // 60:02d}:{m % 60:02d}" for m in range(DAY)]
 
 
-def write_minutes_csv(path, x):
-    """Windows x [W, DAY, C] as a minute CSV, window w on START_DATE + w days."""
+def write_minutes_csv(path, x, days=None):
+    """Windows x [W, DAY, C] as a minute CSV, window w on START_DATE +
+    days[w] days (default: w)."""
     with open(path, "w") as f:
         f.write("timestamp," + ",".join(CHANNELS) + "\n")
         for w in range(len(x)):
-            date = (START_DATE + datetime.timedelta(days=w)).isoformat()
+            date = (START_DATE + datetime.timedelta(days=int(days[w]) if days is not None else w)).isoformat()
             f.write("".join(date + t + "," + ",".join("" if v != v else f"{v:.9g}" for v in row) + "\n"
                             for t, row in zip(TIMES, x[w].tolist())))
 
 
-def read_filled_csv(path, n_windows):
-    """`wearfm impute` output -> [W, DAY, C]; NaN for windows the CLI skipped
-    (no observed value) and for channels the model lacks."""
-    out = np.full((n_windows * DAY, N_CH), np.nan, dtype=np.float32)
+def read_filled_csv(path, days):
+    """`wearfm impute` output of the windows on START_DATE + days[w] ->
+    [W, DAY, C]; NaN for windows the CLI skipped (no observed value) and for
+    channels the model lacks."""
+    row_of = {int(d): w for w, d in enumerate(days)}
+    out = np.full((len(days), DAY, N_CH), np.nan, dtype=np.float32)
     with open(path) as f:
         header = f.readline().rstrip("\n").split(",")
         cols = [(c, header.index(ch)) for c, ch in enumerate(CHANNELS) if ch in header]
-        day_offset = {}
+        row = {}
         for line in f:
             p = line.rstrip("\n").split(",")
             date = p[0][:10]
-            off = day_offset.get(date)
-            if off is None:
-                off = day_offset[date] = (datetime.date.fromisoformat(date) - START_DATE).days * DAY
-            i = off + int(p[0][11:13]) * 60 + int(p[0][14:16])
+            w = row.get(date)
+            if w is None:
+                w = row[date] = row_of[(datetime.date.fromisoformat(date) - START_DATE).days]
+            t = int(p[0][11:13]) * 60 + int(p[0][14:16])
             for c, j in cols:
-                out[i, c] = float(p[j]) if p[j] else np.nan
-    return out.reshape(n_windows, DAY, N_CH)
+                out[w, t, c] = float(p[j]) if p[j] else np.nan
+    return out
 
 
 class Cli:
-    """Writes scenario inputs and runs `wearfm impute` on them."""
+    """Writes scenario inputs and runs `wearfm impute` on them.
 
-    def __init__(self, wearfm, workdir, threads):
-        self.wearfm, self.workdir, self.threads = wearfm, workdir, threads
+    With refs, a scenario is one CSV per person (and per copy of a day): day
+    i of a person lies on START_DATE + i, and the person's recorded days, on
+    the same dates, are the file given as `--history` (the person's other
+    days, from which a model with anchor_profile takes their typical day;
+    the CLI leaves out the window's own date). The own time-of-day baseline
+    reads the same history file. Without refs (robustness), windows lie on
+    consecutive dates and the models get `--no-history`."""
+
+    def __init__(self, wearfm, workdir, threads, users):
+        self.wearfm, self.workdir, self.threads, self.users = wearfm, workdir, threads, users
         os.makedirs(workdir, exist_ok=True)
         self.seconds = 0.0
+        self.histories = {}
 
-    def write(self, name, x_in):
-        """Input CSV(s) of one scenario (chunks of <= MAX_WINDOWS_PER_CALL days)."""
-        paths = []
-        for k, i in enumerate(range(0, max(len(x_in), 1), MAX_WINDOWS_PER_CALL)):
-            paths.append((os.path.join(self.workdir, f"{name}.{k}.csv"), len(x_in[i:i + MAX_WINDOWS_PER_CALL])))
-            write_minutes_csv(paths[-1][0], x_in[i:i + MAX_WINDOWS_PER_CALL])
-        return paths
+    def history(self, uid):
+        """The person's recorded days as a minute CSV, written once."""
+        if uid not in self.histories:
+            path = os.path.join(self.workdir, f"history.{uid}.csv")
+            write_minutes_csv(path, self.users[uid][0])
+            self.histories[uid] = path
+        return self.histories[uid]
+
+    def write(self, name, x_in, refs=None):
+        """Input CSV(s) of one scenario -> its plan: [(path, rows of x_in,
+        their day offsets, history path or None)]."""
+        plan = []
+        if refs is None:
+            for k, i in enumerate(range(0, len(x_in), MAX_WINDOWS_PER_CALL)):
+                rows = np.arange(i, min(i + MAX_WINDOWS_PER_CALL, len(x_in)))
+                plan.append((os.path.join(self.workdir, f"{name}.{k}.csv"), rows, rows - i, None))
+        else:
+            groups, seen = {}, {}
+            for w, (uid, i) in enumerate(refs):
+                copy = seen[(uid, i)] = seen.get((uid, i), -1) + 1
+                groups.setdefault((uid, copy), []).append(w)
+            for (uid, copy), rows in groups.items():
+                rows = np.array(rows)
+                plan.append((os.path.join(self.workdir, f"{name}.{uid}.{copy}.csv"), rows,
+                             np.array([refs[w][1] for w in rows]), self.history(uid)))
+        for path, rows, days, _ in plan:
+            write_minutes_csv(path, x_in[rows], days)
+        return plan
 
     @staticmethod
-    def read_inputs(paths):
+    def read_inputs(plan, n):
         """What the baselines see: the CSV files the models get."""
-        parts = [userdays.read_user_csv(p)[0] for p, n in paths if n]
-        return np.concatenate(parts) if parts else np.zeros((0, DAY, N_CH), np.float32)
+        out = np.zeros((n, DAY, N_CH), np.float32)
+        for path, rows, days, _ in plan:
+            x, dates = userdays.read_user_csv(path)
+            at = {(datetime.date.fromisoformat(d) - START_DATE).days: j for j, d in enumerate(dates)}
+            out[rows] = x[[at[int(d)] for d in days]]
+        return out
 
-    def impute(self, model, paths):
+    def read_history(self, uid):
+        """The history file, read back: [D, DAY, C] (day i on START_DATE + i)."""
+        x, dates = userdays.read_user_csv(self.history(uid))
+        full = np.full((len(self.users[uid][0]), DAY, N_CH), np.nan, np.float32)
+        for j, d in enumerate(dates):
+            full[(datetime.date.fromisoformat(d) - START_DATE).days] = x[j]
+        return full
+
+    def impute(self, model, plan, n):
         """The model's fills for the scenario, through the CLI."""
-        outs = []
-        for path, n in paths:
-            if not n:
-                continue
-            out = path[:-4] + "." + os.path.basename(model).split(".")[0] + ".out.csv"
+        out = np.full((n, DAY, N_CH), np.nan, np.float32)
+        for path, rows, days, history in plan:
+            dst = path[:-4] + "." + os.path.basename(model).split(".")[0] + ".out.csv"
+            argv = [self.wearfm, "impute", model, path, "-o", dst, "--threads", str(self.threads), "-q"]
+            argv += ["--history", history] if history else ["--no-history"]
             t0 = time.time()
-            r = subprocess.run([self.wearfm, "impute", model, path, "-o", out, "--threads", str(self.threads), "-q"],
-                               capture_output=True, text=True)
+            r = subprocess.run(argv, capture_output=True, text=True)
             self.seconds += time.time() - t0
             if r.returncode == 5:   # no window with observed data
-                outs.append(np.full((n, DAY, N_CH), np.nan, np.float32))
                 continue
             if r.returncode:
-                raise RuntimeError(f"wearfm impute {model} {path} failed ({r.returncode}): {r.stderr.strip()}")
-            outs.append(read_filled_csv(out, n))
-            os.remove(out)
-        return np.concatenate(outs) if outs else np.zeros((0, DAY, N_CH), np.float32)
+                raise RuntimeError(f"{' '.join(argv)} failed ({r.returncode}): {r.stderr.strip()}")
+            out[rows] = read_filled_csv(dst, days)
+            os.remove(dst)
+        return out
 
 
 # ------------------------------------------------------------------ baselines
@@ -385,10 +429,10 @@ def population_profile(days):
 
 def own_profiles(days):
     """[D, DAY, C]: for each of a person's days, the time-of-day mean of their
-    OTHER days (leave one day out, so a day never predicts itself)."""
-    obs = ~np.isnan(days)
-    val = np.where(obs, days, 0).astype(np.float64)
-    return smoothed_ratio(val.sum(0) - val, (obs.sum(0) - obs).astype(np.float64))
+    OTHER days (leave one day out, so a day never predicts itself): the
+    profile the C core gives a model with anchor_profile
+    (wearfm_ref.profiles_leave_one_out)."""
+    return profiles_leave_one_out(days, PROFILE_HALF)
 
 
 def rolling_mean(v, half=ROLL_HALF):
@@ -654,8 +698,8 @@ def robustness(users, val_ids, learned, cli, models, seed, cfg):
     no_night[:, night, :] = np.nan
 
     def fills(key, inp):
-        paths = cli.write(f"robustness_{key}", inp)
-        return {m: learned.complete(cli.impute(path, paths)) for m, path in models.items()}
+        plan = cli.write(f"robustness_{key}", inp)
+        return {m: learned.complete(cli.impute(path, plan, len(inp))) for m, path in models.items()}
 
     full, removed_hr, removed_night = fills("full", base), fills("no_hr", no_hr), fills("no_night", no_night)
     out = {"task": "80% of the observed steps and intensity patches hidden; MSE of steps + intensity, z-units",
@@ -697,10 +741,10 @@ def run_scenario(spec, users, val_ids, own, learned, cli, models, seed, cfg):
     refs, truth, hidden, score = build_scenario(gen, users, val_ids, scenario_rng(seed, name, "validation"),
                                                 cfg["max_days"])
     x_in = np.where(hidden, np.nan, truth).astype(np.float32)
-    paths = cli.write(name, x_in)
-    x_read = cli.read_inputs(paths)
+    plan = cli.write(name, x_in, refs)
+    x_read = cli.read_inputs(plan, len(x_in))
     assert np.array_equal(np.isnan(x_read), np.isnan(x_in)), "CSV round trip changed the gaps"
-    fills = {m: cli.impute(path, paths) for m, path in models.items()}
+    fills = {m: cli.impute(path, plan, len(x_in)) for m, path in models.items()}
     fills.update(baseline_fills(x_read, refs, own, learned, learned.blend[name]))
     # How many scored heart-rate minutes each method left to the training mean.
     fallback = {k: int((np.isnan(v[..., HR]) & score[..., HR]).sum()) for k, v in fills.items()}
@@ -708,7 +752,7 @@ def run_scenario(spec, users, val_ids, own, learned, cli, models, seed, cfg):
     res = {"description": description, "hidden": "all channels" if all_channels else "heart rate",
            "windows": len(refs), "blend_weight": learned.blend[name], "hr_fallback_minutes": fallback}
     res.update(score_scenario(name, all_channels, refs, truth, score, fills, learned, seed, cfg["resamples"]))
-    for p, _ in paths:
+    for p, *_ in plan:
         os.remove(p)
     return res
 
@@ -744,9 +788,9 @@ def main():
     learned = Learned(users, train_ids, cfg["max_days"])
     learned.fit_blend_weights(specs, users, train_ids, args.seed, cfg["max_days"])
     log(f"trained baselines on {len(train_ids)} people; ridge {learned.ridge_info}; blend weights {learned.blend}")
-    own = {u: own_profiles(users[u][0]) for u in val_ids}
     models = {"aim": args.model, "naive": args.naive}
-    cli = Cli(args.wearfm, workdir, args.threads)
+    cli = Cli(args.wearfm, workdir, args.threads, users)
+    own = {u: own_profiles(cli.read_history(u)) for u in val_ids}  # from the file the models get
 
     results = {
         "meta": {

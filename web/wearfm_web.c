@@ -81,9 +81,9 @@ EMSCRIPTEN_KEEPALIVE void wfmw_format_minute(double minute, char *buf) { wfm_for
 
 /* Runs one window with every output, including per-token ones and how sure
  * each filled category is (any pointer may be 0). */
-EMSCRIPTEN_KEEPALIVE int wfmw_run_all(wfm_model *m, const float *x, float *embedding, float *reconstruction,
-                                      float *imputed, float *token_embeddings, uint8_t *token_visible,
-                                      float *fill_probability, int *n_visible) {
+EMSCRIPTEN_KEEPALIVE int wfmw_run_all(wfm_model *m, const float *x, const float *profile, float *embedding,
+                                      float *reconstruction, float *imputed, float *token_embeddings,
+                                      uint8_t *token_visible, float *fill_probability, int *n_visible) {
     wfm_outputs o = {0};
     o.embedding = embedding;
     o.reconstruction = reconstruction;
@@ -92,9 +92,26 @@ EMSCRIPTEN_KEEPALIVE int wfmw_run_all(wfm_model *m, const float *x, float *embed
     o.fill_probability = fill_probability;
     o.token_visible = token_visible;
     memset(&wfmw_error, 0, sizeof wfmw_error);
-    wfm_status st = wfm_run(m, x, &o, &wfmw_error);
+    wfm_status st = wfm_run_profile(m, x, profile, &o, &wfmw_error);
     if (n_visible) *n_visible = o.n_visible_tokens;
     return (int)st;
+}
+
+/* A person's typical day from a table (a model with anchor_profile; 0 with
+ * the error otherwise), and its [T x C] values for the window at `start`. */
+EMSCRIPTEN_KEEPALIVE wfm_profile *wfmw_profile_create(const wfm_model *m, const wfm_minutes *t) {
+    wfm_profile *p = NULL;
+    memset(&wfmw_error, 0, sizeof wfmw_error);
+    return wfm_profile_create(m, t, &p, &wfmw_error) == WFM_OK ? p : NULL;
+}
+EMSCRIPTEN_KEEPALIVE void wfmw_profile_free(wfm_profile *p) { wfm_profile_free(p); }
+EMSCRIPTEN_KEEPALIVE int wfmw_profile_window(wfm_profile *p, double start, float *out) {
+    return wfm_profile_window(p, (int64_t)start, out);
+}
+EMSCRIPTEN_KEEPALIVE int wfmw_uses_profile(const wfm_model *m) {
+    wfm_model_info info;
+    wfm_model_get_info(m, &info);
+    return info.anchor_profile;
 }
 
 /* Model channels: name, unit, and stats[4] = mean, std, clip_min, clip_max. */

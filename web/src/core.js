@@ -82,8 +82,9 @@ export class WearfmCore {
    * One window x (T*C floats, minute-major, NaN missing). `want` picks the
    * outputs: embedding, reconstruction, imputed, tokens (per-token
    * embeddings), fillProbability (for a filled minute of a category channel,
-   * the probability of the level given; NaN elsewhere). Returns fresh typed
-   * arrays (transferable).
+   * the probability of the level given; NaN elsewhere). want.profilePtr: a
+   * heap pointer to the window's profile (a model with anchor_profile; see
+   * analyzeTable), or 0. Returns fresh typed arrays (transferable).
    */
   run(x, want = {}) {
     const { windowMinutes: T, nChannels: C, encDim: D, nTokens: N } = this.requireModel();
@@ -94,7 +95,7 @@ export class WearfmCore {
     for (const [k, n] of Object.entries(sizes)) p[k] = n ? m._malloc(n) : 0;
     try {
       m.HEAPF32.set(x, p.x >> 2);
-      const st = m._wfmw_run_all(this.model, p.x, p.emb, p.rec, p.imp, p.tok, p.vis, p.fp, p.nv);
+      const st = m._wfmw_run_all(this.model, p.x, want.profilePtr || 0, p.emb, p.rec, p.imp, p.tok, p.vis, p.fp, p.nv);
       if (st) { const e = new Error(this.error()); e.status = st; throw e; }
       const f32 = (ptr, n) => (ptr ? m.HEAPF32.slice(ptr >> 2, (ptr >> 2) + n) : undefined);
       return {
@@ -403,6 +404,8 @@ export class WearfmCore {
    * slots[name] = {features (T/P x D, NaN rows), has (T/P)}, the core's
    * wfm_slot_features with only those inputs (as `wearfm slots`).
    * onDay(done, total) is called after each day (window) the table spans.
+   * A model with anchor_profile fills each window with the person's typical
+   * day from the table's other days, as the CLI does by default.
    */
   analyzeTable(table, { embedding = true, imputed = true, reconstruction = false, tokens = false, fillUntil = Infinity, slots = [] } = {}, onDay = () => {}) {
     const { windowMinutes: T, nChannels: C, hasDecoder } = this.requireModel();
@@ -410,18 +413,25 @@ export class WearfmCore {
     const t = this.tableHandle(table);
     const x = m._malloc(T * C * 4);
     const windows = [];
+    let ph = 0, pbuf = 0;
     try {
+      if (m._wfmw_uses_profile(this.model)) {
+        ph = m._wfmw_profile_create(this.model, t);
+        if (!ph) throw new Error(this.error());
+        pbuf = m._malloc(T * C * 4);
+      }
       const start = m._wfmw_minutes_start(t), stop = start + m._wfmw_minutes_length(t);
       const first = Math.floor(start / T) * T, total = Math.ceil((stop - first) / T);
       // The update runs after every day, skipped ones too (continue).
       for (let k = 0; k < total; onDay(++k, total)) {
         const ws = first + k * T;
         if (!m._wfmw_minutes_window(t, this.model, ws, x)) continue;
+        if (ph) m._wfmw_profile_window(ph, ws, pbuf);
         const xs = m.HEAPF32.slice(x >> 2, (x >> 2) + T * C);
         let out;
         const fills = imputed && hasDecoder;
         try {
-          out = this.run(xs, { embedding, tokens, imputed: fills, fillProbability: fills, reconstruction: reconstruction && hasDecoder });
+          out = this.run(xs, { embedding, tokens, imputed: fills, fillProbability: fills, reconstruction: reconstruction && hasDecoder, profilePtr: pbuf });
         } catch (e) {
           if (e.status === NO_DATA) continue; // as the CLI: skipped, not an error
           throw e;
@@ -433,6 +443,8 @@ export class WearfmCore {
       }
     } finally {
       m._free(x);
+      if (pbuf) m._free(pbuf);
+      if (ph) m._wfmw_profile_free(ph);
       m._wfmw_minutes_free(t);
     }
     return { channels: this.info.channels.map((c) => c.name), windowMinutes: T, patchMinutes: this.info.patchMinutes, windows };

@@ -1,0 +1,144 @@
+/* A person's typical day (src/profile.c, anchor_profile): which minutes of
+ * the history count for a window, the circular smoothing, channels the
+ * history lacks, minutes before 1970, and the errors. The model is the v2p
+ * fixture (120-minute windows, heart_rate / steps / sleep, profile_smooth 7). */
+#include "wearfm.h"
+#include "testing.h"
+#include "fixtures_data.h"
+#include <math.h>
+#include <stdlib.h>
+
+#define T 120
+#define C 3
+#define DAY 1440
+
+static wfm_model *profile_model(void) {
+    wfm_model *m = NULL;
+    CHECK(wfm_model_load_buffer(wfm_fx_v2p_safetensors, sizeof wfm_fx_v2p_safetensors, NULL, &m, NULL) == WFM_OK);
+    return m;
+}
+
+/* A history of heart rate only: n minutes from start, value v(i) (NaN = missing). */
+static wfm_minutes *hr_history(int64_t start, size_t n, float (*v)(size_t)) {
+    static const char *names[] = {"heart_rate"};
+    float *vals = malloc(sizeof(float) * n);
+    for (size_t i = 0; i < n; i++) vals[i] = v(i);
+    wfm_minutes *t = NULL;
+    CHECK(wfm_minutes_from_values(start, n, 1, names, vals, &t, NULL) == WFM_OK);
+    free(vals);
+    return t;
+}
+
+static float two_days(size_t i) { return i < DAY ? 60.0f : 80.0f; }
+static float one_late_minute(size_t i) { return i == DAY - 2 ? 90.0f : NAN; } /* 23:58 */
+static float fifty(size_t i) { (void)i; return 50.0f; }
+
+TEST(a_window_leaves_out_its_own_minutes) {
+    wfm_model *m = profile_model();
+    wfm_minutes *h = hr_history(20000 * (int64_t)DAY, 2 * DAY, two_days);
+    wfm_profile *p = NULL;
+    CHECK(wfm_profile_create(m, h, &p, NULL) == WFM_OK);
+    float out[T * C];
+    const int64_t d0 = 20000 * (int64_t)DAY;
+    CHECK(wfm_profile_window(p, d0 + 600, out) == 1); /* day 0, 10:00-12:00: there only day 1 is left */
+    CHECK_NEAR(out[60 * C], 80.0, 1e-5);
+    /* at 10:00 the +-7 min also reach day 0's 09:53-09:59, outside the window */
+    CHECK_NEAR(out[0], (7 * 60.0 + 15 * 80.0) / 22, 1e-4);
+    CHECK(isnan(out[1]) && isnan(out[2])); /* steps and sleep: not in the history */
+    CHECK(wfm_profile_window(p, d0 + DAY + 600, out) == 1); /* day 1: day 0 */
+    CHECK_NEAR(out[50 * C], 60.0, 1e-5);
+    CHECK(wfm_profile_window(p, d0 + 2 * DAY, out) == 1); /* a day after the history: both */
+    CHECK_NEAR(out[7 * C], 70.0, 1e-5);
+    wfm_profile_free(p);
+    wfm_minutes_free(h);
+    wfm_model_free(m);
+}
+
+TEST(smoothing_wraps_around_midnight) {
+    wfm_model *m = profile_model();
+    const int64_t d0 = 20000 * (int64_t)DAY;
+    wfm_minutes *h = hr_history(d0, DAY, one_late_minute);
+    wfm_profile *p = NULL;
+    CHECK(wfm_profile_create(m, h, &p, NULL) == WFM_OK);
+    float out[T * C];
+    CHECK(wfm_profile_window(p, d0 + DAY, out) == 1); /* the next day from 00:00 */
+    for (int t = 0; t <= 5; t++) CHECK_NEAR(out[t * C], 90.0, 1e-5); /* 23:58 is within +-7 min */
+    for (int t = 6; t < T; t++) CHECK(isnan(out[t * C]));
+    /* the window that holds 23:58 itself has nothing left */
+    CHECK(wfm_profile_window(p, d0 + DAY - T, out) == 0);
+    for (int i = 0; i < T * C; i++) CHECK(isnan(out[i]));
+    wfm_profile_free(p);
+    wfm_minutes_free(h);
+    wfm_model_free(m);
+}
+
+TEST(minutes_before_1970_have_a_time_of_day) {
+    wfm_model *m = profile_model();
+    wfm_minutes *h = hr_history(-3 * (int64_t)DAY + 30, DAY, fifty); /* from 1969-12-29T00:30 */
+    wfm_profile *p = NULL;
+    CHECK(wfm_profile_create(m, h, &p, NULL) == WFM_OK);
+    float out[T * C];
+    CHECK(wfm_profile_window(p, -(int64_t)T, out) == 1); /* 1969-12-31T22:00 */
+    CHECK_NEAR(out[0], 50.0, 1e-5);
+    wfm_profile_free(p);
+    wfm_minutes_free(h);
+    wfm_model_free(m);
+}
+
+TEST(the_profile_changes_the_fill_of_a_missing_sensor) {
+    /* Heart rate missing all window: its fill follows the typical day. */
+    wfm_model *m = profile_model();
+    float x[T * C], with[T * C], without[T * C], prof[T * C];
+    for (int t = 0; t < T; t++) {
+        x[t * C + 0] = NAN;
+        x[t * C + 1] = (float)(t % 9);
+        x[t * C + 2] = (float)((t / 30) % 2);
+        for (int c = 0; c < C; c++) prof[t * C + c] = c == 0 ? 62.0f + (float)t / 10.0f : NAN;
+    }
+    wfm_outputs o = {0};
+    o.imputed = with;
+    CHECK(wfm_run_profile(m, x, prof, &o, NULL) == WFM_OK);
+    o.imputed = without;
+    CHECK(wfm_run_profile(m, x, NULL, &o, NULL) == WFM_OK);
+    double diff = 0;
+    for (int t = 0; t < T; t++) diff += fabs(with[t * C] - without[t * C]);
+    CHECK_MSG(diff > 1e-3, "heart-rate fills differ by %g in all", diff);
+    /* an infinite profile value is an error, as in the window itself */
+    prof[3 * C] = INFINITY;
+    wfm_error err = {0};
+    CHECK(wfm_run_profile(m, x, prof, &o, &err) == WFM_ERR_INVALID_ARG && err.message[0]);
+    wfm_model_free(m);
+}
+
+TEST(errors) {
+    wfm_error err = {0};
+    wfm_profile *p = (wfm_profile *)1;
+    CHECK(wfm_profile_create(NULL, NULL, &p, &err) == WFM_ERR_INVALID_ARG && p == NULL);
+    wfm_model *v2x = NULL;
+    CHECK(wfm_model_load_buffer(wfm_fx_v2x_safetensors, sizeof wfm_fx_v2x_safetensors, NULL, &v2x, NULL) == WFM_OK);
+    wfm_minutes *h = hr_history(0, DAY, fifty);
+    CHECK(wfm_profile_create(v2x, h, &p, &err) == WFM_ERR_UNSUPPORTED && p == NULL);
+    CHECK(strstr(err.message, "anchor_profile") != NULL);
+    /* a model without anchor_profile ignores a profile it is given */
+    float x[T * C], a[T * C], b[T * C], prof[T * C];
+    for (int i = 0; i < T * C; i++) { x[i] = i % 4 ? NAN : 1.0f; prof[i] = 3.0f; }
+    wfm_outputs o = {0};
+    o.imputed = a;
+    CHECK(wfm_run_profile(v2x, x, NULL, &o, NULL) == WFM_OK);
+    o.imputed = b;
+    CHECK(wfm_run_profile(v2x, x, prof, &o, NULL) == WFM_OK);
+    CHECK(!memcmp(a, b, sizeof a));
+    CHECK(wfm_profile_window(NULL, 0, prof) == 0);
+    wfm_profile_free(NULL);
+    wfm_minutes_free(h);
+    wfm_model_free(v2x);
+}
+
+int main(void) {
+    RUN(a_window_leaves_out_its_own_minutes);
+    RUN(smoothing_wraps_around_midnight);
+    RUN(minutes_before_1970_have_a_time_of_day);
+    RUN(the_profile_changes_the_fill_of_a_missing_sensor);
+    RUN(errors);
+    return TEST_SUMMARY();
+}
