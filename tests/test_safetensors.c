@@ -620,9 +620,9 @@ TEST(config_v2_semantics) {
     CFG_FAIL(V2(V2_CH(",\"range\":[5]"), ""), "channels[0].range must be an array [min, max]");
     CFG_FAIL(V2(V2_CH(""), ",\"fill\":\"spline\""), "fill must be 'direct' or 'anchored'");
     CFG_FAIL(V2(V2_CH(""), ",\"inherited_mask\":1"), "inherited_mask must be true or false");
-    CFG_FAIL(CFG_BODY(",\"fill\":\"anchored\""), "fill, inherited_mask, anchor and edge_tau need format_version 2");
-    CFG_FAIL(CFG_BODY(",\"edge_tau\":10"), "fill, inherited_mask, anchor and edge_tau need format_version 2");
-    CFG_FAIL(CFG_BODY(",\"anchor\":\"linear\""), "fill, inherited_mask, anchor and edge_tau need format_version 2");
+    CFG_FAIL(CFG_BODY(",\"fill\":\"anchored\""), "fill, inherited_mask, anchor, anchor_profile and edge_tau need format_version 2");
+    CFG_FAIL(CFG_BODY(",\"edge_tau\":10"), "fill, inherited_mask, anchor, anchor_profile and edge_tau need format_version 2");
+    CFG_FAIL(CFG_BODY(",\"anchor\":\"linear\""), "fill, inherited_mask, anchor, anchor_profile and edge_tau need format_version 2");
     /* the anchor */
     const char *cross = V2(V2_CH(""), ",\"fill\":\"anchored\",\"anchor\":\"cross_channel\",\"anchor_rolling\":[10,20]");
     CHECK_MSG(wfm_config_parse(cross, strlen(cross), &c, &e) == WFM_OK, "%s", e.message);
@@ -652,6 +652,31 @@ TEST(config_v2_semantics) {
              "anchor_rolling must be an array");
     CFG_FAIL(V2(V2_CH(""), ",\"fill\":\"anchored\",\"anchor\":\"cross_channel\",\"anchor_rolling\":[2.5]"),
              "anchor_rolling[0] must be an integer");
+    /* the typical day (anchor_profile) */
+#define PROF(extra) V2(V2_CH(""), ",\"fill\":\"anchored\",\"anchor\":\"cross_channel\"" extra)
+    const char *prof = PROF(",\"anchor_profile\":true");
+    CHECK_MSG(wfm_config_parse(prof, strlen(prof), &c, &e) == WFM_OK, "%s", e.message);
+    CHECK(c.anchor_profile && c.profile_smooth == 15 && c.profile_tau == 60.0f);
+    CHECK(wfm_config_tensor_count(&c) == 2 + 12 + 2 + 3);
+    wfm_config_free(&c);
+    const char *prof2 = PROF(",\"anchor_profile\":true,\"profile_smooth\":0,\"profile_tau\":20");
+    CHECK_MSG(wfm_config_parse(prof2, strlen(prof2), &c, &e) == WFM_OK, "%s", e.message);
+    CHECK(c.anchor_profile && c.profile_smooth == 0 && c.profile_tau == 20.0f);
+    wfm_config_free(&c);
+    const char *off = PROF(",\"anchor_profile\":false");
+    CHECK_MSG(wfm_config_parse(off, strlen(off), &c, &e) == WFM_OK, "%s", e.message);
+    CHECK(!c.anchor_profile && wfm_config_tensor_count(&c) == 2 + 12 + 2 + 2);
+    wfm_config_free(&c);
+    CFG_FAIL(PROF(",\"anchor_profile\":1"), "anchor_profile must be true or false");
+    CFG_FAIL(PROF(",\"profile_smooth\":5"), "profile_smooth and profile_tau need anchor_profile true");
+    CFG_FAIL(PROF(",\"anchor_profile\":true,\"profile_smooth\":721"), "profile_smooth must be an integer in 0..720");
+    CFG_FAIL(PROF(",\"anchor_profile\":true,\"profile_smooth\":1.5"), "profile_smooth must be an integer");
+    CFG_FAIL(PROF(",\"anchor_profile\":true,\"profile_tau\":0"), "profile_tau must be in (0, window_minutes]");
+    CFG_FAIL(PROF(",\"anchor_profile\":true,\"profile_tau\":21"), "profile_tau must be in (0, window_minutes]");
+#undef PROF
+    CFG_FAIL(V2(V2_CH(""), ",\"fill\":\"anchored\",\"anchor_profile\":true"),
+             "anchor_profile, profile_smooth and profile_tau are for anchor 'cross_channel' only");
+    CFG_FAIL(CFG_BODY(",\"anchor_profile\":true"), "need format_version 2");
 }
 
 TEST(config_invalid) {
