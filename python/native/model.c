@@ -65,12 +65,12 @@ static PyObject *py_model_info(PyObject *self, PyObject *capsule) {
                          "threads", wfm_model_threads(m), "channels", channels);
     if (!d) return NULL;
     /* The family and the waveform fields (0 / None for a minute model). */
-    PyObject *w = Py_BuildValue("{s:s,s:i,s:z,s:d,s:i,s:i,s:z,s:d,s:i}", "family",
+    PyObject *w = Py_BuildValue("{s:s,s:i,s:z,s:d,s:i,s:i,s:z,s:d,s:i,s:O}", "family",
                                 i.family == WFM_FAMILY_WAVEFORM ? "waveform" : "minute", "embedding_dim",
                                 i.embedding_dim, "signal", i.signal, "sample_rate_hz", (double)i.sample_rate_hz,
                                 "window_samples", i.window_samples, "patch_samples", i.patch_samples, "input_norm",
                                 i.input_norm, "window_std_floor", (double)i.window_std_floor, "projection_dim",
-                                i.projection_dim);
+                                i.projection_dim, "anchor_profile", i.anchor_profile ? Py_True : Py_False);
     if (!w || PyDict_Update(d, w) < 0) { Py_XDECREF(w); Py_DECREF(d); return NULL; }
     Py_DECREF(w);
     return d;
@@ -119,15 +119,17 @@ static void fill_nan(float *p, size_t n) {
 }
 
 /* run(state, x, n_windows, embedding, reconstruction, imputed, fill_probability,
- *     visible_tokens, skip_empty) -> None. x is [B, T, C] float32; outputs are
+ *     visible_tokens, skip_empty, profile) -> None. x is [B, T, C] float32;
+ * profile None or [B, T, C] float32 (the windows' typical days); outputs are
  * caller-allocated (None = not wanted): [B, D], [B, T, C] x3, int32 [B].
  * skip_empty: a window with no observed patch gets NaN outputs and 0 visible
  * tokens instead of an InputError. The GIL is released for the whole batch. */
 static PyObject *py_run(PyObject *self, PyObject *args) {
-    PyObject *scap, *xo, *eo, *ro, *io, *po, *vo;
+    PyObject *scap, *xo, *eo, *ro, *io, *po, *vo, *pro = Py_None;
     Py_ssize_t B;
     int skip_empty;
-    if (!PyArg_ParseTuple(args, "OOnOOOOOp", &scap, &xo, &B, &eo, &ro, &io, &po, &vo, &skip_empty)) return NULL;
+    if (!PyArg_ParseTuple(args, "OOnOOOOOp|O", &scap, &xo, &B, &eo, &ro, &io, &po, &vo, &skip_empty, &pro))
+        return NULL;
     state_holder *h = PyCapsule_GetPointer(scap, STATE_CAPSULE);
     if (!h) return NULL;
     wfm_model_info info;
@@ -136,9 +138,10 @@ static PyObject *py_run(PyObject *self, PyObject *args) {
     const int waveform = info.family == WFM_FAMILY_WAVEFORM;
     const Py_ssize_t T = waveform ? info.window_samples : info.window_minutes;
     const Py_ssize_t TC = T * info.n_channels, D = info.embedding_dim;
-    Py_buffer x = {0}, e = {0}, r = {0}, im = {0}, p = {0}, v = {0};
+    Py_buffer x = {0}, e = {0}, r = {0}, im = {0}, p = {0}, v = {0}, pf = {0};
     if (get_buffer(xo, &x, "f", B * TC, 0, 0, "x")) return NULL;
-    int bad = get_buffer(eo, &e, "f", B * D, 1, 1, "embedding");
+    int bad = get_buffer(pro, &pf, "f", B * TC, 0, 1, "profile");
+    bad = bad || get_buffer(eo, &e, "f", B * D, 1, 1, "embedding");
     bad = bad || get_buffer(ro, &r, "f", B * TC, 1, 1, "reconstruction");
     bad = bad || get_buffer(io, &im, "f", B * TC, 1, 1, "imputed");
     bad = bad || get_buffer(po, &p, "f", B * TC, 1, 1, "fill_probability");
@@ -171,7 +174,8 @@ static PyObject *py_run(PyObject *self, PyObject *args) {
         float *eb = e.buf ? (float *)e.buf + b * D : NULL, *rb = r.buf ? (float *)r.buf + b * TC : NULL;
         float *ib = im.buf ? (float *)im.buf + b * TC : NULL, *pb = p.buf ? (float *)p.buf + b * TC : NULL;
         wfm_outputs o = {.embedding = eb, .reconstruction = rb, .imputed = ib, .fill_probability = pb};
-        st = wfm_run_state(h->state, (const float *)x.buf + b * TC, &o, &err);
+        st = wfm_run_state_profile(h->state, (const float *)x.buf + b * TC,
+                                   pf.buf ? (const float *)pf.buf + b * TC : NULL, &o, &err);
         if (st == WFM_ERR_NO_DATA && skip_empty) {
             fill_nan(eb, (size_t)D); fill_nan(rb, (size_t)TC); fill_nan(ib, (size_t)TC); fill_nan(pb, (size_t)TC);
             o.n_visible_tokens = 0;
@@ -192,7 +196,54 @@ static PyObject *py_run(PyObject *self, PyObject *args) {
     Py_INCREF(result);
 done:
     release_buffer(&x); release_buffer(&e); release_buffer(&r); release_buffer(&im); release_buffer(&p); release_buffer(&v);
+    release_buffer(&pf);
     return result;
+}
+
+/* profiles(model, start, n_minutes, [names], values [n x K] float32, window_starts int64 [B])
+ * -> bytearray [B x T x C] float32: each window's typical day from the table
+ * (wfm_profile_create / wfm_profile_window, the CLI's --history). */
+static PyObject *py_profiles(PyObject *self, PyObject *args) {
+    PyObject *mcap, *names, *vo, *wo;
+    long long start;
+    Py_ssize_t n;
+    if (!PyArg_ParseTuple(args, "OLnOOO", &mcap, &start, &n, &names, &vo, &wo)) return NULL;
+    wfm_model *m = model_from(mcap);
+    if (!m) return NULL;
+    if (!PyList_Check(names)) { PyErr_SetString(PyExc_TypeError, "names must be a list"); return NULL; }
+    const Py_ssize_t K = PyList_GET_SIZE(names);
+    if (K < 1 || K > 256) { PyErr_SetString(PyExc_ValueError, "1..256 channel names"); return NULL; }
+    const char *cn[256];
+    for (Py_ssize_t k = 0; k < K; k++)
+        if (!(cn[k] = PyUnicode_AsUTF8(PyList_GET_ITEM(names, k)))) return NULL;
+    Py_buffer v = {0}, w = {0};
+    if (get_buffer(vo, &v, "f", n * K, 0, 0, "values")) return NULL;
+    if (PyObject_GetBuffer(wo, &w, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) { release_buffer(&v); return NULL; }
+    wfm_model_info info;
+    wfm_model_get_info(m, &info);
+    const Py_ssize_t B = w.len / 8, TC = (Py_ssize_t)info.window_minutes * info.n_channels;
+    PyObject *out = NULL;
+    wfm_minutes *t = NULL;
+    wfm_profile *p = NULL;
+    wfm_error err = {0};
+    wfm_status st = wfm_minutes_from_values(start, (size_t)n, (int)K, cn, v.buf, &t, &err);
+    if (!st) st = wfm_profile_create(m, t, &p, &err);
+    if (st) {
+        raise_core(st == WFM_ERR_UNSUPPORTED ? ERR_MODEL : ERR_INPUT, &err);
+        goto done;
+    }
+    if (!(out = PyByteArray_FromStringAndSize(NULL, B * TC * 4))) goto done;
+    float *dst = (float *)PyByteArray_AS_STRING(out);
+    const long long *ws = w.buf;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t b = 0; b < B; b++) wfm_profile_window(p, (int64_t)ws[b], dst + b * TC);
+    Py_END_ALLOW_THREADS
+done:
+    wfm_profile_free(p);
+    wfm_minutes_free(t);
+    release_buffer(&v);
+    PyBuffer_Release(&w);
+    return out;
 }
 
 PyMethodDef model_methods[] = {
@@ -200,5 +251,8 @@ PyMethodDef model_methods[] = {
     {"model_info", py_model_info, METH_O, "model_info(model) -> dict"},
     {"state_new", py_state_new, METH_VARARGS, "state_new(model, n_threads, mask_mode) -> state capsule"},
     {"run", py_run, METH_VARARGS,
-     "run(state, x, n_windows, embedding, reconstruction, imputed, fill_probability, visible_tokens, skip_empty)"},
+     "run(state, x, n_windows, embedding, reconstruction, imputed, fill_probability, visible_tokens, skip_empty"
+     "[, profile])"},
+    {"profiles", py_profiles, METH_VARARGS,
+     "profiles(model, start, n_minutes, names, values, window_starts) -> bytearray [B, T, C] float32"},
     {NULL, NULL, 0, NULL}};

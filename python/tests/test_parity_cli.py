@@ -57,3 +57,34 @@ def test_read_fitabase_names_the_bad_file(tmp_path):
     bad.write_text("Id,ActivityHour," + ",".join(f"Steps{m:02d}" for m in range(60)) + "\n1,nonsense\n")
     with pytest.raises(wearfm.InputError, match="minuteStepsWide_bad.csv: .*line 2"):
         wearfm.read_fitabase([bad])
+
+
+def test_a_profile_model_equals_the_cli_with_and_without_history(cli, tmp_path):
+    """A model with anchor_profile (the v2p fixture, 120-minute windows): a
+    DataFrame takes its typical day from itself, as the CLI's default;
+    history=False is --no-history; profiles() + arrays give the same."""
+    fixture = os.path.join(os.path.dirname(MODEL), "..", "tests", "fixtures", "v2p.safetensors")
+    m = wearfm.Model.load(fixture)
+    assert m.uses_profile
+    t = pd.date_range("2016-04-12", periods=3 * 1440, freq="min", name="timestamp")
+    i = np.arange(len(t))
+    hr = 65 + 10 * np.sin(i / 200.0)
+    hr[(i // 1440 == 1) & (i % 1440 >= 600) & (i % 1440 < 720)] = np.nan
+    frame = pd.DataFrame({"heart_rate": hr, "steps": i % 7, "sleep": (i // 90) % 2}, index=t)
+    path = tmp_path / "days.csv"
+    frame.to_csv(path, date_format="%Y-%m-%dT%H:%M", na_rep="")
+
+    def cli_table(*extra):
+        out = tmp_path / "out.csv"
+        run_cli(cli, "impute", fixture, path, "-q", "-o", out, *extra)
+        return pd.read_csv(out, index_col=0, parse_dates=True)
+
+    table = wearfm.read_minutes(path)
+    ours = m.impute(table).astype(np.float32)
+    _same(ours, cli_table())
+    _same(m.impute(table, history=False).astype(np.float32), cli_table("--no-history"))
+    assert not np.array_equal(ours.to_numpy(), m.impute(table, history=False).astype(np.float32).to_numpy(),
+                              equal_nan=True)
+    starts, x = m.windows(table)
+    filled = m.impute(x, profile=m.profiles(table, starts.values.astype("datetime64[m]").astype(np.int64)))
+    assert np.array_equal(filled.reshape(-1, 3), ours[["heart_rate", "steps", "sleep"]].to_numpy(), equal_nan=True)

@@ -60,6 +60,7 @@ class ModelInfo:
     input_norm: Optional[str] = None      # waveform: "fixed" or "window_z"
     window_std_floor: float = 0.0         # waveform: window_z's floor, in units of the channel std
     projection_dim: int = 0               # waveform: the projection head's E, 0 without one
+    anchor_profile: bool = False          # minute: fills use the person's typical day (Model.profiles)
 
     @property
     def window_length(self) -> int:
@@ -87,4 +88,5 @@ class ModelInfo:
                    config=json.loads(d["config_json"]), family=d["family"], enc_dim=d["enc_dim"],
                    signal=d["signal"], sample_rate_hz=d["sample_rate_hz"], window_samples=d["window_samples"],
                    patch_samples=d["patch_samples"], input_norm=d["input_norm"],
-                   window_std_floor=d["window_std_floor"], projection_dim=d["projection_dim"])
+                   window_std_floor=d["window_std_floor"], projection_dim=d["projection_dim"],
+                   anchor_profile=d["anchor_profile"])

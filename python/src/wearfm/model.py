@@ -15,7 +15,7 @@ from .errors import InputError, ModelError
 from .frames import embeddings_frame, fills_frame
 from .info import ModelInfo
 from .waveform import WaveformWindows, as_recording, stride_samples, utc_index
-from .windows import cut_windows, timestamps
+from .windows import cut_windows, minutes_of, timestamps
 
 _MASK_MODES = {"compact": 0, "attention": 1}
 PathLike = Union[str, "os.PathLike[str]"]
@@ -42,20 +42,27 @@ class State:
         self._handle = _native.state_new(model._handle, threads, _MASK_MODES[model.mask_mode])
 
     def run(self, x: np.ndarray, *, embedding: bool = True, imputed: bool = False, reconstruction: bool = False,
-            fill_probability: bool = False, skip_empty: bool = False) -> RunResult:
+            fill_probability: bool = False, skip_empty: bool = False, profile=None) -> RunResult:
         """The forward pass on [T, C] or [B, T, C] (original units, NaN = missing;
         for a waveform model T samples in signal units at its rate, embedding
-        only). Float32 C-contiguous input is used in place; other input is
-        converted once. The GIL is released while the core computes."""
+        only). `profile`: the windows' typical days, same shape as x (a model
+        with anchor_profile; `Model.profiles`), or None. Float32 C-contiguous
+        input is used in place; other input is converted once. The GIL is
+        released while the core computes."""
         info = self.model.info
         batch, single = _as_batch(x, info.window_length, info.n_channels, info)
+        prof = None
+        if profile is not None:
+            prof, _ = _as_batch(profile, info.window_length, info.n_channels, info)
+            if prof.shape != batch.shape:
+                raise InputError(f"profile has shape {tuple(prof.shape)}; x has {tuple(batch.shape)}", 1)
         B, T, C = batch.shape
         want = lambda flag, shape: np.empty(shape, np.float32) if flag else None  # noqa: E731
         res = RunResult(visible_tokens=np.zeros(B, np.int32), embedding=want(embedding, (B, info.embedding_dim)),
                         imputed=want(imputed, (B, T, C)), reconstruction=want(reconstruction, (B, T, C)),
                         fill_probability=want(fill_probability, (B, T, C)))
         _native.run(self._handle, batch, B, res.embedding, res.reconstruction, res.imputed, res.fill_probability,
-                    res.visible_tokens, skip_empty)
+                    res.visible_tokens, skip_empty, prof)
         if single:
             for name in ("embedding", "imputed", "reconstruction", "fill_probability"):
                 value = getattr(res, name)
@@ -140,6 +147,30 @@ class Model:
     def is_waveform(self) -> bool:
         return self.info.family == "waveform"
 
+    @property
+    def uses_profile(self) -> bool:
+        """True for a model whose fills use the person's typical day (anchor_profile)."""
+        return bool(self.info.anchor_profile)
+
+    def profiles(self, history: pd.DataFrame, starts) -> np.ndarray:
+        """The typical day of each window start (minutes since 1970, as
+        `windows` gives them) from a minute table of the person's days:
+        [B, T, C] float32, NaN where unknown; a window never uses the
+        history's minutes inside it (the C core's wfm_profile_window, the
+        CLI's --history). Only for a model with anchor_profile."""
+        minutes = minutes_of(history.index)
+        names = [str(c) for c in history.columns]
+        if not len(minutes):
+            n, start = 0, 0
+            values = np.zeros((0, len(names)), np.float32)
+        else:
+            start, n = int(minutes.min()), int(minutes.max() - minutes.min() + 1)
+            values = np.full((n, len(names)), np.nan, np.float32)
+            values[minutes - start] = history.to_numpy(dtype=np.float32, na_value=np.nan)
+        starts = np.ascontiguousarray(starts, dtype=np.int64)
+        raw = _native.profiles(self._handle, start, n, names, values, starts)
+        return np.frombuffer(raw, np.float32).reshape(len(starts), self.info.window_minutes, self.info.n_channels)
+
     def embed(self, x, *, skip_empty: bool = False, stride: Optional[float] = None):
         """Embeddings: [T, C] -> [E], [B, T, C] -> [B, E]. A window with no
         observed patch (minute model) or no visible token (waveform model:
@@ -164,22 +195,27 @@ class Model:
             raise ModelError(f"a {self.info.architecture} model ({self.info.signal}) gives embeddings only: it has "
                              f"no decoder, so it cannot {what}; use model.embed", 7)
 
-    def impute(self, x, *, skip_empty: bool = False):
+    def impute(self, x, *, skip_empty: bool = False, profile=None, history=None):
         """Observed values kept, gaps filled: same shape as x. A DataFrame gives
         the table of `wearfm impute`: channels, `<ch>_filled`, `<ch>_probability`.
-        Minute models only (a waveform model raises ModelError)."""
+        A model with anchor_profile fills a DataFrame with the person's
+        typical day from `history` (a minute table; default: the frame
+        itself, as the CLI; False: none); arrays take `profile` (see
+        `profiles`). Minute models only (a waveform model raises ModelError)."""
         self._no_decoder("impute")
         if isinstance(x, pd.DataFrame):
-            return self._impute_frame(x, raw=False)
-        return self.run(x, embedding=False, imputed=True, skip_empty=skip_empty).imputed
+            return self._impute_frame(x, raw=False, history=history)
+        return self.run(x, embedding=False, imputed=True, skip_empty=skip_empty, profile=profile).imputed
 
-    def reconstruct(self, x, *, skip_empty: bool = False):
-        """The decoder's output for every minute (observed ones too), original units.
-        Minute models only (a waveform model raises ModelError)."""
+    def reconstruct(self, x, *, skip_empty: bool = False, profile=None, history=None):
+        """The decoder's output for every minute (observed ones too), original
+        units; `profile` and `history` as in `impute`. Minute models only (a
+        waveform model raises ModelError)."""
         self._no_decoder("reconstruct")
         if isinstance(x, pd.DataFrame):
-            return self._impute_frame(x, raw=True)
-        return self.run(x, embedding=False, reconstruction=True, skip_empty=skip_empty).reconstruction
+            return self._impute_frame(x, raw=True, history=history)
+        return self.run(x, embedding=False, reconstruction=True, skip_empty=skip_empty,
+                        profile=profile).reconstruction
 
     def windows(self, data, stride: Optional[float] = None):
         """The model's windows, as the CLI cuts them.
@@ -238,13 +274,20 @@ class Model:
             raise InputError("no window with observed data", 6)
         return starts[keep], np.ascontiguousarray(x[keep])
 
+    def _frame_profile(self, frame, starts, history):
+        """The windows' typical days for a DataFrame run (None without anchor_profile or with history=False)."""
+        if not self.uses_profile or history is False:
+            return None
+        return self.profiles(frame if history is None else history, starts)
+
     def _embed_frame(self, frame):
         starts, x = self._frame_windows(frame)
-        res = self.run(x, embedding=True)
+        res = self.run(x, embedding=True, profile=self._frame_profile(frame, starts, None))
         return embeddings_frame(self.info, starts, res.embedding, res.visible_tokens)
 
-    def _impute_frame(self, frame, raw: bool):
+    def _impute_frame(self, frame, raw: bool, history=None):
         starts, x = self._frame_windows(frame)
         # As `wearfm impute [--raw]`: the probabilities of filled category minutes either way.
-        res = self.run(x, embedding=False, imputed=not raw, reconstruction=raw, fill_probability=True)
+        res = self.run(x, embedding=False, imputed=not raw, reconstruction=raw, fill_probability=True,
+                       profile=self._frame_profile(frame, starts, history))
         return fills_frame(self.info, starts, x, res.reconstruction if raw else res.imputed, res.fill_probability)
