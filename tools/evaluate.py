@@ -11,10 +11,15 @@ the JSON. Why the evaluation is built the way it is (issue 8):
 
 * Every method gets the same raw input. Each scenario is written once as a
   minute CSV with empty (NaN) gaps; the models fill it through
-  `wearfm impute MODEL in.csv -o out.csv` (the entry point a user calls; no
-  model runs in Python here) and the baselines read the very same file.
-  Scenario copies of a day are laid on consecutive synthetic dates from
-  2001-01-01, one day window each: a day model sees only the time of day.
+  `wearfm impute MODEL in.csv --history person.csv -o out.csv` (the entry
+  point a user calls; no model runs in Python here) and the baselines read
+  the very same files. One input file per person (and per copy of a day):
+  day i of a person lies on 2001-01-01 + i days, and the person's recorded
+  days, on the same dates, are the history file: the person's other days,
+  from which a model with anchor_profile takes their typical day and the
+  own time-of-day baseline its mean (the CLI leaves out the window's own
+  date, the baseline the same day). The robustness test gives the models
+  no history (--no-history): it is about the window's own inputs.
 * Validation people only (tools/userdays.py: split_users). Everything
   learned -- the ridge regression, the blend weights, the population
   profile, the fallback mean and the z-unit scale -- comes from training
