@@ -114,8 +114,8 @@ def measure(args):
     truth, hidden, score = (np.concatenate([p[i] for p in parts]) for i in (1, 2, 3))
     x_in = np.where(hidden, np.nan, truth).astype(np.float32)
     log(f"{len(val)} validation people, {len(refs)} day copies with gaps of {sorted(GAPS)} min")
-    cli = evaluate.Cli(args.wearfm, args.workdir, 1)
-    fills = cli.impute(args.model, cli.write("fill_bands", x_in))
+    cli = evaluate.Cli(args.wearfm, args.workdir, 1, users)  # each person's days as --history, as make eval
+    fills = cli.impute(args.model, cli.write("fill_bands", x_in, refs), len(x_in))
     person = np.array([r[0] for r in refs])
     out = {}
     for name in CHANNELS:
