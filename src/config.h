@@ -18,7 +18,7 @@
 
 #define WFM_CFG_MAX_LEVELS 16
 #define WFM_CFG_MAX_ROLLING 7       /* anchor_rolling half-widths */
-#define WFM_PROFILE_TERMS 2         /* anchor_profile: p and p * (1 - exp(-d/profile_tau)) */
+#define WFM_PROFILE_TERMS 3         /* anchor_profile: p, p * g and a * g (g = 1 - exp(-d/profile_tau)) */
 
 typedef struct wfm_channel_cfg {
     char name[64];     /* non-empty, unique, no control characters */

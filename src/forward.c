@@ -109,18 +109,21 @@ static void edge_gate(const float *obs, int T, float tau, float *gate) {
     }
 }
 
-/* "anchor_profile": r += w0 * p + w1 * p * g, p channel c's profile (clipped
- * z, 0 where unknown) and g = 1 - exp(-d/profile_tau), d the minutes to c's
- * nearest observation (1 when c has none): the typical day counts most far
- * from what was measured (docs/model-format.md). */
+/* "anchor_profile": r += w0 * p + w1 * p * g + w2 * a * g * k, with p
+ * channel c's profile (clipped z, 0 where unknown), k 1 where it is known,
+ * a c's linear anchor and g = 1 - exp(-d/profile_tau), d the minutes to c's
+ * nearest observation (1 when c has none): far from what was measured the
+ * fill leaves the gap's edge values (w2 < 0) for the typical day (w1)
+ * (docs/model-format.md). */
 static void profile_terms(wfm_state *s, int c, float *r) {
     const wfm_model *m = s->model;
     const int T = m->cfg.window_minutes;
-    const float *p = s->ws.profile + (size_t)c * T, *w = m->anchor_profile_weight + (size_t)c * WFM_PROFILE_TERMS;
+    const float *p = s->ws.profile + (size_t)c * T, *k = s->ws.profile_known + (size_t)c * T;
+    const float *a = s->ws.anchor + (size_t)c * T, *w = m->anchor_profile_weight + (size_t)c * WFM_PROFILE_TERMS;
     float *g = s->ws.profile_gate;
-    if (w[0] == 0.0f && w[1] == 0.0f) return;
+    if (w[0] == 0.0f && w[1] == 0.0f && w[2] == 0.0f) return;
     edge_gate(s->ws.minute_observed + (size_t)c * T, T, m->cfg.profile_tau, g);
-    for (int t = 0; t < T; t++) r[t] += w[0] * p[t] + w[1] * (p[t] * g[t]);
+    for (int t = 0; t < T; t++) r[t] += w[0] * p[t] + w[1] * (p[t] * g[t]) + w[2] * (a[t] * g[t] * k[t]);
 }
 
 /* The run's profile (original units [T x C], NaN unknown; NULL: none) as
@@ -131,9 +134,10 @@ static void set_profile(wfm_state *s, const float *profile) {
     const int C = cfg->n_channels, T = cfg->window_minutes;
     for (int c = 0; c < C; c++) {
         const wfm_channel_cfg *ch = &cfg->channels[c];
-        float *z = s->ws.profile + (size_t)c * T;
+        float *z = s->ws.profile + (size_t)c * T, *known = s->ws.profile_known + (size_t)c * T;
         for (int t = 0; t < T; t++) {
             float v = profile ? profile[(size_t)t * C + c] : NAN;
+            known[t] = isnan(v) ? 0.0f : 1.0f;
             if (isnan(v)) { z[t] = 0.0f; continue; }
             float zi = (v - ch->mean) / ch->std;
             z[t] = zi < ch->clip_min ? ch->clip_min : zi > ch->clip_max ? ch->clip_max : zi;

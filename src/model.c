@@ -397,7 +397,7 @@ static uint64_t window_bytes(const wfm_model *m, int threads) {
     const wfm_config *c = &m->cfg;
     uint64_t floats = z.scratch_per_thread * (uint64_t)threads + 4 * z.act + z.qkv + z.mlp + z.kv +
                       4 * z.patches + z.enc_out + z.dec_out + z.anchor_in + z.cross_terms + z.cross_anchor +
-                      z.cross_series + 2 * z.cross_prefix + z.edge_gate + z.profile + z.profile_gate;
+                      z.cross_series + 2 * z.cross_prefix + z.edge_gate + 2 * z.profile + z.profile_gate;
     floats += z.n * ((uint64_t)c->enc.dim + (c->has_decoder ? (uint64_t)c->dec.dim : 0)); /* positions */
     return floats * sizeof(float) + z.n * (sizeof(int) + 1);
 }
@@ -417,7 +417,7 @@ static void workspace_free(wfm_workspace *ws) {
     free(ws->attn_scratch); free(ws->patches); free(ws->visible_patches); free(ws->minute_observed);
     free(ws->stack_out); free(ws->enc_out); free(ws->dec_out); free(ws->anchor); free(ws->anchor_in);
     free(ws->cross_terms); free(ws->cross_anchor); free(ws->cross_series); free(ws->cross_prefix);
-    free(ws->edge_gate); free(ws->profile); free(ws->profile_gate);
+    free(ws->edge_gate); free(ws->profile); free(ws->profile_known); free(ws->profile_gate);
     free(ws->visible_index); free(ws->visible);
 }
 
@@ -445,6 +445,7 @@ static wfm_status workspace_alloc(const wfm_model *m, int threads, wfm_workspace
         !(ws->cross_prefix = state_alloc((size_t)z.cross_prefix, sizeof(double))) ||
         !(ws->edge_gate = state_alloc((size_t)z.edge_gate, F)) ||
         !(ws->profile = state_alloc((size_t)z.profile, F)) ||
+        !(ws->profile_known = state_alloc((size_t)z.profile, F)) ||
         !(ws->profile_gate = state_alloc((size_t)z.profile_gate, F)) ||
         !(ws->visible_index = state_alloc(N, sizeof(int))) || !(ws->visible = state_alloc(N, 1))) {
         workspace_free(ws);

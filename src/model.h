@@ -66,6 +66,7 @@ typedef struct wfm_workspace {
     double *cross_prefix;             /* [T+1] anchor "cross_channel": prefix sums for the rolling means */
     float *edge_gate;                 /* [C, T] "edge_tau": 1 - exp(-d/tau), d = minutes to the nearest observation */
     float *profile;                   /* [C, T] "anchor_profile": this run's profile, clipped z, 0 where unknown */
+    float *profile_known;             /* [C, T] "anchor_profile": 1 where the profile has a value */
     float *profile_gate;              /* [T] "anchor_profile": 1 - exp(-d/profile_tau) of one channel */
     int *visible_index;               /* [N] indices of visible tokens */
     uint8_t *visible;                 /* [N] */

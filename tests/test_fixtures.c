@@ -248,7 +248,8 @@ TEST(a_changed_weight_fails_the_check) {
         {2, "anchor.weight", 3, 0}, /* heart rate from the steps' own values */
         {2, "anchor.bias", 0, 0},
         {3, "anchor.profile_weight", 0, 0}, /* heart rate's profile term */
-        {3, "anchor.profile_weight", 3, 0}, /* steps (observed around its gaps): the far-from-observations term */
+        {3, "anchor.profile_weight", 4, 0}, /* steps (observed around its gaps): the far-from-observations term */
+        {3, "anchor.profile_weight", 5, 0}, /* and its pull away from the gap's edge values */
     };
     for (size_t i = 0; i < sizeof pokes / sizeof *pokes; i++) {
         const fixture *f = &FIXTURES[pokes[i].fx];

@@ -16,8 +16,8 @@ r match the channel's mean level: b_c = mean(z_c - w . f) over observed
 minutes. Categories keep the linear anchor (zero rows).
 
 With anchor_profile (profiles given: each day's leave-one-out typical day of
-its person), channel c's own profile p and p * (1 - exp(-d/profile_tau))
-join the terms, and the fit also sees "sensor" days, channel c hidden for
+its person), channel c's own profile p, p * g and its own linear anchor
+a * g where p is known (g = 1 - exp(-d/profile_tau)) join the terms, and the fit also sees "sensor" days, channel c hidden for
 the whole day while the others record; there the edge line is 0 and the
 bias is a column of ones, so it is fitted with the rest (a gap's edge line
 cancels it).
@@ -51,7 +51,7 @@ def fit_cross_anchor(x, cfg, seed=0, lam=1.0, repeats=2, batch=64, profiles=None
     """x [D, T, C] training days (original units, NaN missing) -> (weight
     [C, C*F], bias [C]) float32 numpy for cfg's channels and anchor_rolling;
     with profiles [D, T, C] (anchor_profile) -> (weight, bias, profile_weight
-    [C, 2])."""
+    [C, 3])."""
     if profiles is not None:
         return _fit_with_profile(x, profiles, cfg, seed, lam, repeats, batch)
     rolling = cfg["anchor_rolling"]
@@ -115,7 +115,7 @@ def _fit_with_profile(x, profiles, cfg, seed, lam, repeats, batch):
     tau = cfg.get("profile_tau", 60)
     W = np.zeros((C, C * F_), dtype=np.float64)
     bias = np.zeros(C, dtype=np.float64)
-    PW = np.zeros((C, 2), dtype=np.float64)
+    PW = np.zeros((C, 3), dtype=np.float64)
     rng = np.random.default_rng(seed)
     for c, ch in enumerate(cfg["channels"]):
         if ch["kind"] == "category":
@@ -124,13 +124,14 @@ def _fit_with_profile(x, profiles, cfg, seed, lam, repeats, batch):
         days = np.flatnonzero((~np.isnan(x[..., c])).any(1))
         if len(days) == 0:
             continue
-        K = len(cols) + 3  # cross terms, the two profile terms, the bias column
+        K = len(cols) + 4  # cross terms, the three profile terms, the bias column
         XtX, Xty = np.zeros((K, K)), np.zeros(K)
         for _ in range(repeats):
             for i in range(0, len(days), batch):
                 sel = days[i:i + batch]
                 z = standardise(torch.from_numpy(x[sel]).double(), cfg)  # [B, C, T]
-                pz = profile_z(torch.from_numpy(profiles[sel]).double(), cfg)[:, c]  # [B, T]
+                pz, known = profile_z(torch.from_numpy(profiles[sel]).double(), cfg)
+                pz, known = pz[:, c], known[:, c].double()  # [B, T]
                 seen = ~torch.isnan(z[:, c])
                 for sensor in (False, True):
                     hide = seen.clone() if sensor else torch.from_numpy(_hide_gaps(seen.numpy(), rng))
@@ -141,7 +142,7 @@ def _fit_with_profile(x, profiles, cfg, seed, lam, repeats, batch):
                     obs_c = ~torch.isnan(z_in[:, c])
                     g = gate_from_observed(obs_c, tau).double()
                     feats = torch.cat([cross_terms(z_in, a, rolling)[:, cols], pz[:, None], (pz * g)[:, None],
-                                       torch.ones_like(pz)[:, None]], 1)  # [B, K, T]
+                                       (a[:, c] * g * known)[:, None], torch.ones_like(pz)[:, None]], 1)  # [B, K, T]
                     lines = edge_line(feats, obs_c[:, None, :].expand_as(feats))
                     X = (feats - lines).permute(0, 2, 1)[hide].numpy()
                     y = (z[:, c] - a[:, c])[hide].numpy()
@@ -149,6 +150,6 @@ def _fit_with_profile(x, profiles, cfg, seed, lam, repeats, batch):
                     Xty += X.T @ y
         w = np.linalg.solve(XtX + lam * np.eye(K), Xty)
         W[c, cols] = w[:len(cols)]
-        PW[c] = w[len(cols):len(cols) + 2]
+        PW[c] = w[len(cols):len(cols) + 3]
         bias[c] = w[-1]
     return W.astype(np.float32), bias.astype(np.float32), PW.astype(np.float32)

@@ -27,7 +27,7 @@ KINDS = ("continuous", "count", "category")
 MAX_LEVELS = 16
 ANCHORS = ("linear", "cross_channel")
 MAX_ROLLING = 7
-PROFILE_TERMS = 2  # anchor_profile: p and p * (1 - exp(-d/profile_tau)); src/config.h WFM_PROFILE_TERMS
+PROFILE_TERMS = 3  # anchor_profile: p, p * g, a * g * known (g = 1 - exp(-d/profile_tau)); src/config.h
 
 
 def head_width(cfg):
@@ -252,10 +252,10 @@ def gate_from_observed(obs, tau):
 
 
 def profile_z(profile, cfg):
-    """A profile [B, T, C] (original units, NaN unknown; None: none) as
-    clipped z-values [B, C, T], 0 where unknown (it then adds nothing)."""
+    """A profile [B, T, C] (original units, NaN unknown) as (clipped
+    z-values [B, C, T], 0 where unknown, and where it is known, bool)."""
     z = standardise(profile, cfg)
-    return torch.nan_to_num(z, nan=0.0)
+    return torch.nan_to_num(z, nan=0.0), ~torch.isnan(z)
 
 
 def profile_windows(x, start_minute=0, smooth=15):
@@ -304,11 +304,11 @@ def cross_anchor(z, a, weight, bias, rolling, prof=None):
     z range by the caller (`tokens_v2`)."""
     r = torch.einsum("ck,bkt->bct", weight.to(a.dtype), cross_terms(z, a, rolling)) + bias.to(a.dtype)[None, :, None]
     obs = ~torch.isnan(z)
-    if prof is not None:  # anchor_profile: (pz [B, C, T], profile_weight [C, 2], profile_tau)
-        pz, pw, tau = prof
+    if prof is not None:  # anchor_profile: (pz, known [B, C, T], profile_weight [C, 3], profile_tau)
+        pz, known, pw, tau = prof
         pw = pw.to(a.dtype)
         g = gate_from_observed(obs, tau).to(a.dtype)
-        r = r + pw[None, :, 0:1] * pz + pw[None, :, 1:2] * (pz * g)
+        r = r + pw[None, :, 0:1] * pz + pw[None, :, 1:2] * (pz * g) + pw[None, :, 2:3] * (a * g * known.to(a.dtype))
     return torch.where(obs, a, a + r - edge_line(r, obs))
 
 
@@ -329,8 +329,9 @@ def tokens_v2(x, cfg, cross=None, profile=None):
         _, _, lo, hi = (torch.from_numpy(v).to(a.dtype) for v in _channel_stats(cfg))
         prof = None
         if cfg.get("anchor_profile"):
-            pz = profile_z(profile, cfg) if profile is not None else torch.zeros_like(a)
-            prof = (pz, cross[2], cfg.get("profile_tau", 60))
+            pz, known = (profile_z(profile, cfg) if profile is not None
+                         else (torch.zeros_like(a), torch.zeros(a.shape, dtype=torch.bool)))
+            prof = (pz, known, cross[2], cfg.get("profile_tau", 60))
         a = cross_anchor(z, a, cross[0], cross[1], cfg["anchor_rolling"], prof)
         a = torch.maximum(torch.minimum(a, hi[None, :, None]), lo[None, :, None])
     a = a.reshape(B, C * (T // P), P)
@@ -462,7 +463,7 @@ class CrossAnchor(nn.Module):
         super().__init__()
         self.weight = nn.Parameter(torch.zeros(C, C * F_))
         self.bias = nn.Parameter(torch.zeros(C))
-        # anchor_profile: [C, 2] weights of the profile p and p * (1 - exp(-d/profile_tau))
+        # anchor_profile: [C, 3] weights of the profile p, p * g and the own anchor a * g (where p is known)
         self.profile_weight = nn.Parameter(torch.zeros(C, PROFILE_TERMS)) if profile else None
 
 
