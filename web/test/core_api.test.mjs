@@ -4,7 +4,7 @@
 // per-user tables exactly.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, mkdtempSync, readdirSync } from 'node:fs';
+import { readFileSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
@@ -38,6 +38,33 @@ test('analyzeTable on the sample equals the native CLI (embed, impute, impute --
     assert.ok(relErr(w.reconstruction, raw[i].values.flat()) < 1e-5);
     assert.deepEqual(Array.from(w.filled), imp[i].filled.flat());
   });
+});
+
+test('a model with a profile anchor fills as the CLI: the typical day from the table itself', async () => {
+  // tests/fixtures/v2p: 120-minute windows, heart_rate / steps / sleep, anchor_profile
+  const fixture = path.join(root, 'tests/fixtures/v2p.safetensors');
+  const c = new WearfmCore(await loadCoreModule());
+  c.loadModel(readFileSync(fixture));
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'wearfm-profile-'));
+  const csv = path.join(dir, 'days.csv');
+  const rows = ['timestamp,heart_rate,steps,sleep'];
+  for (let i = 0; i < 3 * 1440; i++) {
+    const day = Math.floor(i / 1440), m = i % 1440;
+    const hr = day === 1 && m >= 600 && m < 720 ? '' : (65 + 10 * Math.sin(i / 200)).toFixed(1);
+    const ts = `2016-04-${String(12 + day).padStart(2, '0')}T${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
+    rows.push(`${ts},${hr},${i % 7},${Math.floor(i / 90) % 2}`);
+  }
+  writeFileSync(csv, rows.join('\n') + '\n');
+  const res = c.analyzeTable(c.readMinutesCsv(readFileSync(csv)), { embedding: false, imputed: true });
+  const imp = JSON.parse(native(['impute', fixture, csv, '--format', 'json'])).windows;
+  const alone = JSON.parse(native(['impute', fixture, csv, '--format', 'json', '--no-history'])).windows;
+  assert.equal(res.windows.length, imp.length);
+  let differs = 0;
+  res.windows.forEach((w, i) => {
+    assert.ok(relErr(w.imputed, imp[i].values.flat()) < 1e-5, `window ${imp[i].start}`);
+    differs = Math.max(differs, relErr(w.imputed, alone[i].values.flat()));
+  });
+  assert.ok(differs > 1e-3, 'the typical day changes the fills');
 });
 
 test('a window run keeps observed values and gives per-token outputs', async () => {
