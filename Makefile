@@ -85,7 +85,7 @@ data: native
 # the attention tensors are reallocated every step, and returning them to
 # the kernel cost a third of the CPU time in page faults.
 TRAIN_ENV := OPENBLAS_NUM_THREADS=1 MALLOC_MMAP_THRESHOLD_=4294967296 MALLOC_TRIM_THRESHOLD_=68719476736 MALLOC_TOP_PAD_=1073741824
-TRAIN_ARGS := --steps 600 --dropout 0 --time-shift 0 --weight-decay 0.05 --eval-every 100 --checkpoint-every 100 --threads 1 \
+TRAIN_ARGS := --steps 600 --stop-after 500 --dropout 0 --time-shift 0 --weight-decay 0.05 --eval-every 100 --checkpoint-every 100 --threads 1 \
    --enc-dim 64 --enc-layers 2 --enc-heads 4 --dec-dim 64 --dec-layers 2 --dec-heads 4 --anchor cross_channel --edge-tau 30 --anchor-profile
 train: setup data
 	@mkdir -p $(BUILD)/train
@@ -132,10 +132,10 @@ fill-bands: native data
 	   --wearfm $(BUILD)/native/wearfm --json models/$(MODEL_NAME).fill-bands.json
 curves:
 	@/usr/bin/python3 tools/plot_curves.py models/train-logs/run1-aim.jsonl:"AIM run 1 (1.4 M parameters)" \
-	   models/train-logs/run3-aim.jsonl:"AIM run 3 (linear anchor)" models/train-logs/run4-aim.jsonl:"AIM run 4 (cross-channel anchor)" \
-	   models/train-logs/run5-aim.jsonl:"AIM run 5 (edge_tau 10)" models/train-logs/run6-aim.jsonl:"AIM run 6 (shipped)" \
-	   models/train-logs/run6-naive.jsonl:"naive run 6 (shipped)" \
-	   --title "$(MODEL_NAME): training runs (shipped: run 6, cross-channel anchor + edge_tau 30)" --out models/$(MODEL_NAME)-curves.svg
+	   models/train-logs/run3-aim.jsonl:"AIM run 3 (linear anchor)" models/train-logs/run6-aim.jsonl:"AIM run 6 (cross-channel anchor + edge_tau 30)" \
+	   models/train-logs/run7-aim.jsonl:"AIM run 7 (typical day, 2 terms)" models/train-logs/run8-aim.jsonl:"AIM run 8 (shipped at step 500)" \
+	   models/train-logs/run8-naive.jsonl:"naive run 8 (shipped at step 500)" \
+	   --title "$(MODEL_NAME): training runs (shipped: run 8, the typical day in the anchor)" --out models/$(MODEL_NAME)-curves.svg
 
 # The accelerometer model distilled from PPG (issue 10), on WESAD by subject:
 # every training run of the evaluation (3 folds x teacher, student and both
