@@ -47,6 +47,18 @@ def _hide_gaps(obs_c, rng):
     return hide & obs_c
 
 
+def _targets(x, cfg):
+    """(channel c, its cross-term columns, the days it was observed on) for
+    every channel the anchor fits (not categories, not never observed)."""
+    C, F_ = len(cfg["channels"]), 1 + len(cfg["anchor_rolling"])
+    for c, ch in enumerate(cfg["channels"]):
+        if ch["kind"] == "category":
+            continue
+        days = np.flatnonzero((~np.isnan(x[..., c])).any(1))
+        if len(days):
+            yield c, [j * F_ + f for j in range(C) if j != c for f in range(F_)], days
+
+
 def fit_cross_anchor(x, cfg, seed=0, lam=1.0, repeats=2, batch=64, profiles=None):
     """x [D, T, C] training days (original units, NaN missing) -> (weight
     [C, C*F], bias [C]) float32 numpy for cfg's channels and anchor_rolling;
@@ -59,13 +71,7 @@ def fit_cross_anchor(x, cfg, seed=0, lam=1.0, repeats=2, batch=64, profiles=None
     W = np.zeros((C, C * F_), dtype=np.float64)
     bias = np.zeros(C, dtype=np.float64)
     rng = np.random.default_rng(seed)
-    for c, ch in enumerate(cfg["channels"]):
-        if ch["kind"] == "category":
-            continue
-        cols = [j * F_ + f for j in range(C) if j != c for f in range(F_)]
-        days = np.flatnonzero((~np.isnan(x[..., c])).any(1))
-        if len(days) == 0:
-            continue
+    for c, cols, days in _targets(x, cfg):
         XtX = np.zeros((len(cols), len(cols)))
         Xty = np.zeros(len(cols))
         level_sum, level_feat, level_n = 0.0, np.zeros(len(cols)), 0
@@ -117,13 +123,7 @@ def _fit_with_profile(x, profiles, cfg, seed, lam, repeats, batch):
     bias = np.zeros(C, dtype=np.float64)
     PW = np.zeros((C, 3), dtype=np.float64)
     rng = np.random.default_rng(seed)
-    for c, ch in enumerate(cfg["channels"]):
-        if ch["kind"] == "category":
-            continue
-        cols = [j * F_ + f for j in range(C) if j != c for f in range(F_)]
-        days = np.flatnonzero((~np.isnan(x[..., c])).any(1))
-        if len(days) == 0:
-            continue
+    for c, cols, days in _targets(x, cfg):
         K = len(cols) + 4  # cross terms, the three profile terms, the bias column
         XtX, Xty = np.zeros((K, K)), np.zeros(K)
         for _ in range(repeats):
