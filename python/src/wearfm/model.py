@@ -171,7 +171,7 @@ class Model:
         raw = _native.profiles(self._handle, start, n, names, values, starts)
         return np.frombuffer(raw, np.float32).reshape(len(starts), self.info.window_minutes, self.info.n_channels)
 
-    def embed(self, x, *, skip_empty: bool = False, stride: Optional[float] = None):
+    def embed(self, x, *, skip_empty: bool = False, stride: Optional[float] = None, profile=None):
         """Embeddings: [T, C] -> [E], [B, T, C] -> [B, E]. A window with no
         observed patch (minute model) or no visible token (waveform model:
         every 1-patch token misses a sample) raises InputError, or with
@@ -180,7 +180,8 @@ class Model:
         as `wearfm embed` prints. A recording (`read_waveform`'s Waveform or a
         (start, rate, samples) tuple; waveform models) gives the rows of
         `wearfm embed MODEL RECORDING [--stride S]`: window_start (UTC),
-        observed, emb_0.. for every window with a visible token."""
+        observed, emb_0.. for every window with a visible token. `profile`
+        as in `impute` (arrays; a DataFrame takes its own typical day)."""
         if isinstance(x, pd.DataFrame):
             if self.is_waveform:
                 raise InputError(f"a minute table; this {self.info.architecture} model ({self.info.signal}) embeds "
@@ -188,7 +189,7 @@ class Model:
             return self._embed_frame(x)
         if isinstance(x, tuple):
             return self._embed_recording(x, stride)
-        return self.run(x, embedding=True, skip_empty=skip_empty).embedding
+        return self.run(x, embedding=True, skip_empty=skip_empty, profile=profile).embedding
 
     def _no_decoder(self, what: str):
         if self.is_waveform:
