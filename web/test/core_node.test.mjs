@@ -59,8 +59,10 @@ test('web build matches the native CLI within 1e-5', async () => {
   core._free(cp);
   assert.ok(table, core.UTF8ToString(core._wfmw_last_error()));
 
+  // One window run alone (no typical day): the CLI with --no-history. The
+  // page's whole-table path, with the typical day, is core_api.test.mjs.
   const native = (cmd, extra = []) => JSON.parse(execFileSync(path.join(build, 'native/wearfm'),
-    [cmd, modelPath, samplePath, '--format', 'json', '--threads', '1', '-q', ...extra]));
+    [cmd, modelPath, samplePath, '--format', 'json', '--threads', '1', '-q', '--no-history', ...extra]));
   const nEmb = native('embed').windows;
   const nRec = native('impute', ['--raw']).windows;
 
