@@ -153,7 +153,7 @@ ship-accel: native train-accel
 	@/usr/bin/python3 tools/accel_ship.py --runs $(ACCEL_RUNS) --wearfm $(BUILD)/native/wearfm
 eval-accel: native train-accel
 	@/usr/bin/python3 tools/accel_eval.py --runs $(ACCEL_RUNS) --wearfm $(BUILD)/native/wearfm \
-	   --out $(ACCEL_RUNS)/eval.json --shipped $(ACCEL_MODELS)
+	   --out $(ACCEL_RUNS)/eval.json --shipped $(ACCEL_MODELS) --ablation-folds 0,1,2
 	@cp $(ACCEL_RUNS)/eval.json models/wearfm-accel.eval.json
 	@/usr/bin/python3 tools/accel_tables.py
 
