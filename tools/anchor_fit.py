@@ -82,11 +82,7 @@ def fit_cross_anchor(x, cfg, seed=0, lam=1.0, repeats=2, batch=64, profiles=None
                 hide = torch.from_numpy(_hide_gaps((~torch.isnan(z[:, c])).numpy(), rng))
                 z_in = z.clone()
                 z_in[:, c][hide] = float("nan")
-                P = cfg["patch_minutes"]
-                tok = torch.from_numpy(rng.random((len(xb), C, z.shape[-1] // P)) < OTHERS_HIDDEN)
-                tok = tok.repeat_interleave(P, -1)
-                tok[:, c] = False
-                z_in[tok] = float("nan")
+                _others_hidden(z_in, c, rng, cfg["patch_minutes"])
                 a = anchor(z_in)
                 feats = cross_terms(z_in, a, rolling)[:, cols]  # [B, K, T]
                 obs_c = ~torch.isnan(z_in[:, c])

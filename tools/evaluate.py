@@ -102,7 +102,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import userdays  # noqa: E402
-from wearfm_ref import profiles_leave_one_out  # noqa: E402
+from wearfm_ref import circular_mean, profiles_leave_one_out  # noqa: E402
 
 CHANNELS = userdays.CHANNELS
 HR, STEPS, INTENSITY, SLEEP = range(4)
@@ -418,18 +418,10 @@ def locf_fill(x):
     return np.where(np.isnan(out), first, out)
 
 
-def smoothed_ratio(sums, counts, half=PROFILE_HALF):
-    """Circular +-half-minute smoothing of per-minute sums / counts (axis -2);
-    NaN where nothing was observed in the window."""
-    s = sum(np.roll(sums, k, axis=-2) for k in range(-half, half + 1))
-    n = sum(np.roll(counts, k, axis=-2) for k in range(-half, half + 1))
-    return np.where(n > 0, s / np.maximum(n, 1), np.nan)
-
-
 def population_profile(days):
     """Time-of-day mean [DAY, C] over the given (training) days."""
     obs = ~np.isnan(days)
-    return smoothed_ratio(np.where(obs, days, 0).sum(0, dtype=np.float64), obs.sum(0).astype(np.float64))
+    return circular_mean(np.where(obs, days, 0).sum(0, dtype=np.float64), obs.sum(0).astype(np.float64), PROFILE_HALF)
 
 
 def own_profiles(days):

@@ -78,7 +78,7 @@ def augment(x, cfg, rng, scale=(0.8, 1.25), shift_z=1.0, profile=None):
     levels and has to use the day's own observations (people differ in
     resting heart rate far more than the training set shows). The day's
     profile, if given, moves with it (the person's level, not the day's,
-    is what changes). Returns x, or (x, profile) with a profile."""
+    is what changes). Returns (x, profile); profile None without one."""
     x = x.copy()
     profile = None if profile is None else profile.copy()
     for c, ch in enumerate(cfg["channels"]):
@@ -91,7 +91,7 @@ def augment(x, cfg, rng, scale=(0.8, 1.25), shift_z=1.0, profile=None):
         for a in (x, profile) if profile is not None else (x,):
             v = (a[..., c] - ch["mean"]) * s[:, None] + ch["mean"] + o[:, None]
             a[..., c] = np.clip(v, lo, hi)  # NaN stays NaN
-    return x if profile is None else (x, profile)
+    return x, profile
 
 
 def time_shift(x, rng, max_minutes, profile=None):
@@ -99,7 +99,8 @@ def time_shift(x, rng, max_minutes, profile=None):
     people keep their routines only roughly by the clock, and with so few
     people the model otherwise learns their time-of-day habits. A profile,
     if given, moves with its day (circularly: it is a day of the clock), so
-    it still describes the person's routine around the shifted day."""
+    it still describes the person's routine around the shifted day.
+    Returns (x, profile); profile None without one."""
     out = np.full_like(x, np.nan)
     prof = None if profile is None else profile.copy()
     T = x.shape[1]
@@ -110,7 +111,7 @@ def time_shift(x, rng, max_minutes, profile=None):
             out[b, :T + k] = x[b, -k:]
         if prof is not None:
             prof[b] = np.roll(profile[b], k, axis=0)
-    return out if profile is None else (out, prof)
+    return out, prof
 
 
 def batch_loss(model, x_obs, rng, strategy=None, mix=aim.STRATEGIES, p_focus=0.6, profile=None):
@@ -287,14 +288,11 @@ def main():
         if p_train is not None:
             pb = p_train[idx].copy()
             pb[rng.random(len(idx)) < PROFILE_DROP] = np.nan
+        xb = x_train[idx]
         if args.augment:
-            xb = augment(x_train[idx], cfg, rng, profile=pb)
-            xb, pb = xb if pb is not None else (xb, None)
-        else:
-            xb = x_train[idx]
+            xb, pb = augment(xb, cfg, rng, profile=pb)
         if args.time_shift:
-            xb = time_shift(xb, rng, args.time_shift, profile=pb)
-            xb, pb = xb if pb is not None else (xb, None)
+            xb, pb = time_shift(xb, rng, args.time_shift, profile=pb)
         loss, _ = batch_loss(model, xb, rng, mix=mix, p_focus=args.hr_focus, profile=pb)
         opt.zero_grad(set_to_none=True)
         loss.backward()

@@ -279,10 +279,18 @@ def profile_windows(x, start_minute=0, smooth=15):
         s_, n_ = total_s.copy(), total_n.copy()
         np.subtract.at(s_, tod[k], val[k])
         np.subtract.at(n_, tod[k], obs[k].astype(np.float64))
-        sm = sum(np.roll(s_, d, axis=0) for d in range(-smooth, smooth + 1))
-        sn = sum(np.roll(n_, d, axis=0) for d in range(-smooth, smooth + 1))
-        out[w] = np.where(sn > 0.5, sm / np.maximum(sn, 1), np.nan)[tod[k]]
+        out[w] = circular_mean(s_, n_, smooth)[tod[k]]
     return out
+
+
+def circular_mean(sums, counts, half):
+    """Sums / counts over [m - half, m + half] of the minute-of-day axis
+    (-2), circularly; NaN where the count is 0 (counts are whole numbers).
+    The smoothing of every time-of-day profile: the typical day and the
+    evaluation's population profile."""
+    s = sum(np.roll(sums, d, axis=-2) for d in range(-half, half + 1))
+    n = sum(np.roll(counts, d, axis=-2) for d in range(-half, half + 1))
+    return np.where(n > 0.5, s / np.maximum(n, 1), np.nan)
 
 
 def profiles_leave_one_out(days, smooth=15):
