@@ -55,6 +55,12 @@ static void edge_line(const float *v, const float *obs, int T, float *out) {
     for (int u = prev + 1; u < T; u++) out[u] = prev < 0 ? 0.0f : out[prev];
 }
 
+/* A value in clipped z-units of its channel, as the anchor and the profile take it. */
+static float clipped_z(const wfm_channel_cfg *ch, float v) {
+    float z = (v - ch->mean) / ch->std;
+    return z < ch->clip_min ? ch->clip_min : z > ch->clip_max ? ch->clip_max : z;
+}
+
 /* The linear anchor of channel c, z[0..T): the edge line of its observed
  * (clipped) z-values. obs[t] is 1 for observed minutes. */
 static void channel_anchor(const wfm_model *m, const float *x, int c, float *z, float *obs) {
@@ -65,8 +71,7 @@ static void channel_anchor(const wfm_model *m, const float *x, int c, float *z, 
         float v = x[(size_t)t * C + c];
         obs[t] = isnan(v) ? 0.0f : 1.0f;
         if (isnan(v)) continue;
-        float zi = (v - ch->mean) / ch->std;
-        z[t] = zi < ch->clip_min ? ch->clip_min : zi > ch->clip_max ? ch->clip_max : zi;
+        z[t] = clipped_z(ch, v);
     }
     edge_line(z, obs, T, z);
 }
@@ -138,9 +143,7 @@ static void set_profile(wfm_state *s, const float *profile) {
         for (int t = 0; t < T; t++) {
             float v = profile ? profile[(size_t)t * C + c] : NAN;
             known[t] = isnan(v) ? 0.0f : 1.0f;
-            if (isnan(v)) { z[t] = 0.0f; continue; }
-            float zi = (v - ch->mean) / ch->std;
-            z[t] = zi < ch->clip_min ? ch->clip_min : zi > ch->clip_max ? ch->clip_max : zi;
+            z[t] = isnan(v) ? 0.0f : clipped_z(ch, v);
         }
     }
 }
@@ -217,12 +220,13 @@ static int tokenize_v2(wfm_state *s, const float *x, const float *profile) {
     return n_visible;
 }
 
-static wfm_status check_input(const wfm_model *m, const float *x, wfm_error *err) {
+/* what: "input" (the window) or "profile". */
+static wfm_status check_input(const wfm_model *m, const float *x, const char *what, wfm_error *err) {
     size_t n = (size_t)m->cfg.window_minutes * m->cfg.n_channels;
     for (size_t i = 0; i < n; i++)
         if (isinf(x[i]))
             return wfm_fail(err, WFM_ERR_INVALID_ARG,
-                            "input value at minute %zu, channel '%s' is infinite (use NaN for missing)",
+                            "%s value at minute %zu, channel '%s' is infinite (use NaN for missing)", what,
                             i / m->cfg.n_channels, m->cfg.channels[i % m->cfg.n_channels].name);
     return WFM_OK;
 }
@@ -353,8 +357,8 @@ wfm_status wfm_run_state_profile(wfm_state *s, const float *x, const float *prof
         if (profile) return wfm_fail(err, WFM_ERR_UNSUPPORTED, "a waveform model takes no profile");
         return wfm_waveform_run(s, x, o, err);
     }
-    wfm_status st = check_input(m, x, err);
-    if (!st && profile) st = check_input(m, profile, err);
+    wfm_status st = check_input(m, x, "input", err);
+    if (!st && profile) st = check_input(m, profile, "profile", err);
     if (st) return st;
     const wfm_config *cfg = &m->cfg;
     wfm_workspace *ws = &s->ws;
