@@ -15,7 +15,7 @@ from .errors import InputError, ModelError
 from .frames import embeddings_frame, fills_frame
 from .info import ModelInfo
 from .waveform import WaveformWindows, as_recording, stride_samples, utc_index
-from .windows import cut_windows, minutes_of, timestamps
+from .windows import cut_windows, dense_minutes, minutes_of, timestamps
 
 _MASK_MODES = {"compact": 0, "attention": 1}
 PathLike = Union[str, "os.PathLike[str]"]
@@ -160,13 +160,8 @@ class Model:
         CLI's --history). Only for a model with anchor_profile."""
         minutes = minutes_of(history.index)
         names = [str(c) for c in history.columns]
-        if not len(minutes):
-            n, start = 0, 0
-            values = np.zeros((0, len(names)), np.float32)
-        else:
-            start, n = int(minutes.min()), int(minutes.max() - minutes.min() + 1)
-            values = np.full((n, len(names)), np.nan, np.float32)
-            values[minutes - start] = history.to_numpy(dtype=np.float32, na_value=np.nan)
+        start, n = (int(minutes.min()), int(minutes.max() - minutes.min() + 1)) if len(minutes) else (0, 0)
+        values = dense_minutes(history, names, start, n, minutes)
         starts = np.ascontiguousarray(starts, dtype=np.int64)
         raw = _native.profiles(self._handle, start, n, names, values, starts)
         return np.frombuffer(raw, np.float32).reshape(len(starts), self.info.window_minutes, self.info.n_channels)

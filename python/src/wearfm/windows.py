@@ -33,9 +33,17 @@ def cut_windows(frame: pd.DataFrame, channels: Sequence[str], T: int) -> Tuple[n
         return np.zeros(0, np.int64), np.zeros((0, T, len(channels)), np.float32)
     w0 = (minutes.min() // T) * T
     n_windows = int((minutes.max() + 1 - w0 + T - 1) // T)
-    x = np.full((n_windows * T, len(channels)), np.nan, np.float32)
-    rows = minutes - w0
+    x = dense_minutes(frame, channels, w0, n_windows * T, minutes)
+    return w0 + T * np.arange(n_windows, dtype=np.int64), x.reshape(n_windows, T, len(channels))
+
+
+def dense_minutes(frame: pd.DataFrame, channels: Sequence[str], start: int, n: int, minutes=None) -> np.ndarray:
+    """[n, C] float32 rows for the minutes start..start+n-1 (NaN where the
+    frame has no row or no such column). `minutes`: minutes_of(frame.index)."""
+    minutes = minutes_of(frame.index) if minutes is None else minutes
+    x = np.full((n, len(channels)), np.nan, np.float32)
+    rows = minutes - start
     for c, name in enumerate(channels):
         if name in frame.columns:
             x[rows, c] = frame[name].to_numpy(dtype=np.float32, na_value=np.nan)
-    return w0 + T * np.arange(n_windows, dtype=np.int64), x.reshape(n_windows, T, len(channels))
+    return x
