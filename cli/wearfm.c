@@ -372,6 +372,7 @@ static int cmd_info(const options *o, wfm_model *m, FILE *out) {
                 fprintf(out, "%s%d", i ? ", +-" : " (rolling means +-", info.anchor_rolling[i]);
             if (info.n_anchor_rolling) fprintf(out, " min)");
             if (info.edge_tau > 0) fprintf(out, ", residual fading within %g min of an observation", info.edge_tau);
+            if (!info.absent_residual) fprintf(out, ", a channel absent all window takes its anchor");
             if (info.anchor_profile) fprintf(out, ", with the person's typical day (--history)");
         }
         fprintf(out, "\n");

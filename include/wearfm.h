@@ -124,6 +124,7 @@ typedef struct wfm_model_info {
     int n_anchor_rolling;      /* cross_channel: its rolling means' half-widths, minutes */
     const int *anchor_rolling;
     float edge_tau;            /* minutes; 0 = not set */
+    int absent_residual;       /* 0: a channel with no observed minute in the window is filled by its anchor alone */
     int anchor_profile;        /* 1: fills use the person's profile (wfm_run_profile) */
     /* Both families. */
     wfm_model_family family;

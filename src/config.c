@@ -221,7 +221,8 @@ static wfm_status parse_profile(const wfm_json *root, wfm_config *c, wfm_error *
 
 /* format_version 2: the anchor of an anchored fill, "linear" (default) or
  * "cross_channel" with "anchor_rolling", the half-widths of its rolling means,
- * and "edge_tau", how fast the head's residual grows away from observations
+ * "edge_tau", how fast the head's residual grows away from observations, and
+ * "absent_residual", whether a channel without observations gets it at all
  * (docs/model-format.md). */
 static wfm_status parse_anchor(const wfm_json *root, wfm_config *c, wfm_error *err) {
     const wfm_json *a = wfm_json_get(root, "anchor"), *r = wfm_json_get(root, "anchor_rolling");
@@ -237,6 +238,13 @@ static wfm_status parse_anchor(const wfm_json *root, wfm_config *c, wfm_error *e
         if ((st = wfm_cfg_float(tau, "edge_tau", &c->edge_tau, err))) return st;
         if (!(c->edge_tau > 0 && c->edge_tau <= (float)c->window_minutes))
             return CFG_FAIL(err, "edge_tau must be in (0, window_minutes] minutes");
+    }
+    const wfm_json *absent = wfm_json_get(root, "absent_residual");
+    c->absent_residual = 1;
+    if (absent) {
+        if (!wfm_json_is(absent, WFM_JSON_BOOL)) return CFG_FAIL(err, "absent_residual must be true or false");
+        c->absent_residual = absent->u.boolean;
+        if (!c->absent_residual && !(c->edge_tau > 0)) return CFG_FAIL(err, "absent_residual false needs edge_tau");
     }
     if (c->cross_anchor && !c->anchored) return CFG_FAIL(err, "anchor 'cross_channel' needs fill 'anchored'");
     if (!c->cross_anchor) {
@@ -270,8 +278,10 @@ static wfm_status parse_fill(const wfm_json *root, wfm_config *c, wfm_error *err
     c->head_width = 1;
     if (c->format_version < 2) {
         if (f || im || wfm_json_get(root, "anchor") || wfm_json_get(root, "anchor_rolling") ||
-            wfm_json_get(root, "edge_tau") || wfm_json_get(root, "anchor_profile"))
-            return CFG_FAIL(err, "fill, inherited_mask, anchor, anchor_profile and edge_tau need format_version 2");
+            wfm_json_get(root, "edge_tau") || wfm_json_get(root, "anchor_profile") ||
+            wfm_json_get(root, "absent_residual"))
+            return CFG_FAIL(err, "fill, inherited_mask, anchor, anchor_profile, edge_tau and absent_residual "
+                                 "need format_version 2");
         return WFM_OK;
     }
     if (f && (st = wfm_cfg_text(root, "fill", "fill", 0, fill, sizeof fill, err))) return st;

@@ -68,6 +68,8 @@ typedef struct wfm_config {
     int rolling[WFM_CFG_MAX_ROLLING];
     float edge_tau;             /* "edge_tau" minutes (anchored): the head's residual fades to 0 at
                                    observations; 0 = not set (the residual is used as is) */
+    int absent_residual;        /* "absent_residual" (default 1; 0 needs edge_tau): 0 = a continuous or count
+                                   channel with no observed minute in the window is its anchor alone */
     int anchor_profile;         /* "anchor_profile" (cross_channel only): the anchor also weighs the
                                    person's typical day (a profile, src/profile.c); tensor anchor.profile_weight */
     int profile_smooth;         /* minutes: the profile's circular +- smoothing (default 15) */

@@ -97,9 +97,10 @@ static void cross_terms(const wfm_config *cfg, const float *a, const float *obs,
 }
 
 /* "edge_tau": gate[t] = 1 - exp(-d/tau), d the minutes from t to the
- * channel's nearest observed minute (0 at an observation); 1 everywhere when
- * the channel has none. The fill stays continuous with the observations. */
-static void edge_gate(const float *obs, int T, float tau, float *gate) {
+ * channel's nearest observed minute (0 at an observation); `absent`
+ * everywhere when the channel has none. The fill stays continuous with the
+ * observations. */
+static void edge_gate(const float *obs, int T, float tau, float absent, float *gate) {
     int last = -1;
     for (int t = 0; t < T; t++) { /* distance to the previous observation, then the next */
         if (obs[t] != 0.0f) last = t;
@@ -110,7 +111,7 @@ static void edge_gate(const float *obs, int T, float tau, float *gate) {
         if (obs[t] != 0.0f) last = t;
         float d = last < 0 ? INFINITY : (float)(last - t);
         if (d < gate[t]) gate[t] = d;
-        gate[t] = isinf(gate[t]) ? 1.0f : 1.0f - expf(-gate[t] / tau);
+        gate[t] = isinf(gate[t]) ? absent : 1.0f - expf(-gate[t] / tau);
     }
 }
 
@@ -127,7 +128,7 @@ static void profile_terms(wfm_state *s, int c, float *r) {
     const float *a = s->ws.anchor + (size_t)c * T, *w = m->anchor_profile_weight + (size_t)c * WFM_PROFILE_TERMS;
     float *g = s->ws.profile_gate;
     if (w[0] == 0.0f && w[1] == 0.0f && w[2] == 0.0f) return;
-    edge_gate(s->ws.minute_observed + (size_t)c * T, T, m->cfg.profile_tau, g);
+    edge_gate(s->ws.minute_observed + (size_t)c * T, T, m->cfg.profile_tau, 1.0f, g);
     for (int t = 0; t < T; t++) r[t] += w[0] * p[t] + w[1] * (p[t] * g[t]) + w[2] * (a[t] * g[t] * k[t]);
 }
 
@@ -199,7 +200,8 @@ static int tokenize_v2(wfm_state *s, const float *x, const float *profile) {
     if (cfg->cross_anchor) cross_anchor(s);
     if (cfg->edge_tau > 0)
         for (int c = 0; c < C; c++)
-            edge_gate(ws->minute_observed + (size_t)c * T, T, cfg->edge_tau, ws->edge_gate + (size_t)c * T);
+            edge_gate(ws->minute_observed + (size_t)c * T, T, cfg->edge_tau, cfg->absent_residual ? 1.0f : 0.0f,
+                      ws->edge_gate + (size_t)c * T);
     for (int c = 0; c < C; c++) {
         const float *z = ws->anchor + (size_t)c * T, *obs = ws->minute_observed + (size_t)c * T;
         for (int p = 0; p < NP; p++) {

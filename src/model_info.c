@@ -43,6 +43,7 @@ void wfm_model_get_info(const wfm_model *m, wfm_model_info *o) {
     o->n_anchor_rolling = c->n_rolling;
     o->anchor_rolling = c->rolling;
     o->edge_tau = c->edge_tau;
+    o->absent_residual = c->absent_residual;
     o->anchor_profile = c->anchor_profile;
 }
 

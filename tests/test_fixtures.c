@@ -1,6 +1,7 @@
-/* The forward pass against committed PyTorch numbers: four tiny models
- * (format_version 1, 2, 2 with the cross_channel anchor, and that with a
- * profile given beside the window (anchor_profile),
+/* The forward pass against committed PyTorch numbers: five tiny models
+ * (format_version 1, 2, 2 with the cross_channel anchor, that with a
+ * profile given beside the window (anchor_profile), and that with
+ * absent_residual false,
  * tests/fixtures/make_fixtures.py) with their
  * inputs and the reference's float64 outputs. Every output of wfm_run must
  * be within max|a-b| / max|b| <= 1e-4 of the reference (docs/model-format.md),
@@ -33,6 +34,7 @@ static const fixture FIXTURES[] = {
     {"v2", wfm_fx_v2_safetensors, wfm_fx_v2_ref, sizeof wfm_fx_v2_safetensors, sizeof wfm_fx_v2_ref},
     {"v2x", wfm_fx_v2x_safetensors, wfm_fx_v2x_ref, sizeof wfm_fx_v2x_safetensors, sizeof wfm_fx_v2x_ref},
     {"v2p", wfm_fx_v2p_safetensors, wfm_fx_v2p_ref, sizeof wfm_fx_v2p_safetensors, sizeof wfm_fx_v2p_ref},
+    {"v2a", wfm_fx_v2a_safetensors, wfm_fx_v2a_ref, sizeof wfm_fx_v2a_safetensors, sizeof wfm_fx_v2a_ref},
 };
 
 /* A parsed .ref file (layout in make_fixtures.py). */
@@ -207,6 +209,61 @@ TEST(v1_matches_pytorch) { check_fixture(&FIXTURES[0]); }
 TEST(v2_matches_pytorch) { check_fixture(&FIXTURES[1]); }
 TEST(v2x_matches_pytorch) { check_fixture(&FIXTURES[2]); }
 TEST(v2p_matches_pytorch) { check_fixture(&FIXTURES[3]); }
+TEST(v2a_matches_pytorch) { check_fixture(&FIXTURES[4]); }
+
+/* The imputed window of fixture `fx` (optionally with decoder.head.bias[0]
+ * moved by `poke`) on the v2a input and profile; malloc'd, T x C. */
+static float *imputed_v2a_input(int fx, float poke) {
+    reference r;
+    if (!parse_ref(&FIXTURES[4], &r)) return NULL;
+    const fixture *f = &FIXTURES[fx];
+    unsigned char *copy = malloc(f->model_size);
+    memcpy(copy, f->model, f->model_size);
+    size_t at = element_offset(copy, f->model_size, "decoder.head.bias", 0);
+    float v;
+    memcpy(&v, copy + at, 4);
+    v += poke;
+    memcpy(copy + at, &v, 4);
+    wfm_model *m = NULL;
+    float *imp = malloc(sizeof(float) * (size_t)r.T * r.C);
+    wfm_outputs o = {0};
+    o.imputed = imp;
+    if (!at || wfm_model_load_buffer(copy, f->model_size, NULL, &m, NULL) != WFM_OK ||
+        wfm_run_profile(m, r.x, r.profile, &o, NULL) != WFM_OK) {
+        free(imp);
+        imp = NULL;
+    }
+    wfm_model_free(m);
+    free(copy);
+    free_ref(&r);
+    return imp;
+}
+
+TEST(absent_residual_false_fills_an_absent_channel_by_its_anchor) {
+    /* v2a is v2p (same weights, input and profile) with absent_residual
+     * false. Heart rate (channel 0) is missing all window: v2p adds the
+     * head's residual there, v2a does not, and moving the head's bias moves
+     * v2a's steps but not its heart rate. The other channels agree exactly. */
+    enum { T = 120, C = 3 };
+    float *p = imputed_v2a_input(3, 0.0f), *a = imputed_v2a_input(4, 0.0f), *poked = imputed_v2a_input(4, 0.5f);
+    CHECK(p && a && poked);
+    if (p && a && poked) {
+        int hr_differs = 0, others_differ = 0, poke_moves_hr = 0, poke_moves_steps = 0;
+        for (int t = 0; t < T; t++) {
+            hr_differs += p[t * C] != a[t * C];
+            poke_moves_hr += poked[t * C] != a[t * C];
+            poke_moves_steps += poked[t * C + 1] != a[t * C + 1];
+            for (int c = 1; c < C; c++) others_differ += memcmp(&p[t * C + c], &a[t * C + c], 4) != 0;
+        }
+        printf("  heart rate differs from v2p at %d/%d minutes; the head's bias + 0.5 moves heart rate at %d, "
+               "steps at %d\n", hr_differs, T, poke_moves_hr, poke_moves_steps);
+        CHECK(hr_differs > T / 2);
+        CHECK(others_differ == 0);
+        CHECK(poke_moves_hr == 0);
+        CHECK(poke_moves_steps > 0);
+    }
+    free(p); free(a); free(poked);
+}
 
 TEST(v2p_without_its_profile_fails_the_check) {
     /* The profile is an input: the same window without it (or with it moved
@@ -318,6 +375,8 @@ int main(void) {
     RUN(v2_matches_pytorch);
     RUN(v2x_matches_pytorch);
     RUN(v2p_matches_pytorch);
+    RUN(v2a_matches_pytorch);
+    RUN(absent_residual_false_fills_an_absent_channel_by_its_anchor);
     RUN(v2p_without_its_profile_fails_the_check);
     RUN(a_changed_weight_fails_the_check);
     RUN(a_changed_input_fails_the_check);

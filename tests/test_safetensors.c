@@ -620,9 +620,9 @@ TEST(config_v2_semantics) {
     CFG_FAIL(V2(V2_CH(",\"range\":[5]"), ""), "channels[0].range must be an array [min, max]");
     CFG_FAIL(V2(V2_CH(""), ",\"fill\":\"spline\""), "fill must be 'direct' or 'anchored'");
     CFG_FAIL(V2(V2_CH(""), ",\"inherited_mask\":1"), "inherited_mask must be true or false");
-    CFG_FAIL(CFG_BODY(",\"fill\":\"anchored\""), "fill, inherited_mask, anchor, anchor_profile and edge_tau need format_version 2");
-    CFG_FAIL(CFG_BODY(",\"edge_tau\":10"), "fill, inherited_mask, anchor, anchor_profile and edge_tau need format_version 2");
-    CFG_FAIL(CFG_BODY(",\"anchor\":\"linear\""), "fill, inherited_mask, anchor, anchor_profile and edge_tau need format_version 2");
+    CFG_FAIL(CFG_BODY(",\"fill\":\"anchored\""), "fill, inherited_mask, anchor, anchor_profile, edge_tau and absent_residual need format_version 2");
+    CFG_FAIL(CFG_BODY(",\"edge_tau\":10"), "fill, inherited_mask, anchor, anchor_profile, edge_tau and absent_residual need format_version 2");
+    CFG_FAIL(CFG_BODY(",\"anchor\":\"linear\""), "fill, inherited_mask, anchor, anchor_profile, edge_tau and absent_residual need format_version 2");
     /* the anchor */
     const char *cross = V2(V2_CH(""), ",\"fill\":\"anchored\",\"anchor\":\"cross_channel\",\"anchor_rolling\":[10,20]");
     CHECK_MSG(wfm_config_parse(cross, strlen(cross), &c, &e) == WFM_OK, "%s", e.message);
@@ -642,6 +642,18 @@ TEST(config_v2_semantics) {
     CFG_FAIL(V2(V2_CH(""), ",\"fill\":\"anchored\",\"edge_tau\":0"), "edge_tau must be in (0, window_minutes]");
     CFG_FAIL(V2(V2_CH(""), ",\"fill\":\"anchored\",\"edge_tau\":21"), "edge_tau must be in (0, window_minutes]");
     CFG_FAIL(V2(V2_CH(""), ",\"fill\":\"anchored\",\"edge_tau\":\"5\""), "edge_tau");
+    /* absent_residual */
+    CHECK_MSG(wfm_config_parse(tau, strlen(tau), &c, &e) == WFM_OK, "%s", e.message);
+    CHECK(c.absent_residual == 1); /* the default */
+    wfm_config_free(&c);
+    const char *absent = V2(V2_CH(""), ",\"fill\":\"anchored\",\"edge_tau\":7.5,\"absent_residual\":false");
+    CHECK_MSG(wfm_config_parse(absent, strlen(absent), &c, &e) == WFM_OK, "%s", e.message);
+    CHECK(c.absent_residual == 0 && c.edge_tau == 7.5f);
+    wfm_config_free(&c);
+    CFG_FAIL(V2(V2_CH(""), ",\"fill\":\"anchored\",\"absent_residual\":false"), "absent_residual false needs edge_tau");
+    CFG_FAIL(V2(V2_CH(""), ",\"fill\":\"anchored\",\"edge_tau\":5,\"absent_residual\":0"),
+             "absent_residual must be true or false");
+    CFG_FAIL(CFG_BODY(",\"absent_residual\":true"), "absent_residual need format_version 2");
     CFG_FAIL(V2(V2_CH(""), ",\"anchor\":\"cross_channel\""), "anchor 'cross_channel' needs fill 'anchored'");
     CFG_FAIL(V2(V2_CH(""), ",\"fill\":\"anchored\",\"anchor_rolling\":[10]"), "anchor_rolling is for anchor 'cross_channel' only");
     CFG_FAIL(V2(V2_CH(""), ",\"fill\":\"anchored\",\"anchor\":\"cross_channel\",\"anchor_rolling\":[21]"),

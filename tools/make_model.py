@@ -37,12 +37,14 @@ def small_config(window_minutes=180):
     }
 
 
-def small_config_v2(window_minutes=180, naive=False, cross=False, edge_tau=None, profile=False):
+def small_config_v2(window_minutes=180, naive=False, cross=False, edge_tau=None, profile=False,
+                    absent_residual=True):
     """format_version 2 of the small model: a bounded continuous channel (the
     range is narrow so random weights exercise clipping), a count and a
     category, anchored fill; naive=True drops the inherited mask; cross=True
     uses the cross_channel anchor (profile=True: with the person's profile);
-    edge_tau fades the residual at observations."""
+    edge_tau fades the residual at observations; absent_residual=False (with
+    edge_tau) fills a channel without observations by its anchor alone."""
     cfg = small_config(window_minutes)
     cfg["format_version"] = 2
     cfg["fill"] = "anchored"
@@ -54,6 +56,8 @@ def small_config_v2(window_minutes=180, naive=False, cross=False, edge_tau=None,
             cfg.update(anchor_profile=True, profile_smooth=7, profile_tau=20)
     if edge_tau:
         cfg["edge_tau"] = edge_tau
+    if not absent_residual:
+        cfg["absent_residual"] = False
     cfg["channels"][0].update(kind="continuous", range=[60.0, 80.0])
     cfg["channels"][1].update(kind="count", range=[0.0, 200.0])
     cfg["channels"][2].update(kind="category", levels=[0, 1])

@@ -53,6 +53,7 @@ def make_config(mean, std, args):
         "inherited_mask": not args.naive,
         **({"anchor": "cross_channel", "anchor_rolling": args.anchor_rolling} if args.anchor == "cross_channel" else {}),
         **({"edge_tau": args.edge_tau} if args.edge_tau else {}),
+        **({} if args.absent_residual else {"absent_residual": False}),
         **({"anchor_profile": True, "profile_smooth": PROFILE_SMOOTH, "profile_tau": args.profile_tau}
            if args.anchor_profile else {}),
         "channels": [dict({"name": n, "unit": UNITS[n], "mean": round(float(m), 4), "std": round(float(s), 4),
@@ -160,6 +161,9 @@ def main():
                     help="half-widths in minutes of the cross_channel anchor's rolling means")
     ap.add_argument("--edge-tau", type=float, default=None,
                     help="minutes: the head's residual fades to 0 at observations (docs/model-format.md)")
+    ap.add_argument("--no-absent-residual", dest="absent_residual", action="store_false",
+                    help="a channel with no observation in the window is its anchor alone, in training "
+                    "and in the model (needs --edge-tau; docs/model-format.md)")
     ap.add_argument("--anchor-profile", action="store_true",
                     help="the anchor also weighs the person's typical day (their other days; docs/model-format.md)")
     ap.add_argument("--profile-tau", type=float, default=60.0,

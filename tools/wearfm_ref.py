@@ -108,6 +108,8 @@ def config_from_dict(d):
         need(cfg["fill"] == "anchored", "edge_tau needs fill 'anchored'")
         need(isinstance(cfg["edge_tau"], (int, float)) and 0 < cfg["edge_tau"] <= T,
              "edge_tau must be in (0, window_minutes] minutes")
+    need(isinstance(cfg.get("absent_residual", True), bool), "absent_residual must be true or false")
+    need(cfg.get("absent_residual", True) or "edge_tau" in cfg, "absent_residual false needs edge_tau")
     cfg["inherited_mask"] = cfg.get("inherited_mask", True)
     need(isinstance(cfg["inherited_mask"], bool) and (v2 or cfg["inherited_mask"]),
          "inherited_mask must be true or false (false needs format_version 2)")
@@ -129,7 +131,8 @@ def config_to_json(cfg):
     """JSON string for __metadata__ (decoder key dropped for encoder-only)."""
     out = {k: v for k, v in cfg.items() if not (k == "decoder" and v is None)}
     if out["format_version"] == 1:  # the version 2 keys config_from_dict fills in are not allowed in version 1
-        out = {k: v for k, v in out.items() if k not in ("fill", "inherited_mask", "anchor", "edge_tau")}
+        out = {k: v for k, v in out.items()
+               if k not in ("fill", "inherited_mask", "anchor", "edge_tau", "absent_residual")}
         out["channels"] = [{k: v for k, v in ch.items() if k != "kind"} for ch in out["channels"]]
     return json.dumps(out)
 
@@ -239,16 +242,16 @@ def cross_terms(z, a, rolling):
     return edge_line(feats, obs[:, :, None, :].expand_as(feats)).reshape(B, -1, T)
 
 
-def gate_from_observed(obs, tau):
+def gate_from_observed(obs, tau, absent=1.0):
     """[..., T] 1 - exp(-d / tau) (float32, as in the C core), d the minutes
-    to the nearest True of obs [..., T]; 1 where obs has none."""
+    to the nearest True of obs [..., T]; `absent` where obs has none."""
     T = obs.shape[-1]
     t, prev, nxt = observed_neighbours(obs)
     inf = torch.full(obs.shape, math.inf)
     d = torch.minimum(torch.where(prev >= 0, (t - prev).to(torch.float32), inf),
                       torch.where(nxt < T, (nxt - t).to(torch.float32), inf))
     g = 1.0 - torch.exp(-d / float(np.float32(tau)))
-    return torch.where(obs.any(-1, keepdim=True), g, torch.ones_like(g))
+    return torch.where(obs.any(-1, keepdim=True), g, torch.full_like(g, absent))
 
 
 def profile_z(profile, cfg):
@@ -586,12 +589,14 @@ class WearFM(nn.Module):
 def edge_gate(x, cfg):
     """"edge_tau": [B, N, P] tokens-layout 1 - exp(-d / edge_tau), d the
     minutes to the channel's nearest observed minute of x [B, T, C] (NaN =
-    missing; 0 at an observation, so the gate is 0 there); 1 for a channel
-    with no observation. None without edge_tau."""
+    missing; 0 at an observation, so the gate is 0 there); for a channel
+    with no observation 1, or 0 with "absent_residual": false. None without
+    edge_tau."""
     if "edge_tau" not in cfg:
         return None
     B, T, C = x.shape
-    g = gate_from_observed(~torch.isnan(x).permute(0, 2, 1), cfg["edge_tau"])  # [B, C, T]
+    absent = 1.0 if cfg.get("absent_residual", True) else 0.0
+    g = gate_from_observed(~torch.isnan(x).permute(0, 2, 1), cfg["edge_tau"], absent)  # [B, C, T]
     return g.to(x.dtype).reshape(B, C * (T // cfg["patch_minutes"]), cfg["patch_minutes"])
 
 

@@ -366,6 +366,10 @@ def case_list(paper, model_file=None, input_csv=None):
              missing=lambda x, c, r: drop_minutes(drop_tokens(x, c, r, 0.3), r, 0.2)),
         dict(name="encoder_only", cfg=encoder_only,
              missing=lambda x, c, r: drop_minutes(drop_tokens(x, c, r, 0.4), r, 0.1)),
+        # absent_residual false: window 2 has no value of channel 0, so its fill there is the anchor alone
+        dict(name="v2_absent_anchor_only", cfg=lambda: small_config_v2(cross=True, edge_tau=8, profile=True,
+                                                                       absent_residual=False),
+             windows=3, missing=multi, modes=("compact", "attention")),
     ]
     if model_file:
         cases.append(dict(name="model:" + os.path.basename(model_file), model_file=model_file,
