@@ -92,6 +92,13 @@ open(sys.argv[1], 'w').write(chr(10).join(rows) + chr(10))
   check "$build --history needs a value" 2 "${CLI[@]}" impute $P2 $PD/days.csv --history
   check "$build --history on a model without a profile" 0 "${CLI[@]}" impute tests/fixtures/v2x.safetensors $PD/days.csv --history $PD/days.csv -o $PD/v2x.csv
   grep_err "$build --history on a model without a profile is noted" "takes no typical day"
+  # absent_residual false (fixture v2a) is said; v2p (the same weights) does not say it
+  check "$build info of an absent_residual-false model" 0 "${CLI[@]}" info tests/fixtures/v2a.safetensors
+  if grep -qF "a channel absent all window takes its anchor" $W/out; then pass=$((pass + 1)); echo "ok   $build info: absent_residual"
+  else fail=$((fail + 1)); echo "FAIL $build info lacks absent_residual"; cat $W/out; fi
+  check "$build info of v2p" 0 "${CLI[@]}" info tests/fixtures/v2p.safetensors
+  if ! grep -qF "absent all window" $W/out; then pass=$((pass + 1)); echo "ok   $build info: v2p keeps the residual"
+  else fail=$((fail + 1)); echo "FAIL $build info of v2p says absent_residual"; fi
   # a waveform model (tests/fixtures/w1): info says what it takes and gives;
   # the minute commands refuse it
   check "$build info of a waveform model" 0 "${CLI[@]}" info tests/fixtures/w1.safetensors

@@ -242,10 +242,16 @@ RUN_LOGS = {"run 1, AIM": "models/train-logs/run1-aim.jsonl", "run 1, naive": "m
             "run 7 (run 6 + the typical day, 2 terms), AIM": "models/train-logs/run7-aim.jsonl",
             "run 7 (run 6 + the typical day, 2 terms), naive": "models/train-logs/run7-naive.jsonl",
             "run 8 (run 6 + the typical day, 3 terms), AIM": "models/train-logs/run8-aim.jsonl",
-            "run 8 (run 6 + the typical day, 3 terms), naive": "models/train-logs/run8-naive.jsonl"}
+            "run 8 (run 6 + the typical day, 3 terms), naive": "models/train-logs/run8-naive.jsonl",
+            "run 9 (run 8 without the residual on absent channels, in training too), AIM":
+                "models/train-logs/run9-aim.jsonl",
+            "run 9 (run 8 without the residual on absent channels, in training too), naive":
+                "models/train-logs/run9-naive.jsonl"}
 # The run and step that ship, and why (the rule of the card).
 SHIPPED_RUN = ("run 8 at step 500 of its 600-step schedule, the lowest of run 8; run 7's step 500 was 0.002 "
-               "lower, see the text; step 0 of runs 4-8 is their anchor alone, before the transformer trains")
+               "lower, see the text; step 0 of runs 4-9 is their anchor alone, before the transformer trains; "
+               "the shipped file adds absent_residual false to run 8's weights, which these losses do not "
+               "include; run 9's losses do, see the text")
 
 
 def render_training(_results):

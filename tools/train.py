@@ -53,7 +53,6 @@ def make_config(mean, std, args):
         "inherited_mask": not args.naive,
         **({"anchor": "cross_channel", "anchor_rolling": args.anchor_rolling} if args.anchor == "cross_channel" else {}),
         **({"edge_tau": args.edge_tau} if args.edge_tau else {}),
-        **({} if args.absent_residual else {"absent_residual": False}),
         **({"anchor_profile": True, "profile_smooth": PROFILE_SMOOTH, "profile_tau": args.profile_tau}
            if args.anchor_profile else {}),
         "channels": [dict({"name": n, "unit": UNITS[n], "mean": round(float(m), 4), "std": round(float(s), 4),
@@ -162,8 +161,9 @@ def main():
     ap.add_argument("--edge-tau", type=float, default=None,
                     help="minutes: the head's residual fades to 0 at observations (docs/model-format.md)")
     ap.add_argument("--no-absent-residual", dest="absent_residual", action="store_false",
-                    help="a channel with no observation in the window is its anchor alone, in training "
-                    "and in the model (needs --edge-tau; docs/model-format.md)")
+                    help="the model file fills a channel with no observation in the window by its anchor "
+                    "alone (needs --edge-tau; docs/model-format.md). Training still adds the residual there: "
+                    "run 9, which dropped it in training too, filled gaps worse (models/train-logs)")
     ap.add_argument("--anchor-profile", action="store_true",
                     help="the anchor also weighs the person's typical day (their other days; docs/model-format.md)")
     ap.add_argument("--profile-tau", type=float, default=60.0,
@@ -171,6 +171,8 @@ def main():
     ap.add_argument("--mix", default=None, help="mask strategies and weights, e.g. random=0.2,channel_gaps=0.5 "
                     "(default: aim.STRATEGIES)")
     ap.add_argument("--hr-focus", type=float, default=0.6, help="share of channel gaps / sensor slices on heart rate")
+    ap.add_argument("--hold-out", default=[], type=lambda s: [u for u in s.split(",") if u],
+                    help="training user ids left out of training (tools/residual_lopo.py)")
     ap.add_argument("--init", default=None, help="start from this model's weights (a second stage; same config)")
     ap.add_argument("--dropout", type=float, default=0.1, help="dropout on attention and MLP outputs (training only)")
     ap.add_argument("--time-shift", type=int, default=90, help="shift each training day by up to this many minutes")
@@ -191,6 +193,10 @@ def main():
 
     users = userdays.load_dir(args.data)
     train_ids, val_ids = userdays.split_users(users)
+    unknown = set(args.hold_out) - set(train_ids)
+    if unknown:
+        raise SystemExit(f"train: --hold-out {','.join(sorted(unknown))}: not a training user")
+    train_ids = [u for u in train_ids if u not in args.hold_out]
     x_train, _ = userdays.stack(users, train_ids)
     x_val, _ = userdays.stack(users, val_ids)
     mean, std = userdays.channel_stats(x_train)
@@ -273,6 +279,8 @@ def main():
 
     def write(path, steps_done):
         c = dict(cfg, provenance=provenance(steps_done, time.time() - t0))
+        if not args.absent_residual:  # the file's rule only: training keeps the residual (see --no-absent-residual)
+            c["absent_residual"] = False
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         save_model(path, model.eval(), c, dtype=args.dtype)
         model.train()

@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+"""Does the head's residual help a channel that is missing all day? Decided
+on training people only, one held out at a time (`make residual-lopo`).
+
+    python3 tools/residual_lopo.py --data build/fitabase --wearfm build/native/wearfm \\
+        --workdir build/lopo --json models/train-logs/residual-lopo.json -- TRAIN_ARGS...
+
+For each training person with heart rate, the model is trained by
+tools/train.py with the shipped recipe (the arguments after `--`) on the
+other training people (`--hold-out`), and the held-out person's days are
+filled with heart rate hidden all day (evaluate.py's `hr_sensor` scenario,
+the same CSV files, history and CLI call) twice: by the model file as
+trained, and by the same weights with `"absent_residual"` set the other
+way. The validation people are not used, so the rule the shipped model
+takes from this (docs/model-format.md: `absent_residual`) is not tuned to
+the evaluation. A finished fold's model is kept; a rerun resumes.
+"""
+import argparse
+import concurrent.futures
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import evaluate  # noqa: E402
+import userdays  # noqa: E402
+from wearfm_ref import load_model, save_model  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SEED = 8  # the scenario RNG, as make eval's
+
+
+def train_fold(uid, args, train_args):
+    out = os.path.join(args.workdir, f"fold{uid}.safetensors")
+    if os.path.exists(out):
+        return out
+    log = os.path.join(args.workdir, f"fold{uid}.out")
+    argv = [sys.executable, os.path.join(HERE, "train.py"), "--data", args.data, "--hold-out", uid,
+            "--out", out, "--log", os.path.join(args.workdir, f"fold{uid}.jsonl")] + train_args
+    with open(log, "w") as f:
+        r = subprocess.run(argv, stdout=f, stderr=subprocess.STDOUT)
+    if r.returncode:
+        raise SystemExit(f"residual_lopo: training fold {uid} failed ({r.returncode}); see {log}")
+    return out
+
+
+def variants(path, workdir, uid):
+    """{absent_residual value: model file}: the trained file and its twin."""
+    m = load_model(path)
+    trained = bool(m.cfg.get("absent_residual", True))
+    twin = os.path.join(workdir, f"fold{uid}-{'anchor' if trained else 'residual'}.safetensors")
+    cfg = dict(m.cfg)
+    if trained:
+        cfg["absent_residual"] = False
+    else:
+        cfg.pop("absent_residual")
+    save_model(twin, m, cfg)
+    return {trained: path, not trained: twin}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", required=True)
+    ap.add_argument("--wearfm", required=True)
+    ap.add_argument("--workdir", required=True)
+    ap.add_argument("--json", required=True)
+    ap.add_argument("--jobs", type=int, default=2, help="folds trained at once (one thread each)")
+    ap.add_argument("--folds", type=int, default=None, help="only the first N heart-rate people (smoke)")
+    ap.add_argument("train_args", nargs=argparse.REMAINDER, help="-- then tools/train.py's recipe")
+    args = ap.parse_args()
+    train_args = [a for a in args.train_args if a != "--"]
+    os.makedirs(args.workdir, exist_ok=True)
+    users = userdays.load_dir(args.data)
+    train_ids, _ = userdays.split_users(users)
+    hr_people = [u for u in train_ids if userdays.has_hr(users[u][0])][:args.folds]
+    cli = evaluate.Cli(args.wearfm, os.path.join(args.workdir, "csv"), 1, users)
+    with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:  # one training process per job
+        trained = dict(zip(hr_people, pool.map(lambda u: train_fold(u, args, train_args), hr_people)))
+    folds = []
+    for uid in hr_people:
+        refs, truth, hidden, score = evaluate.build_scenario(
+            evaluate.hr_sensor_masks, users, [uid], evaluate.scenario_rng(SEED, "hr_sensor", "lopo"), None)
+        if not refs:
+            continue
+        models = variants(trained[uid], args.workdir, uid)
+        plan = cli.write(f"hr_sensor.{uid}", np.where(hidden, np.nan, truth).astype(np.float32), refs)
+        row = {"person": uid, "days": len(refs), "minutes": int(score[..., evaluate.HR].sum())}
+        # As make eval: where the CLI fills nothing (a window with no value left), the fold's training mean.
+        others = [u for u in train_ids if u != uid]
+        mean = float(np.nanmean(np.concatenate([users[u][0][..., evaluate.HR] for u in others])))
+        for absent, path in models.items():
+            fill = cli.impute(path, plan, len(refs))[..., evaluate.HR][score[..., evaluate.HR]]
+            row["fallback_minutes"] = int(np.isnan(fill).sum())
+            err = np.where(np.isnan(fill), mean, fill) - truth[..., evaluate.HR][score[..., evaluate.HR]]
+            row["residual" if absent else "anchor_alone"] = round(float(np.mean(err ** 2)), 3)
+        print(json.dumps(row), flush=True)
+        folds.append(row)
+    better = sum(r["anchor_alone"] < r["residual"] for r in folds)
+    pooled = {k: round(sum(r[k] * r["minutes"] for r in folds) / max(1, sum(r["minutes"] for r in folds)), 3)
+              for k in ("anchor_alone", "residual")}
+    out = {"task": "heart rate hidden all day (evaluate.py hr_sensor) on each heart-rate training person, "
+                   "held out of training; MSE in bpm^2 through wearfm impute --history",
+           "train_args": train_args, "folds": folds,
+           "anchor_alone_better": f"{better} of {len(folds)}", "pooled_over_minutes": pooled}
+    with open(args.json, "w") as f:
+        json.dump(out, f, indent=1)
+        f.write("\n")
+    print(f"anchor alone better than the residual for {better} of {len(folds)} held-out people; "
+          f"pooled {pooled['anchor_alone']} against {pooled['residual']} bpm^2")
+
+
+if __name__ == "__main__":
+    main()
