@@ -101,7 +101,7 @@ train: setup data
 # training people only, ~8 min on 2 cores). Writes models/train-logs/residual-lopo.json.
 residual-lopo: native data
 	@$(TRAIN_ENV) /usr/bin/python3 tools/residual_lopo.py --data $(BUILD)/fitabase --wearfm $(BUILD)/native/wearfm \
-	   --workdir $(BUILD)/lopo --json models/train-logs/residual-lopo.json -- $(TRAIN_ARGS)
+	   --workdir $(BUILD)/lopo --json models/train-logs/residual-lopo.json --every-scenario -- $(TRAIN_ARGS)
 
 # The gap-filling evaluation on the validation people (tools/evaluate.py;
 # ~2 min on one core): every method fills the same minute CSVs, the two

@@ -13,7 +13,10 @@ the same CSV files, history and CLI call) twice: by the model file as
 trained, and by the same weights with `"absent_residual"` set the other
 way. The validation people are not used, so the rule the shipped model
 takes from this (docs/model-format.md: `absent_residual`) is not tuned to
-the evaluation. A finished fold's model is kept; a rerun resumes.
+the evaluation. With --every-scenario (make residual-lopo passes it), every
+scenario of make eval is also scored on the held-out person, the fold's
+model against its anchor alone (the decoder head zeroed). A finished
+fold's model is kept; a rerun resumes.
 """
 import argparse
 import concurrent.futures
@@ -23,6 +26,7 @@ import subprocess
 import sys
 
 import numpy as np
+import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import evaluate  # noqa: E402
@@ -68,6 +72,8 @@ def main():
     ap.add_argument("--workdir", required=True)
     ap.add_argument("--json", required=True)
     ap.add_argument("--jobs", type=int, default=2, help="folds trained at once (one thread each)")
+    ap.add_argument("--every-scenario", action="store_true",
+                    help="also score every make eval scenario, the model against its anchor alone")
     ap.add_argument("--folds", type=int, default=None, help="only the first N heart-rate people (smoke)")
     ap.add_argument("train_args", nargs=argparse.REMAINDER, help="-- then tools/train.py's recipe")
     args = ap.parse_args()
@@ -79,37 +85,81 @@ def main():
     cli = evaluate.Cli(args.wearfm, os.path.join(args.workdir, "csv"), 1, users)
     with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:  # one training process per job
         trained = dict(zip(hr_people, pool.map(lambda u: train_fold(u, args, train_args), hr_people)))
-    folds = []
+    folds, by_scenario = [], {}
     for uid in hr_people:
-        refs, truth, hidden, score = evaluate.build_scenario(
-            evaluate.hr_sensor_masks, users, [uid], evaluate.scenario_rng(SEED, "hr_sensor", "lopo"), None)
-        if not refs:
-            continue
-        models = variants(trained[uid], args.workdir, uid)
-        plan = cli.write(f"hr_sensor.{uid}", np.where(hidden, np.nan, truth).astype(np.float32), refs)
-        row = {"person": uid, "days": len(refs), "minutes": int(score[..., evaluate.HR].sum())}
         # As make eval: where the CLI fills nothing (a window with no value left), the fold's training mean.
-        others = [u for u in train_ids if u != uid]
-        mean = float(np.nanmean(np.concatenate([users[u][0][..., evaluate.HR] for u in others])))
-        for absent, path in models.items():
-            fill = cli.impute(path, plan, len(refs))[..., evaluate.HR][score[..., evaluate.HR]]
-            row["fallback_minutes"] = int(np.isnan(fill).sum())
-            err = np.where(np.isnan(fill), mean, fill) - truth[..., evaluate.HR][score[..., evaluate.HR]]
-            row["residual" if absent else "anchor_alone"] = round(float(np.mean(err ** 2)), 3)
+        mean = float(np.nanmean(np.concatenate([users[u][0][..., evaluate.HR] for u in train_ids if u != uid])))
+        models = variants(trained[uid], args.workdir, uid)
+        row = scenario_mse(cli, users, uid, "hr_sensor", evaluate.hr_sensor_masks, mean,
+                           {"residual": models[True], "anchor_alone": models[False]})
+        if row is None:
+            continue
         print(json.dumps(row), flush=True)
         folds.append(row)
+        if not args.every_scenario:
+            continue
+        shipped = {"model": models[False], "anchor_only": head_zeroed(models[False], args.workdir, uid)}
+        for name, _, gen, _ in evaluate.scenario_specs(evaluate.FULL):
+            r = scenario_mse(cli, users, uid, name, gen, mean, shipped)
+            if r:
+                by_scenario.setdefault(name, []).append(r)
+                print(name, json.dumps(r), flush=True)
     better = sum(r["anchor_alone"] < r["residual"] for r in folds)
-    pooled = {k: round(sum(r[k] * r["minutes"] for r in folds) / max(1, sum(r["minutes"] for r in folds)), 3)
-              for k in ("anchor_alone", "residual")}
     out = {"task": "heart rate hidden all day (evaluate.py hr_sensor) on each heart-rate training person, "
                    "held out of training; MSE in bpm^2 through wearfm impute --history",
            "train_args": train_args, "folds": folds,
-           "anchor_alone_better": f"{better} of {len(folds)}", "pooled_over_minutes": pooled}
+           "anchor_alone_better": f"{better} of {len(folds)}",
+           "pooled_over_minutes": pooled(folds, ("anchor_alone", "residual"))}
+    if by_scenario:
+        out["every_scenario"] = {
+            "task": "heart-rate MSE in bpm^2 of every make eval scenario on the held-out person: the fold's "
+                    "model file (absent_residual false) against the same file with the decoder head zeroed, "
+                    "whose heart rate is then its anchor",
+            "scenarios": {k: {"folds": v, "pooled_over_minutes": pooled(v, ("model", "anchor_only")),
+                              "anchor_only_better": f"{sum(r['anchor_only'] < r['model'] for r in v)} of {len(v)}"}
+                          for k, v in by_scenario.items()}}
     with open(args.json, "w") as f:
         json.dump(out, f, indent=1)
         f.write("\n")
     print(f"anchor alone better than the residual for {better} of {len(folds)} held-out people; "
-          f"pooled {pooled['anchor_alone']} against {pooled['residual']} bpm^2")
+          f"pooled {out['pooled_over_minutes']}")
+    for k, v in out.get("every_scenario", {}).get("scenarios", {}).items():
+        print(f"{k:12s} {v['pooled_over_minutes']}  anchor only better for {v['anchor_only_better']}")
+
+
+def pooled(rows, keys):
+    n = max(1, sum(r["minutes"] for r in rows))
+    return {k: round(sum(r[k] * r["minutes"] for r in rows) / n, 3) for k in keys}
+
+
+def head_zeroed(path, workdir, uid):
+    """The same file with the decoder head at zero: every continuous fill is its anchor."""
+    m = load_model(path)
+    with torch.no_grad():
+        m.decoder.head.weight.zero_()
+        m.decoder.head.bias.zero_()
+    out = os.path.join(workdir, f"fold{uid}-head0.safetensors")
+    save_model(out, m, m.cfg)
+    return out
+
+
+def scenario_mse(cli, users, uid, name, generator, mean, models):
+    """{person, days, minutes, <model key>: heart-rate MSE} of one scenario on one person, or None."""
+    refs, truth, hidden, score = evaluate.build_scenario(
+        generator, users, [uid], evaluate.scenario_rng(SEED, name, "lopo"), None)
+    if not refs:
+        return None
+    plan = cli.write(f"{name}.{uid}", np.where(hidden, np.nan, truth).astype(np.float32), refs)
+    s = score[..., evaluate.HR]
+    row = {"person": uid, "days": len(refs), "minutes": int(s.sum())}
+    for key, path in models.items():
+        fill = cli.impute(path, plan, len(refs))[..., evaluate.HR][s]
+        row["fallback_minutes"] = int(np.isnan(fill).sum())
+        err = np.where(np.isnan(fill), mean, fill) - truth[..., evaluate.HR][s]
+        row[key] = round(float(np.mean(err ** 2)), 3)
+    for path, *_ in plan:
+        os.remove(path)
+    return row
 
 
 if __name__ == "__main__":
