@@ -44,7 +44,7 @@ echo "   (with the wasmtime CLI: wasmtime run --dir . build/wasi/wearfm.wasm imp
 
 echo
 echo "== the model's fills against the truth and against linear interpolation"
-python3 tools/demo_report.py report "$DEMO_SAMPLE" $OUT --person $PERSON
+python3 tools/demo_report.py report "$DEMO_SAMPLE" $OUT --person $PERSON --bands "${MODEL%.safetensors}.fill-bands.json"
 if command -v rsvg-convert >/dev/null; then
   for f in $OUT/day-*.svg; do rsvg-convert "$f" -o "${f%.svg}.png"; done
   echo "and the same as PNG: $OUT/day-*.png"

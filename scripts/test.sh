@@ -124,6 +124,7 @@ stage "evaluation smoke: every scenario x method through the native CLI, bootstr
 stage "eval tables: card and README blocks match models/*.eval.json and the model files" eval_tables
 stage "accelerometer tables: cards and README blocks match models/wearfm-accel.eval.json and the shipped files" $PY tools/accel_tables.py --check
 stage "probe tasks: labels, slots and features of tools/probe_tasks.py" probe_tasks_unit
+stage "demo pictures: the confidence note from the fill bands" $PY tests/test_demo_report.py
 stage "resampler reference vs scipy resample_poly; the C cases are as generated" resample_ref
 stage "probes vs numpy/pytorch: ridge closed form, logistic L-BFGS, metrics, hash; probe CLI (native + wasi)" bash tests/probe/run.sh
 stage "python package: fresh venv, pip install ./python; = CLI bit for bit, PyTorch 1e-4, sklearn probes, Dask cohort (2 workers)" python_package

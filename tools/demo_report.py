@@ -6,11 +6,12 @@
       all-channel gap per day, and writes OUT_DIR/masked.csv (the sample with
       those cells emptied) and OUT_DIR/hidden.json (where they are).
 
-  demo_report.py report SAMPLE.csv OUT_DIR [--person ID]
+  demo_report.py report SAMPLE.csv OUT_DIR [--person ID] [--bands FILL_BANDS.json]
       Reads OUT_DIR/{hidden.json, model.json, imputed.native.csv,
       imputed.wasi.csv}; checks that native and WASI gave the same fills;
       prints, for the hidden minutes, the model's heart-rate MSE/MAE next to
-      linear interpolation's; writes one picture per day, OUT_DIR/day-*.svg.
+      linear interpolation's; writes one picture per day, OUT_DIR/day-*.svg,
+      with what make fill-bands measured about the fills' errors (--bands).
 
 Where the gaps go: for each day, a seeded random choice (seed: the date)
 among the starts that are not on a 10-min patch boundary (nor are the ends),
@@ -196,7 +197,26 @@ def training_people(model):
     return {t.strip() for t in ids.replace(",", " ").split() if t.strip().isdigit()}
 
 
-def cmd_report(sample, out_dir, person):
+def band_notes(bands, units):
+    """What make fill-bands measured about the fills, as lines under a day's
+    title: for each channel, where 8 in 10 true values fell around the
+    model's estimate nearest to a recording and farthest from it. The
+    numbers are the file's rows as they are (models/*.fill-bands.json)."""
+    if not bands:
+        return []
+    lines = [f"How far off an estimate can be: {round(bands['coverage'] * 10)} in 10 true values fell in these ranges "
+             f"around it when recorded stretches of {bands['validation_people']} people the model never saw were "
+             "hidden (make fill-bands):"]
+    for name, b in bands["channels"].items():
+        rows = b["bands"]
+        unit = units.get(name) or UNITS.get(name, "")
+        at = lambda r: f"{r['low']:+g} to {r['high']:+g} {unit} {r['from']}–{r['to']} min from a recording"
+        lines.append(f"{TITLES.get(name, name)}: {at(rows[0])}, {at(rows[-1])} (measured on {b['people']} "
+                     f"{'person' if b['people'] == 1 else 'people'}).")
+    return lines
+
+
+def cmd_report(sample, out_dir, person, bands_path=None):
     channels, times, truth, _ = read_minutes(sample)
     ch_n, times_n, fill_n, filled_n = read_minutes(os.path.join(out_dir, "imputed.native.csv"))
     ch_w, times_w, fill_w, filled_w = read_minutes(os.path.join(out_dir, "imputed.wasi.csv"))
@@ -207,6 +227,14 @@ def cmd_report(sample, out_dir, person):
     if ch_n != channels or ch_w != channels or times_n != times or times_w != times:
         raise SystemExit("demo_report: the imputed files do not match the sample's minutes and channels")
     units = {ch["name"]: ch.get("unit", "") for ch in model.get("config", {}).get("channels", [])}
+    bands = None
+    if bands_path:
+        with open(bands_path) as f:
+            bands = json.load(f)
+        if bands["model"]["weights_hash"] != model.get("weights_hash"):
+            raise SystemExit(f"demo_report: {bands_path} was measured on another model "
+                             f"({bands['model']['weights_hash']}, not {model.get('weights_hash')}): run make fill-bands")
+    notes = band_notes(bands, units)
     mask = hidden_mask(gaps, channels, len(times))
     n, C = len(times), len(channels)
     hr = channels.index("heart_rate")
@@ -317,7 +345,7 @@ def cmd_report(sample, out_dir, person):
         p = os.path.join(out_dir, f"day-{day}.svg")
         day_gaps = [g for g in gaps if g["day"] == day]
         with open(p, "w") as f:
-            f.write(svg_day(channels, units, truth, fill_n, filled_n, mask, lin, day_gaps, d0, day, person))
+            f.write(svg_day(channels, units, truth, fill_n, filled_n, mask, lin, day_gaps, d0, day, person, notes))
         print(f"picture: {p}")
     return 0 if same else 1
 
@@ -519,7 +547,7 @@ def legend(svg, x, y):
     return cy
 
 
-def svg_day(channels, units, truth, fill, filled, mask, lin, gaps, d0, day, person):
+def svg_day(channels, units, truth, fill, filled, mask, lin, gaps, d0, day, person, notes=()):
     LEFT, W, RIGHT = 150, 1200, 30
     svg = Svg()
     date = datetime.date.fromisoformat(day)
@@ -532,6 +560,9 @@ def svg_day(channels, units, truth, fill, filled, mask, lin, gaps, d0, day, pers
     y += 17
     svg.text(LEFT, y, "(orange) can be checked against what was really measured (black) and against a straight line "
              "across the gap (green). Grey: the band recorded nothing.", 13, fill="#333")
+    for line in notes:
+        y += 17
+        svg.text(LEFT, y, line, 13, fill="#333")
     y = legend(svg, LEFT, y + 24) + 22
     m0, m1 = d0, d0 + DAY
     for c, name in enumerate(channels):
@@ -600,7 +631,8 @@ def main(argv):
         return cmd_mask(argv[1], argv[2])
     if len(argv) >= 3 and argv[0] == "report":
         person = argv[argv.index("--person") + 1] if "--person" in argv else None
-        return cmd_report(argv[1], argv[2], person)
+        bands = argv[argv.index("--bands") + 1] if "--bands" in argv else None
+        return cmd_report(argv[1], argv[2], person, bands)
     print(__doc__.split("\n\n")[1], file=sys.stderr)
     return 2
 
