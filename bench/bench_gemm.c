@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "gemm.h"
+#include "kernels/gemm.h"
 
 /* One thread is timed in process CPU time, so other processes sharing the
  * cores (CI, parallel builds) do not count; threaded runs use wall time. */

@@ -24,7 +24,7 @@
  * Native reports peak RSS; WASI the linear memory size (it only grows). */
 #define _POSIX_C_SOURCE 200112L /* clock_gettime */
 #include "wearfm.h"
-#include "config.h"
+#include "model/config.h"
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>

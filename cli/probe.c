@@ -4,7 +4,7 @@
  * turns labels into classes and prints results. */
 #include "wearfm.h"
 #include "cli.h"
-#include "csv.h"
+#include "data/csv.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -995,7 +995,7 @@ static int cmd_info(popts *o) {
 }
 
 /* Stores error bands measured elsewhere (held-out people) in a probe file;
- * the core validates them exactly as when loading (src/probe_io.c). */
+ * the core validates them exactly as when loading (src/probes/probe_io.c). */
 static int cmd_annotate(popts *o) {
     wfm_probe *pr = NULL;
     int rc = load_probe(o->pos[0], &pr);

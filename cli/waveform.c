@@ -6,8 +6,8 @@
  * window when it has error bands. */
 #include "wearfm.h"
 #include "cli.h"
-#include "csv.h"
-#include "timestamp.h"
+#include "data/csv.h"
+#include "data/timestamp.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,7 +101,7 @@ static int load_hr_probe(const cli_wave_opts *o, const wfm_model *m, const wfm_m
     return EXIT_MODEL;
 }
 
-/* Notes on what the reader dropped (src/waveform_units.c's rules). */
+/* Notes on what the reader dropped (src/waveform/waveform_units.c's rules). */
 static void note_dropped(const wfm_waveform *w) {
     size_t above = w->dropped[WFM_DROP_ABOVE] + w->dropped[WFM_DROP_BELOW], bad = w->dropped[WFM_DROP_NOT_FINITE];
     if (above) fprintf(stderr, "wearfm: note: %zu value(s) beyond +-16 g dropped (not plausible); missing\n", above);

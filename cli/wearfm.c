@@ -12,7 +12,7 @@
  * INPUT may be '-' for stdin. See usage() for options and exit codes. */
 #include "wearfm.h"
 #include "cli.h"
-#include "waveform_units.h"
+#include "waveform/waveform_units.h"
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
@@ -398,7 +398,7 @@ static int cmd_info(const options *o, wfm_model *m, FILE *out) {
     return EXIT_OK;
 }
 
-/* Says which values the data rules dropped (src/channel_rules.c), by column
+/* Says which values the data rules dropped (src/data/channel_rules.c), by column
  * and reason: "note: 'heart_rate': 2 values above 250 bpm, 1 below 25 bpm
  * were dropped (not plausible) and count as missing". */
 static void note_dropped(const wfm_minutes *t) {

@@ -1,4 +1,4 @@
-/* libFuzzer target for the Apple Health importer (src/apple_health.c, over
+/* libFuzzer target for the Apple Health importer (src/data/apple_health.c, over
  * the vendored expat). The first byte picks where the file is split into two
  * feeds and the time options; the rest is the file. Any input must give
  * WFM_OK or a clean error (the first error stays: later calls repeat it);

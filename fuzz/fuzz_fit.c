@@ -1,4 +1,4 @@
-/* libFuzzer target for the FIT decoder (src/fit.c). The first byte picks
+/* libFuzzer target for the FIT decoder (src/data/fit.c). The first byte picks
  * the time options; the rest is the file. The decoder checks both CRCs, so
  * the target also tries the input with its CRCs recomputed (second half of
  * the byte), which lets the fuzzer reach the messages. Any input must give

@@ -1,4 +1,4 @@
-/* libFuzzer target for the probe loader (src/probe_io.c): the page opens a
+/* libFuzzer target for the probe loader (src/probes/probe_io.c): the page opens a
  * participant's probe file, so any bytes given to wfm_probe_load_buffer must
  * load or fail cleanly with a message, never crash, leak or read out of
  * bounds. A probe that loads must be consistent, predict finite

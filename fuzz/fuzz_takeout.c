@@ -1,4 +1,4 @@
-/* libFuzzer target for Fitbit's account export (src/takeout.c). The first
+/* libFuzzer target for Fitbit's account export (src/data/takeout.c). The first
  * byte picks the file name (and so the kind: heart-rate, steps or sleep
  * JSON, a CSV, or a renamed file detected from its contents); the rest is
  * the file. Any input must give WFM_OK or a clean error; a failed add must

@@ -1,4 +1,4 @@
-/* The FIT CRC-16, written apart from src/fit.c's so that the files the test
+/* The FIT CRC-16, written apart from src/data/fit.c's so that the files the test
  * and the fuzz target build (tests/test_fit.c, fuzz/fuzz_fit.c) check the
  * decoder rather than repeat it. */
 #ifndef WFM_TEST_FIT_CRC_H

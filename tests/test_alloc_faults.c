@@ -13,9 +13,9 @@
  * memory (a forward pass) must make no allocation at all.
  *
  * Linked with wearfm_faults, the core built with WFM_FAULT_INJECTION
- * (src/alloc.h); the release library has no such hook. */
+ * (src/platform/alloc.h); the release library has no such hook. */
 #include "wearfm.h"
-#include "alloc.h"
+#include "platform/alloc.h"
 #include "model_builder.h"
 #include "testing.h"
 #include "fixtures_data.h"

@@ -1,5 +1,5 @@
 /* Apple Health's export.xml streamed through expat into the minute
- * aggregator (src/apple_health.c): record types, units, step intervals and
+ * aggregator (src/data/apple_health.c): record types, units, step intervals and
  * sources, sleep values, times and zones, streaming in any pieces, and bad
  * input with the line named. The records are written by hand in Apple's
  * format (no licensed real export is available);

@@ -1,6 +1,6 @@
 /* Tiled online-softmax attention against a naive double-precision
  * implementation, with and without a key mask, for every kernel set. */
-#include "attention.h"
+#include "model/attention.h"
 #include "testing.h"
 #include <stdint.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* The data rules (src/channel_rules.c) and the paths that use them: every
+/* The data rules (src/data/channel_rules.c) and the paths that use them: every
  * way a value gets into the core (minute CSV, a caller's table, the
  * Fitabase importer, the sample aggregator) keeps and drops the same values
  * (issue 12, defect 5: 500, -20 and 1e30 bpm were shown when they came from

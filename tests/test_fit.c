@@ -1,4 +1,4 @@
-/* Garmin FIT files into the minute aggregator (src/fit.c). The files are
+/* Garmin FIT files into the minute aggregator (src/data/fit.c). The files are
  * written here by a small builder that follows the FIT protocol (header,
  * definitions, data, compressed timestamps, developer fields, both CRCs):
  * no licensed real recording is available. tests/data/fit/ holds files

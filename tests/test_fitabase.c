@@ -2,7 +2,7 @@
  * Zenodo 53894, CC BY 4.0), broken inputs, and the non-wear rule. */
 #include "wearfm.h"
 #include "testing.h"
-#include "timestamp.h"
+#include "data/timestamp.h"
 #include <stdarg.h>
 #include <string.h>
 

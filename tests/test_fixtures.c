@@ -12,7 +12,7 @@
  * The fixture files are embedded by CMake (fixtures_data.h), so the native
  * and WASI builds read no file at test time. */
 #include "wearfm.h"
-#include "gemm.h"
+#include "kernels/gemm.h"
 #include "testing.h"
 #include "fixture_util.h"
 #include "fixtures_data.h"

@@ -4,7 +4,7 @@
 #include <float.h>
 #include <stdlib.h>
 #include <string.h>
-#include "gemm.h"
+#include "kernels/gemm.h"
 #include "testing.h"
 
 #define SENTINEL 12345.0f

@@ -1,5 +1,5 @@
 /* Row and element-wise ops against double-precision formulas. */
-#include "ops.h"
+#include "model/ops.h"
 #include "testing.h"
 #include <string.h>
 

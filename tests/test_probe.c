@@ -3,7 +3,7 @@
  * hand-computed values (ties, single-class folds), grouped CV, malformed
  * labels, save/load, and the encoder binding. */
 #include "wearfm.h"
-#include "probe.h"
+#include "probes/probe.h"
 #include "testing.h"
 #include "model_builder.h"
 #include <math.h>

@@ -1,4 +1,4 @@
-/* A person's typical day (src/profile.c, anchor_profile): which minutes of
+/* A person's typical day (src/model/profile.c, anchor_profile): which minutes of
  * the history count for a window, the circular smoothing, channels the
  * history lacks, minutes before 1970, and the errors. The model is the v2p
  * fixture (120-minute windows, heart_rate / steps / sleep, profile_smooth 7). */

@@ -1,11 +1,11 @@
-/* The resampler (src/resample.c) against tools/waveform_ref.py: the rate
+/* The resampler (src/waveform/resample.c) against tools/waveform_ref.py: the rate
  * ratio exactly, the filter taps and numpy.kaiser to 1e-12, and resampled
  * signals to 1e-6 absolute on unit-scale signals (the C core computes in
  * double and rounds to float, so the error is float rounding: ~6e-8).
  * The cases are tests/waveform/resample_cases.h, written by
  * tests/waveform/make_resample_cases.py. Bad arguments fail clearly. */
 #include "wearfm.h"
-#include "resample.h"
+#include "waveform/resample.h"
 #include "testing.h"
 #include "waveform/resample_cases.h"
 #include <stdint.h>

@@ -3,10 +3,10 @@
  * memory. Every rejected input must give a non-OK status and a message. */
 #include <stdint.h>
 #include <string.h>
-#include "config.h"
-#include "error.h"
-#include "json.h"
-#include "safetensors.h"
+#include "model/config.h"
+#include "platform/error.h"
+#include "platform/json.h"
+#include "model/safetensors.h"
 #include "testing.h"
 
 /* ---- helpers ---------------------------------------------------------- */

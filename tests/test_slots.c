@@ -1,4 +1,4 @@
-/* Slots (src/slots.c): per-slot features against the encoder's own token
+/* Slots (src/probes/slots.c): per-slot features against the encoder's own token
  * embeddings, input masking, and the period and expected-count rules by hand. */
 #include "model_builder.h"
 

@@ -3,7 +3,7 @@
  * of a state does not change them; bad arguments to state creation return
  * errors. (Out of memory there: tests/test_alloc_faults.c.) */
 #include "wearfm.h"
-#include "model.h"
+#include "model/model.h"
 #include "model_builder.h"
 #include "testing.h"
 #include <stdlib.h>

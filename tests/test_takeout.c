@@ -1,5 +1,5 @@
 /* Fitbit's account export (Google Takeout) into the minute aggregator
- * (src/takeout.c): the JSON and CSV layouts, sleep levels, times and zones,
+ * (src/data/takeout.c): the JSON and CSV layouts, sleep levels, times and zones,
  * detection, and bad input with clear messages. The records here are
  * written by hand in Fitbit's format (no licensed real export is
  * available); tests/data/takeout/ holds larger synthetic files for the CLI,

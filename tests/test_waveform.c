@@ -3,8 +3,8 @@
  * tensor table, the loader's checks of a file against it, and what the
  * public API does with a waveform model (info, refusals, missing data). */
 #include "wearfm.h"
-#include "config.h"
-#include "safetensors.h"
+#include "model/config.h"
+#include "model/safetensors.h"
 #include "testing.h"
 #include "fixtures_data.h"
 #include <stdint.h>

@@ -8,7 +8,7 @@
  * catches a wrong forward pass; a changed weight or input sample must fail
  * the same check. The files are embedded by CMake (fixtures_data.h). */
 #include "wearfm.h"
-#include "gemm.h"
+#include "kernels/gemm.h"
 #include "testing.h"
 #include "fixture_util.h"
 #include "fixtures_data.h"

@@ -1,4 +1,4 @@
-/* The waveform readers (src/waveform_io.c): the real WESAD snippet
+/* The waveform readers (src/waveform/waveform_io.c): the real WESAD snippet
  * (tests/data/wesad, embedded), the E4 and generic CSV layouts, units and
  * plausibility, the grid of the generic CSV, and every kind of bad input
  * failing with a message that names it; wfm_waveform_from_samples giving

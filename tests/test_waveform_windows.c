@@ -1,7 +1,7 @@
-/* The window rule of waveform models (src/waveform_windows.c) on the WESAD
+/* The window rule of waveform models (src/waveform/waveform_windows.c) on the WESAD
  * snippet and the w1/w2 fixtures: the checks against the model, the
  * resampling, full windows and their starts, the summary (observed,
- * motion_g), and the error bands of probes (src/probe_io.c). */
+ * motion_g), and the error bands of probes (src/probes/probe_io.c). */
 #include "wearfm.h"
 #include "testing.h"
 #include "fixtures_data.h"

@@ -1,6 +1,6 @@
 """PyTorch reference of wearfm's waveform encoder (architecture
 "waveform_encoder", docs/model-format.md) and the numpy reference of its
-resampler. The C core (src/waveform*.c, src/resample.c) must match both.
+resampler. The C core (src/waveform*.c, src/waveform/resample.c) must match both.
 
 A window is [T, C] samples at the model's rate, NaN = missing. It is cut into
 T/P time patches; one token holds every channel's P samples of one patch
@@ -173,7 +173,7 @@ def load_waveform(path):
 
 
 # --------------------------------------------------------------------------
-# Resampling (the C core's src/resample.c follows this exactly)
+# Resampling (the C core's src/waveform/resample.c follows this exactly)
 
 RESAMPLE_MAX_FACTOR = 1000   # a rate ratio is approximated by a fraction up/down, both <= this
 RESAMPLE_HALF_ZEROS = 10     # filter half-length in zero crossings of the slower rate

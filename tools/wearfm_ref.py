@@ -27,7 +27,7 @@ KINDS = ("continuous", "count", "category")
 MAX_LEVELS = 16
 ANCHORS = ("linear", "cross_channel")
 MAX_ROLLING = 7
-PROFILE_TERMS = 3  # anchor_profile: p, p * g, a * g * known (g = 1 - exp(-d/profile_tau)); src/config.h
+PROFILE_TERMS = 3  # anchor_profile: p, p * g, a * g * known (g = 1 - exp(-d/profile_tau)); src/model/config.h
 
 
 def head_width(cfg):
@@ -262,7 +262,7 @@ def profile_z(profile, cfg):
 
 
 def profile_windows(x, start_minute=0, smooth=15):
-    """The C core's wfm_profile_window (src/profile.c) for consecutive
+    """The C core's wfm_profile_window (src/model/profile.c) for consecutive
     windows x [W, T, C] (original units, NaN missing) whose first minute is
     `start_minute` minutes after a midnight, with the table itself as the
     history: for each window, the time-of-day mean of every other minute of

@@ -94,7 +94,7 @@ export interface ImputeResult extends RunResult {
 }
 
 /**
- * What the core's data rules (src/channel_rules.c) dropped of one channel,
+ * What the core's data rules (src/data/channel_rules.c) dropped of one channel,
  * by reason, with the rule's plausible range (to say it in words).
  */
 export interface Dropped {

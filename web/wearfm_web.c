@@ -188,7 +188,7 @@ EMSCRIPTEN_KEEPALIVE wfm_minutes *wfmw_fitabase_user_minutes(const wfm_fitabase 
 /* The status of the last failed call (a wfm_status), e.g. to tell "no data yet" from an error. */
 EMSCRIPTEN_KEEPALIVE int wfmw_last_status(void) { return (int)wfmw_error.status; }
 
-/* Data rules (src/channel_rules.c), one getter per field, so the page can say
+/* Data rules (src/data/channel_rules.c), one getter per field, so the page can say
  * what a dropped value was outside of without knowing the rule itself. */
 EMSCRIPTEN_KEEPALIVE const wfm_channel_rule *wfmw_channel_rule(const char *name) { return wfm_channel_rule_find(name); }
 EMSCRIPTEN_KEEPALIVE double wfmw_rule_min(const wfm_channel_rule *r) { return r ? r->min : -INFINITY; }

@@ -1,6 +1,6 @@
 /* Flat C entry points for slot probes and fills in the Emscripten build (see
  * web/wearfm_web.c for the conventions). The math is the core's
- * (src/slots.c, src/forward.c), the same as `wearfm slots` and `impute`. */
+ * (src/probes/slots.c, src/model/forward.c), the same as `wearfm slots` and `impute`. */
 #include "wearfm.h"
 #include <emscripten/emscripten.h>
 #include <math.h>

@@ -2,7 +2,7 @@
  * kernels.c selects it only after a CPUID check. */
 #include <immintrin.h>
 #include <stdint.h>
-#include "gemm.h"
+#include "kernels/gemm.h"
 #include "kernels/exp_poly.h"
 
 enum { MR = 6, NR = 16 };

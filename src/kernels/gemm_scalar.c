@@ -1,6 +1,6 @@
 /* Portable scalar kernels: the reference set, and the fallback on CPUs
  * without a SIMD set. Plain C the compiler may auto-vectorize. */
-#include "gemm.h"
+#include "kernels/gemm.h"
 #include "kernels/exp_poly.h"
 
 enum { MR = 4, NR = 8 };

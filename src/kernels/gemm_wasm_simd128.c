@@ -1,7 +1,7 @@
 /* WebAssembly SIMD128 kernels (WASI and web builds). SIMD128 has no FMA, so
  * the GEMM is mul + add; the 4x8 load-splat tile is what V8 runs fastest. */
 #include <wasm_simd128.h>
-#include "gemm.h"
+#include "kernels/gemm.h"
 #include "kernels/exp_poly.h"
 
 enum { MR = 4, NR = 8 };

@@ -85,7 +85,7 @@ def ar1(rng, n, rho):
     return out * math.sqrt(1 - rho * rho)
 
 
-# The plausible ranges of the core's data rules (src/channel_rules.c) for the
+# The plausible ranges of the core's data rules (src/data/channel_rules.c) for the
 # channel names the synthetic models use: the minute-CSV reader drops a value
 # outside them, so the C side would see it missing and the reference not.
 PLAUSIBLE = {"heart_rate": (25.0, 250.0), "steps": (0.0, 300.0)}

@@ -9,13 +9,13 @@
 /* Off on purpose: no DTD processing beyond the internal subset (no parameter
  * entities, no external DTD), no namespaces. Apple Health's export.xml
  * declares only ELEMENT and ATTLIST in its internal subset, and
- * src/apple_health.c refuses any entity declaration. */
+ * src/data/apple_health.c refuses any entity declaration. */
 /* #undef XML_DTD */
 /* #undef XML_NS */
 
 /* The hash salt's entropy: glibc >= 2.36 and wasi-libc have arc4random_buf;
  * Emscripten's libc has getentropy (crypto.getRandomValues), wrapped by
- * src/apple_health.c. */
+ * src/data/apple_health.c. */
 #define HAVE_ARC4RANDOM_BUF 1
 #ifdef __EMSCRIPTEN__
 #include <stddef.h>

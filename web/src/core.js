@@ -175,7 +175,7 @@ export class WearfmCore {
   /** A table checked by the core's data rules, as if read from a file: {start, length, channels, values, dropped}. */
   checkTable(table) { return this.takeTable(this.tableHandle(table)); }
 
-  /** A new minute aggregator in the core (src/aggregator.c); its handle. */
+  /** A new minute aggregator in the core (src/data/aggregator.c); its handle. */
   aggregatorCreate() {
     const h = this.m._wfmw_aggregator_create();
     if (!h) throw new Error(this.error());

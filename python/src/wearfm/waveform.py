@@ -95,7 +95,7 @@ def read_waveform(path: PathLike, format: Optional[str] = None, unit: Optional[s
 
 
 def signal_unit(signal: str) -> str:
-    """The stored unit a model's signal takes (src/waveform_windows.c)."""
+    """The stored unit a model's signal takes (src/waveform/waveform_windows.c)."""
     return "g" if signal == "accelerometer" else ""
 
 

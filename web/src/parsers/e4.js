@@ -4,7 +4,7 @@
 // (seconds since start, inter-beat interval in seconds). Output is the
 // sample stream of the data sources: {t: ms since epoch, channel, value}.
 
-const ACC_UNIT = '1/64 g'; // the core's name of the E4 accelerometer unit (src/waveform_units.c)
+const ACC_UNIT = '1/64 g'; // the core's name of the E4 accelerometer unit (src/waveform/waveform_units.c)
 
 /** Which E4 file this is, from its name (HR, ACC, IBI, TEMP, EDA, BVP) or null. */
 export function e4Kind(name) {

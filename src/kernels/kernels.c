@@ -1,0 +1,58 @@
+/* Kernel set dispatch: the best set this CPU runs, chosen at run time, or
+ * the one named by WFM_KERNELS (for tests and comparisons). */
+#include <stdlib.h>
+#include <string.h>
+#include "kernels/gemm.h"
+
+#if defined(WFM_HAVE_AVX2) && (defined(__x86_64__) || defined(_M_X64)) && defined(__GNUC__)
+#include <cpuid.h>
+
+/* __builtin_cpu_supports reports AVX2/FMA only when the OS saves YMM state
+ * (libgcc and compiler-rt check OSXSAVE and XCR0); we check XCR0 again so a
+ * runtime without that check cannot enable a set the OS would corrupt. */
+static int os_saves_ymm(void) {
+    unsigned eax, ebx, ecx, edx;
+    if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx) || !(ecx & bit_OSXSAVE)) return 0;
+    unsigned lo, hi;
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    return (lo & 6) == 6; /* XMM and YMM state enabled */
+}
+
+static int have_avx2_fma(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && os_saves_ymm();
+}
+#define WFM_DETECT_AVX2 1
+#endif
+
+/* Best first. Immutable, so concurrent callers need no synchronization. */
+#if defined(WFM_DETECT_AVX2)
+static const wfm_kernels *const with_avx2[] = {&wfm_kernels_avx2_fma, &wfm_kernels_scalar, NULL};
+#endif
+#if defined(WFM_HAVE_WASM_SIMD)
+/* Every engine we target has SIMD128; a module using it will not even load
+ * without it, so there is nothing to detect. */
+static const wfm_kernels *const baseline[] = {&wfm_kernels_wasm_simd128, &wfm_kernels_scalar, NULL};
+#else
+static const wfm_kernels *const baseline[] = {&wfm_kernels_scalar, NULL};
+#endif
+
+const wfm_kernels *const *wfm_kernels_available(void) {
+#if defined(WFM_DETECT_AVX2)
+    if (have_avx2_fma()) return with_avx2;
+#endif
+    return baseline;
+}
+
+const wfm_kernels *wfm_kernels_by_name(const char *name) {
+    if (!name) return NULL;
+    for (const wfm_kernels *const *k = wfm_kernels_available(); *k; k++)
+        if (strcmp((*k)->name, name) == 0) return *k;
+    return NULL;
+}
+
+const wfm_kernels *wfm_kernels_best(void) {
+    const char *forced = getenv("WFM_KERNELS");
+    const wfm_kernels *k = forced && *forced ? wfm_kernels_by_name(forced) : NULL;
+    return k ? k : wfm_kernels_available()[0];
+}

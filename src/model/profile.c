@@ -1,0 +1,125 @@
+/* A person's typical day: the time-of-day mean of each model channel over a
+ * history of minutes (docs/model-format.md, "anchor_profile").
+ *
+ * For the window starting at minute w the profile leaves out the history's
+ * own minutes in [w, w + T), so a day never predicts itself; what is left is
+ * summed by minute of day (local time, minute mod 1440) and smoothed
+ * circularly over +- profile_smooth minutes: profile(m) = sum of the values
+ * in [m - k, m + k] / their count, NaN where that count is 0. It is the
+ * "own time-of-day mean" baseline of tools/evaluate.py, and
+ * tools/wearfm_ref.py:profile_windows computes the same for training. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "platform/alloc.h"
+#include "platform/error.h"
+#include "model/model.h"
+
+#define DAY_MINUTES 1440
+
+struct wfm_profile {
+    int n_channels, window_minutes, smooth;
+    int64_t start;         /* the history's first minute */
+    size_t n_minutes;
+    float *values;         /* [n_minutes, C] the history in model channel order, NaN missing */
+    double *sum, *count;   /* [DAY_MINUTES, C] over the whole history */
+    double *w_sum, *w_count; /* scratch: the same without one window */
+};
+
+static int minute_of_day(int64_t m) {
+    int64_t r = m % DAY_MINUTES;
+    return (int)(r < 0 ? r + DAY_MINUTES : r);
+}
+
+void wfm_profile_free(wfm_profile *p) {
+    if (!p) return;
+    free(p->values); free(p->sum); free(p->count); free(p->w_sum); free(p->w_count);
+    free(p);
+}
+
+wfm_status wfm_profile_create(const wfm_model *model, const wfm_minutes *history, wfm_profile **out,
+                              wfm_error *err) {
+    if (out) *out = NULL;
+    if (!model || !history || !out) return wfm_fail(err, WFM_ERR_INVALID_ARG, "wfm_profile_create: NULL argument");
+    const wfm_config *cfg = &model->cfg;
+    if (cfg->family != WFM_FAMILY_MINUTE || !cfg->anchor_profile)
+        return wfm_fail(err, WFM_ERR_UNSUPPORTED, "this model takes no profile (its config has no anchor_profile)");
+    const int C = cfg->n_channels, TC = wfm_minutes_channels(history);
+    const size_t n = wfm_minutes_length(history);
+    wfm_profile *p = wfm_calloc(1, sizeof *p);
+    if (!p) return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory for the profile");
+    p->n_channels = C;
+    p->window_minutes = cfg->window_minutes;
+    p->smooth = cfg->profile_smooth;
+    p->start = wfm_minutes_start(history);
+    p->n_minutes = n;
+    const size_t D = (size_t)DAY_MINUTES * C;
+    p->values = n && (size_t)C > SIZE_MAX / sizeof(float) / n ? NULL : wfm_malloc(sizeof(float) * (n ? n : 1) * C);
+    p->sum = wfm_calloc(D, sizeof(double));
+    p->count = wfm_calloc(D, sizeof(double));
+    p->w_sum = wfm_calloc(D, sizeof(double));
+    p->w_count = wfm_calloc(D, sizeof(double));
+    if (!p->values || !p->sum || !p->count || !p->w_sum || !p->w_count) {
+        wfm_profile_free(p);
+        return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory for the profile of %zu minutes", n);
+    }
+    int col[WFM_CFG_MAX_CHANNELS]; /* the history's column of each model channel, -1 if it has none */
+    for (int c = 0; c < C; c++) {
+        col[c] = -1;
+        for (int j = 0; j < TC; j++)
+            if (!strcmp(wfm_minutes_channel_name(history, j), cfg->channels[c].name)) col[c] = j;
+    }
+    const float *v = wfm_minutes_values(history);
+    for (size_t i = 0; i < n; i++) {
+        const int tod = minute_of_day(p->start + (int64_t)i);
+        for (int c = 0; c < C; c++) {
+            float x = col[c] < 0 ? NAN : v[i * TC + col[c]];
+            p->values[i * C + c] = x;
+            if (isnan(x)) continue;
+            p->sum[(size_t)tod * C + c] += x;
+            p->count[(size_t)tod * C + c] += 1.0;
+        }
+    }
+    *out = p;
+    return WFM_OK;
+}
+
+int wfm_profile_window(wfm_profile *p, int64_t window_start, float *profile) {
+    if (!p || !profile) return 0;
+    const int C = p->n_channels, T = p->window_minutes, k = p->smooth;
+    const size_t D = (size_t)DAY_MINUTES * C;
+    memcpy(p->w_sum, p->sum, sizeof(double) * D);
+    memcpy(p->w_count, p->count, sizeof(double) * D);
+    /* leave out the history's minutes inside the window */
+    int64_t lo = window_start > p->start ? window_start : p->start;
+    int64_t hi = window_start + T < p->start + (int64_t)p->n_minutes ? window_start + T
+                                                                     : p->start + (int64_t)p->n_minutes;
+    for (int64_t m = lo; m < hi; m++) {
+        const int tod = minute_of_day(m);
+        const float *x = p->values + (size_t)(m - p->start) * C;
+        for (int c = 0; c < C; c++)
+            if (!isnan(x[c])) {
+                p->w_sum[(size_t)tod * C + c] -= x[c];
+                p->w_count[(size_t)tod * C + c] -= 1.0;
+            }
+    }
+    int known = 0;
+    for (int c = 0; c < C; c++) {
+        int any = 0;
+        for (int t = 0; t < T; t++) {
+            const int tod = minute_of_day(window_start + t);
+            double s = 0, cnt = 0;
+            for (int d = -k; d <= k; d++) {
+                const size_t i = (size_t)minute_of_day(tod + d) * C + c;
+                s += p->w_sum[i];
+                cnt += p->w_count[i];
+            }
+            /* counts are whole numbers held exactly in a double */
+            profile[(size_t)t * C + c] = cnt > 0.5 ? (float)(s / cnt) : NAN;
+            any |= cnt > 0.5;
+        }
+        known += any;
+    }
+    return known;
+}
