@@ -87,7 +87,7 @@ data: native
 TRAIN_ENV := OPENBLAS_NUM_THREADS=1 MALLOC_MMAP_THRESHOLD_=4294967296 MALLOC_TRIM_THRESHOLD_=68719476736 MALLOC_TOP_PAD_=1073741824
 TRAIN_ARGS := --steps 600 --stop-after 500 --dropout 0 --time-shift 0 --weight-decay 0.05 --eval-every 100 --checkpoint-every 100 --threads 1 \
    --enc-dim 64 --enc-layers 2 --enc-heads 4 --dec-dim 64 --dec-layers 2 --dec-heads 4 --anchor cross_channel --edge-tau 30 --anchor-profile \
-   --no-absent-residual
+   --no-absent-residual --residual-others-missing heart_rate
 train: setup data
 	@mkdir -p $(BUILD)/train
 	@for m in aim naive; do flag=$$([ $$m = naive ] && echo --naive); out=models/$(MODEL_NAME)$$([ $$m = naive ] && echo -naive).safetensors; \

@@ -393,6 +393,7 @@ static int cmd_info(const options *o, wfm_model *m, FILE *out) {
             fprintf(out, "  %s in [%g, %g]", ch.kind == WFM_CHANNEL_COUNT ? "count" : "continuous", ch.range_min,
                     ch.range_max);
         }
+        if (ch.residual_others_missing) fprintf(out, ", its anchor where the other channels record");
         fputc('\n', out);
     }
     return EXIT_OK;

@@ -1,7 +1,8 @@
 /* The forward pass against committed PyTorch numbers: five tiny models
  * (format_version 1, 2, 2 with the cross_channel anchor, that with a
- * profile given beside the window (anchor_profile), and that with
- * absent_residual false,
+ * profile given beside the window (anchor_profile), that with
+ * absent_residual false, and that with heart rate's residual only where the
+ * other value channels are missing,
  * tests/fixtures/make_fixtures.py) with their
  * inputs and the reference's float64 outputs. Every output of wfm_run must
  * be within max|a-b| / max|b| <= 1e-4 of the reference (docs/model-format.md),
@@ -35,6 +36,7 @@ static const fixture FIXTURES[] = {
     {"v2x", wfm_fx_v2x_safetensors, wfm_fx_v2x_ref, sizeof wfm_fx_v2x_safetensors, sizeof wfm_fx_v2x_ref},
     {"v2p", wfm_fx_v2p_safetensors, wfm_fx_v2p_ref, sizeof wfm_fx_v2p_safetensors, sizeof wfm_fx_v2p_ref},
     {"v2a", wfm_fx_v2a_safetensors, wfm_fx_v2a_ref, sizeof wfm_fx_v2a_safetensors, sizeof wfm_fx_v2a_ref},
+    {"v2g", wfm_fx_v2g_safetensors, wfm_fx_v2g_ref, sizeof wfm_fx_v2g_safetensors, sizeof wfm_fx_v2g_ref},
 };
 
 /* A parsed .ref file (layout in make_fixtures.py). */
@@ -210,12 +212,45 @@ TEST(v2_matches_pytorch) { check_fixture(&FIXTURES[1]); }
 TEST(v2x_matches_pytorch) { check_fixture(&FIXTURES[2]); }
 TEST(v2p_matches_pytorch) { check_fixture(&FIXTURES[3]); }
 TEST(v2a_matches_pytorch) { check_fixture(&FIXTURES[4]); }
+TEST(v2g_matches_pytorch) { check_fixture(&FIXTURES[5]); }
+
+static float *imputed_on(int on, int fx, float poke);
+
+TEST(residual_others_missing_leaves_heart_rate_to_its_anchor_where_steps_record) {
+    /* v2g is v2p's weights with heart rate's "residual": "others_missing",
+     * on v2g's input (heart rate and steps with gaps). Where heart rate is
+     * missing and steps are recorded, moving the head's bias does not move
+     * v2g's heart rate; where both are missing it does; steps and sleep
+     * agree with v2p exactly. */
+    enum { T = 120, C = 3 };
+    reference r;
+    if (!parse_ref(&FIXTURES[5], &r)) { CHECK(0); return; }
+    float *p = imputed_on(5, 3, 0.0f), *g = imputed_on(5, 5, 0.0f), *poked = imputed_on(5, 5, 0.5f);
+    CHECK(p && g && poked);
+    if (p && g && poked) {
+        int n_steps_rec = 0, moved_steps_rec = 0, n_both = 0, moved_both = 0, others_differ = 0;
+        for (int t = 0; t < T; t++) {
+            if (!isnan(r.x[t * C])) continue; /* heart rate observed: its own value either way */
+            int steps_rec = !isnan(r.x[t * C + 1]), moved = poked[t * C] != g[t * C];
+            if (steps_rec) { n_steps_rec++; moved_steps_rec += moved; }
+            else { n_both++; moved_both += moved; }
+        }
+        for (int i = 0; i < T * C; i++) others_differ += i % C != 0 && memcmp(&p[i], &g[i], 4) != 0;
+        printf("  heart rate missing: %d min with steps recorded (the head's bias + 0.5 moves %d), %d with both "
+               "missing (moves %d)\n", n_steps_rec, moved_steps_rec, n_both, moved_both);
+        CHECK(n_steps_rec > 0 && moved_steps_rec == 0);
+        CHECK(n_both > 0 && moved_both > 0);
+        CHECK(others_differ == 0);
+    }
+    free(p); free(g); free(poked);
+    free_ref(&r);
+}
 
 /* The imputed window of fixture `fx` (optionally with decoder.head.bias[0]
- * moved by `poke`) on the v2a input and profile; malloc'd, T x C. */
-static float *imputed_v2a_input(int fx, float poke) {
+ * moved by `poke`) on the input and profile of fixture `on`; malloc'd, T x C. */
+static float *imputed_on(int on, int fx, float poke) {
     reference r;
-    if (!parse_ref(&FIXTURES[4], &r)) return NULL;
+    if (!parse_ref(&FIXTURES[on], &r)) return NULL;
     const fixture *f = &FIXTURES[fx];
     unsigned char *copy = malloc(f->model_size);
     memcpy(copy, f->model, f->model_size);
@@ -245,7 +280,7 @@ TEST(absent_residual_false_fills_an_absent_channel_by_its_anchor) {
      * head's residual there, v2a does not, and moving the head's bias moves
      * v2a's steps but not its heart rate. The other channels agree exactly. */
     enum { T = 120, C = 3 };
-    float *p = imputed_v2a_input(3, 0.0f), *a = imputed_v2a_input(4, 0.0f), *poked = imputed_v2a_input(4, 0.5f);
+    float *p = imputed_on(4, 3, 0.0f), *a = imputed_on(4, 4, 0.0f), *poked = imputed_on(4, 4, 0.5f);
     CHECK(p && a && poked);
     if (p && a && poked) {
         int hr_differs = 0, others_differ = 0, poke_moves_hr = 0, poke_moves_steps = 0;
@@ -377,6 +412,8 @@ int main(void) {
     RUN(v2p_matches_pytorch);
     RUN(v2a_matches_pytorch);
     RUN(absent_residual_false_fills_an_absent_channel_by_its_anchor);
+    RUN(v2g_matches_pytorch);
+    RUN(residual_others_missing_leaves_heart_rate_to_its_anchor_where_steps_record);
     RUN(v2p_without_its_profile_fails_the_check);
     RUN(a_changed_weight_fails_the_check);
     RUN(a_changed_input_fails_the_check);

@@ -618,6 +618,24 @@ TEST(config_v2_semantics) {
     CFG_FAIL(V2(V2_CH(",\"levels\":[0,1]"), ""), "only a category has levels");
     CFG_FAIL(V2(V2_CH(",\"range\":[5,5]"), ""), "channels[0].range must have [0] < [1]");
     CFG_FAIL(V2(V2_CH(",\"range\":[5]"), ""), "channels[0].range must be an array [min, max]");
+    /* a channel's residual */
+    const char *res = V2(V2_CH(",\"residual\":\"others_missing\""), ",\"fill\":\"anchored\",\"edge_tau\":5");
+    CHECK_MSG(wfm_config_parse(res, strlen(res), &c, &e) == WFM_OK, "%s", e.message);
+    CHECK(c.channels[0].residual_others_missing == 1);
+    wfm_config_free(&c);
+    const char *always = V2(V2_CH(",\"residual\":\"always\""), ",\"fill\":\"anchored\",\"edge_tau\":5");
+    CHECK_MSG(wfm_config_parse(always, strlen(always), &c, &e) == WFM_OK, "%s", e.message);
+    CHECK(c.channels[0].residual_others_missing == 0);
+    wfm_config_free(&c);
+    CFG_FAIL(V2(V2_CH(",\"residual\":\"others_missing\""), ",\"fill\":\"anchored\""),
+             "channels[0].residual 'others_missing' needs edge_tau");
+    CFG_FAIL(V2(V2_CH(",\"residual\":\"sometimes\""), ",\"fill\":\"anchored\",\"edge_tau\":5"),
+             "channels[0].residual must be 'always' or 'others_missing'");
+    CFG_FAIL(V2(V2_CH(",\"kind\":\"category\",\"levels\":[0,1],\"residual\":\"always\""), ""),
+             "channels[0].residual: a category has no residual");
+    CFG_FAIL("{\"format_version\":1,\"architecture\":\"lsm2_mae\",\"window_minutes\":20,\"patch_minutes\":10,"
+             "\"encoder\":{\"dim\":8,\"layers\":1,\"heads\":2,\"mlp_dim\":16},\"channels\":["
+             V2_CH(",\"residual\":\"always\"") "]}", "channels[0].residual needs format_version 2");
     CFG_FAIL(V2(V2_CH(""), ",\"fill\":\"spline\""), "fill must be 'direct' or 'anchored'");
     CFG_FAIL(V2(V2_CH(""), ",\"inherited_mask\":1"), "inherited_mask must be true or false");
     CFG_FAIL(CFG_BODY(",\"fill\":\"anchored\""), "fill, inherited_mask, anchor, anchor_profile, edge_tau and absent_residual need format_version 2");

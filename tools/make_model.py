@@ -38,13 +38,15 @@ def small_config(window_minutes=180):
 
 
 def small_config_v2(window_minutes=180, naive=False, cross=False, edge_tau=None, profile=False,
-                    absent_residual=True):
+                    absent_residual=True, hr_residual_others_missing=False):
     """format_version 2 of the small model: a bounded continuous channel (the
     range is narrow so random weights exercise clipping), a count and a
     category, anchored fill; naive=True drops the inherited mask; cross=True
     uses the cross_channel anchor (profile=True: with the person's profile);
     edge_tau fades the residual at observations; absent_residual=False (with
-    edge_tau) fills a channel without observations by its anchor alone."""
+    edge_tau) fills a channel without observations by its anchor alone;
+    hr_residual_others_missing gives the first channel "residual":
+    "others_missing"."""
     cfg = small_config(window_minutes)
     cfg["format_version"] = 2
     cfg["fill"] = "anchored"
@@ -61,6 +63,8 @@ def small_config_v2(window_minutes=180, naive=False, cross=False, edge_tau=None,
     cfg["channels"][0].update(kind="continuous", range=[60.0, 80.0])
     cfg["channels"][1].update(kind="count", range=[0.0, 200.0])
     cfg["channels"][2].update(kind="category", levels=[0, 1])
+    if hr_residual_others_missing:
+        cfg["channels"][0]["residual"] = "others_missing"
     return cfg
 
 

@@ -52,17 +52,17 @@ def train_fold(uid, args, train_args):
 
 
 def variants(path, workdir, uid):
-    """{absent_residual value: model file}: the trained file and its twin."""
+    """The fold's weights as two files, every channel's residual "always"
+    (as the fold was trained): {True: with the residual on a channel
+    missing all window, False: without ("absent_residual": false)}."""
     m = load_model(path)
-    trained = bool(m.cfg.get("absent_residual", True))
-    twin = os.path.join(workdir, f"fold{uid}-{'anchor' if trained else 'residual'}.safetensors")
-    cfg = dict(m.cfg)
-    if trained:
-        cfg["absent_residual"] = False
-    else:
-        cfg.pop("absent_residual")
-    save_model(twin, m, cfg)
-    return {trained: path, not trained: twin}
+    base = {k: v for k, v in m.cfg.items() if k != "absent_residual"}
+    base["channels"] = [{k: v for k, v in ch.items() if k != "residual"} for ch in m.cfg["channels"]]
+    out = {}
+    for absent, tag in ((True, "residual"), (False, "anchor")):
+        out[absent] = os.path.join(workdir, f"fold{uid}-{tag}.safetensors")
+        save_model(out[absent], m, base if absent else dict(base, absent_residual=False))
+    return out
 
 
 def main():
@@ -98,7 +98,8 @@ def main():
         folds.append(row)
         if not args.every_scenario:
             continue
-        shipped = {"model": models[False], "anchor_only": head_zeroed(models[False], args.workdir, uid)}
+        shipped = {"model": models[False], "anchor_only": head_zeroed(models[False], args.workdir, uid),
+                   "hr_others_missing": hr_residual_others_missing(models[False], args.workdir, uid)}
         for name, _, gen, _ in evaluate.scenario_specs(evaluate.FULL):
             r = scenario_mse(cli, users, uid, name, gen, mean, shipped)
             if r:
@@ -113,9 +114,10 @@ def main():
     if by_scenario:
         out["every_scenario"] = {
             "task": "heart-rate MSE in bpm^2 of every make eval scenario on the held-out person: the fold's "
-                    "model file (absent_residual false) against the same file with the decoder head zeroed, "
-                    "whose heart rate is then its anchor",
-            "scenarios": {k: {"folds": v, "pooled_over_minutes": pooled(v, ("model", "anchor_only")),
+                    "model file (absent_residual false), the same file with the decoder head zeroed (its heart "
+                    "rate is then its anchor), and the same file with heart rate's residual 'others_missing'",
+            "scenarios": {k: {"folds": v, "pooled_over_minutes": pooled(v, ("model", "anchor_only",
+                                                                             "hr_others_missing")),
                               "anchor_only_better": f"{sum(r['anchor_only'] < r['model'] for r in v)} of {len(v)}"}
                           for k, v in by_scenario.items()}}
     with open(args.json, "w") as f:
@@ -140,6 +142,16 @@ def head_zeroed(path, workdir, uid):
         m.decoder.head.bias.zero_()
     out = os.path.join(workdir, f"fold{uid}-head0.safetensors")
     save_model(out, m, m.cfg)
+    return out
+
+
+def hr_residual_others_missing(path, workdir, uid):
+    """The same file with heart rate's "residual": "others_missing"."""
+    m = load_model(path)
+    cfg = dict(m.cfg, channels=[dict(ch, residual="others_missing") if ch["name"] == "heart_rate" else ch
+                                for ch in m.cfg["channels"]])
+    out = os.path.join(workdir, f"fold{uid}-hrgate.safetensors")
+    save_model(out, m, cfg)
     return out
 
 

@@ -164,6 +164,9 @@ def main():
                     help="the model file fills a channel with no observation in the window by its anchor "
                     "alone (needs --edge-tau; docs/model-format.md). Training still adds the residual there: "
                     "run 9, which dropped it in training too, filled gaps worse (models/train-logs)")
+    ap.add_argument("--residual-others-missing", default=[], type=lambda s: [n for n in s.split(",") if n],
+                    help="channels whose residual the model file uses only where the other value channels are "
+                    "missing (\"residual\": \"others_missing\"; needs --edge-tau). Training keeps the residual")
     ap.add_argument("--anchor-profile", action="store_true",
                     help="the anchor also weighs the person's typical day (their other days; docs/model-format.md)")
     ap.add_argument("--profile-tau", type=float, default=60.0,
@@ -201,6 +204,9 @@ def main():
     x_val, _ = userdays.stack(users, val_ids)
     mean, std = userdays.channel_stats(x_train)
     cfg = make_config(mean, std, args)
+    unknown = set(args.residual_others_missing) - {ch["name"] for ch in cfg["channels"]}
+    if unknown:
+        raise SystemExit(f"train: --residual-others-missing {','.join(sorted(unknown))}: no such channel")
     p_train = person_profiles(users, train_ids, PROFILE_SMOOTH) if args.anchor_profile else None
     p_val = person_profiles(users, val_ids, PROFILE_SMOOTH) if args.anchor_profile else None
     model = init_random(WearFM(cfg), args.seed)
@@ -281,6 +287,9 @@ def main():
         c = dict(cfg, provenance=provenance(steps_done, time.time() - t0))
         if not args.absent_residual:  # the file's rule only: training keeps the residual (see --no-absent-residual)
             c["absent_residual"] = False
+        if args.residual_others_missing:  # the same: a rule of the file, not of training
+            c["channels"] = [dict(ch, residual="others_missing") if ch["name"] in args.residual_others_missing else ch
+                             for ch in c["channels"]]
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         save_model(path, model.eval(), c, dtype=args.dtype)
         model.train()

@@ -80,6 +80,9 @@ def config_from_dict(d):
                  f"{ch['name']}: a category needs 2..{MAX_LEVELS} increasing levels")
         else:
             need("levels" not in ch, f"{ch['name']}: levels are for categories only")
+        if "residual" in ch:
+            need(v2 and ch["residual"] in ("always", "others_missing") and kind != "category",
+                 f"{ch['name']}: residual must be 'always' or 'others_missing' (format_version 2, not a category)")
     cfg["fill"] = cfg.get("fill", "direct")
     need(cfg["fill"] in ("direct", "anchored") and (v2 or cfg["fill"] == "direct"),
          "fill must be 'direct' or 'anchored' (anchored needs format_version 2)")
@@ -110,6 +113,8 @@ def config_from_dict(d):
              "edge_tau must be in (0, window_minutes] minutes")
     need(isinstance(cfg.get("absent_residual", True), bool), "absent_residual must be true or false")
     need(cfg.get("absent_residual", True) or "edge_tau" in cfg, "absent_residual false needs edge_tau")
+    need("edge_tau" in cfg or all(ch.get("residual", "always") == "always" for ch in cfg["channels"]),
+         "a channel's residual 'others_missing' needs edge_tau")
     cfg["inherited_mask"] = cfg.get("inherited_mask", True)
     need(isinstance(cfg["inherited_mask"], bool) and (v2 or cfg["inherited_mask"]),
          "inherited_mask must be true or false (false needs format_version 2)")
@@ -590,13 +595,21 @@ def edge_gate(x, cfg):
     """"edge_tau": [B, N, P] tokens-layout 1 - exp(-d / edge_tau), d the
     minutes to the channel's nearest observed minute of x [B, T, C] (NaN =
     missing; 0 at an observation, so the gate is 0 there); for a channel
-    with no observation 1, or 0 with "absent_residual": false. None without
-    edge_tau."""
+    with no observation 1, or 0 with "absent_residual": false; 0 where
+    another continuous or count channel is observed for a channel with
+    "residual": "others_missing". None without edge_tau."""
     if "edge_tau" not in cfg:
         return None
     B, T, C = x.shape
     absent = 1.0 if cfg.get("absent_residual", True) else 0.0
-    g = gate_from_observed(~torch.isnan(x).permute(0, 2, 1), cfg["edge_tau"], absent)  # [B, C, T]
+    obs = ~torch.isnan(x).permute(0, 2, 1)  # [B, C, T]
+    g = gate_from_observed(obs, cfg["edge_tau"], absent)
+    values = [c for c, ch in enumerate(cfg["channels"]) if ch["kind"] != "category"]
+    for c, ch in enumerate(cfg["channels"]):  # "residual": "others_missing": 0 where another value channel is observed
+        if ch.get("residual", "always") == "others_missing":
+            others = [j for j in values if j != c]
+            if others:
+                g[:, c] = torch.where(obs[:, others].any(1), torch.zeros_like(g[:, c]), g[:, c])
     return g.to(x.dtype).reshape(B, C * (T // cfg["patch_minutes"]), cfg["patch_minutes"])
 
 

@@ -127,6 +127,7 @@ typedef struct wfm_channel_info {
     float range_min, range_max; /* original units; -inf/+inf when unbounded */
     int n_levels;               /* categories only, else 0 */
     const float *levels;        /* [n_levels], increasing */
+    int residual_others_missing; /* 1: the head's residual only where the other value channels are missing */
 } wfm_channel_info;
 
 void wfm_model_get_info(const wfm_model *model, wfm_model_info *out);

@@ -91,6 +91,7 @@ static wfm_status parse_semantics(const wfm_json *v, int i, int version, wfm_cha
     ch->range_max = INFINITY;
     if (version < 2) {
         if (k || r || lv) return CFG_FAIL(err, "channels[%d]: kind, range and levels need format_version 2", i);
+        if (wfm_json_get(v, "residual")) return CFG_FAIL(err, "channels[%d].residual needs format_version 2", i);
         return WFM_OK;
     }
     if (k) {
@@ -107,6 +108,16 @@ static wfm_status parse_semantics(const wfm_json *v, int i, int version, wfm_cha
         if ((st = get_pair(r, path, &ch->range_min, &ch->range_max, err))) return st;
     }
     if (ch->kind == WFM_CHANNEL_COUNT && ch->range_min < 0) ch->range_min = 0; /* a count is never negative */
+    const wfm_json *res = wfm_json_get(v, "residual");
+    if (res) {
+        char mode[16];
+        snprintf(path, sizeof path, "channels[%d].residual", i);
+        if ((st = wfm_cfg_text(v, "residual", path, 0, mode, sizeof mode, err))) return st;
+        if (strcmp(mode, "always") && strcmp(mode, "others_missing"))
+            return CFG_FAIL(err, "%s must be 'always' or 'others_missing' (got '%s')", path, mode);
+        if (ch->kind == WFM_CHANNEL_CATEGORY) return CFG_FAIL(err, "%s: a category has no residual", path);
+        ch->residual_others_missing = !strcmp(mode, "others_missing");
+    }
     snprintf(path, sizeof path, "channels[%d].levels", i);
     if (ch->kind != WFM_CHANNEL_CATEGORY) {
         if (lv) return CFG_FAIL(err, "%s: only a category has levels", path);
@@ -246,6 +257,9 @@ static wfm_status parse_anchor(const wfm_json *root, wfm_config *c, wfm_error *e
         c->absent_residual = absent->u.boolean;
         if (!c->absent_residual && !(c->edge_tau > 0)) return CFG_FAIL(err, "absent_residual false needs edge_tau");
     }
+    for (int i = 0; i < c->n_channels; i++)
+        if (c->channels[i].residual_others_missing && !(c->edge_tau > 0))
+            return CFG_FAIL(err, "channels[%d].residual 'others_missing' needs edge_tau", i);
     if (c->cross_anchor && !c->anchored) return CFG_FAIL(err, "anchor 'cross_channel' needs fill 'anchored'");
     if (!c->cross_anchor) {
         if (r) return CFG_FAIL(err, "anchor_rolling is for anchor 'cross_channel' only");

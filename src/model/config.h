@@ -29,6 +29,8 @@ typedef struct wfm_channel_cfg {
     float range_min, range_max; /* original units; fills are kept inside (+-inf: none) */
     int n_levels;             /* categories: 2..WFM_CFG_MAX_LEVELS, else 0 */
     float levels[WFM_CFG_MAX_LEVELS]; /* increasing */
+    int residual_others_missing; /* "residual": "others_missing" (needs edge_tau): the head's residual only at
+                                    minutes where every other continuous or count channel is missing */
 } wfm_channel_cfg;
 
 typedef struct wfm_block_cfg {

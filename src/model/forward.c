@@ -96,6 +96,20 @@ static void cross_terms(const wfm_config *cfg, const float *a, const float *obs,
     }
 }
 
+/* A channel's "residual": "others_missing": its gate is 0 at every minute
+ * where another continuous or count channel is observed: there the
+ * cross-channel anchor already carries what the others say, and the head's
+ * residual made held-out people's heart rate worse (docs/model-format.md). */
+static void others_missing_gate(const wfm_config *cfg, const float *minute_observed, int c, float *gate) {
+    const int T = cfg->window_minutes;
+    for (int j = 0; j < cfg->n_channels; j++) {
+        if (j == c || cfg->channels[j].kind == WFM_CHANNEL_CATEGORY) continue;
+        const float *obs = minute_observed + (size_t)j * T;
+        for (int t = 0; t < T; t++)
+            if (obs[t] != 0.0f) gate[t] = 0.0f;
+    }
+}
+
 /* "edge_tau": gate[t] = 1 - exp(-d/tau), d the minutes from t to the
  * channel's nearest observed minute (0 at an observation); `absent`
  * everywhere when the channel has none. The fill stays continuous with the
@@ -199,9 +213,12 @@ static int tokenize_v2(wfm_state *s, const float *x, const float *profile) {
     if (cfg->anchor_profile) set_profile(s, profile);
     if (cfg->cross_anchor) cross_anchor(s);
     if (cfg->edge_tau > 0)
-        for (int c = 0; c < C; c++)
+        for (int c = 0; c < C; c++) {
             edge_gate(ws->minute_observed + (size_t)c * T, T, cfg->edge_tau, cfg->absent_residual ? 1.0f : 0.0f,
                       ws->edge_gate + (size_t)c * T);
+            if (cfg->channels[c].residual_others_missing)
+                others_missing_gate(cfg, ws->minute_observed, c, ws->edge_gate + (size_t)c * T);
+        }
     for (int c = 0; c < C; c++) {
         const float *z = ws->anchor + (size_t)c * T, *obs = ws->minute_observed + (size_t)c * T;
         for (int p = 0; p < NP; p++) {

@@ -63,6 +63,7 @@ wfm_status wfm_model_get_channel(const wfm_model *m, int ch, wfm_channel_info *o
     o->range_max = c->range_max;
     o->n_levels = c->n_levels;
     o->levels = c->n_levels ? c->levels : NULL;
+    o->residual_others_missing = c->residual_others_missing;
     return WFM_OK;
 }
 

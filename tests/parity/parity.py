@@ -370,6 +370,10 @@ def case_list(paper, model_file=None, input_csv=None):
         dict(name="v2_absent_anchor_only", cfg=lambda: small_config_v2(cross=True, edge_tau=8, profile=True,
                                                                        absent_residual=False),
              windows=3, missing=multi, modes=("compact", "attention")),
+        # heart rate's residual only where steps are missing too (gaps of one channel and of both)
+        dict(name="v2_residual_others_missing", cfg=lambda: small_config_v2(
+            cross=True, edge_tau=8, profile=True, absent_residual=False, hr_residual_others_missing=True),
+             windows=3, missing=multi, modes=("compact", "attention")),
     ]
     if model_file:
         cases.append(dict(name="model:" + os.path.basename(model_file), model_file=model_file,
