@@ -34,10 +34,11 @@ static PyObject *channel_dict(const wfm_channel_info *ch) {
     PyObject *levels = PyList_New(ch->n_levels);
     for (int k = 0; levels && k < ch->n_levels; k++) PyList_SET_ITEM(levels, k, PyFloat_FromDouble(ch->levels[k]));
     if (!levels) return NULL;
-    return Py_BuildValue("{s:s,s:s,s:d,s:d,s:d,s:d,s:s,s:d,s:d,s:N}", "name", ch->name, "unit", ch->unit, "mean",
+    return Py_BuildValue("{s:s,s:s,s:d,s:d,s:d,s:d,s:s,s:d,s:d,s:N,s:s}", "name", ch->name, "unit", ch->unit, "mean",
                          (double)ch->mean, "std", (double)ch->std, "clip_min", (double)ch->clip_min, "clip_max",
                          (double)ch->clip_max, "kind", kind_name(ch->kind), "range_min", (double)ch->range_min,
-                         "range_max", (double)ch->range_max, "levels", levels);
+                         "range_max", (double)ch->range_max, "levels", levels, "residual",
+                         ch->residual_others_missing ? "others_missing" : "always");
 }
 
 /* model_info(model) -> dict */

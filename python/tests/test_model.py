@@ -20,6 +20,8 @@ def test_info_matches_the_cli(model, cli):
     assert list(i.channel_names) == ref["model"]["channels"]
     assert i.n_params == ref["n_params"] and i.config == ref["config"]
     assert i.weights_hash.startswith("fnv1a64w:")
+    # each channel's residual rule is the file's (the shipped model: heart rate "others_missing")
+    assert [c.residual for c in i.channels] == [c.get("residual", "always") for c in ref["config"]["channels"]]
 
 
 def _day(model, seed=0, missing=0.3):

@@ -20,6 +20,7 @@ class ChannelInfo:
     range_min: float
     range_max: float
     levels: Tuple[float, ...]  # category levels, increasing; () otherwise
+    residual: str = "always"  # or "others_missing": the fill's residual only where the other value channels are missing
 
 
 @dataclass(frozen=True)
