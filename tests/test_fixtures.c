@@ -212,40 +212,6 @@ TEST(v2_matches_pytorch) { check_fixture(&FIXTURES[1]); }
 TEST(v2x_matches_pytorch) { check_fixture(&FIXTURES[2]); }
 TEST(v2p_matches_pytorch) { check_fixture(&FIXTURES[3]); }
 TEST(v2a_matches_pytorch) { check_fixture(&FIXTURES[4]); }
-TEST(v2g_matches_pytorch) { check_fixture(&FIXTURES[5]); }
-
-static float *imputed_on(int on, int fx, float poke);
-
-TEST(residual_others_missing_leaves_heart_rate_to_its_anchor_where_steps_record) {
-    /* v2g is v2p's weights with heart rate's "residual": "others_missing",
-     * on v2g's input (heart rate and steps with gaps). Where heart rate is
-     * missing and steps are recorded, moving the head's bias does not move
-     * v2g's heart rate; where both are missing it does; steps and sleep
-     * agree with v2p exactly. */
-    enum { T = 120, C = 3 };
-    reference r;
-    if (!parse_ref(&FIXTURES[5], &r)) { CHECK(0); return; }
-    float *p = imputed_on(5, 3, 0.0f), *g = imputed_on(5, 5, 0.0f), *poked = imputed_on(5, 5, 0.5f);
-    CHECK(p && g && poked);
-    if (p && g && poked) {
-        int n_steps_rec = 0, moved_steps_rec = 0, n_both = 0, moved_both = 0, others_differ = 0;
-        for (int t = 0; t < T; t++) {
-            if (!isnan(r.x[t * C])) continue; /* heart rate observed: its own value either way */
-            int steps_rec = !isnan(r.x[t * C + 1]), moved = poked[t * C] != g[t * C];
-            if (steps_rec) { n_steps_rec++; moved_steps_rec += moved; }
-            else { n_both++; moved_both += moved; }
-        }
-        for (int i = 0; i < T * C; i++) others_differ += i % C != 0 && memcmp(&p[i], &g[i], 4) != 0;
-        printf("  heart rate missing: %d min with steps recorded (the head's bias + 0.5 moves %d), %d with both "
-               "missing (moves %d)\n", n_steps_rec, moved_steps_rec, n_both, moved_both);
-        CHECK(n_steps_rec > 0 && moved_steps_rec == 0);
-        CHECK(n_both > 0 && moved_both > 0);
-        CHECK(others_differ == 0);
-    }
-    free(p); free(g); free(poked);
-    free_ref(&r);
-}
-
 /* The imputed window of fixture `fx` (optionally with decoder.head.bias[0]
  * moved by `poke`) on the input and profile of fixture `on`; malloc'd, T x C. */
 static float *imputed_on(int on, int fx, float poke) {
@@ -298,6 +264,38 @@ TEST(absent_residual_false_fills_an_absent_channel_by_its_anchor) {
         CHECK(poke_moves_steps > 0);
     }
     free(p); free(a); free(poked);
+}
+
+TEST(v2g_matches_pytorch) { check_fixture(&FIXTURES[5]); }
+
+TEST(residual_others_missing_leaves_heart_rate_to_its_anchor_where_steps_record) {
+    /* v2g is v2p's weights with heart rate's "residual": "others_missing",
+     * on v2g's input (heart rate and steps with gaps). Where heart rate is
+     * missing and steps are recorded, moving the head's bias does not move
+     * v2g's heart rate; where both are missing it does; steps and sleep
+     * agree with v2p exactly. */
+    enum { T = 120, C = 3 };
+    reference r;
+    if (!parse_ref(&FIXTURES[5], &r)) { CHECK(0); return; }
+    float *p = imputed_on(5, 3, 0.0f), *g = imputed_on(5, 5, 0.0f), *poked = imputed_on(5, 5, 0.5f);
+    CHECK(p && g && poked);
+    if (p && g && poked) {
+        int n_steps_rec = 0, moved_steps_rec = 0, n_both = 0, moved_both = 0, others_differ = 0;
+        for (int t = 0; t < T; t++) {
+            if (!isnan(r.x[t * C])) continue; /* heart rate observed: its own value either way */
+            int steps_rec = !isnan(r.x[t * C + 1]), moved = poked[t * C] != g[t * C];
+            if (steps_rec) { n_steps_rec++; moved_steps_rec += moved; }
+            else { n_both++; moved_both += moved; }
+        }
+        for (int i = 0; i < T * C; i++) others_differ += i % C != 0 && memcmp(&p[i], &g[i], 4) != 0;
+        printf("  heart rate missing: %d min with steps recorded (the head's bias + 0.5 moves %d), %d with both "
+               "missing (moves %d)\n", n_steps_rec, moved_steps_rec, n_both, moved_both);
+        CHECK(n_steps_rec > 0 && moved_steps_rec == 0);
+        CHECK(n_both > 0 && moved_both > 0);
+        CHECK(others_differ == 0);
+    }
+    free(p); free(g); free(poked);
+    free_ref(&r);
 }
 
 TEST(v2p_without_its_profile_fails_the_check) {

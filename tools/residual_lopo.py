@@ -31,7 +31,7 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import evaluate  # noqa: E402
 import userdays  # noqa: E402
-from wearfm_ref import load_model, save_model  # noqa: E402
+from wearfm_ref import load_model, save_model, with_residual  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SEED = 8  # the scenario RNG, as make eval's
@@ -51,17 +51,26 @@ def train_fold(uid, args, train_args):
     return out
 
 
-def variants(path, workdir, uid):
-    """The fold's weights as two files, every channel's residual "always"
-    (as the fold was trained): {True: with the residual on a channel
-    missing all window, False: without ("absent_residual": false)}."""
+def fold_files(path, workdir, uid):
+    """The fold's weights as the files the comparison runs, every channel's
+    residual "always" unless named (as the fold was trained):
+    residual       the residual also on a channel missing all window
+    anchor         "absent_residual": false
+    anchor_only    that with the decoder head zeroed: every continuous fill is its anchor
+    hr_others      that with heart rate's "residual": "others_missing"."""
     m = load_model(path)
     base = {k: v for k, v in m.cfg.items() if k != "absent_residual"}
     base["channels"] = [{k: v for k, v in ch.items() if k != "residual"} for ch in m.cfg["channels"]]
-    out = {}
-    for absent, tag in ((True, "residual"), (False, "anchor")):
-        out[absent] = os.path.join(workdir, f"fold{uid}-{tag}.safetensors")
-        save_model(out[absent], m, base if absent else dict(base, absent_residual=False))
+    anchor = dict(base, absent_residual=False)
+    out = {k: os.path.join(workdir, f"fold{uid}-{k}.safetensors") for k in ("residual", "anchor", "anchor_only",
+                                                                             "hr_others")}
+    save_model(out["residual"], m, base)
+    save_model(out["anchor"], m, anchor)
+    save_model(out["hr_others"], m, with_residual(anchor, ["heart_rate"], "others_missing"))
+    with torch.no_grad():
+        m.decoder.head.weight.zero_()
+        m.decoder.head.bias.zero_()
+    save_model(out["anchor_only"], m, anchor)
     return out
 
 
@@ -89,17 +98,17 @@ def main():
     for uid in hr_people:
         # As make eval: where the CLI fills nothing (a window with no value left), the fold's training mean.
         mean = float(np.nanmean(np.concatenate([users[u][0][..., evaluate.HR] for u in train_ids if u != uid])))
-        models = variants(trained[uid], args.workdir, uid)
+        files = fold_files(trained[uid], args.workdir, uid)
         row = scenario_mse(cli, users, uid, "hr_sensor", evaluate.hr_sensor_masks, mean,
-                           {"residual": models[True], "anchor_alone": models[False]})
+                           {"residual": files["residual"], "anchor_alone": files["anchor"]})
         if row is None:
             continue
         print(json.dumps(row), flush=True)
         folds.append(row)
         if not args.every_scenario:
             continue
-        shipped = {"model": models[False], "anchor_only": head_zeroed(models[False], args.workdir, uid),
-                   "hr_others_missing": hr_residual_others_missing(models[False], args.workdir, uid)}
+        shipped = {"model": files["anchor"], "anchor_only": files["anchor_only"],
+                   "hr_others_missing": files["hr_others"]}
         for name, _, gen, _ in evaluate.scenario_specs(evaluate.FULL):
             r = scenario_mse(cli, users, uid, name, gen, mean, shipped)
             if r:
@@ -132,27 +141,6 @@ def main():
 def pooled(rows, keys):
     n = max(1, sum(r["minutes"] for r in rows))
     return {k: round(sum(r[k] * r["minutes"] for r in rows) / n, 3) for k in keys}
-
-
-def head_zeroed(path, workdir, uid):
-    """The same file with the decoder head at zero: every continuous fill is its anchor."""
-    m = load_model(path)
-    with torch.no_grad():
-        m.decoder.head.weight.zero_()
-        m.decoder.head.bias.zero_()
-    out = os.path.join(workdir, f"fold{uid}-head0.safetensors")
-    save_model(out, m, m.cfg)
-    return out
-
-
-def hr_residual_others_missing(path, workdir, uid):
-    """The same file with heart rate's "residual": "others_missing"."""
-    m = load_model(path)
-    cfg = dict(m.cfg, channels=[dict(ch, residual="others_missing") if ch["name"] == "heart_rate" else ch
-                                for ch in m.cfg["channels"]])
-    out = os.path.join(workdir, f"fold{uid}-hrgate.safetensors")
-    save_model(out, m, cfg)
-    return out
 
 
 def scenario_mse(cli, users, uid, name, generator, mean, models):

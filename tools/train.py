@@ -23,7 +23,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import aim  # noqa: E402
 import anchor_fit  # noqa: E402
 import userdays  # noqa: E402
-from wearfm_ref import WearFM, init_random, load_model, profiles_leave_one_out, save_model  # noqa: E402
+from wearfm_ref import WearFM, init_random, load_model, profiles_leave_one_out, save_model, with_residual  # noqa: E402
 
 PROFILE_SMOOTH = 15  # minutes: the profile's +- smoothing, as tools/evaluate.py's own time-of-day baseline
 # a day trains without its profile this often, so the model also fills a
@@ -288,8 +288,7 @@ def main():
         if not args.absent_residual:  # the file's rule only: training keeps the residual (see --no-absent-residual)
             c["absent_residual"] = False
         if args.residual_others_missing:  # the same: a rule of the file, not of training
-            c["channels"] = [dict(ch, residual="others_missing") if ch["name"] in args.residual_others_missing else ch
-                             for ch in c["channels"]]
+            c = with_residual(c, args.residual_others_missing, "others_missing")
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         save_model(path, model.eval(), c, dtype=args.dtype)
         model.train()

@@ -132,6 +132,11 @@ def config_from_dict(d):
     return cfg
 
 
+def with_residual(cfg, names, mode):
+    """cfg with the channels named in `names` given "residual": mode."""
+    return dict(cfg, channels=[dict(ch, residual=mode) if ch["name"] in names else ch for ch in cfg["channels"]])
+
+
 def config_to_json(cfg):
     """JSON string for __metadata__ (decoder key dropped for encoder-only)."""
     out = {k: v for k, v in cfg.items() if not (k == "decoder" and v is None)}
