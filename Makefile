@@ -66,7 +66,8 @@ fuzz: setup
 	@ninja -C $(BUILD)/fuzz
 	@for t in $(BUILD)/fuzz/fuzz_*; do n=$${t##*/fuzz_}; mkdir -p $(BUILD)/fuzz/corpus_$$n; \
 	   echo "== $$t for $(FUZZ_SECONDS) s"; \
-	   $$t $(BUILD)/fuzz/corpus_$$n fuzz/corpus_$$n -dict=fuzz/$$n.dict \
+	   mkdir -p $(BUILD)/fuzz/artifacts_$$n; \
+	   $$t $(BUILD)/fuzz/corpus_$$n fuzz/corpus_$$n -dict=fuzz/$$n.dict -artifact_prefix=$(BUILD)/fuzz/artifacts_$$n/ \
 	     -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 || exit 1; done
 
 # Real data -> model (issue: AIM pretraining). DATA is the Fitabase export.

@@ -68,7 +68,10 @@ fuzz_bounded() {
     local name; name=$(basename "$f")
     mkdir -p "$B/fuzz/corpus_$name"
     local seeds="fuzz/corpus_${name#fuzz_}"
+    # crash-/slow-unit- files go to the build tree, never into the checkout
+    mkdir -p "$B/fuzz/artifacts_$name"
     "$f" "$B/fuzz/corpus_$name" $( [ -d "$seeds" ] && echo "$seeds") \
+      -artifact_prefix="$B/fuzz/artifacts_$name/" \
       $( [ -f "fuzz/${name#fuzz_}.dict" ] && echo "-dict=fuzz/${name#fuzz_}.dict") \
       -max_total_time="${FUZZ_SECONDS:-60}" -print_final_stats=1 2>&1 |
       { grep -E "stat::number_of_executed_units|ERROR|SUMMARY|Done" || true; }
