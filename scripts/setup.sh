@@ -63,6 +63,12 @@ if ! "$VENV/bin/python" -c 'import wasmtime' 2>/dev/null; then
   /usr/bin/python3 -m venv "$VENV"
   "$VENV/bin/pip" install -q 'wasmtime==50.0.1'
 fi
+# onnxruntime, the engine of the ONNX parity test (tests/test_onnx_parity.py;
+# the same version as the npm packages of `make bench-vs-ort`).
+if ! "$VENV/bin/python" -c 'import onnxruntime' 2>/dev/null; then
+  echo "setup: installing onnxruntime (PyPI) into $VENV"
+  "$VENV/bin/pip" install -q 'onnxruntime==1.30.0'
+fi
 # scipy, the resampler reference's own reference (tests/waveform/test_resample_scipy.py,
 # which skips with a message when it could not be installed).
 if ! "$VENV/bin/python" -c 'import scipy.signal' 2>/dev/null; then

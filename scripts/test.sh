@@ -96,6 +96,7 @@ parity() { # C (native, WASI under node and wasmtime) vs PyTorch, and builds vs 
 web_node() { node --test web/test/; }
 web_e2e() { node --test web/e2e/; }
 cli() { bash tests/test_cli.sh; }
+onnx_parity() { $PY tests/test_onnx_parity.py --wearfm $B/native/wearfm --ort-python $B/pyvenv/bin/python --workdir $B/onnx-parity; }
 train_smoke() { bash tests/test_train_smoke.sh; }
 eval_smoke() { bash tests/test_eval_smoke.sh; }
 eval_tables() { $PY tools/eval_tables.py --check; }
@@ -121,6 +122,7 @@ stage "unit tests: asan+ubsan" sanitize
 stage "cli: exit codes, messages, stdin, formats (native + wasi)" cli
 stage "parity: small configs vs pytorch, cross-build" parity
 stage "parity: paper config (26 ch x 1440 min) vs pytorch, cross-build" parity --paper --only paper
+stage "onnx: both exported encoder forms under onnxruntime = wearfm embed (shipped model, paper config)" onnx_parity
 stage "training smoke: trainer -> safetensors -> C core parity -> evaluation" train_smoke
 stage "accelerometer smoke: teacher, distilled student, baselines -> safetensors -> wearfm embed/hr and probes on WESAD and WISDM" bash tests/test_accel_smoke.sh
 stage "evaluation smoke: every scenario x method through the native CLI, bootstrap, tables" eval_smoke
