@@ -6,7 +6,7 @@ export NODE_PATH := /usr/share/nodejs
 JOBS ?= $(shell nproc)
 BUILD := build
 
-.PHONY: all setup setup-base native wasi web build test fuzz demo bench data train residual-lopo eval probes page-probes fill-bands curves clean serve sample train-accel ship-accel eval-accel
+.PHONY: all setup setup-base native wasi web build test fuzz demo bench bench-vs-ort data train residual-lopo eval probes page-probes fill-bands curves clean serve sample train-accel ship-accel eval-accel
 
 all: build
 
@@ -56,6 +56,16 @@ sample: native
 
 bench: setup native wasi
 	@bash bench/run.sh
+
+# wearfm against onnxruntime-node and onnxruntime-web on a paper-config day,
+# interleaved in one run (bench/vs_ort.py; ~25 min on 2 cores, on an idle
+# machine). The npm engines (pinned in bench/package.json, ~440 MB) are
+# installed here only. Writes bench/vs-ort.json and bench/README.md's table.
+bench-vs-ort: setup native wasi
+	@[ -d bench/node_modules/onnxruntime-web ] && [ -d bench/node_modules/onnxruntime-node ] || \
+	   (cd bench && npm ci --no-audit --no-fund --onnxruntime-node-install=skip)
+	@/usr/bin/python3 bench/vs_ort.py run
+	@/usr/bin/python3 bench/vs_ort.py tables
 
 # Long fuzzing run of every libFuzzer target (fuzz/fuzz_*.c: the model
 # loader, the Fitabase, minute-CSV and export importers, the minute aggregator, the
