@@ -1,6 +1,7 @@
 /* Row and element-wise ops against double-precision formulas. */
 #include "model/ops.h"
 #include "testing.h"
+#include "kernels/gemm.h"
 #include <string.h>
 
 TEST(gelu_matches_exact_erf_form) {
@@ -22,6 +23,36 @@ TEST(gelu_matches_exact_erf_form) {
     float z = 0.0f;
     wfm_gelu(&z, 1);
     CHECK(z == 0.0f);
+}
+
+/* Every kernel set's vector GELU: the same bound against erf, agreement with
+ * the scalar form, and tails (lengths that are no multiple of any width). */
+TEST(gelu_kernels_match_scalar_form) {
+    static float x[40001], y[40001], ref[40001];
+    size_t n = sizeof x / sizeof *x;
+    for (size_t i = 0; i < n; i++) x[i] = -12.0f + 24.0f * (float)i / (float)(n - 1);
+    memcpy(ref, x, sizeof x);
+    wfm_gelu(ref, n);
+    for (const wfm_kernels *const *kr = wfm_kernels_available(); *kr; kr++) {
+        static const size_t lens[] = {40001, 40000, 17, 15, 7, 3, 1, 0};
+        double worst = 0, vs_scalar = 0;
+        for (size_t l = 0; l < sizeof lens / sizeof *lens; l++) {
+            memcpy(y, x, sizeof x);
+            (*kr)->gelu(y, lens[l]);
+            for (size_t i = 0; i < n; i++) {
+                if (i >= lens[l]) { CHECK(y[i] == x[i]); continue; } /* nothing past n is touched */
+                double want = 0.5 * x[i] * (1.0 + erf(x[i] / sqrt(2.0)));
+                double s = fabs(x[i]) > 1 ? fabs(x[i]) : 1;
+                double e = fabs(y[i] - want) / s, d = fabs(y[i] - ref[i]) / s;
+                if (e > worst || e != e) worst = e;
+                if (d > vs_scalar || d != d) vs_scalar = d;
+            }
+        }
+        printf("  %-12s max |gelu - exact| / max(1, |x|) = %.2e, vs the scalar form %.2e\n", (*kr)->name, worst,
+               vs_scalar);
+        CHECK(worst < 4e-7);
+        CHECK(vs_scalar < 4e-7); /* FMA sets round differently from the scalar form */
+    }
 }
 
 TEST(layernorm_matches_double) {
@@ -64,6 +95,7 @@ TEST(pos2d_layout) {
 
 int main(void) {
     RUN(gelu_matches_exact_erf_form);
+    RUN(gelu_kernels_match_scalar_form);
     RUN(layernorm_matches_double);
     RUN(pos2d_layout);
     return TEST_SUMMARY();

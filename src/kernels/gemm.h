@@ -28,18 +28,23 @@ typedef float (*wfm_expminusmax_fn)(size_t n, const float *x, float max, float *
 /* max(x[0..n-1]) for n >= 1 (XNNPACK's rmax). Used by online softmax. */
 typedef float (*wfm_rmax_fn)(size_t n, const float *x);
 
+/* x[i] = GELU(x[i]) (exact erf form, kernels/gelu_poly.h) for i < n. */
+typedef void (*wfm_gelu_fn)(float *x, size_t n);
+
 typedef struct wfm_kernels {
-    const char *name;     /* "scalar", "avx2_fma", "wasm_simd128" */
+    const char *name;     /* "scalar", "avx2_fma", "avx512f", "wasm_simd128" */
     int mr, nr;
     wfm_gemm_ukernel_fn gemm;
     wfm_expminusmax_fn expminusmax;
     wfm_rmax_fn rmax;
+    wfm_gelu_fn gelu;
 } wfm_kernels;
 
 /* The kernel sets, defined in kernels/gemm_<isa>.c. Only those built in
  * exist; call them through wfm_kernels_by_name(), which checks the CPU. */
 extern const wfm_kernels wfm_kernels_scalar;
 extern const wfm_kernels wfm_kernels_avx2_fma;
+extern const wfm_kernels wfm_kernels_avx512f;
 extern const wfm_kernels wfm_kernels_wasm_simd128;
 
 /* The best kernel set for this CPU (runtime detection on x86-64). */

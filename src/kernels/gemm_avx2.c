@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include "kernels/gemm.h"
 #include "kernels/exp_poly.h"
+#include "kernels/gelu_poly.h"
 
 enum { MR = 6, NR = 16 };
 
@@ -143,4 +144,26 @@ static float rmax(size_t n, const float *x) {
     return r;
 }
 
-const wfm_kernels wfm_kernels_avx2_fma = {"avx2_fma", MR, NR, gemm_6x16, expminusmax, rmax};
+/* gelu_poly.h's formula on 8 lanes. */
+static inline __m256 gelu8(__m256 v) {
+    const __m256 one = _mm256_set1_ps(1.0f), sign = _mm256_set1_ps(-0.0f);
+    const __m256 a = _mm256_mul_ps(_mm256_andnot_ps(sign, v), _mm256_set1_ps(WFM_GELU_INV_SQRT2));
+    const __m256 t = _mm256_div_ps(one, _mm256_fmadd_ps(_mm256_set1_ps(WFM_ERF_P), a, one));
+    __m256 q = _mm256_fmadd_ps(_mm256_set1_ps(WFM_ERF_A5), t, _mm256_set1_ps(WFM_ERF_A4));
+    q = _mm256_fmadd_ps(q, t, _mm256_set1_ps(WFM_ERF_A3));
+    q = _mm256_fmadd_ps(q, t, _mm256_set1_ps(WFM_ERF_A2));
+    q = _mm256_fmadd_ps(q, t, _mm256_set1_ps(WFM_ERF_A1));
+    const __m256 p = _mm256_mul_ps(q, t);
+    const __m256 erf_abs = _mm256_fnmadd_ps(p, exp8(_mm256_sub_ps(_mm256_setzero_ps(), _mm256_mul_ps(a, a))), one);
+    /* erf(v) = sign(v) * erf(|v|): flip the sign where v is negative */
+    const __m256 erf = _mm256_xor_ps(erf_abs, _mm256_and_ps(v, sign));
+    return _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(0.5f), v), _mm256_add_ps(one, erf));
+}
+
+static void gelu(float *x, size_t n) {
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(x + i, gelu8(_mm256_loadu_ps(x + i)));
+    for (; i < n; i++) x[i] = wfm_gelu_poly(x[i]);
+}
+
+const wfm_kernels wfm_kernels_avx2_fma = {"avx2_fma", MR, NR, gemm_6x16, expminusmax, rmax, gelu};

@@ -2,6 +2,7 @@
  * without a SIMD set. Plain C the compiler may auto-vectorize. */
 #include "kernels/gemm.h"
 #include "kernels/exp_poly.h"
+#include "kernels/gelu_poly.h"
 
 enum { MR = 4, NR = 8 };
 
@@ -47,4 +48,8 @@ static float rmax(size_t n, const float *x) {
     return m;
 }
 
-const wfm_kernels wfm_kernels_scalar = {"scalar", MR, NR, gemm_4x8, expminusmax, rmax};
+static void gelu(float *x, size_t n) {
+    for (size_t i = 0; i < n; i++) x[i] = wfm_gelu_poly(x[i]);
+}
+
+const wfm_kernels wfm_kernels_scalar = {"scalar", MR, NR, gemm_4x8, expminusmax, rmax, gelu};

@@ -3,6 +3,7 @@
 #include <wasm_simd128.h>
 #include "kernels/gemm.h"
 #include "kernels/exp_poly.h"
+#include "kernels/gelu_poly.h"
 
 enum { MR = 4, NR = 8 };
 
@@ -152,4 +153,26 @@ static float rmax(size_t n, const float *x) {
     return r;
 }
 
-const wfm_kernels wfm_kernels_wasm_simd128 = {"wasm_simd128", MR, NR, gemm_4x8, expminusmax, rmax};
+/* gelu_poly.h's formula on 4 lanes. */
+static inline v128_t gelu4(v128_t v) {
+    const v128_t one = wasm_f32x4_splat(1.0f);
+    const v128_t a = wasm_f32x4_mul(wasm_f32x4_abs(v), wasm_f32x4_splat(WFM_GELU_INV_SQRT2));
+    const v128_t t = wasm_f32x4_div(one, wasm_f32x4_add(one, wasm_f32x4_mul(wasm_f32x4_splat(WFM_ERF_P), a)));
+    v128_t q = wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_splat(WFM_ERF_A5), t), wasm_f32x4_splat(WFM_ERF_A4));
+    q = wasm_f32x4_add(wasm_f32x4_mul(q, t), wasm_f32x4_splat(WFM_ERF_A3));
+    q = wasm_f32x4_add(wasm_f32x4_mul(q, t), wasm_f32x4_splat(WFM_ERF_A2));
+    q = wasm_f32x4_add(wasm_f32x4_mul(q, t), wasm_f32x4_splat(WFM_ERF_A1));
+    const v128_t p = wasm_f32x4_mul(q, t);
+    const v128_t erf_abs = wasm_f32x4_sub(one, wasm_f32x4_mul(p, exp4(wasm_f32x4_neg(wasm_f32x4_mul(a, a)))));
+    /* erf(v) = sign(v) * erf(|v|): flip the sign where v is negative */
+    const v128_t erf = wasm_v128_xor(erf_abs, wasm_v128_and(v, wasm_f32x4_splat(-0.0f)));
+    return wasm_f32x4_mul(wasm_f32x4_mul(wasm_f32x4_splat(0.5f), v), wasm_f32x4_add(one, erf));
+}
+
+static void gelu(float *x, size_t n) {
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) wasm_v128_store(x + i, gelu4(wasm_v128_load(x + i)));
+    for (; i < n; i++) x[i] = wfm_gelu_poly(x[i]);
+}
+
+const wfm_kernels wfm_kernels_wasm_simd128 = {"wasm_simd128", MR, NR, gemm_4x8, expminusmax, rmax, gelu};

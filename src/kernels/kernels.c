@@ -22,11 +22,22 @@ static int have_avx2_fma(void) {
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && os_saves_ymm();
 }
+
+/* AVX-512 also needs the OS to save the opmask and both halves of the upper
+ * ZMM state (XCR0 bits 5-7). */
+static int have_avx512f(void) {
+    if (!have_avx2_fma() || !__builtin_cpu_supports("avx512f")) return 0;
+    unsigned lo, hi;
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    return (lo & 0xE6) == 0xE6;
+}
 #define WFM_DETECT_AVX2 1
 #endif
 
 /* Best first. Immutable, so concurrent callers need no synchronization. */
 #if defined(WFM_DETECT_AVX2)
+static const wfm_kernels *const with_avx512[] = {&wfm_kernels_avx512f, &wfm_kernels_avx2_fma, &wfm_kernels_scalar,
+                                                 NULL};
 static const wfm_kernels *const with_avx2[] = {&wfm_kernels_avx2_fma, &wfm_kernels_scalar, NULL};
 #endif
 #if defined(WFM_HAVE_WASM_SIMD)
@@ -39,6 +50,7 @@ static const wfm_kernels *const baseline[] = {&wfm_kernels_scalar, NULL};
 
 const wfm_kernels *const *wfm_kernels_available(void) {
 #if defined(WFM_DETECT_AVX2)
+    if (have_avx512f()) return with_avx512;
     if (have_avx2_fma()) return with_avx2;
 #endif
     return baseline;

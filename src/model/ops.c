@@ -1,5 +1,6 @@
 #include "model/ops.h"
 #include "kernels/exp_poly.h"
+#include "kernels/gelu_poly.h"
 #include <math.h>
 
 void wfm_layernorm_rows(const float *x, float *y, size_t rows, size_t dim,
@@ -26,17 +27,8 @@ void wfm_layernorm_rows(const float *x, float *y, size_t rows, size_t dim,
  * polynomial exp: branch-free, so compilers vectorise this loop for SSE,
  * AVX or wasm simd128, where libm's erff is a scalar call per element.
  * The GELU error it adds (<= 1e-7 * |x|) is far inside the 1e-4 parity bound. */
-void wfm_gelu(float *x, size_t n) {
-    const float inv_sqrt2 = 0.70710678118654752f;
-    for (size_t i = 0; i < n; i++) {
-        float v = x[i];
-        float a = fabsf(v) * inv_sqrt2;
-        float t = 1.0f / (1.0f + 0.3275911f * a);
-        float p = t * (0.254829592f + t * (-0.284496736f + t * (1.421413741f + t * (-1.453152027f + t * 1.061405429f))));
-        float erf_abs = 1.0f - p * wfm_exp_poly(-a * a);
-        float erf = v < 0.0f ? -erf_abs : erf_abs;
-        x[i] = 0.5f * v * (1.0f + erf);
-    }
+void wfm_gelu(float *x, size_t n) { /* the scalar form; the model calls kr->gelu */
+    for (size_t i = 0; i < n; i++) x[i] = wfm_gelu_poly(x[i]);
 }
 
 void wfm_add(float *y, const float *x, size_t n) {

@@ -30,14 +30,14 @@ static void layernorm(wfm_state *s, const wfm_layernorm *ln, const float *x, flo
     wfm_pool_run(s->pool, (a.rows + a.chunk - 1) / a.chunk, ln_run, &a);
 }
 
-typedef struct { float *x; size_t n, chunk; } gelu_task;
+typedef struct { const wfm_kernels *kr; float *x; size_t n, chunk; } gelu_task;
 static void gelu_run(void *p, size_t t, int thread) {
     const gelu_task *a = p;
     size_t i0 = t * a->chunk, i1 = i0 + a->chunk < a->n ? i0 + a->chunk : a->n;
-    wfm_gelu(a->x + i0, i1 - i0);
+    a->kr->gelu(a->x + i0, i1 - i0);
 }
 static void gelu(wfm_state *s, float *x, size_t n) {
-    gelu_task a = {x, n, 16384};
+    gelu_task a = {s->model->kr, x, n, 16384};
     wfm_pool_run(s->pool, (n + a.chunk - 1) / a.chunk, gelu_run, &a);
 }
 
