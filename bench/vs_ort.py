@@ -189,6 +189,11 @@ def cmd_run(a):
                 for c in cells:
                     c["group"] = group
                 res["cells"] += cells
+    if a.only and os.path.exists(a.out):
+        # one group re-run: keep the other groups' cells of the earlier run
+        with open(a.out) as f:
+            old = json.load(f)
+        res["cells"] = [c for c in old["cells"] if c["group"] != a.only] + res["cells"]
     bad = [c for c in res["cells"] if c["rel_err_vs_native"] > AGREE]
     with open(a.out, "w") as f:
         json.dump(res, f, indent=1)
