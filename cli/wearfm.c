@@ -73,6 +73,9 @@ static void usage(FILE *f) {
             "                          days to learn their typical day from (default: the input\n"
             "                          itself; a window never uses its own minutes)\n"
             "  --no-history            no typical day: each window is filled from itself alone\n"
+            "  --bands FILE            impute: the model's measured fill bands (models/<name>.fill-bands.json);\n"
+            "                          adds <name>_low,<name>_high around each fill of a channel with bands\n"
+            "                          (empty where recorded, or where the window has none of that channel)\n"
             "  --mask-mode compact|attention   AIM form (default compact; same results)\n"
             "  --threads N             worker threads (default: all cores; WASI: 1)\n"
             "  --input-format e4|csv   waveform recordings: the layout (default: a first line\n"
@@ -92,6 +95,7 @@ static void usage(FILE *f) {
 typedef struct options {
     const char *cmd, *model, *input, *output, *probe;
     const char *history;    /* --history: the minute CSV of the person's other days (default: the input) */
+    const char *bands;      /* --bands: the model's fill-bands file (impute) */
     int json, raw, quiet, threads, no_history;
     wfm_mask_mode mask_mode;
     cli_wave_opts wave;     /* recordings of waveform models */
@@ -130,6 +134,9 @@ static int parse_args(int argc, char **argv, options *o) {
         } else if (!strcmp(a, "--history")) {
             if (!next) goto missing;
             o->history = next; i++;
+        } else if (!strcmp(a, "--bands")) {
+            if (!next) goto missing;
+            o->bands = next; i++;
         } else if (!strcmp(a, "--no-history")) {
             o->no_history = 1;
         } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
@@ -189,6 +196,10 @@ static int parse_args(int argc, char **argv, options *o) {
     if (npos != need) {
         fprintf(stderr, "wearfm %s: expected %s\n", o->cmd,
                 need == 2 ? "MODEL" : need == 4 ? "WAVEFORM-MODEL PROBE RECORDING" : "MODEL INPUT");
+        return -1;
+    }
+    if (o->bands && strcmp(o->cmd, "impute")) {
+        fprintf(stderr, "wearfm %s: --bands is for impute (the intervals around fills)\n", o->cmd);
         return -1;
     }
     o->model = pos[1];
@@ -447,6 +458,22 @@ static int open_profile(const options *o, wfm_model *m, const wfm_minutes *t, wf
     return EXIT_OK;
 }
 
+/* --bands: the model's fill bands, checked against it. */
+static int open_bands(const options *o, const wfm_model *m, wfm_fill_bands **out) {
+    size_t len = 0;
+    int why;
+    char *text = cli_read_all(o->bands, &len, &why);
+    if (!text) return cli_read_failed("wearfm --bands", o->bands, why, len);
+    wfm_error err = {0};
+    wfm_status st = wfm_fill_bands_load(m, text, len, out, &err);
+    free(text);
+    if (st) {
+        fprintf(stderr, "wearfm: --bands %s: %s\n", o->bands, err.message);
+        return st == WFM_ERR_NO_MEMORY ? EXIT_RUNTIME : EXIT_INPUT;
+    }
+    return EXIT_OK;
+}
+
 /* Runs every window of the table that has an observed value. The closing
  * summary goes to `summary`, for main to print once the output is safely
  * written. */
@@ -503,11 +530,17 @@ static int cmd_run(const options *o, wfm_model *m, const wfm_minutes *t, FILE *o
         fprintf(stderr, "wearfm: note: this model takes no typical day (no anchor_profile); %s ignored\n",
                 o->history ? "--history" : "--no-history");
     float *pvals = profile ? malloc(sizeof(float) * (size_t)T * C) : NULL;
-    if (prc || !x || !emb || !vals || !vis || !is_category || !prob || (!strcmp(o->cmd, "tokens") && !tok) ||
+    wfm_fill_bands *bands = NULL;
+    if (!prc && o->bands) prc = open_bands(o, m, &bands);
+    float *band_lo = bands ? malloc(sizeof(float) * (size_t)T * C) : NULL;
+    float *band_hi = bands ? malloc(sizeof(float) * (size_t)T * C) : NULL;
+    if (prc || (bands && (!band_lo || !band_hi)) || !x || !emb || !vals || !vis || !is_category || !prob || (!strcmp(o->cmd, "tokens") && !tok) ||
         (profile && !pvals)) {
         if (!prc) fprintf(stderr, "wearfm: out of memory\n");
         free(x); free(emb); free(vals); free(tok); free(vis); free(prob); free(is_category); free(pvals);
+        free(band_lo); free(band_hi);
         wfm_profile_free(profile);
+        wfm_fill_bands_free(bands);
         return prc ? prc : EXIT_RUNTIME;
     }
 
@@ -524,6 +557,8 @@ static int cmd_run(const options *o, wfm_model *m, const wfm_minutes *t, FILE *o
         for (int c = 0; c < C; c++) fprintf(out, ",%s", channel_name(m, c));
         for (int c = 0; c < C; c++) fprintf(out, ",%s_filled", channel_name(m, c));
         for (int c = 0; c < C; c++) if (is_category[c]) fprintf(out, ",%s_probability", channel_name(m, c));
+        for (int c = 0; c < C; c++)
+            if (wfm_fill_bands_has_channel(bands, c)) fprintf(out, ",%s_low,%s_high", channel_name(m, c), channel_name(m, c));
         fputc('\n', out);
     }
 
@@ -554,6 +589,11 @@ static int cmd_run(const options *o, wfm_model *m, const wfm_minutes *t, FILE *o
         if (st) {
             fprintf(stderr, "wearfm: window %s: %s\n", when, err.message);
             rc = st == WFM_ERR_INVALID_ARG ? EXIT_INPUT : EXIT_RUNTIME;
+            break;
+        }
+        if (bands && (st = wfm_fill_bands_window(bands, x, vals, band_lo, band_hi, &err))) {
+            fprintf(stderr, "wearfm: window %s: %s\n", when, err.message);
+            rc = EXIT_RUNTIME;
             break;
         }
         if (!o->quiet && n_windows > 1)
@@ -594,6 +634,22 @@ static int cmd_run(const options *o, wfm_model *m, const wfm_minutes *t, FILE *o
                     }
                     fputc(']', out);
                 }
+                if (bands) { /* per minute, the channels with bands in order: the interval around the fill */
+                    fprintf(out, ", \"band_channels\": [");
+                    for (int c = 0, k = 0; c < C; c++)
+                        if (wfm_fill_bands_has_channel(bands, c)) fprintf(out, "%s\"%s\"", k++ ? ", " : "", channel_name(m, c));
+                    for (int e = 0; e < 2; e++) {
+                        const float *v = e ? band_hi : band_lo;
+                        fprintf(out, "], \"%s\": [", e ? "high" : "low");
+                        for (int i = 0; i < T; i++) {
+                            fputs(i ? ", [" : "[", out);
+                            for (int c = 0, k = 0; c < C; c++)
+                                if (wfm_fill_bands_has_channel(bands, c)) { if (k++) fputs(", ", out); print_float(out, v[(size_t)i * C + c]); }
+                            fputc(']', out);
+                        }
+                    }
+                    fputc(']', out);
+                }
             } else {
                 fprintf(out, ", \"visible\": [");
                 for (int n = 0; n < N; n++) fprintf(out, "%s%d", n ? ", " : "", vis[n]);
@@ -625,6 +681,12 @@ static int cmd_run(const options *o, wfm_model *m, const wfm_minutes *t, FILE *o
                     if (isnan(p)) fputc(',', out);
                     else fprintf(out, ",%.9g", p);
                 }
+                for (int c = 0; bands && c < C; c++) {
+                    if (!wfm_fill_bands_has_channel(bands, c)) continue;
+                    size_t k = (size_t)i * C + c;
+                    if (isnan(band_lo[k])) fputs(",,", out);
+                    else fprintf(out, ",%.9g,%.9g", band_lo[k], band_hi[k]);
+                }
                 fputc('\n', out);
             }
         }
@@ -643,7 +705,9 @@ static int cmd_run(const options *o, wfm_model *m, const wfm_minutes *t, FILE *o
                 total_minutes ? 100.0 * total_missing / total_minutes : 0.0,
                 is_impute && !o->raw ? " and were filled" : "");
     free(x); free(emb); free(vals); free(tok); free(vis); free(prob); free(is_category); free(pvals);
+    free(band_lo); free(band_hi);
     wfm_profile_free(profile);
+    wfm_fill_bands_free(bands);
     return rc;
 }
 

@@ -11,5 +11,6 @@
 #include "wearfm/minutes.h"
 #include "wearfm/waveform.h"
 #include "wearfm/probe.h"
+#include "wearfm/fill_bands.h"
 
 #endif

@@ -92,6 +92,24 @@ open(sys.argv[1], 'w').write(chr(10).join(rows) + chr(10))
   check "$build --history needs a value" 2 "${CLI[@]}" impute $P2 $PD/days.csv --history
   check "$build --history on a model without a profile" 0 "${CLI[@]}" impute tests/fixtures/v2x.safetensors $PD/days.csv --history $PD/days.csv -o $PD/v2x.csv
   grep_err "$build --history on a model without a profile is noted" "takes no typical day"
+  # --bands: the shipped model's measured fill bands give <ch>_low,<ch>_high around fills
+  BANDS=${MODEL%.safetensors}.fill-bands.json
+  check "$build impute --bands" 0 "${CLI[@]}" impute $MODEL $SAMPLE --bands $BANDS -o $W/bands.csv
+  if head -1 $W/bands.csv | grep -q ",heart_rate_low,heart_rate_high,steps_low,steps_high$" &&
+     python3 -c "
+import csv,sys
+rows=list(csv.DictReader(open(sys.argv[1])))
+ok=[r for r in rows if r['heart_rate_low']]
+assert ok and all(r['heart_rate_filled']=='1' and float(r['heart_rate_low'])<=float(r['heart_rate'])<=float(r['heart_rate_high']) for r in ok)
+assert all(not r['heart_rate_low'] for r in rows if r['heart_rate_filled']=='0')
+assert all(float(r['steps_low'])>=0 for r in rows if r['steps_low'])" $W/bands.csv; then
+    pass=$((pass + 1)); echo "ok   $build impute --bands: intervals around filled minutes only"
+  else fail=$((fail + 1)); echo "FAIL $build impute --bands columns or intervals"; head -2 $W/bands.csv; fi
+  python3 -c "import json,sys; d=json.load(open(sys.argv[1])); d['model']['weights_hash']='fnv1a64w:0000000000000000'; json.dump(d,open(sys.argv[2],'w'))" $BANDS $W/other-bands.json
+  check "$build --bands of another model" 4 "${CLI[@]}" impute $MODEL $SAMPLE --bands $W/other-bands.json
+  grep_err "$build --bands of another model says so" "measured on another model"
+  check "$build --bands missing" 4 "${CLI[@]}" impute $MODEL $SAMPLE --bands $W/none_such.json
+  check "$build --bands on embed is a usage error" 2 "${CLI[@]}" embed $MODEL $SAMPLE --bands $BANDS
   # absent_residual false (fixture v2a) is said; v2p (the same weights) does not say it
   check "$build info of an absent_residual-false model" 0 "${CLI[@]}" info tests/fixtures/v2a.safetensors
   if grep -qF "a channel absent all window takes its anchor" $W/out; then pass=$((pass + 1)); echo "ok   $build info: absent_residual"

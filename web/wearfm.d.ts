@@ -86,6 +86,9 @@ export interface RunResult {
   tokenEmbeddings?: Float32Array;
   /** [T*C]: for a filled minute of a category channel, the probability of the level it was given; NaN elsewhere. */
   fillProbability?: Float32Array;
+  /** [T*C], after loadFillBands: the measured interval around each fill (low, high); NaN where there is none. */
+  bandLow?: Float32Array;
+  bandHigh?: Float32Array;
 }
 
 export interface ImputeResult extends RunResult {
@@ -329,6 +332,8 @@ export class Wearfm {
   info: ModelInfo | null;
   /** A same-origin URL (fetched with progress, cached only if options.cache) or the model bytes. */
   load(urlOrBytes: string | URL | Bytes, options?: LoadOptions): Promise<ModelInfo>;
+  /** The loaded model's fill bands (.fill-bands.json bytes), checked against it; imputes then carry bandLow/bandHigh. */
+  loadFillBands(bytes: Bytes): Promise<{ coverage: number }>;
   embed(x: Window, options?: { tokens?: boolean }): Promise<RunResult & { embedding: Float32Array }>;
   impute(x: Window, options?: { raw?: boolean }): Promise<ImputeResult>;
   /** Every window of a table with observed data, exactly as the CLI; table.values is transferred. */

@@ -346,3 +346,17 @@ EMSCRIPTEN_KEEPALIVE int wfmw_fit_add(wfm_aggregator *a, const void *data, size_
     memset(&wfmw_error, 0, sizeof wfmw_error);
     return (int)wfm_fit_add(a, data, len, &import_options, &import_counts, &wfmw_error);
 }
+
+/* Fill bands (include/wearfm/fill_bands.h): the measured interval around each fill, bound to the model. */
+EMSCRIPTEN_KEEPALIVE wfm_fill_bands *wfmw_bands_load(const wfm_model *m, const char *text, size_t len) {
+    wfm_fill_bands *b = NULL;
+    memset(&wfmw_error, 0, sizeof wfmw_error);
+    return wfm_fill_bands_load(m, text, len, &b, &wfmw_error) == WFM_OK ? b : NULL;
+}
+EMSCRIPTEN_KEEPALIVE void wfmw_bands_free(wfm_fill_bands *b) { wfm_fill_bands_free(b); }
+EMSCRIPTEN_KEEPALIVE double wfmw_bands_coverage(const wfm_fill_bands *b) { return wfm_fill_bands_coverage(b); }
+EMSCRIPTEN_KEEPALIVE int wfmw_bands_window(const wfm_fill_bands *b, const float *x, const float *filled, float *low,
+                                           float *high) {
+    memset(&wfmw_error, 0, sizeof wfmw_error);
+    return (int)wfm_fill_bands_window(b, x, filled, low, high, &wfmw_error);
+}

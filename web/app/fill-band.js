@@ -1,40 +1,11 @@
-// How uncertain a filled heart rate or step count is: the band the timeline
-// draws around it. The numbers are measured, not modelled here:
+// How uncertain a filled heart rate or step count is: the words under the
+// band the timeline draws around it. The numbers are measured, not modelled:
 // models/wearfm-minute-fitabase.fill-bands.json (`make fill-bands`) holds,
 // by distance to the nearest recorded minute, where 8 in 10 true values fell
-// around the model's fills on people it never saw.
+// around the model's fills on people it never saw. The C core turns it into
+// an interval per filled minute (wfm_fill_bands_window, via loadFillBands);
+// this file only words it.
 export const BANDS_URL = 'model/fill-bands.json';
-
-/**
- * Minutes from each of the n minutes of a day to the nearest recorded minute
- * of a channel in that day (the model sees one day); Infinity when it has
- * none. recorded(i): minute i of the day has a value.
- */
-export function distanceToRecorded(recorded, n = 1440) {
-  const d = new Float64Array(n).fill(Infinity);
-  let last = -Infinity;
-  for (let i = 0; i < n; i++) {
-    if (recorded(i)) last = i;
-    d[i] = i - last;
-  }
-  let next = Infinity;
-  for (let i = n - 1; i >= 0; i--) {
-    if (recorded(i)) next = i;
-    d[i] = Math.min(d[i], next - i);
-  }
-  return d;
-}
-
-/**
- * {low, high} to add to a fill at this distance, or null: no band for the
- * channel, or none recorded that day (a case the bands did not measure).
- */
-export function bandAt(bands, channel, distance) {
-  const rows = bands?.channels?.[channel]?.bands;
-  if (!rows || !(distance >= 1) || !Number.isFinite(distance)) return null;
-  const b = rows.find((r) => distance <= r.to) ?? rows.at(-1);
-  return b.low === undefined ? null : { low: b.low, high: b.high };
-}
 
 /** The one sentence under the timeline that says what the band is. */
 export function bandNote(bands) {

@@ -18,7 +18,7 @@ import { droppedText } from './dropped.js';
 import { openProbe, describeProbe, predictDays, showPredictions } from './predictions.js';
 import { loadPageProbes, slotSpecs, predictSlots } from './page-probes.js';
 import { showDayPredictions, pageProbesLine } from './day-predictions.js';
-import { BANDS_URL, bandAt, bandNote, bandDetails, distanceToRecorded } from './fill-band.js';
+import { BANDS_URL, bandNote, bandDetails } from './fill-band.js';
 import { Job, days } from './job.js';
 import { personFileName } from './research-files.js';
 import { researchZip } from './research-export.js';
@@ -77,15 +77,10 @@ function filledOutput(key, name, minute) {
 const fillOf = (name, minute) => filledOutput('imputed', name, minute);
 const sureOf = (name, minute) => filledOutput('fillProbability', name, minute);
 
-// The measured band of each filled minute of the day, by its distance to the channel's nearest recorded minute.
-function bandsOfDay(table, dayStart, rows) {
-  const C = table.channels.length, byChannel = {};
-  for (const name of rows) {
-    const c = table.channels.indexOf(name), off = dayStart - table.start;
-    const recorded = (i) => off + i >= 0 && off + i < table.length && !Number.isNaN(table.values[(off + i) * C + c]);
-    if (state.bands?.channels?.[name]) byChannel[name] = distanceToRecorded(recorded);
-  }
-  return (name, i) => (byChannel[name] ? bandAt(state.bands, name, byChannel[name][i]) : null);
+// The measured interval around a filled minute (the core's wfm_fill_bands_window, in the analysis), or null.
+function bandOf(name, minute) {
+  const low = filledOutput('bandLow', name, minute), high = filledOutput('bandHigh', name, minute);
+  return Number.isNaN(low) || Number.isNaN(high) ? null : { low, high };
 }
 
 let frame = 0;
@@ -107,7 +102,6 @@ function draw() {
   const from = has ? state.day - table.start : 0;
   const share = has ? observedShare(table, from, from + 1440) : [];
   const shares = rows.map((n) => share[table.channels.indexOf(n)]);
-  const bandOf = has && state.analysis ? bandsOfDay(table, state.day, rows) : () => null;
   drawDay($('timeline'), { table, dayStart: state.day ?? 0, rows, fillOf, sureOf, bandOf, gaps: gapMinutes(), shares });
   $('band-note').textContent = state.analysis ? bandNote(state.bands) : '';
   $('band-details').textContent = state.analysis ? bandDetails(state.bands) : '';
@@ -506,8 +500,14 @@ async function loadModel() {
 async function loadPageData() {
   try {
     const res = await fetch(BANDS_URL);
-    state.bands = res.ok ? await res.json() : null;
-  } catch { state.bands = null; }
+    const bytes = res.ok ? new Uint8Array(await res.arrayBuffer()) : null;
+    // The core checks them against the model (another model's are refused) and computes every interval.
+    if (bytes) await state.api.loadFillBands(bytes);
+    state.bands = bytes ? JSON.parse(new TextDecoder().decode(bytes)) : null;
+  } catch (e) {
+    if (!(e instanceof TypeError)) console.warn(`wearfm: fill bands left out: ${e.message}`);
+    state.bands = null;
+  }
   if (!state.info.probes) { state.pageProbesError = 'This version of the page cannot make predictions.'; return render(); }
   try {
     const loaded = await loadPageProbes(state.api);

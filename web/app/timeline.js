@@ -3,7 +3,7 @@
 // not recorded, hatched = sensor disconnected, the channel's colour =
 // measured; orange = estimated by the model, only where nothing was
 // recorded. An estimated number carries its measured uncertainty band
-// (fill-band.js); an estimated category is paler the less sure the model is.
+// (the C core's interval, fill-band.js words it); an estimated category is paler the less sure the model is.
 import { channelMeta } from '../src/channels.js';
 
 const ROW = 58, LABEL = 18, AXIS = 36, PAD = 6, GUTTER = 70;
@@ -12,10 +12,11 @@ const COLORS = { missing: '#eceff1', gap: '#b0bec5', fill: '#e67e22', band: 'rgb
 /**
  * @param {HTMLCanvasElement} canvas
  * @param {{table, dayStart:number, rows:string[], fillOf:(channel:string, minute:number)=>number,
- *   sureOf?:(channel:string, minute:number)=>number, bandOf?:(channel:string, i:number)=>({low:number, high:number}|null),
+ *   sureOf?:(channel:string, minute:number)=>number, bandOf?:(channel:string, minute:number)=>({low:number, high:number}|null),
  *   gaps:{from:number,to:number}[], shares:number[]}} d
  *   gaps are in local minutes; fillOf returns NaN where there is no fill; sureOf the
- *   probability of a filled category (NaN: unknown); bandOf the band of minute i of the day.
+ *   probability of a filled category (NaN: unknown); bandOf the interval (values, not offsets)
+ *   around a filled minute, from the core (null: none).
  */
 export function drawDay(canvas, { table, dayStart, rows, fillOf, sureOf = () => NaN, bandOf = () => null, gaps, shares }) {
   const width = Math.max(280, canvas.clientWidth || 600);
@@ -66,7 +67,7 @@ export function drawDay(canvas, { table, dayStart, rows, fillOf, sureOf = () => 
     }
     grid(g, xOf, top, ROW);
     if (meta.levels) drawCategories(g, { meta, val, fill, sure: (i) => sureOf(name, dayStart + i), xOf, dx, top });
-    else drawNumbers(g, { meta, val, fill, band: (i) => bandOf(name, i), xOf, dx, top, bottom, range: meta.min === null || meta.max === null ? range(table, c) : [meta.min, meta.max] });
+    else drawNumbers(g, { meta, val, fill, band: (i) => bandOf(name, dayStart + i), xOf, dx, top, bottom, range: meta.min === null || meta.max === null ? range(table, c) : [meta.min, meta.max] });
     g.strokeStyle = COLORS.grid;
     g.lineWidth = 1;
     g.strokeRect(x0 + 0.5, top + 0.5, w - 1, ROW - 1);
@@ -96,8 +97,8 @@ function drawNumbers(g, { meta, val, fill, band, xOf, dx, top, bottom, range: [l
   // The band first, so that lines stay on top: one polygon per run of filled minutes.
   runs(1440, (i) => !Number.isNaN(fill(i)) && band(i), (a, b) => {
     g.beginPath();
-    for (let i = a; i < b; i++) g.lineTo(xOf(i + 0.5), yOf(fill(i) + band(i).high));
-    for (let i = b - 1; i >= a; i--) g.lineTo(xOf(i + 0.5), yOf(fill(i) + band(i).low));
+    for (let i = a; i < b; i++) g.lineTo(xOf(i + 0.5), yOf(band(i).high));
+    for (let i = b - 1; i >= a; i--) g.lineTo(xOf(i + 0.5), yOf(band(i).low));
     g.closePath();
     g.fillStyle = COLORS.band;
     g.fill();

@@ -45,6 +45,7 @@ export class WearfmCore {
   loadModel(bytes, { threads = 1, maskMode = 0 } = {}) {
     const h = this.withBytes(bytes, (p, n) => this.m._wfmw_load(p, n, threads, maskMode));
     if (!h) throw new Error(`model: ${this.error()}`);
+    this.freeBands(); // bound to the model they were measured on
     if (this.model) this.m._wfmw_free(this.model);
     this.model = h;
     const ip = this.m._malloc(64);
@@ -73,6 +74,26 @@ export class WearfmCore {
     return this.info;
   }
 
+  /**
+   * The model's measured fill bands (the bytes of models/<name>.fill-bands.json):
+   * checked by the C core against this model; then every run with imputed
+   * output also gives bandLow/bandHigh, the interval around each fill
+   * (wfm_fill_bands_window; NaN where there is none). Returns {coverage}.
+   */
+  loadFillBands(bytes) {
+    this.requireModel();
+    const h = this.withBytes(bytes, (p, n) => this.m._wfmw_bands_load(this.model, p, n));
+    if (!h) throw new Error(`fill bands: ${this.error()}`);
+    this.freeBands();
+    this.bands = h;
+    return { coverage: this.m._wfmw_bands_coverage(h) };
+  }
+
+  freeBands() {
+    if (this.bands) this.m._wfmw_bands_free(this.bands);
+    this.bands = 0;
+  }
+
   requireModel() {
     if (!this.model) throw new Error('no model loaded: call load() first');
     return this.info;
@@ -90,13 +111,15 @@ export class WearfmCore {
     const { windowMinutes: T, nChannels: C, encDim: D, nTokens: N } = this.requireModel();
     if (!(x instanceof Float32Array) || x.length !== T * C) throw new Error(`window must be a Float32Array of ${T}x${C} = ${T * C} values`);
     const m = this.m;
-    const sizes = { x: T * C * 4, emb: want.embedding ? D * 4 : 0, rec: want.reconstruction ? T * C * 4 : 0, imp: want.imputed ? T * C * 4 : 0, tok: want.tokens ? N * D * 4 : 0, vis: N, fp: want.fillProbability ? T * C * 4 : 0, nv: 4 };
+    const bands = want.imputed && this.bands ? T * C * 4 : 0;
+    const sizes = { x: T * C * 4, emb: want.embedding ? D * 4 : 0, rec: want.reconstruction ? T * C * 4 : 0, imp: want.imputed ? T * C * 4 : 0, tok: want.tokens ? N * D * 4 : 0, vis: N, fp: want.fillProbability ? T * C * 4 : 0, nv: 4, lo: bands, hi: bands };
     const p = {};
     for (const [k, n] of Object.entries(sizes)) p[k] = n ? m._malloc(n) : 0;
     try {
       m.HEAPF32.set(x, p.x >> 2);
       const st = m._wfmw_run_all(this.model, p.x, want.profilePtr || 0, p.emb, p.rec, p.imp, p.tok, p.vis, p.fp, p.nv);
       if (st) { const e = new Error(this.error()); e.status = st; throw e; }
+      if (bands && m._wfmw_bands_window(this.bands, p.x, p.imp, p.lo, p.hi)) throw new Error(`fill bands: ${this.error()}`);
       const f32 = (ptr, n) => (ptr ? m.HEAPF32.slice(ptr >> 2, (ptr >> 2) + n) : undefined);
       return {
         visibleTokens: m.HEAP32[p.nv >> 2],
@@ -106,6 +129,8 @@ export class WearfmCore {
         imputed: f32(p.imp, T * C),
         tokenEmbeddings: f32(p.tok, N * D),
         fillProbability: f32(p.fp, T * C),
+        bandLow: f32(p.lo, T * C),
+        bandHigh: f32(p.hi, T * C),
       };
     } finally {
       for (const ptr of Object.values(p)) if (ptr) m._free(ptr);

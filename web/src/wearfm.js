@@ -106,6 +106,7 @@ export class Wearfm {
     for (const p of stopped) p.reject(new WearfmCancelled());
     this.attach(this.newWorker());
     const again = this.post('init', {}).then(() => this.modelArgs && this.post('load', this.modelArgs(), []))
+      .then(() => this.bandsBytes && this.post('loadFillBands', { bytes: this.bandsBytes.slice() }, []))
       .then(() => this.accelArgs && this.post('loadAccelModel', this.accelArgs, [])); // its live buffers refill from new samples
     // A cancel during this restart starts another; only the last one clears the flag.
     const ready = again.catch(() => {}).then(() => { if (this.restarting === ready) this.restarting = null; });
@@ -119,9 +120,24 @@ export class Wearfm {
     const args = isUrl ? { url: String(new URL(urlOrBytes, globalThis.location?.href)), cache } : { bytes: toU8(urlOrBytes) };
     // A copy of the bytes stays here (they are transferred) for a worker started by cancel().
     const kept = isUrl ? null : args.bytes.slice();
+    this.bandsBytes = null; // bands belong to the model they were measured on
     this.info = await this.call('load', { ...args, threads }, isUrl ? [] : buffersOf([args.bytes]), { onProgress });
     this.modelArgs = () => ({ ...args, threads, ...(kept && { bytes: kept.slice() }) });
     return this.info;
+  }
+
+  /**
+   * The loaded model's measured fill bands (the bytes of its .fill-bands.json),
+   * checked by the core against the model (another model's are refused).
+   * Afterwards impute and analyzeTable also give bandLow/bandHigh per window:
+   * the interval around each fill, NaN where there is none. Resolves {coverage}.
+   * A model loaded later drops them.
+   */
+  async loadFillBands(bytes) {
+    const kept = toU8(bytes).slice();
+    const r = await this.call('loadFillBands', { bytes: kept.slice() });
+    this.bandsBytes = kept;
+    return r;
   }
 
   /** One window x (T*C, minute-major, NaN missing) -> embedding. x is transferred. */

@@ -8,7 +8,10 @@ import { fetchModel, clearModelCache, sha256Hex } from './model-fetch.js';
 // cross-origin-isolated pages; anywhere else (or if it fails to start) the
 // single-threaded build runs, with no error.
 const SLICE = 1 << 20; // bytes of a streamed file per step
-const POOL = 4; // -sPTHREAD_POOL_SIZE in web.cmake: threads beyond it would wait for a worker
+// Each model gets one thread per reported core; -sPTHREAD_POOL_SIZE in
+// web.cmake starts enough pool workers for the models that can be alive at
+// once, so no thread waits for a worker.
+const CORES = () => navigator.hardwareConcurrency || 1;
 let variant = 'single';
 let threads = 1;
 async function start() {
@@ -20,7 +23,7 @@ async function start() {
       const late = new Promise((_, no) => { timer = setTimeout(() => no(new Error('thread pool did not start in 20 s')), 20000); });
       const m = await Promise.race([create(), late]).finally(() => clearTimeout(timer));
       variant = 'pthreads';
-      threads = Math.max(1, Math.min(POOL, navigator.hardwareConcurrency || 1));
+      threads = CORES();
       return new WearfmCore(m);
     } catch (e) {
       console.warn(`wearfm: threaded build unavailable (${e?.message ?? e}); running single-threaded`);
@@ -42,6 +45,7 @@ const ops = {
     const file = url ? decodeURIComponent(new URL(url).pathname.split('/').pop()) : null;
     return { ...info, fromCache, bytes: bytes.length, sha256: await sha256Hex(bytes), file };
   },
+  async loadFillBands({ bytes }) { return (await core()).loadFillBands(bytes); },
   async run({ x, want }) { return (await core()).run(x, want); },
   async readMinutesCsv({ bytes }) { return (await core()).readMinutesCsv(bytes); },
   async fitabaseKind({ bytes }) { return (await core()).fitabaseKind(bytes); },

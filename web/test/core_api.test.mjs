@@ -118,3 +118,39 @@ test('analyzeTable fills only the past: nothing at or after fillUntil is marked 
   assert.equal(filled(past.windows[0], 0, 9 * 60 + 30), (9 * 60 + 30) * C - 1, 'the past is');
   assert.deepEqual(past.windows[0].imputed.subarray(0, 570 * C), all.windows[0].imputed.subarray(0, 570 * C));
 });
+
+// The fills' bands: the C core's rule (wfm_fill_bands_window), as the CLI's impute --bands.
+test('fill bands: the interval around each fill equals impute --bands; another model\'s are refused', async () => {
+  const c = await core();
+  const bandsPath = modelPath.replace(/\.safetensors$/, '.fill-bands.json');
+  const bands = readFileSync(bandsPath);
+  assert.equal(c.loadFillBands(bands).coverage, JSON.parse(bands).coverage);
+  const table = c.readMinutesCsv(readFileSync(samplePath));
+  const res = c.analyzeTable(table, { embedding: false, imputed: true });
+  const ref = JSON.parse(native(['impute', modelPath, samplePath, '--format', 'json', '--bands', bandsPath])).windows;
+  assert.equal(res.windows.length, ref.length);
+  const C = res.channels.length, hr = res.channels.indexOf('heart_rate');
+  let banded = 0;
+  res.windows.forEach((w, i) => {
+    const cols = ref[i].band_channels.map((n) => res.channels.indexOf(n));
+    for (let t = 0; t < res.windowMinutes; t++) {
+      for (let c = 0; c < C; c++) {
+        const k = cols.indexOf(c), lo = w.bandLow[t * C + c], hi = w.bandHigh[t * C + c];
+        const want = k < 0 ? [null, null] : [ref[i].low[t][k], ref[i].high[t][k]];
+        if (want[0] === null) { assert.ok(Number.isNaN(lo) && Number.isNaN(hi), `window ${i} minute ${t} channel ${c}`); continue; }
+        const tol = (v) => 1e-4 * Math.max(1, Math.abs(v)); // the fills agree within 1e-5 of their scale
+        assert.ok(Math.abs(lo - want[0]) <= tol(want[0]) && Math.abs(hi - want[1]) <= tol(want[1]), `${lo} ${hi} vs ${want} (window ${i}, minute ${t}, channel ${c})`);
+        assert.ok(w.filled[t * C + c] && lo <= w.imputed[t * C + c] && w.imputed[t * C + c] <= hi);
+        banded += c === hr;
+      }
+    }
+  });
+  assert.ok(banded > 0, 'some heart-rate fill has a band');
+  // Bands of another model (its weights hash) are refused with a reason.
+  const other = JSON.parse(bands);
+  other.model.weights_hash = 'fnv1a64w:0000000000000000';
+  assert.throws(() => c.loadFillBands(new TextEncoder().encode(JSON.stringify(other))), /another model/);
+  // A new model drops the bands it does not own.
+  c.loadModel(readFileSync(modelPath));
+  assert.equal(c.analyzeTable(table, { embedding: false, imputed: true }).windows[0].bandLow, undefined);
+});
