@@ -57,11 +57,12 @@ sample: native
 bench: setup native wasi
 	@bash bench/run.sh
 
-# wearfm against onnxruntime-node and onnxruntime-web on a paper-config day,
+# wearfm against onnxruntime-node and onnxruntime-web (under Node and in
+# headless Chromium) on a paper-config day,
 # interleaved in one run (bench/vs_ort.py; ~25 min on 2 cores, on an idle
 # machine). The npm engines (pinned in bench/package.json, ~440 MB) are
 # installed here only. Writes bench/vs-ort.json and bench/README.md's table.
-bench-vs-ort: setup native wasi
+bench-vs-ort: setup native wasi web
 	@[ -d bench/node_modules/onnxruntime-web ] && [ -d bench/node_modules/onnxruntime-node ] || \
 	   (cd bench && npm ci --no-audit --no-fund --onnxruntime-node-install=skip)
 	@/usr/bin/python3 bench/vs_ort.py run
@@ -69,7 +70,7 @@ bench-vs-ort: setup native wasi
 
 # Long fuzzing run of every libFuzzer target (fuzz/fuzz_*.c: the model
 # loader, the Fitabase, minute-CSV and export importers, the minute aggregator, the
-# probe loader, the E4 and waveform-CSV readers), FUZZ_SECONDS each; `make test` runs ~1 minute of each.
+# probe and fill-bands loaders, the E4 and waveform-CSV readers), FUZZ_SECONDS each; `make test` runs ~1 minute of each.
 FUZZ_SECONDS ?= 3600
 fuzz: setup
 	@CC=clang cmake -S . -B $(BUILD)/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWFM_FUZZ=ON -DWFM_TESTS=OFF -DWFM_BENCH=OFF >/dev/null

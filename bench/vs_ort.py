@@ -18,6 +18,9 @@ median is reported. Groups:
           under wasmtime | onnxruntime-web (wasm SIMD) under Node, both
           forms. wearfm's WASI build has no threads, so in the 2-thread cell
           it runs on one.
+  chromium  pages in headless Chromium (bench/engine_chromium.mjs), cross-
+          origin isolated: wearfm's web build through the demo's Worker (its
+          pthreads build) | onnxruntime-web, both forms.
 The ONNX graphs and the day's token files come from tools/onnx_export.py.
 After the timed runs each engine's embedding is compared with wearfm
 native's (must agree within 1e-4), and each process's peak RSS is read from
@@ -45,6 +48,7 @@ README = os.path.join("bench", "README.md")
 BEGIN, END = "<!-- vs-ort:begin -->", "<!-- vs-ort:end -->"
 PCTS = (0, 50, 80)
 THREADS = (1, 2)
+GROUPS = ("native", "wasm", "chromium")
 AGREE = 1e-4
 
 
@@ -55,7 +59,8 @@ class Engine:
         self.name, self.cmd = name, cmd
         self.p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                   text=True, cwd=ROOT)
-        self.load_s = float(self._expect("ready")["load_s"])
+        ready = self._expect("ready")
+        self.load_s, self.variant = float(ready["load_s"]), ready.get("variant")
 
     def _expect(self, tag):
         line = self.p.stdout.readline()
@@ -120,6 +125,11 @@ def group_engines(group, model, onnx, day, threads):
         return [("wearfm native", [os.path.join(B, "native", "bench_engine"), model, f32, str(threads)]),
                 ("onnxruntime-node, masked", ort("node", "masked")),
                 ("onnxruntime-node, compact", ort("node", "compact"))]
+    if group == "chromium":
+        page = lambda eng, path: ["node", "bench/engine_chromium.mjs", eng, path, day, str(threads)]
+        return [("wearfm web, Chromium", page("wearfm", model)),
+                ("onnxruntime-web, masked", page("ort-masked", os.path.join(onnx, "encoder-masked.onnx"))),
+                ("onnxruntime-web, compact", page("ort-compact", os.path.join(onnx, "encoder-compact.onnx")))]
     return [("wearfm WASI, Node", ["node", "--no-warnings", "wasi/run.mjs",
                                    os.path.join(B, "wasi", "bench_engine_fixedmem.wasm"), model, f32, "1"]),
             ("wearfm WASI, wasmtime", wt + [os.path.join(B, "wasi", "bench_engine.wasm"), model, f32, "1"]),
@@ -147,12 +157,15 @@ def run_cell(group, model, onnx, pct, threads, reps, ref_emb):
         if ref_emb is None:
             ref_emb = emb                      # the first engine of the native group: wearfm native
         rss, own = e.quit()
+        if group == "chromium":
+            rss = float("nan")  # the node driver's, not the page's: the page reports its own (own)
         out.append({"engine": e.name, "threads": threads, "missing_pct": pct, "visible_tokens": visible[e.name],
                     "median_s": statistics.median(times[e.name]), "runs_s": times[e.name], "load_s": e.load_s,
-                    "peak_rss_mb": round(rss, 1), "engine_peak_mb": own, "rel_err_vs_native": rel_err(emb, ref_emb)})
+                    "peak_rss_mb": None if rss != rss else round(rss, 1),
+                    "engine_peak_mb": None if own != own else own, "variant": e.variant, "rel_err_vs_native": rel_err(emb, ref_emb)})
         print(f"  {e.name:<28} {threads} thr {pct:2d}%: median {out[-1]['median_s']:.3f} s "
               f"(runs {', '.join(f'{t:.3f}' for t in times[e.name])}), load {e.load_s:.2f} s, "
-              f"peak RSS {rss:.0f} MB, err {out[-1]['rel_err_vs_native']:.1e}", flush=True)
+              f"peak RSS {rss:.0f} MB, own {own} MB, err {out[-1]['rel_err_vs_native']:.1e}", flush=True)
     return out, ref_emb
 
 
@@ -178,7 +191,7 @@ def cmd_run(a):
         sh([os.path.join(B, "native", "bench_model"), "--write", model])
     onnx = prepare(model)
     res = {"machine": versions(), "model": model, "reps": a.reps, "cells": []}
-    for group in ("native", "wasm"):
+    for group in GROUPS:
         if a.only and group != a.only:
             continue
         for threads in THREADS:
@@ -220,7 +233,8 @@ def tables(res):
              f"run per engine; every engine started fresh for each cell. Ratio = onnxruntime's time / wearfm's "
              f"(above 1: wearfm faster), against each form and the better of the two.", ""]
     pairs = [("native", "wearfm native", "onnxruntime-node", ["wearfm native"]),
-             ("wasm", "wearfm WASI", "onnxruntime-web (Node)", ["wearfm WASI, Node", "wearfm WASI, wasmtime"])]
+             ("wasm", "wearfm WASI", "onnxruntime-web (Node)", ["wearfm WASI, Node", "wearfm WASI, wasmtime"]),
+             ("chromium", "wearfm web", "onnxruntime-web (Chromium)", ["wearfm web, Chromium"])]
     lines += ["| wearfm | against | threads | missing | visible tokens | wearfm (s) | onnxruntime masked (s) | "
               "onnxruntime compact (s) | ratio masked | ratio compact | **ratio vs better** |",
               "|---|---|---|---|---|---|---|---|---|---|---|"]
@@ -233,21 +247,74 @@ def tables(res):
                     if not (w and a and b):
                         continue
                     wt = wname + (" (1 thread: no threads in WASI)" if g == "wasm" and t > 1 else "")
+                    if g == "chromium" and w.get("variant") != "pthreads":
+                        wt += f" ({w.get('variant')} build)"
                     best = min(a["median_s"], b["median_s"])
                     lines.append(f"| {wt} | {against} | {t} | {p}% | {w['visible_tokens']} | {fmt_s(w['median_s'])} | "
                                  f"{fmt_s(a['median_s'])} | {fmt_s(b['median_s'])} | {a['median_s'] / w['median_s']:.2f}× | "
                                  f"{b['median_s'] / w['median_s']:.2f}× | **{best / w['median_s']:.2f}×** |")
-    lines += ["", "Peak memory of each process (RSS from /proc, VmHWM; for wearfm's WASI builds also the wasm "
-              "linear memory the engine reports; wearfm under Node runs the fixed 240 MiB build), load time:", "",
-              "| engine | threads | missing | peak RSS (MB) | wasm linear memory (MB) | load (s) |", "|---|---|---|---|---|---|"]
+    lines += ["", "Memory and load time of each engine: the process's peak RSS (VmHWM in /proc; wearfm under "
+              "Node runs the fixed 240 MiB build), the wasm linear memory wearfm's WASI builds report, and for "
+              "the Chromium pages the page's memory after the runs (performance.measureUserAgentSpecificMemory, "
+              "wasm memory included; it only grows, so it is the peak of the wasm heap):", "",
+              "| group | engine | threads | missing | peak RSS (MB) | wasm linear / page memory (MB) | load (s) |",
+              "|---|---|---|---|---|---|---|"]
+    na = lambda v, f: "—" if v is None else f.format(v)
     for c in cells:
-        lin = f"{c['engine_peak_mb']:.1f}" if "WASI" in c["engine"] else "—"
-        lines.append(f"| {c['engine']} | {c['threads']} | {c['missing_pct']}% | {c['peak_rss_mb']:.0f} | {lin} | "
-                     f"{c['load_s']:.2f} |")
+        own = c["engine_peak_mb"] if ("WASI" in c["engine"] or c["group"] == "chromium") else None
+        lines.append(f"| {c['group']} | {c['engine']} | {c['threads']} | {c['missing_pct']}% | "
+                     f"{na(c['peak_rss_mb'], '{:.0f}')} | {na(own, '{:.1f}')} | {c['load_s']:.2f} |")
+    lines += ["", "Goals of issue 13, read off this run:", ""] + [f"- {g}" for g in goals(get)]
     worst = max(c["rel_err_vs_native"] for c in cells)
-    lines += ["", f"Every engine's embedding agrees with wearfm native's within {worst:.1e} (relative to the "
-              f"largest entry; bound {AGREE:g})."]
+    lines += ["", f"Every engine's embedding agrees with wearfm's within {worst:.1e} (relative to the largest "
+              f"entry; bound {AGREE:g}; against wearfm native, or the group's wearfm engine where a group was "
+              f"re-run alone with --only)."]
     return "\n".join(lines) + "\n"
+
+
+def goals(get):
+    """One line per goal of issue 13, from the cells (None where a cell is missing)."""
+    def ratio(g, w, ort, t, p):
+        a, b, c = get(g, w, t, p), get(g, f"{ort}, masked", t, p), get(g, f"{ort}, compact", t, p)
+        return None if not (a and b and c) else min(b["median_s"], c["median_s"]) / a["median_s"]
+
+    def worst(vals):
+        vals = [v for v in vals if v is not None]
+        return (min(vals), len(vals)) if vals else (None, 0)
+
+    def line(what, vals, goal, fmt="{:.2f}×"):
+        v, n = worst(vals)
+        if v is None:
+            return f"{what}: not measured"
+        return f"{what}: the lowest of {n} cells is {fmt.format(v)} (goal ≥ {fmt.format(goal)}): {'met' if v >= goal else 'not met'}"
+
+    out = [line("wearfm wasm vs onnxruntime-web, every missingness (WASI under Node and the web build in Chromium, "
+                "1 and 2 threads; the WASI build runs on 1)",
+                [ratio("wasm", "wearfm WASI, Node", "onnxruntime-web", t, p) for t in THREADS for p in PCTS] +
+                [ratio("chromium", "wearfm web, Chromium", "onnxruntime-web", t, p) for t in THREADS for p in PCTS], 2.0),
+           line("wearfm native vs onnxruntime-node, every missingness, 1 and 2 threads",
+                [ratio("native", "wearfm native", "onnxruntime-node", t, p) for t in THREADS for p in PCTS], 1.5)]
+    for g, w in (("native", "wearfm native"), ("chromium", "wearfm web, Chromium")):
+        sc = [(get(g, w, 1, p), get(g, w, 2, p)) for p in PCTS]
+        out.append(line(f"{w}, 2 threads vs 1", [a["median_s"] / b["median_s"] if a and b else None for a, b in sc], 1.8))
+    mem = []
+    for p in PCTS:
+        w = get("native", "wearfm native", 1, p)
+        o = [get("native", f"onnxruntime-node, {f}", 1, p) for f in ("masked", "compact")]
+        if w and all(o):
+            mem.append((p, w["peak_rss_mb"] / min(x["peak_rss_mb"] for x in o)))
+    if mem:
+        at0 = dict(mem).get(0)
+        out.append(f"peak RSS, wearfm native / the leaner onnxruntime-node form, 1 thread: "
+                   + ", ".join(f"{r:.2f} at {p}%" for p, r in mem)
+                   + f" (goal ≤ 0.33 at 0% and ≤ 1 everywhere): "
+                   + ("met" if at0 is not None and at0 <= 1 / 3 and all(r <= 1 for _, r in mem) else "not met"))
+    wt = [(get("wasm", "wearfm WASI, wasmtime", 1, p), get("native", "wearfm native", 1, p)) for p in PCTS]
+    wt = [a["median_s"] / b["median_s"] for a, b in wt if a and b]
+    if wt:
+        out.append(f"WASI under wasmtime vs native, 1 thread: {max(wt):.2f}× slower at worst (goal ≤ 1.5×): "
+                   + ("met" if max(wt) <= 1.5 else "not met"))
+    return out
 
 
 def cmd_tables(a):
@@ -276,7 +343,7 @@ def main():
     r = sub.add_parser("run")
     r.add_argument("--reps", type=int, default=5)
     r.add_argument("--model", default=os.path.join(B, "bench-paper.safetensors"))
-    r.add_argument("--only", choices=["native", "wasm"])
+    r.add_argument("--only", choices=GROUPS)
     r.add_argument("--out", default=RESULT)
     t = sub.add_parser("tables")
     t.add_argument("--check", action="store_true")

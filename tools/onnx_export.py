@@ -44,13 +44,17 @@ from wearfm_ref import load_model, profile_windows, tokenize  # noqa: E402
 OPSET = 17  # the newest opset Debian's torch 1.13 exports (toolchain facts)
 
 
-class EncoderMasked(nn.Module):
-    """All N tokens; `visible` is the key mask and the pooling mask."""
+class _EncoderGraph(nn.Module):
+    """The model's patch embedding, positions and encoder, nothing else."""
 
     def __init__(self, m):
         super().__init__()
         self.patch_embed, self.encoder = m.patch_embed, m.encoder
         self.register_buffer("pos", m.enc_pos.clone())
+
+
+class EncoderMasked(_EncoderGraph):
+    """All N tokens; `visible` is the key mask and the pooling mask."""
 
     def forward(self, patches, visible):
         h = self.encoder(self.patch_embed(patches) + self.pos, key_mask=visible)
@@ -58,13 +62,8 @@ class EncoderMasked(nn.Module):
         return (h * w).sum(1) / w.sum(1)
 
 
-class EncoderCompact(nn.Module):
+class EncoderCompact(_EncoderGraph):
     """Only the visible tokens, placed by their token index."""
-
-    def __init__(self, m):
-        super().__init__()
-        self.patch_embed, self.encoder = m.patch_embed, m.encoder
-        self.register_buffer("pos", m.enc_pos.clone())
 
     def forward(self, patches, positions):
         h = self.encoder(self.patch_embed(patches) + self.pos[positions][None])
