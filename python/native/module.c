@@ -99,7 +99,7 @@ PyMODINIT_FUNC PyInit__native(void) {
     if (!m) return NULL;
     if (errors_init() < 0 || add_methods(m, module_methods) < 0 || add_methods(m, model_methods) < 0 ||
         add_methods(m, table_methods) < 0 || add_methods(m, probe_methods) < 0 ||
-        add_methods(m, waveform_methods) < 0) {
+        add_methods(m, waveform_methods) < 0 || add_methods(m, bands_methods) < 0) {
         Py_DECREF(m);
         return NULL;
     }

@@ -35,4 +35,5 @@ extern PyMethodDef model_methods[];
 extern PyMethodDef table_methods[];
 extern PyMethodDef probe_methods[];
 extern PyMethodDef waveform_methods[];
+extern PyMethodDef bands_methods[];
 #endif

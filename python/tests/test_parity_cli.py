@@ -88,3 +88,19 @@ def test_a_profile_model_equals_the_cli_with_and_without_history(cli, tmp_path):
     starts, x = m.windows(table)
     filled = m.impute(x, profile=m.profiles(table, starts.values.astype("datetime64[m]").astype(np.int64)))
     assert np.array_equal(filled.reshape(-1, 3), ours[["heart_rate", "steps", "sleep"]].to_numpy(), equal_nan=True)
+
+
+def test_impute_with_bands_equals_the_cli(model, cli, tmp_path):
+    """`<ch>_low/<ch>_high` from the C core's fill bands, bit for bit as `wearfm impute --bands`."""
+    bands = MODEL.replace(".safetensors", ".fill-bands.json")
+    table = wearfm.read_minutes(SAMPLE)
+    ours = model.impute(table, bands=bands)
+    assert {"heart_rate_low", "heart_rate_high", "steps_low", "steps_high"} <= set(ours.columns)
+    assert ours["heart_rate_low"].notna().any()
+    _same(ours.astype(np.float32), _cli_table(cli, "impute", SAMPLE, tmp_path, "--bands", bands))
+    with open(bands, "rb") as f:
+        other = f.read().replace(b'"weights_hash": "fnv1a64w:', b'"weights_hash": "fnv1a64w:0', 1)
+    with pytest.raises(wearfm.InputError, match="another model"):
+        model.impute(table, bands=other)
+    with pytest.raises(ValueError, match="DataFrame"):
+        model.impute(np.zeros((1, model.info.window_minutes, model.info.n_channels), np.float32), bands=bands)

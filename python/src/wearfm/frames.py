@@ -20,8 +20,9 @@ def embeddings_frame(info: ModelInfo, starts: np.ndarray, embedding: np.ndarray,
 
 
 def fills_frame(info: ModelInfo, starts: np.ndarray, x: np.ndarray, values: np.ndarray,
-                probability: np.ndarray) -> pd.DataFrame:
-    """x: the input windows [B, T, C] (its NaNs are what was filled)."""
+                probability: np.ndarray, intervals=None) -> pd.DataFrame:
+    """x: the input windows [B, T, C] (its NaNs are what was filled);
+    intervals: (low, high [B, T, C], has-bands flag per channel) or None."""
     T, C = info.window_minutes, info.n_channels
     minutes = (np.asarray(starts)[:, None] + np.arange(T)[None, :]).reshape(-1)
     values, missing, probability = values.reshape(-1, C), np.isnan(x).reshape(-1, C), probability.reshape(-1, C)
@@ -30,6 +31,11 @@ def fills_frame(info: ModelInfo, starts: np.ndarray, x: np.ndarray, values: np.n
     cols.update({f"{ch}_filled": missing[:, c] for c, ch in enumerate(names)})
     cols.update({f"{ch.name}_probability": probability[:, c] for c, ch in enumerate(info.channels)
                  if ch.kind == "category"})
+    if intervals is not None:
+        low, high, has = intervals
+        for c, ch in enumerate(names):
+            if has[c]:
+                cols[f"{ch}_low"], cols[f"{ch}_high"] = low.reshape(-1, C)[:, c], high.reshape(-1, C)[:, c]
     return pd.DataFrame(cols, index=timestamps(minutes))
 
 

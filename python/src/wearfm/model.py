@@ -14,6 +14,7 @@ from . import _native
 from .errors import InputError, ModelError
 from .frames import embeddings_frame, fills_frame
 from .info import ModelInfo
+from .io import _read_bytes
 from .waveform import WaveformWindows, as_recording, stride_samples, utc_index
 from .windows import cut_windows, dense_minutes, minutes_of, timestamps
 
@@ -191,16 +192,21 @@ class Model:
             raise ModelError(f"a {self.info.architecture} model ({self.info.signal}) gives embeddings only: it has "
                              f"no decoder, so it cannot {what}; use model.embed", 7)
 
-    def impute(self, x, *, skip_empty: bool = False, profile=None, history=None):
+    def impute(self, x, *, skip_empty: bool = False, profile=None, history=None, bands=None):
         """Observed values kept, gaps filled: same shape as x. A DataFrame gives
-        the table of `wearfm impute`: channels, `<ch>_filled`, `<ch>_probability`.
+        the table of `wearfm impute`: channels, `<ch>_filled`, `<ch>_probability`,
+        and with `bands` (the model's .fill-bands.json: a path, bytes or a file)
+        `<ch>_low`, `<ch>_high` as `wearfm impute --bands`: the measured interval
+        around each fill (the C core's rule; another model's bands raise InputError).
         A model with anchor_profile fills a DataFrame with the person's
         typical day from `history` (a minute table; default: the frame
         itself, as the CLI; False: none); arrays take `profile` (see
         `profiles`). Minute models only (a waveform model raises ModelError)."""
         self._no_decoder("impute")
         if isinstance(x, pd.DataFrame):
-            return self._impute_frame(x, raw=False, history=history)
+            return self._impute_frame(x, raw=False, history=history, bands=bands)
+        if bands is not None:
+            raise ValueError("bands: a minute table (DataFrame), as `wearfm impute --bands`")
         return self.run(x, embedding=False, imputed=True, skip_empty=skip_empty, profile=profile).imputed
 
     def reconstruct(self, x, *, skip_empty: bool = False, profile=None, history=None):
@@ -281,9 +287,16 @@ class Model:
         res = self.run(x, embedding=True, profile=self._frame_profile(frame, starts, None))
         return embeddings_frame(self.info, starts, res.embedding, res.visible_tokens)
 
-    def _impute_frame(self, frame, raw: bool, history=None):
+    def _impute_frame(self, frame, raw: bool, history=None, bands=None):
         starts, x = self._frame_windows(frame)
         # As `wearfm impute [--raw]`: the probabilities of filled category minutes either way.
         res = self.run(x, embedding=False, imputed=not raw, reconstruction=raw, fill_probability=True,
                        profile=self._frame_profile(frame, starts, history))
-        return fills_frame(self.info, starts, x, res.reconstruction if raw else res.imputed, res.fill_probability)
+        values = res.reconstruction if raw else res.imputed
+        intervals = None
+        if bands is not None:
+            x32, v32 = np.ascontiguousarray(x, np.float32), np.ascontiguousarray(values, np.float32)
+            low, high, has = _native.fill_bands(self._handle, _read_bytes(bands), x32, v32, x32.shape[0])
+            intervals = (np.frombuffer(low, np.float32).reshape(x32.shape),
+                         np.frombuffer(high, np.float32).reshape(x32.shape), has)
+        return fills_frame(self.info, starts, x, values, res.fill_probability, intervals)
