@@ -38,6 +38,13 @@ const dispatch = (page, from, to) => page.evaluate(([list]) => {
   }
 }, [rows.slice(from, to)]);
 
+// The source listens from its "connected" event on (the status line says so):
+// events dispatched before that would be lost, as a real sensor's are not.
+const connectMotion = async (page) => {
+  await page.click('#connect-motion');
+  await page.waitForFunction(() => /^Phone motion: recording/.test(document.getElementById('status').textContent), null, { timeout: 10000 });
+};
+
 const panel = (page) => page.evaluate(() => ({
   hidden: document.getElementById('motion-panel').hidden,
   hr: document.getElementById('motion-hr').textContent,
@@ -51,7 +58,7 @@ test('the phone’s motion: not enough yet, then a heart rate with its error and
     const { page } = p;
     await page.waitForFunction(() => wearfmDemo.accel.settled, null, { timeout: 30000 });
     assert.equal(await page.evaluate(() => wearfmDemo.accel.problem), null);
-    await page.click('#connect-motion');
+    await connectMotion(page);
     await dispatch(page, 0, 400); // 20 s
     await page.waitForFunction(() => /Not enough motion yet/.test(document.getElementById('motion-hr').textContent), null, { timeout: 10000 });
     let shown = await panel(page);
@@ -87,7 +94,7 @@ test('without the motion model’s files the page says so plainly and keeps reco
   try {
     const { page } = p;
     await page.waitForFunction(() => wearfmDemo.accel.settled, null, { timeout: 30000 });
-    await page.click('#connect-motion');
+    await connectMotion(page);
     await dispatch(page, 0, 100);
     await page.waitForFunction(() => !document.getElementById('motion-panel').hidden, null, { timeout: 10000 });
     const shown = await panel(page);
