@@ -106,7 +106,7 @@ export class Wearfm {
     for (const p of stopped) p.reject(new WearfmCancelled());
     this.attach(this.newWorker());
     const again = this.post('init', {}).then(() => this.modelArgs && this.post('load', this.modelArgs(), []))
-      .then(() => this.bandsBytes && this.post('loadFillBands', { bytes: this.bandsBytes.slice() }, []))
+      .then(() => this.bandsBytes && this.post('loadFillBands', { bytes: this.bandsBytes }, []))
       .then(() => this.accelArgs && this.post('loadAccelModel', this.accelArgs, [])); // its live buffers refill from new samples
     // A cancel during this restart starts another; only the last one clears the flag.
     const ready = again.catch(() => {}).then(() => { if (this.restarting === ready) this.restarting = null; });
@@ -135,7 +135,7 @@ export class Wearfm {
    */
   async loadFillBands(bytes) {
     const kept = toU8(bytes).slice();
-    const r = await this.call('loadFillBands', { bytes: kept.slice() });
+    const r = await this.call('loadFillBands', { bytes: kept }); // copied by postMessage, not transferred
     this.bandsBytes = kept;
     return r;
   }
