@@ -6,7 +6,7 @@ export NODE_PATH := /usr/share/nodejs
 JOBS ?= $(shell nproc)
 BUILD := build
 
-.PHONY: all setup setup-base native wasi web build test fuzz demo bench bench-vs-ort data train residual-lopo anchor-lopo eval probes page-probes fill-bands curves clean serve sample train-accel ship-accel eval-accel
+.PHONY: all setup setup-base native wasi web build test fuzz demo bench bench-vs-ort data train residual-lopo anchor-lopo personal-lopo eval probes page-probes fill-bands curves clean serve sample train-accel ship-accel eval-accel
 
 all: build
 
@@ -99,7 +99,7 @@ data: native
 TRAIN_ENV := OPENBLAS_NUM_THREADS=1 MALLOC_MMAP_THRESHOLD_=4294967296 MALLOC_TRIM_THRESHOLD_=68719476736 MALLOC_TOP_PAD_=1073741824
 TRAIN_ARGS := --steps 600 --stop-after 500 --dropout 0 --time-shift 0 --weight-decay 0.05 --eval-every 100 --checkpoint-every 100 --threads 1 \
    --enc-dim 64 --enc-layers 2 --enc-heads 4 --dec-dim 64 --dec-layers 2 --dec-heads 4 --anchor cross_channel --anchor-rolling 1,3,5,10,30,60 --edge-tau 30 --anchor-profile \
-   --no-absent-residual --residual-others-missing heart_rate
+   --no-absent-residual --residual-others-missing heart_rate --personal-lambda 1000
 train: setup data
 	@mkdir -p $(BUILD)/train
 	@for m in aim naive; do flag=$$([ $$m = naive ] && echo --naive); out=models/$(MODEL_NAME)$$([ $$m = naive ] && echo -naive).safetensors; \
@@ -122,6 +122,15 @@ residual-lopo: native data
 anchor-lopo: data
 	@OPENBLAS_NUM_THREADS=1 /usr/bin/python3 tools/anchor_lopo.py --data $(BUILD)/fitabase \
 	   --model models/$(MODEL_NAME).safetensors --json models/train-logs/anchor-lopo.json
+
+# Where personal_lambda comes from: the same folds, the anchor alone refitted
+# on the held-out person's own other days for each candidate
+# (tools/anchor_lopo.py --personal; ~4 min on one core). Writes
+# models/train-logs/personal-lopo.json.
+personal-lopo: data
+	@OPENBLAS_NUM_THREADS=1 /usr/bin/python3 tools/anchor_lopo.py --data $(BUILD)/fitabase \
+	   --model models/$(MODEL_NAME).safetensors --personal 100,300,1000,3000,10000,30000 \
+	   --json models/train-logs/personal-lopo.json
 
 # The gap-filling evaluation on the validation people (tools/evaluate.py;
 # ~2 min on one core): every method fills the same minute CSVs, the two

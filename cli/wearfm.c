@@ -385,6 +385,9 @@ static int cmd_info(const options *o, wfm_model *m, FILE *out) {
             if (info.edge_tau > 0) fprintf(out, ", residual fading within %g min of an observation", info.edge_tau);
             if (!info.absent_residual) fprintf(out, ", a channel absent all window takes its anchor");
             if (info.anchor_profile) fprintf(out, ", with the person's typical day (--history)");
+            if (info.personal_lambda > 0)
+                fprintf(out, ", refitted on up to %d of the person's other days (personal_lambda %g)",
+                        info.personal_windows, info.personal_lambda);
         }
         fprintf(out, "\n");
     }
@@ -530,14 +533,16 @@ static int cmd_run(const options *o, wfm_model *m, const wfm_minutes *t, FILE *o
         fprintf(stderr, "wearfm: note: this model takes no typical day (no anchor_profile); %s ignored\n",
                 o->history ? "--history" : "--no-history");
     float *pvals = profile ? malloc(sizeof(float) * (size_t)T * C) : NULL;
+    /* personal_lambda: the anchor refitted on the history, per window */
+    float *params = profile && info.personal_lambda > 0 ? malloc(sizeof(float) * info.anchor_params) : NULL;
     wfm_fill_bands *bands = NULL;
     if (!prc && o->bands) prc = open_bands(o, m, &bands);
     float *band_lo = bands ? malloc(sizeof(float) * (size_t)T * C) : NULL;
     float *band_hi = bands ? malloc(sizeof(float) * (size_t)T * C) : NULL;
     if (prc || (bands && (!band_lo || !band_hi)) || !x || !emb || !vals || !vis || !is_category || !prob || (!strcmp(o->cmd, "tokens") && !tok) ||
-        (profile && !pvals)) {
+        (profile && !pvals) || (profile && info.personal_lambda > 0 && !params)) {
         if (!prc) fprintf(stderr, "wearfm: out of memory\n");
-        free(x); free(emb); free(vals); free(tok); free(vis); free(prob); free(is_category); free(pvals);
+        free(x); free(emb); free(vals); free(tok); free(vis); free(prob); free(is_category); free(pvals); free(params);
         free(band_lo); free(band_hi);
         wfm_profile_free(profile);
         wfm_fill_bands_free(bands);
@@ -581,7 +586,8 @@ static int cmd_run(const options *o, wfm_model *m, const wfm_minutes *t, FILE *o
         if (tok) outp.token_embeddings = tok;
         wfm_error err = {0};
         if (profile) wfm_profile_window(profile, ws, pvals);
-        wfm_status st = wfm_run_profile(m, x, pvals, &outp, &err);
+        const int personal = params && wfm_profile_anchor(profile, ws, params) >= 0;
+        wfm_status st = wfm_run_personal(m, x, pvals, personal ? params : NULL, &outp, &err);
         if (st == WFM_ERR_NO_DATA) {
             if (!o->quiet) fprintf(stderr, "wearfm: window %s: %s, skipped\n", when, err.message);
             continue;
@@ -704,7 +710,7 @@ static int cmd_run(const options *o, wfm_model *m, const wfm_minutes *t, FILE *o
         snprintf(summary, cap, "wearfm: %d window(s); %.1f%% of channel-minutes were missing%s\n", done,
                 total_minutes ? 100.0 * total_missing / total_minutes : 0.0,
                 is_impute && !o->raw ? " and were filled" : "");
-    free(x); free(emb); free(vals); free(tok); free(vis); free(prob); free(is_category); free(pvals);
+    free(x); free(emb); free(vals); free(tok); free(vis); free(prob); free(is_category); free(pvals); free(params);
     free(band_lo); free(band_hi);
     wfm_profile_free(profile);
     wfm_fill_bands_free(bands);

@@ -812,6 +812,51 @@ TEST(probe_metadata_cannot_ask_for_more_than_the_file_holds) {
     wfm_probe_free(p);
 }
 
+/* personal_lambda (v2q): the profile also holds the personal fit's scratch;
+ * a window's anchor parameters and a run with them allocate nothing */
+typedef struct { profile_ctx base; wfm_profile *p; float *params; } personal_ctx;
+
+static wfm_status personal_anchor_and_run(void *ctx, void **made, wfm_error *err) {
+    personal_ctx *c = ctx;
+    *made = NULL;
+    if (wfm_profile_anchor(c->p, 240, c->params) < 0) return WFM_ERR_UNSUPPORTED; /* not a personal_lambda model */
+    wfm_outputs o = {0};
+    o.imputed = c->base.imp;
+    return wfm_run_personal(c->base.model, c->base.x, c->base.prof, c->params, &o, err);
+}
+
+TEST(personal_profiles) {
+    personal_ctx c = {0};
+    wfm_model_params one = wfm_model_default_params();
+    one.n_threads = 1;
+    CHECK(wfm_model_load_buffer(wfm_fx_v2q_safetensors, sizeof wfm_fx_v2q_safetensors, &one, &c.base.model, NULL) ==
+          WFM_OK);
+    if (!c.base.model) return;
+    static const char *names[] = {"heart_rate", "steps"};
+    float vals[3 * 120 * 2];
+    for (int i = 0; i < 3 * 120 * 2; i++) vals[i] = i % 7 ? 60.0f + (float)(i % 13) : NAN;
+    CHECK(wfm_minutes_from_values(0, 3 * 120, 2, names, vals, &c.base.history, NULL) == WFM_OK);
+    sweep(&(entry){"profile_create (personal_lambda)", create_profile, release_profile, NULL, 0, 0}, &c.base);
+    wfm_model_info info;
+    wfm_model_get_info(c.base.model, &info);
+    CHECK(wfm_profile_create(c.base.model, c.base.history, &c.p, NULL) == WFM_OK);
+    c.base.x = calloc(120 * 3, sizeof(float));
+    c.base.prof = calloc(120 * 3, sizeof(float));
+    c.base.imp = calloc(120 * 3, sizeof(float));
+    c.params = calloc(info.anchor_params, sizeof(float));
+    if (c.p && c.base.x && c.base.prof && c.base.imp && c.params) {
+        for (int i = 0; i < 120 * 3; i++) c.base.x[i] = i % 5 ? NAN : 1.0f;
+        CHECK(wfm_profile_window(c.p, 240, c.base.prof) == 2);
+        void *none = NULL;
+        CHECK(personal_anchor_and_run(&c, &none, NULL) == WFM_OK);
+        CHECK(sweep(&(entry){"personal anchor and run", personal_anchor_and_run, NULL, NULL, 0, 0}, &c) == 0);
+    }
+    wfm_profile_free(c.p);
+    free(c.base.x); free(c.base.prof); free(c.base.imp); free(c.params);
+    wfm_minutes_free(c.base.history);
+    wfm_model_free(c.base.model);
+}
+
 int main(void) {
     RUN(model_loading);
     RUN(states_and_runs);
@@ -820,6 +865,7 @@ int main(void) {
     RUN(probe_files);
     RUN(importers);
     RUN(profiles);
+    RUN(personal_profiles);
     RUN(export_importers);
     RUN(waveforms);
     RUN(probe_metadata_cannot_ask_for_more_than_the_file_holds);

@@ -37,6 +37,7 @@ static const fixture FIXTURES[] = {
     {"v2p", wfm_fx_v2p_safetensors, wfm_fx_v2p_ref, sizeof wfm_fx_v2p_safetensors, sizeof wfm_fx_v2p_ref},
     {"v2a", wfm_fx_v2a_safetensors, wfm_fx_v2a_ref, sizeof wfm_fx_v2a_safetensors, sizeof wfm_fx_v2a_ref},
     {"v2g", wfm_fx_v2g_safetensors, wfm_fx_v2g_ref, sizeof wfm_fx_v2g_safetensors, sizeof wfm_fx_v2g_ref},
+    {"v2q", wfm_fx_v2q_safetensors, wfm_fx_v2q_ref, sizeof wfm_fx_v2q_safetensors, sizeof wfm_fx_v2q_ref},
 };
 
 /* A parsed .ref file (layout in make_fixtures.py). */
@@ -267,6 +268,8 @@ TEST(absent_residual_false_fills_an_absent_channel_by_its_anchor) {
 }
 
 TEST(v2g_matches_pytorch) { check_fixture(&FIXTURES[5]); }
+/* personal_lambda given no anchor parameters: the model's own (test_profile.c runs the fit) */
+TEST(v2q_matches_pytorch) { check_fixture(&FIXTURES[6]); }
 
 TEST(residual_others_missing_leaves_heart_rate_to_its_anchor_where_steps_record) {
     /* v2g is v2p's weights with heart rate's "residual": "others_missing",
@@ -411,6 +414,7 @@ int main(void) {
     RUN(v2a_matches_pytorch);
     RUN(absent_residual_false_fills_an_absent_channel_by_its_anchor);
     RUN(v2g_matches_pytorch);
+    RUN(v2q_matches_pytorch);
     RUN(residual_others_missing_leaves_heart_rate_to_its_anchor_where_steps_record);
     RUN(v2p_without_its_profile_fails_the_check);
     RUN(a_changed_weight_fails_the_check);

@@ -703,7 +703,27 @@ TEST(config_v2_semantics) {
     CFG_FAIL(PROF(",\"anchor_profile\":true,\"profile_smooth\":1.5"), "profile_smooth must be an integer");
     CFG_FAIL(PROF(",\"anchor_profile\":true,\"profile_tau\":0"), "profile_tau must be in (0, window_minutes]");
     CFG_FAIL(PROF(",\"anchor_profile\":true,\"profile_tau\":21"), "profile_tau must be in (0, window_minutes]");
+    /* personal_lambda: the anchor refitted on the history (src/model/personal.c) */
+    const char *pers = PROF(",\"anchor_profile\":true,\"personal_lambda\":1000,\"personal_windows\":7");
+    CHECK_MSG(wfm_config_parse(pers, strlen(pers), &c, &e) == WFM_OK, "%s", e.message);
+    CHECK(c.personal_lambda == 1000.0 && c.personal_windows == 7 && wfm_config_tensor_count(&c) == 2 + 12 + 2 + 3);
+    wfm_config_free(&c);
+    const char *pers_default = PROF(",\"anchor_profile\":true,\"personal_lambda\":0.5");
+    CHECK_MSG(wfm_config_parse(pers_default, strlen(pers_default), &c, &e) == WFM_OK, "%s", e.message);
+    CHECK(c.personal_lambda == 0.5 && c.personal_windows == 56);
+    wfm_config_free(&c);
+    CFG_FAIL(PROF(",\"personal_lambda\":10"), "personal_lambda and personal_windows need anchor_profile true");
+    CFG_FAIL(PROF(",\"anchor_profile\":true,\"personal_lambda\":0"), "personal_lambda must be a number in (0, 1e12]");
+    CFG_FAIL(PROF(",\"anchor_profile\":true,\"personal_lambda\":\"big\""), "personal_lambda must be a number");
+    CFG_FAIL(PROF(",\"anchor_profile\":true,\"personal_lambda\":1e13"), "personal_lambda must be a number in (0, 1e12]");
+    CFG_FAIL(PROF(",\"anchor_profile\":true,\"personal_windows\":3"), "personal_windows needs personal_lambda");
+    CFG_FAIL(PROF(",\"anchor_profile\":true,\"personal_lambda\":1,\"personal_windows\":0"),
+             "personal_windows must be an integer in 1..366");
+    CFG_FAIL(PROF(",\"anchor_profile\":true,\"personal_lambda\":1,\"personal_windows\":2.5"),
+             "personal_windows must be an integer in 1..366");
 #undef PROF
+    CFG_FAIL(V2(V2_CH(""), ",\"fill\":\"anchored\",\"personal_lambda\":1"),
+             "personal_lambda and personal_windows need anchor_profile true");
     CFG_FAIL(V2(V2_CH(""), ",\"fill\":\"anchored\",\"anchor_profile\":true"),
              "anchor_profile, profile_smooth and profile_tau are for anchor 'cross_channel' only");
     CFG_FAIL(CFG_BODY(",\"anchor_profile\":true"), "need format_version 2");

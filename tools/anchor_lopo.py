@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
-"""Which rolling half-widths should the cross_channel anchor weigh? Decided
-on training people only, one held out at a time (`make anchor-lopo`).
+"""Which rolling half-widths should the cross_channel anchor weigh, and how
+strongly should it be refitted on a person's own days (personal_lambda)?
+Decided on training people only, one held out at a time (`make anchor-lopo`,
+`make personal-lopo`).
 
     python3 tools/anchor_lopo.py --data build/fitabase --model models/wearfm-minute-fitabase.safetensors \\
         --json models/train-logs/anchor-lopo.json
@@ -18,6 +20,7 @@ heart-rate-only gaps (`"residual": "others_missing"`) and whole-day fills
 model file only gives the rest of the config (channels, profile rule).
 """
 import argparse
+import datetime
 import json
 import os
 import sys
@@ -30,8 +33,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import anchor_fit  # noqa: E402
 import evaluate  # noqa: E402
 import userdays  # noqa: E402
-from wearfm_ref import (anchor, cross_anchor, load_model, profile_z, profiles_leave_one_out,  # noqa: E402
-                        standardise)
+from wearfm_ref import (anchor, cross_anchor, load_model, personal_normal_equations, personal_solve,  # noqa: E402
+                        profile_z, profiles_leave_one_out, standardise)
 
 SEED = 8  # the scenario RNG, as make eval's and residual_lopo's
 PROFILE_SMOOTH = 15  # as tools/train.py
@@ -42,8 +45,10 @@ CANDIDATES = ["10,30", "5,10,30,60", "5,10,30,60,120", "2,5,10,30,60", "2,5,15,3
 
 def anchor_fill_hr(cfg, fit, x_in, prof):
     """Heart rate [W, T] in bpm: the anchor of x_in [W, T, C] (NaN gaps) with
-    the typical day prof [W, T, C], clipped as the C core clips a fill."""
-    W, b, PW = (torch.from_numpy(a).double() for a in fit)
+    the typical day prof [W, T, C], clipped as the C core clips a fill. fit:
+    the model's (weight, bias, profile_weight), numpy, or per-window tensors
+    (wearfm_ref.personal_params)."""
+    W, b, PW = (a.double() if torch.is_tensor(a) else torch.from_numpy(a).double() for a in fit)
     z = standardise(torch.from_numpy(x_in).double(), cfg)
     pz, known = profile_z(torch.from_numpy(prof).double(), cfg)
     out = cross_anchor(z, anchor(z), W, b, cfg["anchor_rolling"], (pz, known, PW, cfg.get("profile_tau", 60)))
@@ -80,18 +85,73 @@ def score_widths(users, train_ids, hr_people, base_cfg, widths):
     return out
 
 
+def person_history(users, uid):
+    """(history [n, C] on the person's dates, its first epoch minute, each
+    kept day's epoch minute): the days the CLI's --history file holds."""
+    days, dates = users[uid]
+    starts = [(datetime.date.fromisoformat(d) - datetime.date(1970, 1, 1)).days * userdays.DAY for d in dates]
+    first = min(starts)
+    hist = np.full((max(starts) - first + userdays.DAY, days.shape[2]), np.nan)
+    for s0, d in zip(starts, days):
+        hist[s0 - first:s0 - first + userdays.DAY] = d
+    return hist, first, starts
+
+
+def score_personal(users, train_ids, hr_people, cfg, lambdas):
+    """{lambda (or "model"): {scenario: {"folds", "pooled"}}}: the anchor alone
+    with personal_lambda refitted on the held-out person's own other days
+    (wearfm_ref.personal_params; the history is every kept day, the target
+    day left out), against the model's weights."""
+    gens = {n: g for n, _, g, _ in evaluate.scenario_specs(evaluate.FULL)}
+    out = {}
+    for uid in hr_people:
+        fit_ids = [u for u in train_ids if u != uid]
+        x_fit, _ = userdays.stack(users, fit_ids)
+        p_fit = np.concatenate([profiles_leave_one_out(users[u][0], PROFILE_SMOOTH) for u in fit_ids])
+        fit = anchor_fit.fit_cross_anchor(x_fit, cfg, seed=0, profiles=p_fit.astype(np.float32))
+        prof_all = profiles_leave_one_out(users[uid][0], PROFILE_SMOOTH).astype(np.float32)
+        hist, h0, starts = person_history(users, uid)
+        eq = personal_normal_equations(hist, h0, starts, cfg)
+        params = {"model": tuple(torch.from_numpy(a).double()[None].expand(len(starts), *a.shape) for a in fit)}
+        for lam in lambdas:
+            params[lam] = personal_solve(eq, cfg, lam, *fit)
+        for name in SCENARIOS:
+            refs, truth, hidden, score = evaluate.build_scenario(
+                gens[name], users, [uid], evaluate.scenario_rng(SEED, name, "lopo"), None)
+            if not refs:
+                continue
+            idx = [i for _, i in refs]
+            x_in = np.where(hidden, np.nan, truth).astype(np.float32)
+            s = score[..., evaluate.HR]
+            for key, (W, b, PW) in params.items():
+                fill = anchor_fill_hr(cfg, (W[idx], b[idx], PW[idx]), x_in, prof_all[idx])
+                mse = float(np.mean((fill[s] - truth[..., evaluate.HR][s]) ** 2))
+                out.setdefault(str(key), {}).setdefault(name, {"folds": []})["folds"].append(
+                    {"person": uid, "minutes": int(s.sum()), "mse": round(mse, 3)})
+        print(f"{uid}: done", flush=True)
+    for by_sc in out.values():
+        for v in by_sc.values():
+            n = sum(r["minutes"] for r in v["folds"])
+            v["pooled"] = round(sum(r["mse"] * r["minutes"] for r in v["folds"]) / max(n, 1), 3)
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", required=True)
     ap.add_argument("--model", required=True, help="a shipped model file: the config the anchor is fitted for")
     ap.add_argument("--json", required=True)
     ap.add_argument("--widths", default=";".join(CANDIDATES), help="candidate sets, ';'-separated")
+    ap.add_argument("--personal", default=None,
+                    help="instead: candidate personal_lambda values, ','-separated, with the model's widths")
     args = ap.parse_args()
     torch.set_num_threads(1)
     users = userdays.load_dir(args.data)
     train_ids, _ = userdays.split_users(users)
     hr_people = [u for u in train_ids if userdays.has_hr(users[u][0])]
     base_cfg = load_model(args.model).cfg
+    if args.personal:
+        return main_personal(args, users, train_ids, hr_people, base_cfg)
     results = {}
     for spec in args.widths.split(";"):
         widths = [int(v) for v in spec.split(",")]
@@ -111,6 +171,28 @@ def main():
         json.dump(out, f, indent=1)
         f.write("\n")
     print(f"lowest mean over {', '.join(hr_only)}: {best} ({mean[best]:.2f} bpm^2)")
+
+
+def main_personal(args, users, train_ids, hr_people, cfg):
+    lambdas = [float(v) for v in args.personal.split(",")]
+    cfg = {k: v for k, v in cfg.items() if k not in ("personal_lambda", "personal_windows")}
+    results = score_personal(users, train_ids, hr_people, cfg, lambdas)
+    for k, v in results.items():
+        print(f"{k:10s} " + " ".join(f"{s} {x['pooled']:.1f}" for s, x in v.items()), flush=True)
+    hr_only = [s for s in SCENARIOS if s.startswith("hrgap") or s == "hr_sensor"]
+    mean = {k: float(np.mean([v[s]["pooled"] for s in hr_only])) for k, v in results.items()}
+    best = min((k for k in mean if k != "model"), key=mean.get)
+    out = {"task": "heart-rate MSE in bpm^2 of the anchor alone (no transformer) on each heart-rate training "
+                   "person held out of the anchor's fit: the model's weights ('model') against the anchor refitted "
+                   "on the person's own other days (personal_lambda; the history is every kept day of the person, "
+                   "the target day left out); pooled over minutes",
+           "anchor_rolling": cfg["anchor_rolling"], "people": hr_people, "scenarios": SCENARIOS, "results": results,
+           "mean_over_heart_rate_only_scenarios": {k: round(v, 3) for k, v in mean.items()}, "lowest": best}
+    with open(args.json, "w") as f:
+        json.dump(out, f, indent=1)
+        f.write("\n")
+    print(f"lowest mean over {', '.join(hr_only)}: personal_lambda {best} ({mean[best]:.2f} bpm^2; "
+          f"the model's weights {mean['model']:.2f})")
 
 
 if __name__ == "__main__":

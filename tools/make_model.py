@@ -38,7 +38,7 @@ def small_config(window_minutes=180):
 
 
 def small_config_v2(window_minutes=180, naive=False, cross=False, edge_tau=None, profile=False,
-                    absent_residual=True, hr_residual_others_missing=False):
+                    absent_residual=True, hr_residual_others_missing=False, personal=None):
     """format_version 2 of the small model: a bounded continuous channel (the
     range is narrow so random weights exercise clipping), a count and a
     category, anchored fill; naive=True drops the inherited mask; cross=True
@@ -46,7 +46,8 @@ def small_config_v2(window_minutes=180, naive=False, cross=False, edge_tau=None,
     edge_tau fades the residual at observations; absent_residual=False (with
     edge_tau) fills a channel without observations by its anchor alone;
     hr_residual_others_missing gives the first channel "residual":
-    "others_missing"."""
+    "others_missing"; personal = (lambda, windows) refits the anchor on the
+    history (personal_lambda, personal_windows)."""
     cfg = small_config(window_minutes)
     cfg["format_version"] = 2
     cfg["fill"] = "anchored"
@@ -56,6 +57,8 @@ def small_config_v2(window_minutes=180, naive=False, cross=False, edge_tau=None,
         cfg["anchor_rolling"] = [5, 30]
         if profile:
             cfg.update(anchor_profile=True, profile_smooth=7, profile_tau=20)
+            if personal:
+                cfg.update(personal_lambda=personal[0], personal_windows=personal[1])
     if edge_tau:
         cfg["edge_tau"] = edge_tau
     if not absent_residual:

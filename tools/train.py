@@ -167,6 +167,10 @@ def main():
     ap.add_argument("--residual-others-missing", default=[], type=lambda s: [n for n in s.split(",") if n],
                     help="channels whose residual the model file uses only where the other value channels are "
                     "missing (\"residual\": \"others_missing\"; needs --edge-tau). Training keeps the residual")
+    ap.add_argument("--personal-lambda", type=float, default=None,
+                    help="the model file refits the anchor on the person's history at inference, shrunk toward "
+                    "the fitted weights with this weight (personal_lambda; needs --anchor-profile; chosen by "
+                    "make personal-lopo). Training is unchanged")
     ap.add_argument("--anchor-profile", action="store_true",
                     help="the anchor also weighs the person's typical day (their other days; docs/model-format.md)")
     ap.add_argument("--profile-tau", type=float, default=60.0,
@@ -289,6 +293,8 @@ def main():
             c["absent_residual"] = False
         if args.residual_others_missing:  # the same: a rule of the file, not of training
             c = with_residual(c, args.residual_others_missing, "others_missing")
+        if args.personal_lambda:  # the same: the C core refits the anchor on the history at inference
+            c = dict(c, personal_lambda=args.personal_lambda)
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         save_model(path, model.eval(), c, dtype=args.dtype)
         model.train()

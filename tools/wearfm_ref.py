@@ -28,6 +28,10 @@ MAX_LEVELS = 16
 ANCHORS = ("linear", "cross_channel")
 MAX_ROLLING = 7
 PROFILE_TERMS = 3  # anchor_profile: p, p * g, a * g * known (g = 1 - exp(-d/profile_tau)); src/model/config.h
+# personal_lambda (src/model/personal.c): the simulated gaps of a history
+# window, and how many history windows (nearest first) the fit takes by default
+PERSONAL_GAPS = (10, 30, 60, 180)
+PERSONAL_WINDOWS = 56
 
 
 def head_width(cfg):
@@ -107,6 +111,15 @@ def config_from_dict(d):
     else:
         need("profile_smooth" not in cfg and "profile_tau" not in cfg,
              "profile_smooth and profile_tau need anchor_profile true")
+    if "personal_lambda" in cfg or "personal_windows" in cfg:
+        need(bool(cfg.get("anchor_profile")), "personal_lambda and personal_windows need anchor_profile true")
+        lam = cfg.get("personal_lambda")
+        need(lam is not None, "personal_windows needs personal_lambda")
+        need(isinstance(lam, (int, float)) and not isinstance(lam, bool) and 0 < lam <= 1e12,
+             "personal_lambda must be a number in (0, 1e12]")
+        nw = cfg.get("personal_windows", PERSONAL_WINDOWS)
+        need(isinstance(nw, int) and not isinstance(nw, bool) and 1 <= nw <= 366,
+             "personal_windows must be an integer in 1..366")
     if "edge_tau" in cfg:
         need(cfg["fill"] == "anchored", "edge_tau needs fill 'anchored'")
         need(isinstance(cfg["edge_tau"], (int, float)) and 0 < cfg["edge_tau"] <= T,
@@ -314,6 +327,208 @@ def profiles_leave_one_out(days, smooth=15):
     return profile_windows(days, 0, smooth)
 
 
+_MASK64 = (1 << 64) - 1
+
+
+def splitmix64(x):
+    """The C core's wfm_splitmix64 (src/model/personal.c) on a uint64."""
+    x = (x + 0x9E3779B97F4A7C15) & _MASK64
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _MASK64
+    return x ^ (x >> 31)
+
+
+def personal_gaps(window_start, c, T):
+    """[T] bool: the simulated gaps of channel c in the history window that
+    starts at epoch minute window_start: one gap of each PERSONAL_GAPS length
+    (at most T), each starting at splitmix64(start * 64 + c * 8 + k) mod
+    (T - L + 1)."""
+    hide = np.zeros(T, dtype=bool)
+    for k, L in enumerate(PERSONAL_GAPS):
+        L = min(L, T)
+        s = splitmix64((window_start * 64 + c * 8 + k) & _MASK64) % (T - L + 1)
+        hide[s:s + L] = True
+    return hide
+
+
+PERSONAL_DESIGNS = ("gaps_others", "all_gaps", "sensor_others")
+
+
+def personal_others_hidden(window_start, c, C, T, P):
+    """[C, T] bool: the patches of the channels other than c that the fit
+    hides: patch q of channel j when splitmix64(((start * 64 + c) * 64 + j)
+    * 4096 + q) mod 10 < 3."""
+    out = np.zeros((C, T), dtype=bool)
+    for j in range(C):
+        if j == c:
+            continue
+        for q in range(T // P):
+            if splitmix64((((window_start * 64 + c) * 64 + j) * 4096 + q) & _MASK64) % 10 < 3:
+                out[j, q * P:(q + 1) * P] = True
+    return out
+
+
+def personal_channels(cfg):
+    """The channels personal_lambda refits: continuous and count ones."""
+    return [c for c, ch in enumerate(cfg["channels"]) if ch.get("kind", "continuous") != "category"]
+
+
+def _history_windows(n, hist_start, T):
+    """Starts of the T-minute windows at multiples of T (epoch minutes) that
+    hold any of the history's minutes [hist_start, hist_start + n)."""
+    first = (hist_start // T) * T
+    return list(range(first, hist_start + n, T))
+
+
+def _windows_with_values(hist, hist_start, T):
+    """_history_windows that hold an observed value."""
+    return [h for h in _history_windows(len(hist), hist_start, T)
+            if (~np.isnan(_window_of(hist, hist_start, h, T))).any()]
+
+
+def _window_of(hist, hist_start, start, T):
+    """[T, C] the history's minutes [start, start + T), NaN outside it."""
+    C = hist.shape[1]
+    out = np.full((T, C), np.nan, dtype=np.float64)
+    lo, hi = max(start, hist_start), min(start + T, hist_start + len(hist))
+    if lo < hi:
+        out[lo - start:hi - start] = hist[lo - hist_start:hi - hist_start]
+    return out
+
+
+def _profile_without(hist, hist_start, tod_sum, tod_count, excluded, start, T, smooth):
+    """[T, C] the profile of the window at `start` from the history without
+    the minutes of the `excluded` (start) windows of T minutes (the C core's
+    rule for a history window inside a personal fit: neither that window nor
+    the target window predicts it)."""
+    s, n = tod_sum.copy(), tod_count.copy()
+    for e in excluded:
+        w = _window_of(hist, hist_start, e, T)
+        tod = (e + np.arange(T)) % 1440
+        obs = ~np.isnan(w)
+        np.subtract.at(s, tod, np.where(obs, w, 0.0))
+        np.subtract.at(n, tod, obs.astype(np.float64))
+    return circular_mean(s, n, smooth)[(start + np.arange(T)) % 1440]
+
+
+def _personal_moments(xh, prof, h_start, cfg, channels):
+    """{c: (A [K, K], b [K])}: the personal fit's normal equations from one
+    history window xh [T, C] with its profile prof [T, C], for each
+    PERSONAL_DESIGNS way of hiding channel c where it was observed: in its
+    simulated gaps (personal_gaps) with the other channels losing the
+    patches of personal_others_hidden; in the same gaps with every channel
+    hidden there; for the whole window with the others losing those
+    patches. The rows are the hidden observed minutes, the columns the terms
+    of the anchor (the other channels' cross terms, the three profile terms,
+    the bias), each less its edge line over c's remaining observations; the
+    target is z_c less c's linear anchor."""
+    T, C = xh.shape
+    rolling, tau = cfg["anchor_rolling"], cfg.get("profile_tau", 60)
+    F_ = 1 + len(rolling)
+    z = standardise(torch.from_numpy(xh[None]), cfg)  # [1, C, T] float64
+    pz, known = profile_z(torch.from_numpy(prof[None]), cfg)
+    out = {}
+    for c in channels:
+        obs_c = ~torch.isnan(z[0, c])
+        if not obs_c.any():
+            continue
+        cols = [j * F_ + f for j in range(C) if j != c for f in range(F_)]
+        K = len(cols) + PROFILE_TERMS + 1
+        A, b = np.zeros((K, K)), np.zeros(K)
+        gaps = torch.from_numpy(personal_gaps(h_start, c, T))
+        others = torch.from_numpy(personal_others_hidden(h_start, c, C, T, cfg["patch_minutes"]))
+        for design in PERSONAL_DESIGNS:
+            hide = obs_c if design.startswith("sensor") else gaps & obs_c
+            if not hide.any():
+                continue
+            zin = z.clone()
+            if design == "all_gaps":  # every channel hidden in the same gaps
+                zin[0, :, gaps] = float("nan")
+            if design.endswith("others"):
+                zin[0][others] = float("nan")
+            terms = cross_terms(zin, anchor(zin), rolling)[0]  # [C*F, T]
+            obs2 = obs_c & ~hide
+            a2 = anchor(torch.where(obs2, z[0, c], torch.full_like(z[0, c], float("nan")))[None, None])[0, 0]
+            g = gate_from_observed(obs2[None], tau)[0].double()
+            p_c = pz[0, c]
+            feats = torch.cat([terms[cols], p_c[None], (p_c * g)[None], (a2 * g * known[0, c].double())[None],
+                               torch.ones_like(p_c)[None]], 0)  # [K, T]
+            X = (feats - edge_line(feats, obs2[None].expand_as(feats)))[:, hide].T.numpy()
+            y = (z[0, c] - a2)[hide].numpy()
+            A += X.T @ X
+            b += X.T @ y
+        out[c] = (A, b)
+    return out
+
+
+def personal_normal_equations(hist, hist_start, starts, cfg):
+    """For each target window starting at epoch minute `starts[i]`: {c: (A,
+    b)}, the normal equations of personal_lambda's fit from the person's
+    history hist [n, C] (original units, NaN missing; hist[0] at epoch minute
+    hist_start), as the C core's wfm_profile_anchor builds them: the history
+    windows at multiples of T minutes that do not overlap the target, nearest
+    first (ties: the earlier), at most personal_windows, each with the
+    profile of the history without it and without the target window
+    (_personal_moments)."""
+    T, C = cfg["window_minutes"], len(cfg["channels"])
+    n_max = cfg.get("personal_windows", PERSONAL_WINDOWS)
+    smooth = cfg.get("profile_smooth", 15)
+    hist = np.asarray(hist, dtype=np.float64)
+    tod = (hist_start + np.arange(len(hist))) % 1440
+    obs = ~np.isnan(hist)
+    tod_sum, tod_count = np.zeros((1440, C)), np.zeros((1440, C))
+    np.add.at(tod_sum, tod, np.where(obs, hist, 0.0))
+    np.add.at(tod_count, tod, obs.astype(np.float64))
+    hstarts = _windows_with_values(hist, hist_start, T)
+    channels = personal_channels(cfg)
+    out = []
+    for w in starts:
+        use = sorted((h for h in hstarts if h + T <= w or h >= w + T), key=lambda h: (abs(h - w), h))[:n_max]
+        acc = {}
+        for h in use:
+            prof = _profile_without(hist, hist_start, tod_sum, tod_count, (h, w), h, T, smooth)
+            for c, (A, b) in _personal_moments(_window_of(hist, hist_start, h, T), prof, h, cfg, channels).items():
+                acc[c] = (A, b) if c not in acc else (acc[c][0] + A, acc[c][1] + b)
+        out.append(acc)
+    return out
+
+
+def personal_solve(equations, cfg, lam, weight, bias, profile_weight):
+    """(weight [W, C, C*F], bias [W, C], profile_weight [W, C, 3]) float64
+    tensors: for each window's equations (personal_normal_equations), channel
+    c's row of the anchor becomes the solution of (A + lam I) theta = b + lam
+    theta_model, theta = (its cross-term weights, its three profile weights,
+    its bias): the model's weights shrunk toward what the person's own days
+    say. A channel without equations keeps the model's row."""
+    C = len(cfg["channels"])
+    F_ = 1 + len(cfg["anchor_rolling"])
+    W0, b0, p0 = (t.detach().double().numpy() if torch.is_tensor(t) else np.asarray(t, dtype=np.float64)
+                  for t in (weight, bias, profile_weight))
+    Ws, bs, ps = [], [], []
+    for acc in equations:
+        Wt, bt, pt = W0.copy(), b0.copy(), p0.copy()
+        for c, (A, b) in acc.items():
+            cols = [j * F_ + f for j in range(C) if j != c for f in range(F_)]
+            theta0 = np.concatenate([W0[c, cols], p0[c], [b0[c]]])
+            theta = np.linalg.solve(A + lam * np.eye(len(theta0)), b + lam * theta0)
+            Wt[c, cols] = theta[:len(cols)]
+            pt[c] = theta[len(cols):len(cols) + PROFILE_TERMS]
+            bt[c] = theta[-1]
+        Ws.append(Wt)
+        bs.append(bt)
+        ps.append(pt)
+    return torch.from_numpy(np.stack(Ws)), torch.from_numpy(np.stack(bs)), torch.from_numpy(np.stack(ps))
+
+
+def personal_params(hist, hist_start, starts, cfg, weight, bias, profile_weight):
+    """personal_lambda (docs/model-format.md): the anchor parameters of the
+    windows starting at epoch minutes `starts`, refitted on the person's
+    history (personal_normal_equations, then personal_solve with the
+    config's personal_lambda), as the C core's wfm_profile_anchor does."""
+    eq = personal_normal_equations(hist, hist_start, starts, cfg)
+    return personal_solve(eq, cfg, float(cfg["personal_lambda"]), weight, bias, profile_weight)
+
+
 def cross_anchor(z, a, weight, bias, rolling, prof=None):
     """The cross_channel anchor [B, C, T] (docs/model-format.md): a learned
     linear prediction r_c(t) = bias_c + sum over the other channels j and
@@ -323,13 +538,18 @@ def cross_anchor(z, a, weight, bias, rolling, prof=None):
     a + r - r(edge); a channel with no observation in the window takes r.
     Observed minutes keep their value; the result is clipped to the channel's
     z range by the caller (`tokens_v2`)."""
-    r = torch.einsum("ck,bkt->bct", weight.to(a.dtype), cross_terms(z, a, rolling)) + bias.to(a.dtype)[None, :, None]
+    terms = cross_terms(z, a, rolling)
+    if weight.dim() == 3:  # per-window parameters [B, C, C*F], [B, C], [B, C, 3] (personal_lambda)
+        r = torch.einsum("bck,bkt->bct", weight.to(a.dtype), terms) + bias.to(a.dtype)[:, :, None]
+    else:
+        r = torch.einsum("ck,bkt->bct", weight.to(a.dtype), terms) + bias.to(a.dtype)[None, :, None]
     obs = ~torch.isnan(z)
-    if prof is not None:  # anchor_profile: (pz, known [B, C, T], profile_weight [C, 3], profile_tau)
+    if prof is not None:  # anchor_profile: (pz, known [B, C, T], profile_weight [C, 3] or [B, C, 3], profile_tau)
         pz, known, pw, tau = prof
         pw = pw.to(a.dtype)
+        pw = pw if pw.dim() == 3 else pw[None]
         g = gate_from_observed(obs, tau).to(a.dtype)
-        r = r + pw[None, :, 0:1] * pz + pw[None, :, 1:2] * (pz * g) + pw[None, :, 2:3] * (a * g * known.to(a.dtype))
+        r = r + pw[:, :, 0:1] * pz + pw[:, :, 1:2] * (pz * g) + pw[:, :, 2:3] * (a * g * known.to(a.dtype))
     return torch.where(obs, a, a + r - edge_line(r, obs))
 
 
@@ -515,10 +735,13 @@ class WearFM(nn.Module):
         self.register_buffer("ch_mean", torch.from_numpy(mean), persistent=False)
         self.register_buffer("ch_std", torch.from_numpy(std), persistent=False)
 
-    def tokens(self, x, profile=None):
-        """tokens_v2 with this model's anchor tensors."""
+    def tokens(self, x, profile=None, anchor_params=None):
+        """tokens_v2 with this model's anchor tensors, or per-window ones
+        (anchor_params: personal_params' (weight, bias, profile_weight))."""
         cross = ((self.anchor.weight, self.anchor.bias, self.anchor.profile_weight) if self.anchor is not None
                  else None)
+        if anchor_params is not None:
+            cross = tuple(t.to(x.dtype) for t in anchor_params)
         return tokens_v2(x, self.cfg, cross, profile)
 
     def encode(self, patches, visible, mode="compact"):
@@ -558,7 +781,7 @@ class WearFM(nn.Module):
             d = blk(d)  # full attention, mask tokens included
         return dec.head(dec.norm(d))
 
-    def forward(self, x, visible=None, mode="compact", profile=None):
+    def forward(self, x, visible=None, mode="compact", profile=None, anchor_params=None):
         """x [B, T, C] original units, NaN = missing; profile [B, T, C] the
         person's typical day for a model with anchor_profile (None: none).
 
@@ -568,7 +791,7 @@ class WearFM(nn.Module):
         """
         v2 = self.cfg["format_version"] == 2
         if v2:
-            patches, inherited, anchor_tok, observed = self.tokens(x, profile)
+            patches, inherited, anchor_tok, observed = self.tokens(x, profile, anchor_params)
         else:
             (patches, inherited), anchor_tok, observed = tokenize(x, self.cfg), None, None
         vis = inherited if visible is None else (visible.to(torch.bool) & inherited)

@@ -92,7 +92,12 @@ EMSCRIPTEN_KEEPALIVE int wfmw_run_all(wfm_model *m, const float *x, const float 
     o.fill_probability = fill_probability;
     o.token_visible = token_visible;
     memset(&wfmw_error, 0, sizeof wfmw_error);
-    wfm_status st = wfm_run_profile(m, x, profile, &o, &wfmw_error);
+    wfm_model_info info;
+    wfm_model_get_info(m, &info);
+    /* a personal_lambda model's profile buffer also holds the window's anchor parameters (wfmw_profile_window) */
+    const float *params = profile && info.personal_lambda > 0 ? profile + (size_t)info.window_minutes * info.n_channels
+                                                              : NULL;
+    wfm_status st = wfm_run_personal(m, x, profile, params, &o, &wfmw_error);
     if (n_visible) *n_visible = o.n_visible_tokens;
     return (int)st;
 }
@@ -105,8 +110,19 @@ EMSCRIPTEN_KEEPALIVE wfm_profile *wfmw_profile_create(const wfm_model *m, const 
     return wfm_profile_create(m, t, &p, &wfmw_error) == WFM_OK ? p : NULL;
 }
 EMSCRIPTEN_KEEPALIVE void wfmw_profile_free(wfm_profile *p) { wfm_profile_free(p); }
-EMSCRIPTEN_KEEPALIVE int wfmw_profile_window(wfm_profile *p, double start, float *out) {
-    return wfm_profile_window(p, (int64_t)start, out);
+/* Floats of a profile buffer: the window's profile [T x C], then for a model
+ * with personal_lambda its anchor parameters refitted on the history. */
+EMSCRIPTEN_KEEPALIVE int wfmw_profile_floats(const wfm_model *m) {
+    wfm_model_info info;
+    wfm_model_get_info(m, &info);
+    return info.window_minutes * info.n_channels + (info.personal_lambda > 0 ? (int)info.anchor_params : 0);
+}
+EMSCRIPTEN_KEEPALIVE int wfmw_profile_window(const wfm_model *m, wfm_profile *p, double start, float *out) {
+    wfm_model_info info;
+    wfm_model_get_info(m, &info);
+    int known = wfm_profile_window(p, (int64_t)start, out);
+    if (info.personal_lambda > 0) wfm_profile_anchor(p, (int64_t)start, out + (size_t)info.window_minutes * info.n_channels);
+    return known;
 }
 EMSCRIPTEN_KEEPALIVE int wfmw_uses_profile(const wfm_model *m) {
     wfm_model_info info;

@@ -110,6 +110,13 @@ void wfm_profile_free(wfm_profile *profile);
  * channels with any value. Uses scratch inside the profile: one thread at a
  * time per profile. */
 int wfm_profile_window(wfm_profile *profile, int64_t window_start, float *out);
+/* A model with "personal_lambda": writes the window's anchor parameters,
+ * refitted on the person's history (docs/model-format.md), to params
+ * (wfm_model_info.anchor_params floats) for wfm_run_personal. Returns the
+ * number of channels refitted (0: the model's own parameters, the history
+ * holding nothing for them), or -1 and writes nothing for a model without
+ * personal_lambda. The model must outlive the profile; same scratch rule. */
+int wfm_profile_anchor(wfm_profile *profile, int64_t window_start, float *params);
 
 /* "YYYY-MM-DDTHH:MM" for a minute count; buf must hold 20 bytes. */
 void wfm_format_minute(int64_t minute, char *buf);

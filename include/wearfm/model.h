@@ -95,6 +95,9 @@ typedef struct wfm_model_info {
     float edge_tau;            /* minutes; 0 = not set */
     int absent_residual;       /* 0: a channel with no observed minute in the window is filled by its anchor alone */
     int anchor_profile;        /* 1: fills use the person's profile (wfm_run_profile) */
+    double personal_lambda;    /* > 0: the anchor is refitted on the person's history (wfm_profile_anchor) */
+    int personal_windows;      /* at most this many history windows in that fit */
+    size_t anchor_params;      /* floats of wfm_profile_anchor's output (cross_channel models; else 0) */
     /* Both families. */
     wfm_model_family family;
     int embedding_dim;         /* floats of wfm_outputs.embedding: projection_dim if set, else enc_dim */
@@ -179,6 +182,13 @@ wfm_status wfm_run_profile(wfm_model *model, const float *x, const float *profil
                            wfm_error *err);
 wfm_status wfm_run_state_profile(wfm_state *state, const float *x, const float *profile, wfm_outputs *out,
                                  wfm_error *err);
+/* The same with the person's anchor parameters of this window
+ * (wfm_profile_anchor, a model with "personal_lambda": info.anchor_params
+ * floats; NULL = the model's own). */
+wfm_status wfm_run_personal(wfm_model *model, const float *x, const float *profile, const float *anchor_params,
+                            wfm_outputs *out, wfm_error *err);
+wfm_status wfm_run_state_personal(wfm_state *state, const float *x, const float *profile,
+                                  const float *anchor_params, wfm_outputs *out, wfm_error *err);
 wfm_status wfm_embed_state(wfm_state *state, const float *x, float *embedding, wfm_error *err);
 wfm_status wfm_impute_state(wfm_state *state, const float *x, float *imputed, wfm_error *err);
 wfm_status wfm_reconstruct_state(wfm_state *state, const float *x, float *reconstruction, wfm_error *err);

@@ -66,12 +66,13 @@ static PyObject *py_model_info(PyObject *self, PyObject *capsule) {
                          "threads", wfm_model_threads(m), "channels", channels);
     if (!d) return NULL;
     /* The family and the waveform fields (0 / None for a minute model). */
-    PyObject *w = Py_BuildValue("{s:s,s:i,s:z,s:d,s:i,s:i,s:z,s:d,s:i,s:O}", "family",
+    PyObject *w = Py_BuildValue("{s:s,s:i,s:z,s:d,s:i,s:i,s:z,s:d,s:i,s:O,s:d,s:n}", "family",
                                 i.family == WFM_FAMILY_WAVEFORM ? "waveform" : "minute", "embedding_dim",
                                 i.embedding_dim, "signal", i.signal, "sample_rate_hz", (double)i.sample_rate_hz,
                                 "window_samples", i.window_samples, "patch_samples", i.patch_samples, "input_norm",
                                 i.input_norm, "window_std_floor", (double)i.window_std_floor, "projection_dim",
-                                i.projection_dim, "anchor_profile", i.anchor_profile ? Py_True : Py_False);
+                                i.projection_dim, "anchor_profile", i.anchor_profile ? Py_True : Py_False,
+                                "personal_lambda", i.personal_lambda, "anchor_params", (Py_ssize_t)i.anchor_params);
     if (!w || PyDict_Update(d, w) < 0) { Py_XDECREF(w); Py_DECREF(d); return NULL; }
     Py_DECREF(w);
     return d;
@@ -126,10 +127,10 @@ static void fill_nan(float *p, size_t n) {
  * skip_empty: a window with no observed patch gets NaN outputs and 0 visible
  * tokens instead of an InputError. The GIL is released for the whole batch. */
 static PyObject *py_run(PyObject *self, PyObject *args) {
-    PyObject *scap, *xo, *eo, *ro, *io, *po, *vo, *pro = Py_None;
+    PyObject *scap, *xo, *eo, *ro, *io, *po, *vo, *pro = Py_None, *ao = Py_None;
     Py_ssize_t B;
     int skip_empty;
-    if (!PyArg_ParseTuple(args, "OOnOOOOOp|O", &scap, &xo, &B, &eo, &ro, &io, &po, &vo, &skip_empty, &pro))
+    if (!PyArg_ParseTuple(args, "OOnOOOOOp|OO", &scap, &xo, &B, &eo, &ro, &io, &po, &vo, &skip_empty, &pro, &ao))
         return NULL;
     state_holder *h = PyCapsule_GetPointer(scap, STATE_CAPSULE);
     if (!h) return NULL;
@@ -139,9 +140,11 @@ static PyObject *py_run(PyObject *self, PyObject *args) {
     const int waveform = info.family == WFM_FAMILY_WAVEFORM;
     const Py_ssize_t T = waveform ? info.window_samples : info.window_minutes;
     const Py_ssize_t TC = T * info.n_channels, D = info.embedding_dim;
-    Py_buffer x = {0}, e = {0}, r = {0}, im = {0}, p = {0}, v = {0}, pf = {0};
+    Py_buffer x = {0}, e = {0}, r = {0}, im = {0}, p = {0}, v = {0}, pf = {0}, an = {0};
+    const Py_ssize_t NA = (Py_ssize_t)info.anchor_params;
     if (get_buffer(xo, &x, "f", B * TC, 0, 0, "x")) return NULL;
     int bad = get_buffer(pro, &pf, "f", B * TC, 0, 1, "profile");
+    bad = bad || get_buffer(ao, &an, "f", B * NA, 0, 1, "anchors");
     bad = bad || get_buffer(eo, &e, "f", B * D, 1, 1, "embedding");
     bad = bad || get_buffer(ro, &r, "f", B * TC, 1, 1, "reconstruction");
     bad = bad || get_buffer(io, &im, "f", B * TC, 1, 1, "imputed");
@@ -175,8 +178,9 @@ static PyObject *py_run(PyObject *self, PyObject *args) {
         float *eb = e.buf ? (float *)e.buf + b * D : NULL, *rb = r.buf ? (float *)r.buf + b * TC : NULL;
         float *ib = im.buf ? (float *)im.buf + b * TC : NULL, *pb = p.buf ? (float *)p.buf + b * TC : NULL;
         wfm_outputs o = {.embedding = eb, .reconstruction = rb, .imputed = ib, .fill_probability = pb};
-        st = wfm_run_state_profile(h->state, (const float *)x.buf + b * TC,
-                                   pf.buf ? (const float *)pf.buf + b * TC : NULL, &o, &err);
+        st = wfm_run_state_personal(h->state, (const float *)x.buf + b * TC,
+                                    pf.buf ? (const float *)pf.buf + b * TC : NULL,
+                                    an.buf ? (const float *)an.buf + b * NA : NULL, &o, &err);
         if (st == WFM_ERR_NO_DATA && skip_empty) {
             fill_nan(eb, (size_t)D); fill_nan(rb, (size_t)TC); fill_nan(ib, (size_t)TC); fill_nan(pb, (size_t)TC);
             o.n_visible_tokens = 0;
@@ -197,7 +201,7 @@ static PyObject *py_run(PyObject *self, PyObject *args) {
     Py_INCREF(result);
 done:
     release_buffer(&x); release_buffer(&e); release_buffer(&r); release_buffer(&im); release_buffer(&p); release_buffer(&v);
-    release_buffer(&pf);
+    release_buffer(&pf); release_buffer(&an);
     return result;
 }
 
@@ -208,7 +212,8 @@ static PyObject *py_profiles(PyObject *self, PyObject *args) {
     PyObject *mcap, *names, *vo, *wo;
     long long start;
     Py_ssize_t n;
-    if (!PyArg_ParseTuple(args, "OLnOOO", &mcap, &start, &n, &names, &vo, &wo)) return NULL;
+    int anchors = 0; /* instead: each window's anchor parameters [B x anchor_params] (wfm_profile_anchor) */
+    if (!PyArg_ParseTuple(args, "OLnOOO|p", &mcap, &start, &n, &names, &vo, &wo, &anchors)) return NULL;
     wfm_model *m = model_from(mcap);
     if (!m) return NULL;
     if (!PyList_Check(names)) { PyErr_SetString(PyExc_TypeError, "names must be a list"); return NULL; }
@@ -222,13 +227,17 @@ static PyObject *py_profiles(PyObject *self, PyObject *args) {
     if (PyObject_GetBuffer(wo, &w, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) { release_buffer(&v); return NULL; }
     wfm_model_info info;
     wfm_model_get_info(m, &info);
-    const Py_ssize_t B = w.len / 8, TC = (Py_ssize_t)info.window_minutes * info.n_channels;
+    const Py_ssize_t B = w.len / 8, TC = anchors ? (Py_ssize_t)info.anchor_params
+                                                 : (Py_ssize_t)info.window_minutes * info.n_channels;
     PyObject *out = NULL;
     wfm_minutes *t = NULL;
     wfm_profile *p = NULL;
     wfm_error err = {0};
     wfm_status st = wfm_minutes_from_values(start, (size_t)n, (int)K, cn, v.buf, &t, &err);
     if (!st) st = wfm_profile_create(m, t, &p, &err);
+    if (!st && anchors && !(info.personal_lambda > 0)) {
+        st = wfm_fail(&err, WFM_ERR_UNSUPPORTED, "this model is not refitted on a history (no personal_lambda)");
+    }
     if (st) {
         raise_core(st == WFM_ERR_UNSUPPORTED ? ERR_MODEL : ERR_INPUT, &err);
         goto done;
@@ -237,7 +246,10 @@ static PyObject *py_profiles(PyObject *self, PyObject *args) {
     float *dst = (float *)PyByteArray_AS_STRING(out);
     const long long *ws = w.buf;
     Py_BEGIN_ALLOW_THREADS
-    for (Py_ssize_t b = 0; b < B; b++) wfm_profile_window(p, (int64_t)ws[b], dst + b * TC);
+    for (Py_ssize_t b = 0; b < B; b++) {
+        if (anchors) wfm_profile_anchor(p, (int64_t)ws[b], dst + b * TC);
+        else wfm_profile_window(p, (int64_t)ws[b], dst + b * TC);
+    }
     Py_END_ALLOW_THREADS
 done:
     wfm_profile_free(p);
@@ -253,7 +265,8 @@ PyMethodDef model_methods[] = {
     {"state_new", py_state_new, METH_VARARGS, "state_new(model, n_threads, mask_mode) -> state capsule"},
     {"run", py_run, METH_VARARGS,
      "run(state, x, n_windows, embedding, reconstruction, imputed, fill_probability, visible_tokens, skip_empty"
-     "[, profile])"},
+     "[, profile, anchors])"},
     {"profiles", py_profiles, METH_VARARGS,
-     "profiles(model, start, n_minutes, names, values, window_starts) -> bytearray [B, T, C] float32"},
+     "profiles(model, start, n_minutes, names, values, window_starts[, anchors]) -> bytearray [B, T, C] float32 "
+     "(anchors: [B, anchor_params], the personal fit's)"},
     {NULL, NULL, 0, NULL}};

@@ -204,16 +204,34 @@ wfm_status wfm_cfg_block(const wfm_json *root, const char *key, int min_layers, 
  * "profile_tau") (minutes, default 60, in (0, window_minutes]). */
 static wfm_status parse_profile(const wfm_json *root, wfm_config *c, wfm_error *err) {
     const wfm_json *p = wfm_json_get(root, "anchor_profile"), *sm = wfm_json_get(root, "profile_smooth"),
-                   *tau = wfm_json_get(root, "profile_tau");
+                   *tau = wfm_json_get(root, "profile_tau"), *lam = wfm_json_get(root, "personal_lambda"),
+                   *pw = wfm_json_get(root, "personal_windows");
     c->profile_smooth = 15;
     c->profile_tau = 60.0f;
+    c->personal_windows = WFM_PERSONAL_WINDOWS;
     if (p) {
         if (!wfm_json_is(p, WFM_JSON_BOOL)) return CFG_FAIL(err, "anchor_profile must be true or false");
         c->anchor_profile = p->u.boolean;
     }
     if (!c->anchor_profile) {
         if (sm || tau) return CFG_FAIL(err, "profile_smooth and profile_tau need anchor_profile true");
+        if (lam || pw) return CFG_FAIL(err, "personal_lambda and personal_windows need anchor_profile true");
         return WFM_OK;
+    }
+    /* "personal_lambda": the anchor is refitted on the person's history,
+     * shrunk toward the model's weights with this weight (src/model/personal.c) */
+    if (pw && !lam) return CFG_FAIL(err, "personal_windows needs personal_lambda");
+    if (lam) {
+        double v;
+        if (!wfm_json_is(lam, WFM_JSON_NUMBER) || !((v = lam->u.number) > 0 && v <= 1e12))
+            return CFG_FAIL(err, "personal_lambda must be a number in (0, 1e12]");
+        c->personal_lambda = v;
+    }
+    if (pw) {
+        int64_t k;
+        if (!wfm_json_int64(pw, &k) || k < 1 || k > 366)
+            return CFG_FAIL(err, "personal_windows must be an integer in 1..366");
+        c->personal_windows = (int)k;
     }
     if (sm) {
         int64_t k;
@@ -266,6 +284,8 @@ static wfm_status parse_anchor(const wfm_json *root, wfm_config *c, wfm_error *e
         if (wfm_json_get(root, "anchor_profile") || wfm_json_get(root, "profile_smooth") ||
             wfm_json_get(root, "profile_tau"))
             return CFG_FAIL(err, "anchor_profile, profile_smooth and profile_tau are for anchor 'cross_channel' only");
+        if (wfm_json_get(root, "personal_lambda") || wfm_json_get(root, "personal_windows"))
+            return CFG_FAIL(err, "personal_lambda and personal_windows need anchor_profile true");
         return WFM_OK;
     }
     if ((st = parse_profile(root, c, err))) return st;
@@ -293,7 +313,8 @@ static wfm_status parse_fill(const wfm_json *root, wfm_config *c, wfm_error *err
     if (c->format_version < 2) {
         if (f || im || wfm_json_get(root, "anchor") || wfm_json_get(root, "anchor_rolling") ||
             wfm_json_get(root, "edge_tau") || wfm_json_get(root, "anchor_profile") ||
-            wfm_json_get(root, "absent_residual"))
+            wfm_json_get(root, "absent_residual") || wfm_json_get(root, "personal_lambda") ||
+            wfm_json_get(root, "personal_windows"))
             return CFG_FAIL(err, "fill, inherited_mask, anchor, anchor_profile, edge_tau and absent_residual "
                                  "need format_version 2");
         return WFM_OK;

@@ -18,6 +18,7 @@
 
 #define WFM_CFG_MAX_LEVELS 16
 #define WFM_CFG_MAX_ROLLING 7       /* anchor_rolling half-widths */
+#define WFM_PERSONAL_WINDOWS 56      /* personal_lambda: history windows in the fit by default */
 #define WFM_PROFILE_TERMS 3         /* anchor_profile: p, p * g and a * g (g = 1 - exp(-d/profile_tau)) */
 
 typedef struct wfm_channel_cfg {
@@ -76,6 +77,9 @@ typedef struct wfm_config {
                                    person's typical day (a profile, src/model/profile.c); tensor anchor.profile_weight */
     int profile_smooth;         /* minutes: the profile's circular +- smoothing (default 15) */
     float profile_tau;          /* minutes: the profile's second term grows as 1 - exp(-d/tau) (default 60) */
+    double personal_lambda;     /* "personal_lambda" (anchor_profile only; 0 = not set): the anchor is refitted
+                                   on the person's history, shrunk toward the model's weights (personal.c) */
+    int personal_windows;       /* "personal_windows": at most this many history windows in that fit (56) */
     int head_width;             /* K values per minute: 1, or the most levels of a category */
     wfm_waveform_cfg wave;      /* family WFM_FAMILY_WAVEFORM only; channels hold clip as [-clip, clip] */
 } wfm_config;

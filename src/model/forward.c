@@ -1,6 +1,7 @@
 /* The minute-model forward pass (docs/model-format.md) on a state:
  * tokenize, encode, decode and the fills; wfm_run and its wrappers. The
  * model is only read; everything written lives in the state's workspace. */
+#include "model/anchor_terms.h"
 #include "model/model.h"
 #include "platform/error.h"
 #include <math.h>
@@ -38,29 +39,6 @@ static int tokenize(const wfm_model *m, const float *x, float *patches, uint8_t 
     return n_visible;
 }
 
-/* out[0..T) = the linear anchor of series v over the gaps of obs: v at
- * observed minutes (obs[t] != 0); between two observations the straight line
- * between them; before the first / after the last observation that
- * observation; 0 when obs has none (docs/model-format.md). v and out may be
- * the same array. */
-static void edge_line(const float *v, const float *obs, int T, float *out) {
-    int prev = -1;
-    for (int t = 0; t < T; t++) {
-        if (obs[t] == 0.0f) continue;
-        out[t] = v[t];
-        for (int u = prev + 1; u < t; u++) /* the run of missing minutes before t */
-            out[u] = prev < 0 ? out[t] : out[prev] + (out[t] - out[prev]) * ((float)(u - prev) / (float)(t - prev));
-        prev = t;
-    }
-    for (int u = prev + 1; u < T; u++) out[u] = prev < 0 ? 0.0f : out[prev];
-}
-
-/* A value in clipped z-units of its channel, as the anchor and the profile take it. */
-static float clipped_z(const wfm_channel_cfg *ch, float v) {
-    float z = (v - ch->mean) / ch->std;
-    return z < ch->clip_min ? ch->clip_min : z > ch->clip_max ? ch->clip_max : z;
-}
-
 /* The linear anchor of channel c, z[0..T): the edge line of its observed
  * (clipped) z-values. obs[t] is 1 for observed minutes. */
 static void channel_anchor(const wfm_model *m, const float *x, int c, float *z, float *obs) {
@@ -71,29 +49,9 @@ static void channel_anchor(const wfm_model *m, const float *x, int c, float *z, 
         float v = x[(size_t)t * C + c];
         obs[t] = isnan(v) ? 0.0f : 1.0f;
         if (isnan(v)) continue;
-        z[t] = clipped_z(ch, v);
+        z[t] = wfm_clipped_z(ch, v);
     }
-    edge_line(z, obs, T, z);
-}
-
-/* anchor "cross_channel", the terms of channel j [F, T]: its linear anchor a,
- * then a's mean over [t-k, t+k] inside the window for each rolling
- * half-width k (double prefix sums), each laid as an edge line over j's own
- * gaps, so a channel predicts nothing where it was not measured. */
-static void cross_terms(const wfm_config *cfg, const float *a, const float *obs, double *prefix, float *terms) {
-    const int T = cfg->window_minutes;
-    memcpy(terms, a, sizeof(float) * (size_t)T);
-    prefix[0] = 0;
-    for (int t = 0; t < T; t++) prefix[t + 1] = prefix[t] + (double)a[t];
-    for (int f = 1; f <= cfg->n_rolling; f++) {
-        float *m = terms + (size_t)f * T;
-        const int k = cfg->rolling[f - 1];
-        for (int t = 0; t < T; t++) {
-            int lo = t - k < 0 ? 0 : t - k, hi = t + k > T - 1 ? T - 1 : t + k;
-            m[t] = (float)((prefix[hi + 1] - prefix[lo]) / (double)(hi - lo + 1));
-        }
-        edge_line(m, obs, T, m);
-    }
+    wfm_edge_line(z, obs, T, z);
 }
 
 /* A channel's "residual": "others_missing": its gate is 0 at every minute
@@ -110,23 +68,19 @@ static void others_missing_gate(const wfm_config *cfg, const float *minute_obser
     }
 }
 
-/* "edge_tau": gate[t] = 1 - exp(-d/tau), d the minutes from t to the
- * channel's nearest observed minute (0 at an observation); `absent`
- * everywhere when the channel has none. The fill stays continuous with the
- * observations. */
-static void edge_gate(const float *obs, int T, float tau, float absent, float *gate) {
-    int last = -1;
-    for (int t = 0; t < T; t++) { /* distance to the previous observation, then the next */
-        if (obs[t] != 0.0f) last = t;
-        gate[t] = last < 0 ? INFINITY : (float)(t - last);
-    }
-    last = -1;
-    for (int t = T - 1; t >= 0; t--) {
-        if (obs[t] != 0.0f) last = t;
-        float d = last < 0 ? INFINITY : (float)(last - t);
-        if (d < gate[t]) gate[t] = d;
-        gate[t] = isinf(gate[t]) ? absent : 1.0f - expf(-gate[t] / tau);
-    }
+/* The anchor's parameters of this run: the person's (personal_lambda,
+ * wfm_run_state_personal: [C*C*F weights, C biases, C*3 profile weights])
+ * or the model's. */
+static const float *anchor_weight(const wfm_state *s) {
+    return s->anchor_params ? s->anchor_params : s->model->anchor_weight;
+}
+static const float *anchor_bias(const wfm_state *s) {
+    const wfm_config *cfg = &s->model->cfg;
+    return s->anchor_params ? s->anchor_params + (size_t)cfg->n_channels * cfg->n_channels * (1 + cfg->n_rolling)
+                            : s->model->anchor_bias;
+}
+static const float *anchor_profile_weight(const wfm_state *s) {
+    return s->anchor_params ? anchor_bias(s) + s->model->cfg.n_channels : s->model->anchor_profile_weight;
 }
 
 /* "anchor_profile": r += w0 * p + w1 * p * g + w2 * a * g * k, with p
@@ -139,10 +93,10 @@ static void profile_terms(wfm_state *s, int c, float *r) {
     const wfm_model *m = s->model;
     const int T = m->cfg.window_minutes;
     const float *p = s->ws.profile + (size_t)c * T, *k = s->ws.profile_known + (size_t)c * T;
-    const float *a = s->ws.anchor + (size_t)c * T, *w = m->anchor_profile_weight + (size_t)c * WFM_PROFILE_TERMS;
+    const float *a = s->ws.anchor + (size_t)c * T, *w = anchor_profile_weight(s) + (size_t)c * WFM_PROFILE_TERMS;
     float *g = s->ws.profile_gate;
     if (w[0] == 0.0f && w[1] == 0.0f && w[2] == 0.0f) return;
-    edge_gate(s->ws.minute_observed + (size_t)c * T, T, m->cfg.profile_tau, 1.0f, g);
+    wfm_edge_gate(s->ws.minute_observed + (size_t)c * T, T, m->cfg.profile_tau, 1.0f, g);
     for (int t = 0; t < T; t++) r[t] += w[0] * p[t] + w[1] * (p[t] * g[t]) + w[2] * (a[t] * g[t] * k[t]);
 }
 
@@ -158,7 +112,7 @@ static void set_profile(wfm_state *s, const float *profile) {
         for (int t = 0; t < T; t++) {
             float v = profile ? profile[(size_t)t * C + c] : NAN;
             known[t] = isnan(v) ? 0.0f : 1.0f;
-            z[t] = isnan(v) ? 0.0f : clipped_z(ch, v);
+            z[t] = isnan(v) ? 0.0f : wfm_clipped_z(ch, v);
         }
     }
 }
@@ -174,20 +128,20 @@ static void cross_anchor(wfm_state *s) {
     const int C = cfg->n_channels, T = cfg->window_minutes, F = 1 + cfg->n_rolling;
     float *r = ws->cross_series, *line = ws->cross_series + T;
     for (int j = 0; j < C; j++)
-        cross_terms(cfg, ws->anchor + (size_t)j * T, ws->minute_observed + (size_t)j * T, ws->cross_prefix,
+        wfm_cross_terms(cfg, ws->anchor + (size_t)j * T, ws->minute_observed + (size_t)j * T, ws->cross_prefix,
                     ws->cross_terms + (size_t)j * F * T);
     for (int c = 0; c < C; c++) {
-        const float *w = m->anchor_weight + (size_t)c * C * F, *obs = ws->minute_observed + (size_t)c * T;
+        const float *w = anchor_weight(s) + (size_t)c * C * F, *obs = ws->minute_observed + (size_t)c * T;
         const float *a = ws->anchor + (size_t)c * T;
         float *out = ws->cross_anchor + (size_t)c * T;
-        for (int t = 0; t < T; t++) r[t] = m->anchor_bias[c];
+        for (int t = 0; t < T; t++) r[t] = anchor_bias(s)[c];
         for (int k = 0; k < C * F; k++) {
             if (w[k] == 0.0f) continue; /* own columns and unused terms */
             const float *term = ws->cross_terms + (size_t)k * T;
             for (int t = 0; t < T; t++) r[t] += w[k] * term[t];
         }
         if (cfg->anchor_profile) profile_terms(s, c, r);
-        edge_line(r, obs, T, line);
+        wfm_edge_line(r, obs, T, line);
         const wfm_channel_cfg *ch = &cfg->channels[c];
         for (int t = 0; t < T; t++) {
             float v = obs[t] != 0.0f ? a[t] : a[t] + r[t] - line[t];
@@ -214,7 +168,7 @@ static int tokenize_v2(wfm_state *s, const float *x, const float *profile) {
     if (cfg->cross_anchor) cross_anchor(s);
     if (cfg->edge_tau > 0)
         for (int c = 0; c < C; c++) {
-            edge_gate(ws->minute_observed + (size_t)c * T, T, cfg->edge_tau, cfg->absent_residual ? 1.0f : 0.0f,
+            wfm_edge_gate(ws->minute_observed + (size_t)c * T, T, cfg->edge_tau, cfg->absent_residual ? 1.0f : 0.0f,
                       ws->edge_gate + (size_t)c * T);
             if (cfg->channels[c].residual_others_missing)
                 others_missing_gate(cfg, ws->minute_observed, c, ws->edge_gate + (size_t)c * T);
@@ -415,6 +369,24 @@ wfm_status wfm_run_state_profile(wfm_state *s, const float *x, const float *prof
     return WFM_OK;
 }
 
+wfm_status wfm_run_state_personal(wfm_state *s, const float *x, const float *profile, const float *anchor_params,
+                                  wfm_outputs *o, wfm_error *err) {
+    if (!anchor_params) return wfm_run_state_profile(s, x, profile, o, err);
+    if (!s || !x || !o) return wfm_fail(err, WFM_ERR_INVALID_ARG, "wfm_run: NULL argument");
+    const wfm_config *cfg = &s->model->cfg;
+    if (cfg->family != WFM_FAMILY_MINUTE || !cfg->cross_anchor || !cfg->anchor_profile)
+        return wfm_fail(err, WFM_ERR_UNSUPPORTED, "this model takes no anchor parameters (no anchor_profile)");
+    const size_t n = (size_t)cfg->n_channels * cfg->n_channels * (1 + cfg->n_rolling) +
+                     (size_t)cfg->n_channels * (1 + WFM_PROFILE_TERMS);
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(anchor_params[i]))
+            return wfm_fail(err, WFM_ERR_INVALID_ARG, "anchor parameter %zu is not finite", i);
+    s->anchor_params = anchor_params;
+    wfm_status st = wfm_run_state_profile(s, x, profile, o, err);
+    s->anchor_params = NULL;
+    return st;
+}
+
 wfm_status wfm_embed_state(wfm_state *s, const float *x, float *embedding, wfm_error *err) {
     wfm_outputs o = {0};
     o.embedding = embedding;
@@ -442,6 +414,11 @@ wfm_status wfm_run(wfm_model *m, const float *x, wfm_outputs *o, wfm_error *err)
 
 wfm_status wfm_run_profile(wfm_model *m, const float *x, const float *profile, wfm_outputs *o, wfm_error *err) {
     return wfm_run_state_profile(DEFAULT_STATE(m), x, profile, o, err);
+}
+
+wfm_status wfm_run_personal(wfm_model *m, const float *x, const float *profile, const float *anchor_params,
+                            wfm_outputs *o, wfm_error *err) {
+    return wfm_run_state_personal(DEFAULT_STATE(m), x, profile, anchor_params, o, err);
 }
 
 wfm_status wfm_embed(wfm_model *m, const float *x, float *embedding, wfm_error *err) {

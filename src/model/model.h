@@ -104,6 +104,7 @@ struct wfm_state {
     wfm_pool *pool;
     wfm_mask_mode mask_mode;
     wfm_workspace ws;
+    const float *anchor_params;  /* wfm_run_state_personal: this run's anchor parameters, NULL = the model's */
 };
 
 /* transformer.c: runs a stack in place on h [n, dim]; key_visible (nullable,

@@ -45,6 +45,11 @@ void wfm_model_get_info(const wfm_model *m, wfm_model_info *o) {
     o->edge_tau = c->edge_tau;
     o->absent_residual = c->absent_residual;
     o->anchor_profile = c->anchor_profile;
+    o->personal_lambda = c->personal_lambda;
+    o->personal_windows = c->personal_lambda > 0 ? c->personal_windows : 0;
+    o->anchor_params = c->cross_anchor ? (size_t)c->n_channels * c->n_channels * (1 + c->n_rolling) +
+                                             (size_t)c->n_channels * (1 + WFM_PROFILE_TERMS)
+                                       : 0;
 }
 
 wfm_status wfm_model_get_channel(const wfm_model *m, int ch, wfm_channel_info *o, wfm_error *err) {

@@ -15,17 +15,7 @@
 #include "platform/alloc.h"
 #include "platform/error.h"
 #include "model/model.h"
-
-#define DAY_MINUTES 1440
-
-struct wfm_profile {
-    int n_channels, window_minutes, smooth;
-    int64_t start;         /* the history's first minute */
-    size_t n_minutes;
-    float *values;         /* [n_minutes, C] the history in model channel order, NaN missing */
-    double *sum, *count;   /* [DAY_MINUTES, C] over the whole history */
-    double *w_sum, *w_count; /* scratch: the same without one window */
-};
+#include "model/profile.h"
 
 static int minute_of_day(int64_t m) {
     int64_t r = m % DAY_MINUTES;
@@ -34,6 +24,7 @@ static int minute_of_day(int64_t m) {
 
 void wfm_profile_free(wfm_profile *p) {
     if (!p) return;
+    wfm_personal_free(p->personal);
     free(p->values); free(p->sum); free(p->count); free(p->w_sum); free(p->w_count);
     free(p);
 }
@@ -81,20 +72,22 @@ wfm_status wfm_profile_create(const wfm_model *model, const wfm_minutes *history
             p->count[(size_t)tod * C + c] += 1.0;
         }
     }
+    if (cfg->personal_lambda > 0) {
+        wfm_status st = wfm_personal_create(model, p, &p->personal, err);
+        if (st) {
+            wfm_profile_free(p);
+            return st;
+        }
+    }
     *out = p;
     return WFM_OK;
 }
 
-int wfm_profile_window(wfm_profile *p, int64_t window_start, float *profile) {
-    if (!p || !profile) return 0;
-    const int C = p->n_channels, T = p->window_minutes, k = p->smooth;
-    const size_t D = (size_t)DAY_MINUTES * C;
-    memcpy(p->w_sum, p->sum, sizeof(double) * D);
-    memcpy(p->w_count, p->count, sizeof(double) * D);
-    /* leave out the history's minutes inside the window */
-    int64_t lo = window_start > p->start ? window_start : p->start;
-    int64_t hi = window_start + T < p->start + (int64_t)p->n_minutes ? window_start + T
-                                                                     : p->start + (int64_t)p->n_minutes;
+/* Leaves the history's minutes inside [e, e + T) out of the w_ sums. */
+static void leave_out(wfm_profile *p, int64_t e) {
+    const int C = p->n_channels, T = p->window_minutes;
+    int64_t lo = e > p->start ? e : p->start;
+    int64_t hi = e + T < p->start + (int64_t)p->n_minutes ? e + T : p->start + (int64_t)p->n_minutes;
     for (int64_t m = lo; m < hi; m++) {
         const int tod = minute_of_day(m);
         const float *x = p->values + (size_t)(m - p->start) * C;
@@ -104,6 +97,15 @@ int wfm_profile_window(wfm_profile *p, int64_t window_start, float *profile) {
                 p->w_count[(size_t)tod * C + c] -= 1.0;
             }
     }
+}
+
+int wfm_profile_window_without(wfm_profile *p, int64_t window_start, int64_t also_left_out, float *profile) {
+    const int C = p->n_channels, T = p->window_minutes, k = p->smooth;
+    const size_t D = (size_t)DAY_MINUTES * C;
+    memcpy(p->w_sum, p->sum, sizeof(double) * D);
+    memcpy(p->w_count, p->count, sizeof(double) * D);
+    leave_out(p, window_start); /* a day never predicts itself */
+    if (also_left_out != window_start) leave_out(p, also_left_out);
     int known = 0;
     for (int c = 0; c < C; c++) {
         int any = 0;
@@ -122,4 +124,9 @@ int wfm_profile_window(wfm_profile *p, int64_t window_start, float *profile) {
         known += any;
     }
     return known;
+}
+
+int wfm_profile_window(wfm_profile *p, int64_t window_start, float *profile) {
+    if (!p || !profile) return 0;
+    return wfm_profile_window_without(p, window_start, window_start, profile);
 }

@@ -15,7 +15,8 @@
  * mixed-up file, so they are refused rather than ignored. */
 static const char *const MINUTE_KEYS[] = {"window_minutes", "patch_minutes", "decoder", "fill", "inherited_mask",
                                           "anchor", "anchor_rolling", "anchor_profile", "profile_smooth",
-                                          "profile_tau", "edge_tau", "absent_residual"};
+                                          "profile_tau", "edge_tau", "absent_residual", "personal_lambda",
+                                          "personal_windows"};
 
 /* An optional number member: `def` when absent; else finite and > 0. */
 static wfm_status positive(const wfm_json *obj, const char *key, float def, float *out, wfm_error *err) {

@@ -27,7 +27,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 from make_model import paper_config, small_config, small_config_v2  # noqa: E402
 from safetensors_io import read_safetensors, round_to_dtype, write_safetensors  # noqa: E402
-from wearfm_ref import (WearFM, init_random, load_model, pos_2d_sincos, profile_windows,  # noqa: E402
+from wearfm_ref import (WearFM, init_random, load_model, personal_params, pos_2d_sincos, profile_windows,  # noqa: E402
                         save_model, tokenize)
 import waveform_cases  # noqa: E402  (tests/parity: the waveform_encoder cases)
 
@@ -181,13 +181,19 @@ def reference(model_path, x, ref_dtype, start=None):
     A model with anchor_profile gets the profile the CLI makes by default,
     from the input table itself (wearfm_ref.profile_windows)."""
     m = load_model(model_path, ref_dtype)
-    profile = None
+    profile = params = None
     if m.cfg.get("anchor_profile"):
         s0 = start or START
         prof = profile_windows(x, s0.hour * 60 + s0.minute, m.cfg.get("profile_smooth", 15))
         profile = torch.from_numpy(prof.astype(np.float32)).to(ref_dtype)
+    if m.cfg.get("personal_lambda"):  # the anchor refitted on the table itself, as the CLI's default history
+        T = m.cfg["window_minutes"]
+        first = int(((start or START) - dt.datetime(1970, 1, 1)).total_seconds() // 60)
+        W, b, pw = personal_params(x.reshape(-1, x.shape[-1]), first, [first + w * T for w in range(len(x))],
+                                   m.cfg, m.anchor.weight, m.anchor.bias, m.anchor.profile_weight)
+        params = (W.float(), b.float(), pw.float())  # the C core's float32 parameters
     with torch.no_grad():
-        o = m(torch.from_numpy(x).to(ref_dtype), profile=profile)
+        o = m(torch.from_numpy(x).to(ref_dtype), profile=profile, anchor_params=params)
     out = {k: (None if v is None else v.double().numpy())
            for k, v in o.items() if k in ("embedding", "reconstruction", "imputed", "token_embeddings")}
     out["visible"] = o["visible"].numpy()
@@ -370,6 +376,13 @@ def case_list(paper, model_file=None, input_csv=None):
         dict(name="v2_absent_anchor_only", cfg=lambda: small_config_v2(cross=True, edge_tau=8, profile=True,
                                                                        absent_residual=False),
              windows=3, missing=multi, modes=("compact", "attention")),
+        # personal_lambda: the anchor refitted on the table's other windows (the 2 nearest of 5; all 3 of 3)
+        dict(name="v2_personal_T180", cfg=lambda: small_config_v2(cross=True, edge_tau=8, profile=True,
+                                                                  personal=(50.0, 2)),
+             windows=5, missing=multi, modes=("compact", "attention")),
+        dict(name="v2_personal_T1440", cfg=lambda: small_config_v2(1440, cross=True, edge_tau=30, profile=True,
+                                                                   absent_residual=False, personal=(300.0, 56)),
+             windows=3, missing=lambda x, c, r: drop_minutes(drop_tokens(x, c, r, 0.3), r, 0.2)),
         # heart rate's residual only where steps are missing too (gaps of one channel and of both)
         dict(name="v2_residual_others_missing", cfg=lambda: small_config_v2(
             cross=True, edge_tau=8, profile=True, absent_residual=False, hr_residual_others_missing=True),

@@ -104,8 +104,8 @@ export class WearfmCore {
    * outputs: embedding, reconstruction, imputed, tokens (per-token
    * embeddings), fillProbability (for a filled minute of a category channel,
    * the probability of the level given; NaN elsewhere). want.profilePtr: a
-   * heap pointer to the window's profile (a model with anchor_profile; see
-   * analyzeTable), or 0. Returns fresh typed arrays (transferable).
+   * heap pointer to the window's profile buffer (a model with anchor_profile:
+   * the profile, and a personal_lambda model's anchor; see analyzeTable), or 0. Returns fresh typed arrays (transferable).
    */
   run(x, want = {}) {
     const { windowMinutes: T, nChannels: C, encDim: D, nTokens: N } = this.requireModel();
@@ -443,7 +443,7 @@ export class WearfmCore {
       if (m._wfmw_uses_profile(this.model)) {
         ph = m._wfmw_profile_create(this.model, t);
         if (!ph) throw new Error(this.error());
-        pbuf = m._malloc(T * C * 4);
+        pbuf = m._malloc(m._wfmw_profile_floats(this.model) * 4); // the profile, and a personal model's anchor
       }
       const start = m._wfmw_minutes_start(t), stop = start + m._wfmw_minutes_length(t);
       const first = Math.floor(start / T) * T, total = Math.ceil((stop - first) / T);
@@ -451,7 +451,7 @@ export class WearfmCore {
       for (let k = 0; k < total; onDay(++k, total)) {
         const ws = first + k * T;
         if (!m._wfmw_minutes_window(t, this.model, ws, x)) continue;
-        if (ph) m._wfmw_profile_window(ph, ws, pbuf);
+        if (ph) m._wfmw_profile_window(this.model, ph, ws, pbuf);
         const xs = m.HEAPF32.slice(x >> 2, (x >> 2) + T * C);
         let out;
         const fills = imputed && hasDecoder;

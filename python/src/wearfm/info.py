@@ -62,6 +62,8 @@ class ModelInfo:
     window_std_floor: float = 0.0         # waveform: window_z's floor, in units of the channel std
     projection_dim: int = 0               # waveform: the projection head's E, 0 without one
     anchor_profile: bool = False          # minute: fills use the person's typical day (Model.profiles)
+    personal_lambda: float = 0.0          # minute: > 0, the anchor is refitted on the person's history (Model.anchors)
+    anchor_params: int = 0                # minute (cross_channel): floats of one window's anchor parameters
 
     @property
     def window_length(self) -> int:
@@ -90,4 +92,5 @@ class ModelInfo:
                    signal=d["signal"], sample_rate_hz=d["sample_rate_hz"], window_samples=d["window_samples"],
                    patch_samples=d["patch_samples"], input_norm=d["input_norm"],
                    window_std_floor=d["window_std_floor"], projection_dim=d["projection_dim"],
-                   anchor_profile=d["anchor_profile"])
+                   anchor_profile=d["anchor_profile"], personal_lambda=d["personal_lambda"],
+                   anchor_params=d["anchor_params"])

@@ -43,11 +43,14 @@ class State:
         self._handle = _native.state_new(model._handle, threads, _MASK_MODES[model.mask_mode])
 
     def run(self, x: np.ndarray, *, embedding: bool = True, imputed: bool = False, reconstruction: bool = False,
-            fill_probability: bool = False, skip_empty: bool = False, profile=None) -> RunResult:
+            fill_probability: bool = False, skip_empty: bool = False, profile=None, anchors=None) -> RunResult:
         """The forward pass on [T, C] or [B, T, C] (original units, NaN = missing;
         for a waveform model T samples in signal units at its rate, embedding
         only). `profile`: the windows' typical days, same shape as x (a model
-        with anchor_profile; `Model.profiles`), or None. Float32 C-contiguous
+        with anchor_profile; `Model.profiles`), or None; `anchors`: the
+        windows' anchor parameters [B, anchor_params] (a model with
+        personal_lambda; `Model.anchors`), or None for the model's own.
+        Float32 C-contiguous
         input is used in place; other input is converted once. The GIL is
         released while the core computes."""
         info = self.model.info
@@ -58,12 +61,17 @@ class State:
             if prof.shape != batch.shape:
                 raise InputError(f"profile has shape {tuple(prof.shape)}; x has {tuple(batch.shape)}", 1)
         B, T, C = batch.shape
+        anc = None
+        if anchors is not None:
+            anc = np.ascontiguousarray(anchors, dtype=np.float32)
+            if anc.shape != (B, info.anchor_params):
+                raise InputError(f"anchors has shape {tuple(anc.shape)}; expected {(B, info.anchor_params)}", 1)
         want = lambda flag, shape: np.empty(shape, np.float32) if flag else None  # noqa: E731
         res = RunResult(visible_tokens=np.zeros(B, np.int32), embedding=want(embedding, (B, info.embedding_dim)),
                         imputed=want(imputed, (B, T, C)), reconstruction=want(reconstruction, (B, T, C)),
                         fill_probability=want(fill_probability, (B, T, C)))
         _native.run(self._handle, batch, B, res.embedding, res.reconstruction, res.imputed, res.fill_probability,
-                    res.visible_tokens, skip_empty, prof)
+                    res.visible_tokens, skip_empty, prof, anc)
         if single:
             for name in ("embedding", "imputed", "reconstruction", "fill_probability"):
                 value = getattr(res, name)
@@ -166,6 +174,24 @@ class Model:
         starts = np.ascontiguousarray(starts, dtype=np.int64)
         raw = _native.profiles(self._handle, start, n, names, values, starts)
         return np.frombuffer(raw, np.float32).reshape(len(starts), self.info.window_minutes, self.info.n_channels)
+
+    @property
+    def uses_personal(self) -> bool:
+        """True for a model whose anchor is refitted on the person's history (personal_lambda)."""
+        return self.info.personal_lambda > 0
+
+    def anchors(self, history: pd.DataFrame, starts) -> np.ndarray:
+        """The anchor parameters of each window start, refitted on a minute
+        table of the person's days (the C core's wfm_profile_anchor, the CLI's
+        --history): [B, anchor_params] float32 for `run(..., anchors=)`. Only
+        for a model with personal_lambda."""
+        minutes = minutes_of(history.index)
+        names = [str(c) for c in history.columns]
+        start, n = (int(minutes.min()), int(minutes.max() - minutes.min() + 1)) if len(minutes) else (0, 0)
+        values = dense_minutes(history, names, start, n, minutes)
+        starts = np.ascontiguousarray(starts, dtype=np.int64)
+        raw = _native.profiles(self._handle, start, n, names, values, starts, True)
+        return np.frombuffer(raw, np.float32).reshape(len(starts), self.info.anchor_params)
 
     def embed(self, x, *, skip_empty: bool = False, stride: Optional[float] = None, profile=None):
         """Embeddings: [T, C] -> [E], [B, T, C] -> [B, E]. A window with no
@@ -277,21 +303,25 @@ class Model:
         return starts[keep], np.ascontiguousarray(x[keep])
 
     def _frame_profile(self, frame, starts, history):
-        """The windows' typical days for a DataFrame run (None without anchor_profile or with history=False)."""
+        """The windows' typical days and anchor parameters for a DataFrame run,
+        as run()'s profile= and anchors= (None without anchor_profile or
+        personal_lambda, or with history=False)."""
         if not self.uses_profile or history is False:
-            return None
-        return self.profiles(frame if history is None else history, starts)
+            return {"profile": None, "anchors": None}
+        table = frame if history is None else history
+        return {"profile": self.profiles(table, starts),
+                "anchors": self.anchors(table, starts) if self.uses_personal else None}
 
     def _embed_frame(self, frame):
         starts, x = self._frame_windows(frame)
-        res = self.run(x, embedding=True, profile=self._frame_profile(frame, starts, None))
+        res = self.run(x, embedding=True, **self._frame_profile(frame, starts, None))
         return embeddings_frame(self.info, starts, res.embedding, res.visible_tokens)
 
     def _impute_frame(self, frame, raw: bool, history=None, bands=None):
         starts, x = self._frame_windows(frame)
         # As `wearfm impute [--raw]`: the probabilities of filled category minutes either way.
         res = self.run(x, embedding=False, imputed=not raw, reconstruction=raw, fill_probability=True,
-                       profile=self._frame_profile(frame, starts, history))
+                       **self._frame_profile(frame, starts, history))
         values = res.reconstruction if raw else res.imputed
         intervals = None
         if bands is not None:
