@@ -57,17 +57,23 @@ def anchor_fill_hr(cfg, fit, x_in, prof):
     return np.clip(v, *hr["range"])
 
 
+def fold_fit(users, train_ids, uid, cfg):
+    """(the anchor fitted without person uid, as tools/train.py fits it;
+    uid's leave-one-day-out typical days)."""
+    fit_ids = [u for u in train_ids if u != uid]
+    x_fit, _ = userdays.stack(users, fit_ids)
+    p_fit = np.concatenate([profiles_leave_one_out(users[u][0], PROFILE_SMOOTH) for u in fit_ids])
+    fit = anchor_fit.fit_cross_anchor(x_fit, cfg, seed=0, profiles=p_fit.astype(np.float32))
+    return fit, profiles_leave_one_out(users[uid][0], PROFILE_SMOOTH).astype(np.float32)
+
+
 def score_widths(users, train_ids, hr_people, base_cfg, widths):
     """{scenario: {"folds": [{person, minutes, mse}], "pooled": mse}} for one set of half-widths."""
     cfg = dict(base_cfg, anchor_rolling=widths)
     gens = {n: g for n, _, g, _ in evaluate.scenario_specs(evaluate.FULL)}
     out = {}
     for uid in hr_people:
-        fit_ids = [u for u in train_ids if u != uid]
-        x_fit, _ = userdays.stack(users, fit_ids)
-        p_fit = np.concatenate([profiles_leave_one_out(users[u][0], PROFILE_SMOOTH) for u in fit_ids])
-        fit = anchor_fit.fit_cross_anchor(x_fit, cfg, seed=0, profiles=p_fit.astype(np.float32))
-        prof_all = profiles_leave_one_out(users[uid][0], PROFILE_SMOOTH).astype(np.float32)
+        fit, prof_all = fold_fit(users, train_ids, uid, cfg)
         for name in SCENARIOS:
             refs, truth, hidden, score = evaluate.build_scenario(
                 gens[name], users, [uid], evaluate.scenario_rng(SEED, name, "lopo"), None)
@@ -105,11 +111,7 @@ def score_personal(users, train_ids, hr_people, cfg, lambdas):
     gens = {n: g for n, _, g, _ in evaluate.scenario_specs(evaluate.FULL)}
     out = {}
     for uid in hr_people:
-        fit_ids = [u for u in train_ids if u != uid]
-        x_fit, _ = userdays.stack(users, fit_ids)
-        p_fit = np.concatenate([profiles_leave_one_out(users[u][0], PROFILE_SMOOTH) for u in fit_ids])
-        fit = anchor_fit.fit_cross_anchor(x_fit, cfg, seed=0, profiles=p_fit.astype(np.float32))
-        prof_all = profiles_leave_one_out(users[uid][0], PROFILE_SMOOTH).astype(np.float32)
+        fit, prof_all = fold_fit(users, train_ids, uid, cfg)
         hist, h0, starts = person_history(users, uid)
         eq = personal_normal_equations(hist, h0, starts, cfg)
         params = {"model": tuple(torch.from_numpy(a).double()[None].expand(len(starts), *a.shape) for a in fit)}

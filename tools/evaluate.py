@@ -66,6 +66,14 @@ Heart-rate baselines:
                   plain ridge where the day has no heart rate left)
   ridge_blend     w * ridge + (1 - w) * linear, w per scenario fitted on
                   training people (least squares, clipped to [0, 1])
+  own_ridge       the same ridge fitted on the person's own other days (the
+                  history file without the day being filled), so it knows
+                  how this person's heart rate answers their steps: the
+                  classical counterpart of the personal anchor
+                  (personal_lambda); the training mean where the person has
+                  no other day with heart rate
+  own_ridge_anchored  own_ridge plus the linear interpolation of its
+                  residuals at the observed heart rate
 A method with nothing to work from (e.g. no heart rate left in the day, or
 a window the CLI skips) falls back to the training mean, so every method is
 scored on the same minutes. For steps, intensity and sleep the first four
@@ -128,7 +136,8 @@ SMOKE = {"gaps": {10: 2, 30: 1, 60: 1, 180: 1}, "forecast_copies": 1, "resamples
 MODELS = {"aim": "AIM", "naive": "naive"}
 HR_BASELINES = {"linear": "linear interp.", "locf": "LOCF", "own_tod": "own ToD mean",
                 "population_tod": "population ToD mean", "ridge": "ridge", "ridge_anchored": "ridge, edge-anchored",
-                "ridge_blend": "ridge + linear blend"}
+                "ridge_blend": "ridge + linear blend", "own_ridge": "own ridge",
+                "own_ridge_anchored": "own ridge, edge-anchored"}
 SIMPLE_BASELINES = {k: HR_BASELINES[k] for k in ("linear", "locf", "own_tod", "population_tod")}
 
 
@@ -546,7 +555,36 @@ class Learned:
             self.blend[name] = blend_weight(x[..., HR][m], ridge_hr(x_in, self.ridge)[m], lin[m])
 
 
-def baseline_fills(x_in, refs, own, learned, weight):
+def own_hr_ridges(days):
+    """[D] for each of a person's days [D, DAY, C]: the three ridge variants
+    fitted on their OTHER days' observed heart rate (fit_hr_ridge's rule),
+    or None where no other day has heart rate."""
+    feats, usable = ridge_features(days)
+    y = days[..., HR].astype(np.float64)
+    day = np.broadcast_to(np.arange(len(days))[:, None], y.shape)
+    out = []
+    for i in range(len(days)):
+        models = {}
+        for k in ("full", "roll", "harm"):
+            rows = usable[k] & ~np.isnan(y) & (day != i)
+            if not rows.any():
+                break
+            models[k] = fit_ridge(feats[k][rows], y[rows])
+        out.append(models if len(models) == 3 else None)
+    return out
+
+
+def own_ridge_hr(x_in, refs, own_ridge):
+    """Heart rate [W, DAY] from each window's own-days ridge (NaN without one)."""
+    out = np.full(x_in.shape[:2], np.nan)
+    for w, (u, i) in enumerate(refs):
+        models = own_ridge[u][i]
+        if models is not None:
+            out[w] = ridge_hr(x_in[w:w + 1], models)[0]
+    return out
+
+
+def baseline_fills(x_in, refs, own, learned, weight, own_ridge):
     """Every baseline's fill [W, DAY, C] of the same input (NaN = nothing to say)."""
     fills = {"linear": linear_fill(x_in), "locf": locf_fill(x_in)}
     prof = np.stack([own[u][i] for u, i in refs]) if refs else np.zeros_like(x_in)
@@ -555,8 +593,10 @@ def baseline_fills(x_in, refs, own, learned, weight):
     hr_in = x_in[..., HR].astype(np.float64)
     ridge = ridge_hr(x_in, learned.ridge)
     lin_hr = learned.complete(fills["linear"])[..., HR]
+    mine = own_ridge_hr(x_in, refs, own_ridge)
     for key, hr in (("ridge", ridge), ("ridge_anchored", anchor_to_edges(ridge, hr_in)),
-                    ("ridge_blend", weight * ridge + (1 - weight) * lin_hr)):
+                    ("ridge_blend", weight * ridge + (1 - weight) * lin_hr), ("own_ridge", mine),
+                    ("own_ridge_anchored", anchor_to_edges(mine, hr_in))):
         f = np.full_like(x_in, np.nan)
         f[..., HR] = np.where(np.isnan(hr_in), hr, hr_in)
         fills[key] = f
@@ -732,7 +772,7 @@ def rounded(obj, digits=6):
     return obj
 
 
-def run_scenario(spec, users, val_ids, own, learned, cli, models, seed, cfg):
+def run_scenario(spec, users, val_ids, own, learned, cli, models, seed, cfg, own_ridge):
     """Build one scenario, fill it with every method from the same CSV, score it."""
     name, description, gen, all_channels = spec
     refs, truth, hidden, score = build_scenario(gen, users, val_ids, scenario_rng(seed, name, "validation"),
@@ -742,7 +782,7 @@ def run_scenario(spec, users, val_ids, own, learned, cli, models, seed, cfg):
     x_read = cli.read_inputs(plan, len(x_in))
     assert np.array_equal(np.isnan(x_read), np.isnan(x_in)), "CSV round trip changed the gaps"
     fills = {m: cli.impute(path, plan, len(x_in)) for m, path in models.items()}
-    fills.update(baseline_fills(x_read, refs, own, learned, learned.blend[name]))
+    fills.update(baseline_fills(x_read, refs, own, learned, learned.blend[name], own_ridge))
     # How many scored heart-rate minutes each method left to the training mean.
     fallback = {k: int((np.isnan(v[..., HR]) & score[..., HR]).sum()) for k, v in fills.items()}
     fills = {k: learned.complete(v) for k, v in fills.items()}
@@ -788,6 +828,7 @@ def main():
     models = {"aim": args.model, "naive": args.naive}
     cli = Cli(args.wearfm, workdir, args.threads, users)
     own = {u: own_profiles(cli.read_history(u)) for u in val_ids}  # from the file the models get
+    own_ridge = {u: own_hr_ridges(cli.read_history(u)) for u in val_ids}
 
     results = {
         "meta": {
@@ -805,7 +846,7 @@ def main():
     }
     for spec in specs:
         t0 = time.time()
-        res = run_scenario(spec, users, val_ids, own, learned, cli, models, args.seed, cfg)
+        res = run_scenario(spec, users, val_ids, own, learned, cli, models, args.seed, cfg, own_ridge)
         results["scenarios"][spec[0]] = res
         hr = res.get("heart_rate")
         summary = ", ".join(f"{k} {v:.1f}" for k, v in hr["mse"].items()) if hr else "no heart rate scored"

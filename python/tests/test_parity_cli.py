@@ -90,6 +90,33 @@ def test_a_profile_model_equals_the_cli_with_and_without_history(cli, tmp_path):
     assert np.array_equal(filled.reshape(-1, 3), ours[["heart_rate", "steps", "sleep"]].to_numpy(), equal_nan=True)
 
 
+def test_a_personal_model_equals_the_cli(cli, tmp_path):
+    """A model with personal_lambda (the v2q fixture): a DataFrame's anchor is
+    refitted on itself, as the CLI's default, bit for bit; history_inputs +
+    arrays give the same; without the anchors the fill differs."""
+    fixture = os.path.join(os.path.dirname(MODEL), "..", "tests", "fixtures", "v2q.safetensors")
+    m = wearfm.Model.load(fixture)
+    assert m.uses_personal and m.info.anchor_params > 0
+    t = pd.date_range("2016-04-12", periods=3 * 1440, freq="min", name="timestamp")
+    i = np.arange(len(t))
+    hr = 60 + 0.4 * (i % 23) + 3 * (i // 120 % 5)
+    hr[(i % 1440 >= 600) & (i % 1440 < 700)] = np.nan
+    frame = pd.DataFrame({"heart_rate": hr, "steps": i % 23, "sleep": (i // 90) % 2}, index=t)
+    path = tmp_path / "days.csv"
+    frame.to_csv(path, date_format="%Y-%m-%dT%H:%M", na_rep="")
+    out = tmp_path / "out.csv"
+    run_cli(cli, "impute", fixture, path, "-q", "-o", out)
+    table = wearfm.read_minutes(path)
+    ours = m.impute(table).astype(np.float32)
+    _same(ours, pd.read_csv(out, index_col=0, parse_dates=True))
+    starts, x = m.windows(table)
+    extra = m.history_inputs(table, starts.values.astype("datetime64[m]").astype(np.int64))
+    assert extra["anchors"].shape == (len(x), m.info.anchor_params)
+    filled = m.impute(x, **extra)
+    assert np.array_equal(filled.reshape(-1, 3), ours[["heart_rate", "steps", "sleep"]].to_numpy(), equal_nan=True)
+    assert not np.array_equal(m.impute(x, profile=extra["profile"]), filled, equal_nan=True)
+
+
 def test_impute_with_bands_equals_the_cli(model, cli, tmp_path):
     """`<ch>_low/<ch>_high` from the C core's fill bands, bit for bit as `wearfm impute --bands`."""
     bands = MODEL.replace(".safetensors", ".fill-bands.json")

@@ -193,7 +193,7 @@ class Model:
         raw = _native.profiles(self._handle, start, n, names, values, starts, True)
         return np.frombuffer(raw, np.float32).reshape(len(starts), self.info.anchor_params)
 
-    def embed(self, x, *, skip_empty: bool = False, stride: Optional[float] = None, profile=None):
+    def embed(self, x, *, skip_empty: bool = False, stride: Optional[float] = None, profile=None, anchors=None):
         """Embeddings: [T, C] -> [E], [B, T, C] -> [B, E]. A window with no
         observed patch (minute model) or no visible token (waveform model:
         every 1-patch token misses a sample) raises InputError, or with
@@ -203,7 +203,7 @@ class Model:
         (start, rate, samples) tuple; waveform models) gives the rows of
         `wearfm embed MODEL RECORDING [--stride S]`: window_start (UTC),
         observed, emb_0.. for every window with a visible token. `profile`
-        as in `impute` (arrays; a DataFrame takes its own typical day)."""
+        and `anchors` as in `impute` (arrays; a DataFrame takes its own)."""
         if isinstance(x, pd.DataFrame):
             if self.is_waveform:
                 raise InputError(f"a minute table; this {self.info.architecture} model ({self.info.signal}) embeds "
@@ -211,14 +211,14 @@ class Model:
             return self._embed_frame(x)
         if isinstance(x, tuple):
             return self._embed_recording(x, stride)
-        return self.run(x, embedding=True, skip_empty=skip_empty, profile=profile).embedding
+        return self.run(x, embedding=True, skip_empty=skip_empty, profile=profile, anchors=anchors).embedding
 
     def _no_decoder(self, what: str):
         if self.is_waveform:
             raise ModelError(f"a {self.info.architecture} model ({self.info.signal}) gives embeddings only: it has "
                              f"no decoder, so it cannot {what}; use model.embed", 7)
 
-    def impute(self, x, *, skip_empty: bool = False, profile=None, history=None, bands=None):
+    def impute(self, x, *, skip_empty: bool = False, profile=None, anchors=None, history=None, bands=None):
         """Observed values kept, gaps filled: same shape as x. A DataFrame gives
         the table of `wearfm impute`: channels, `<ch>_filled`, `<ch>_probability`,
         and with `bands` (the model's .fill-bands.json: a path, bytes or a file)
@@ -226,24 +226,27 @@ class Model:
         around each fill (the C core's rule; another model's bands raise InputError).
         A model with anchor_profile fills a DataFrame with the person's
         typical day from `history` (a minute table; default: the frame
-        itself, as the CLI; False: none); arrays take `profile` (see
-        `profiles`). Minute models only (a waveform model raises ModelError)."""
+        itself, as the CLI; False: none), and a model with personal_lambda
+        its anchor refitted on it; arrays take `profile` and `anchors` (see
+        `history_inputs`). Minute models only (a waveform model raises
+        ModelError)."""
         self._no_decoder("impute")
         if isinstance(x, pd.DataFrame):
             return self._impute_frame(x, raw=False, history=history, bands=bands)
         if bands is not None:
             raise ValueError("bands: a minute table (DataFrame), as `wearfm impute --bands`")
-        return self.run(x, embedding=False, imputed=True, skip_empty=skip_empty, profile=profile).imputed
+        return self.run(x, embedding=False, imputed=True, skip_empty=skip_empty, profile=profile,
+                        anchors=anchors).imputed
 
-    def reconstruct(self, x, *, skip_empty: bool = False, profile=None, history=None):
+    def reconstruct(self, x, *, skip_empty: bool = False, profile=None, anchors=None, history=None):
         """The decoder's output for every minute (observed ones too), original
-        units; `profile` and `history` as in `impute`. Minute models only (a
+        units; `profile`, `anchors` and `history` as in `impute`. Minute models only (a
         waveform model raises ModelError)."""
         self._no_decoder("reconstruct")
         if isinstance(x, pd.DataFrame):
             return self._impute_frame(x, raw=True, history=history)
         return self.run(x, embedding=False, reconstruction=True, skip_empty=skip_empty,
-                        profile=profile).reconstruction
+                        profile=profile, anchors=anchors).reconstruction
 
     def windows(self, data, stride: Optional[float] = None):
         """The model's windows, as the CLI cuts them.
@@ -302,15 +305,20 @@ class Model:
             raise InputError("no window with observed data", 6)
         return starts[keep], np.ascontiguousarray(x[keep])
 
+    def history_inputs(self, history: pd.DataFrame, starts) -> dict:
+        """What the windows starting at `starts` take from a minute table of
+        the person's days, as run()'s keyword arguments: {"profile": the
+        typical days (anchor_profile) or None, "anchors": the refitted anchor
+        parameters (personal_lambda) or None}. The CLI's --history."""
+        return {"profile": self.profiles(history, starts) if self.uses_profile else None,
+                "anchors": self.anchors(history, starts) if self.uses_personal else None}
+
     def _frame_profile(self, frame, starts, history):
-        """The windows' typical days and anchor parameters for a DataFrame run,
-        as run()'s profile= and anchors= (None without anchor_profile or
-        personal_lambda, or with history=False)."""
-        if not self.uses_profile or history is False:
+        """history_inputs for a DataFrame run: from `history`, or the frame
+        itself when it is None; nothing with history=False."""
+        if history is False:
             return {"profile": None, "anchors": None}
-        table = frame if history is None else history
-        return {"profile": self.profiles(table, starts),
-                "anchors": self.anchors(table, starts) if self.uses_personal else None}
+        return self.history_inputs(frame if history is None else history, starts)
 
     def _embed_frame(self, frame):
         starts, x = self._frame_windows(frame)

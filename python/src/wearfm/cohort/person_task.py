@@ -33,16 +33,17 @@ def run_person(src: PersonSource, what: str, out: str, model_path: str, days_per
         info = model.info
         table = read_person(src)
         starts, x = cut_windows(table, info.channel_names, info.window_minutes)
-        # A model with anchor_profile takes the person's typical day from their whole file, as the CLI does.
-        prof = model.profiles(table, starts) if model.uses_profile else None
+        # The person's typical day and refitted anchor from their whole file, as the CLI does.
+        extra = model.history_inputs(table, starts)
         stage = what
         windows = run = 0
         for lo in range(0, len(starts), days_per_chunk):
             cs, cx = starts[lo:lo + days_per_chunk], x[lo:lo + days_per_chunk]
             has = ~np.isnan(cx).all(axis=(1, 2))
-            cp = None if prof is None else np.ascontiguousarray(prof[lo:lo + days_per_chunk][has])
+            chunk = {k: None if v is None else np.ascontiguousarray(v[lo:lo + days_per_chunk][has])
+                     for k, v in extra.items()}
             res = model.run(np.ascontiguousarray(cx[has]), embedding=what == "embed", imputed=what == "impute",
-                            fill_probability=what == "impute", skip_empty=True, profile=cp)
+                            fill_probability=what == "impute", skip_empty=True, **chunk)
             visible = np.zeros(len(cs), np.int32)
             visible[has] = res.visible_tokens
             first = np.datetime_as_string(np.datetime64(int(cs[0]), "m"), unit="D")
