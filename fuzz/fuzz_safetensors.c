@@ -23,6 +23,39 @@
 
 #define MAX_RUN_FLOATS 4096 /* T * C of windows we bother running */
 
+/* personal_lambda: the window as three days of history (itself, and shifted
+ * copies), a profile and refitted anchor parameters for its middle day, and
+ * a run with them. */
+static void personal_run(wfm_model *model, const wfm_model_info *info, const float *x, wfm_outputs *out) {
+    const int T = info->window_minutes, C = info->n_channels;
+    const char *names[256];
+    for (int c = 0; c < C; c++) {
+        wfm_channel_info ch;
+        REQUIRE(wfm_model_get_channel(model, c, &ch, NULL) == WFM_OK);
+        names[c] = ch.name;
+    }
+    float *vals = malloc(sizeof(float) * 3 * (size_t)T * C);
+    float *prof = malloc(sizeof(float) * (size_t)T * C), *params = malloc(sizeof(float) * info->anchor_params);
+    wfm_minutes *h = NULL;
+    wfm_profile *p = NULL;
+    if (vals && prof && params) {
+        for (size_t i = 0; i < 3 * (size_t)T * C; i++) vals[i] = x[(i + (i / ((size_t)T * C)) * 5) % ((size_t)T * C)];
+        if (wfm_minutes_from_values(0, 3 * (size_t)T, C, names, vals, &h, NULL) == WFM_OK &&
+            wfm_profile_create(model, h, &p, NULL) == WFM_OK) {
+            wfm_profile_window(p, T, prof);
+            int r = wfm_profile_anchor(p, T, params);
+            REQUIRE(r >= 0 && r <= C);
+            wfm_error err;
+            memset(&err, 0, sizeof err);
+            wfm_status st = wfm_run_personal(model, x, prof, params, out, &err);
+            REQUIRE(st == WFM_OK || err.message[0] != 0);
+        }
+    }
+    wfm_profile_free(p);
+    wfm_minutes_free(h);
+    free(vals); free(prof); free(params);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     wfm_model_params params = wfm_model_default_params();
     params.n_threads = 1; /* no thread start-up per input */
@@ -69,6 +102,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             if (info.has_decoder) out.imputed = imp;
             st = wfm_run(model, x, &out, &err);
             REQUIRE(st == WFM_OK || err.message[0] != 0);
+            if (info.personal_lambda > 0) personal_run(model, &info, x, &out);
         }
         free(x);
         free(emb);

@@ -44,7 +44,7 @@ struct wfm_personal {
     int H;
     float *x, *prof, *z, *zin, *a, *obs, *terms, *pz, *known, *gate, *feats, *line;
     uint8_t *gaps, *others, *hide;
-    double *prefix, *A, *b, *M, *rhs; /* A [C, K, K], b [C, K]; M, rhs one solve */
+    double *prefix, *A, *b, *M, *rhs, *theta; /* A [C, K, K], b [C, K]; M, rhs, theta one solve */
     uint8_t *has_rows;          /* [C] */
 };
 
@@ -61,7 +61,7 @@ void wfm_personal_free(wfm_personal *q) {
     free(q->x); free(q->prof); free(q->z); free(q->zin); free(q->a); free(q->obs); free(q->terms);
     free(q->pz); free(q->known); free(q->gate); free(q->feats); free(q->line);
     free(q->gaps); free(q->others); free(q->hide);
-    free(q->prefix); free(q->A); free(q->b); free(q->M); free(q->rhs); free(q->has_rows);
+    free(q->prefix); free(q->A); free(q->b); free(q->M); free(q->rhs); free(q->theta); free(q->has_rows);
     free(q);
 }
 
@@ -118,10 +118,11 @@ wfm_status wfm_personal_create(const wfm_model *model, const wfm_profile *p, wfm
     q->b = wfm_malloc(sizeof(double) * (size_t)C * K);
     q->M = wfm_malloc(sizeof(double) * (size_t)K * K);
     q->rhs = wfm_malloc(sizeof(double) * (size_t)K);
+    q->theta = wfm_malloc(sizeof(double) * (size_t)K);
     q->has_rows = wfm_malloc((size_t)C);
     if (!q->windows || !q->order || !q->x || !q->prof || !q->z || !q->zin || !q->a || !q->obs || !q->terms ||
         !q->pz || !q->known || !q->gate || !q->feats || !q->line || !q->gaps || !q->others || !q->hide ||
-        !q->prefix || !q->A || !q->b || !q->M || !q->rhs || !q->has_rows) {
+        !q->prefix || !q->A || !q->b || !q->M || !q->rhs || !q->theta || !q->has_rows) {
         wfm_personal_free(q);
         return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory for the personal fit");
     }
@@ -316,7 +317,7 @@ int wfm_profile_anchor(wfm_profile *p, int64_t window_start, float *params) {
         add_window(q, h);
     }
     int refitted = 0;
-    double theta[(WFM_CFG_MAX_CHANNELS - 1) * (1 + WFM_CFG_MAX_ROLLING) + WFM_PROFILE_TERMS + 1];
+    double *theta = q->theta;
     for (int c = 0; c < C; c++) {
         if (!q->has_rows[c]) continue;
         int k = 0;
