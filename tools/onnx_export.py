@@ -28,6 +28,7 @@ Tokenisation stays outside the graphs: it is cheap, data-dependent, and the
 same code for both engines. The graph is the part a benchmark should time.
 """
 import argparse
+import datetime
 import json
 import os
 import sys
@@ -39,7 +40,7 @@ from torch import nn
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import userdays  # noqa: E402
-from wearfm_ref import load_model, profile_windows, tokenize  # noqa: E402
+from wearfm_ref import load_model, personal_params, profile_windows, tokenize  # noqa: E402
 
 OPSET = 17  # the newest opset Debian's torch 1.13 exports (toolchain facts)
 
@@ -90,18 +91,26 @@ def export(model_path, out_dir):
     return paths
 
 
-def window_tokens(m, x, start_minute=0):
-    """x [W, T, C] (original units, NaN missing) -> (patches [W, N, P], visible
-    [W, N]) as wearfm tokenises them; the typical day is the table's own
-    (profile_windows), as `wearfm embed` makes it without --history."""
+def window_tokens(m, x, first_minute=0):
+    """x [W, T, C] (original units, NaN missing; consecutive windows, the
+    first at epoch minute first_minute) -> (patches [W, N, P], visible
+    [W, N]) as wearfm tokenises them; the typical day (profile_windows) and
+    a personal_lambda model's refitted anchor (personal_params) come from
+    the table itself, as `wearfm embed` makes them without --history."""
     xt = torch.from_numpy(x.astype(np.float32))
+    T = m.cfg["window_minutes"]
     with torch.no_grad():
         if m.cfg["format_version"] == 2:
-            profile = None
+            profile = params = None
             if m.cfg.get("anchor_profile"):
-                prof = profile_windows(x, start_minute, m.cfg.get("profile_smooth", 15))
+                prof = profile_windows(x, first_minute % 1440, m.cfg.get("profile_smooth", 15))
                 profile = torch.from_numpy(prof.astype(np.float32))
-            patches, visible, _, _ = m.tokens(xt, profile)
+            if m.cfg.get("personal_lambda"):
+                W, b, pw = personal_params(x.reshape(-1, x.shape[-1]), first_minute,
+                                           [first_minute + w * T for w in range(len(x))], m.cfg,
+                                           m.anchor.weight, m.anchor.bias, m.anchor.profile_weight)
+                params = (W.float(), b.float(), pw.float())  # the C core's float32 parameters
+            patches, visible, _, _ = m.tokens(xt, profile, params)
         else:
             patches, visible = tokenize(xt, m.cfg)
     return patches.numpy().astype("<f4"), visible.numpy()
@@ -171,13 +180,18 @@ def main():
                              f"{m.cfg['window_minutes']} min")
         x, dates = userdays.read_user_csv(a.csv)
         starts = [f"{d}T00:00" for d in dates]
+        day0 = datetime.date.fromisoformat(dates[0])
+        if [(datetime.date.fromisoformat(d) - day0).days for d in dates] != list(range(len(dates))):
+            raise SystemExit(f"{a.csv}: 'tokens' reads consecutive days")
+        first = (day0 - datetime.date(1970, 1, 1)).days * userdays.DAY
     else:
         x = bench_day(m.cfg, a.missing, a.seed)[None]
         os.makedirs(a.out, exist_ok=True)
         x[0].astype("<f4").tofile(os.path.join(a.out, "day.f32"))
         write_day_csv(os.path.join(a.out, "day.csv"), x[0], m.cfg)
         starts = ["2016-04-12T00:00"]
-    patches, visible = window_tokens(m, x)
+        first = (datetime.date(2016, 4, 12) - datetime.date(1970, 1, 1)).days * userdays.DAY
+    patches, visible = window_tokens(m, x, first)
     write_tokens(a.out, patches, visible, starts)
     print(f"{len(starts)} window(s), {int(visible.sum())} visible of {visible.size} tokens -> {a.out}")
 
