@@ -478,13 +478,17 @@ def fit_ridge(X, y, lam=RIDGE_LAMBDA):
     return {"mu": mu, "sd": sd, "w": w, "b": float(y.mean())}
 
 
-def fit_hr_ridge(train_days):
-    """The three ridge variants, on training people's observed heart rate."""
+def fit_hr_ridge(train_days, keep=None):
+    """The three ridge variants, on the days' observed heart rate (where
+    `keep` [D, DAY] is True, if given), and their fit: (models, info), or
+    (None, None) when a variant has no row."""
     feats, usable = ridge_features(train_days)
     y = train_days[..., HR].astype(np.float64)
     models, info = {}, {}
     for k in ("full", "roll", "harm"):
-        rows = usable[k] & ~np.isnan(y)
+        rows = usable[k] & ~np.isnan(y) & (True if keep is None else keep)
+        if not rows.any():
+            return None, None
         models[k] = fit_ridge(feats[k][rows], y[rows])
         pred = predict_ridge(models[k], feats[k][rows])
         info[k] = {"minutes": int(rows.sum()), "r2": float(1 - np.mean((pred - y[rows]) ** 2) / np.var(y[rows]))}
@@ -557,21 +561,10 @@ class Learned:
 
 def own_hr_ridges(days):
     """[D] for each of a person's days [D, DAY, C]: the three ridge variants
-    fitted on their OTHER days' observed heart rate (fit_hr_ridge's rule),
-    or None where no other day has heart rate."""
-    feats, usable = ridge_features(days)
-    y = days[..., HR].astype(np.float64)
-    day = np.broadcast_to(np.arange(len(days))[:, None], y.shape)
-    out = []
-    for i in range(len(days)):
-        models = {}
-        for k in ("full", "roll", "harm"):
-            rows = usable[k] & ~np.isnan(y) & (day != i)
-            if not rows.any():
-                break
-            models[k] = fit_ridge(feats[k][rows], y[rows])
-        out.append(models if len(models) == 3 else None)
-    return out
+    fitted on their OTHER days' observed heart rate (fit_hr_ridge), or None
+    where no other day has heart rate."""
+    day = np.broadcast_to(np.arange(len(days))[:, None], days.shape[:2])
+    return [fit_hr_ridge(days, day != i)[0] for i in range(len(days))]
 
 
 def own_ridge_hr(x_in, refs, own_ridge):

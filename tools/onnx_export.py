@@ -40,7 +40,7 @@ from torch import nn
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import userdays  # noqa: E402
-from wearfm_ref import load_model, personal_params, profile_windows, tokenize  # noqa: E402
+from wearfm_ref import load_model, table_inputs, tokenize  # noqa: E402
 
 OPSET = 17  # the newest opset Debian's torch 1.13 exports (toolchain facts)
 
@@ -98,18 +98,9 @@ def window_tokens(m, x, first_minute=0):
     a personal_lambda model's refitted anchor (personal_params) come from
     the table itself, as `wearfm embed` makes them without --history."""
     xt = torch.from_numpy(x.astype(np.float32))
-    T = m.cfg["window_minutes"]
     with torch.no_grad():
         if m.cfg["format_version"] == 2:
-            profile = params = None
-            if m.cfg.get("anchor_profile"):
-                prof = profile_windows(x, first_minute % 1440, m.cfg.get("profile_smooth", 15))
-                profile = torch.from_numpy(prof.astype(np.float32))
-            if m.cfg.get("personal_lambda"):
-                W, b, pw = personal_params(x.reshape(-1, x.shape[-1]), first_minute,
-                                           [first_minute + w * T for w in range(len(x))], m.cfg,
-                                           m.anchor.weight, m.anchor.bias, m.anchor.profile_weight)
-                params = (W.float(), b.float(), pw.float())  # the C core's float32 parameters
+            profile, params = table_inputs(m, x, first_minute)
             patches, visible, _, _ = m.tokens(xt, profile, params)
         else:
             patches, visible = tokenize(xt, m.cfg)

@@ -292,21 +292,21 @@ def profile_windows(x, start_minute=0, smooth=15):
     the table, summed by minute of day and smoothed circularly over +-smooth
     minutes; NaN where nothing was observed. [W, T, C] float64."""
     W, T, C = x.shape
-    flat = x.reshape(-1, C)
-    tod = (start_minute + np.arange(W * T)) % 1440
-    obs = ~np.isnan(flat)
-    val = np.where(obs, flat, 0).astype(np.float64)
-    total_s, total_n = np.zeros((1440, C)), np.zeros((1440, C))
-    np.add.at(total_s, tod, val)
-    np.add.at(total_n, tod, obs.astype(np.float64))
-    out = np.empty((W, T, C))
-    for w in range(W):
-        k = slice(w * T, (w + 1) * T)
-        s_, n_ = total_s.copy(), total_n.copy()
-        np.subtract.at(s_, tod[k], val[k])
-        np.subtract.at(n_, tod[k], obs[k].astype(np.float64))
-        out[w] = circular_mean(s_, n_, smooth)[tod[k]]
-    return out
+    flat = x.reshape(-1, C).astype(np.float64)
+    tod_sum, tod_count = _tod_sums(flat, start_minute)
+    return np.stack([_profile_without(flat, start_minute, tod_sum, tod_count, (start_minute + w * T,),
+                                      start_minute + w * T, T, smooth) for w in range(W)])
+
+
+def _tod_sums(hist, hist_start):
+    """(sums, counts) [1440, C] of the history hist [n, C] (hist[0] at minute
+    hist_start) by minute of day."""
+    tod = (hist_start + np.arange(len(hist))) % 1440
+    obs = ~np.isnan(hist)
+    s, n = np.zeros((1440, hist.shape[1])), np.zeros((1440, hist.shape[1]))
+    np.add.at(s, tod, np.where(obs, hist, 0.0))
+    np.add.at(n, tod, obs.astype(np.float64))
+    return s, n
 
 
 def circular_mean(sums, counts, half):
@@ -474,11 +474,7 @@ def personal_normal_equations(hist, hist_start, starts, cfg):
     n_max = cfg.get("personal_windows", PERSONAL_WINDOWS)
     smooth = cfg.get("profile_smooth", 15)
     hist = np.asarray(hist, dtype=np.float64)
-    tod = (hist_start + np.arange(len(hist))) % 1440
-    obs = ~np.isnan(hist)
-    tod_sum, tod_count = np.zeros((1440, C)), np.zeros((1440, C))
-    np.add.at(tod_sum, tod, np.where(obs, hist, 0.0))
-    np.add.at(tod_count, tod, obs.astype(np.float64))
+    tod_sum, tod_count = _tod_sums(hist, hist_start)
     hstarts = _windows_with_values(hist, hist_start, T)
     channels = personal_channels(cfg)
     out = []
@@ -518,6 +514,26 @@ def personal_solve(equations, cfg, lam, weight, bias, profile_weight):
         bs.append(bt)
         ps.append(pt)
     return torch.from_numpy(np.stack(Ws)), torch.from_numpy(np.stack(bs)), torch.from_numpy(np.stack(ps))
+
+
+def table_inputs(model, x, first_minute):
+    """What `wearfm impute` / `embed` give the windows x [W, T, C] (consecutive,
+    the first at epoch minute first_minute) without --history, the table
+    itself being the history: (profile [W, T, C] float32 tensor, or None
+    without anchor_profile; the personal anchor parameters as float32
+    tensors, or None without personal_lambda)."""
+    cfg = model.cfg
+    profile = params = None
+    if cfg.get("anchor_profile"):
+        prof = profile_windows(x, first_minute % 1440, cfg.get("profile_smooth", 15))
+        profile = torch.from_numpy(prof.astype(np.float32))
+    if cfg.get("personal_lambda"):
+        T = cfg["window_minutes"]
+        W, b, pw = personal_params(x.reshape(-1, x.shape[-1]), first_minute,
+                                   [first_minute + w * T for w in range(len(x))], cfg,
+                                   model.anchor.weight, model.anchor.bias, model.anchor.profile_weight)
+        params = (W.float(), b.float(), pw.float())  # the C core's float32 parameters
+    return profile, params
 
 
 def personal_params(hist, hist_start, starts, cfg, weight, bias, profile_weight):

@@ -27,7 +27,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 from make_model import paper_config, small_config, small_config_v2  # noqa: E402
 from safetensors_io import read_safetensors, round_to_dtype, write_safetensors  # noqa: E402
-from wearfm_ref import (WearFM, init_random, load_model, personal_params, pos_2d_sincos, profile_windows,  # noqa: E402
+from wearfm_ref import (WearFM, init_random, load_model, pos_2d_sincos, table_inputs,  # noqa: E402
                         save_model, tokenize)
 import waveform_cases  # noqa: E402  (tests/parity: the waveform_encoder cases)
 
@@ -179,19 +179,12 @@ def read_csv(path, cfg, n_windows):
 def reference(model_path, x, ref_dtype, start=None):
     """Reference outputs from the model *file* (so F16/BF16 rounding is in).
     A model with anchor_profile gets the profile the CLI makes by default,
-    from the input table itself (wearfm_ref.profile_windows)."""
+    from the input table itself, and a personal_lambda model its refitted
+    anchor (wearfm_ref.table_inputs)."""
     m = load_model(model_path, ref_dtype)
-    profile = params = None
-    if m.cfg.get("anchor_profile"):
-        s0 = start or START
-        prof = profile_windows(x, s0.hour * 60 + s0.minute, m.cfg.get("profile_smooth", 15))
-        profile = torch.from_numpy(prof.astype(np.float32)).to(ref_dtype)
-    if m.cfg.get("personal_lambda"):  # the anchor refitted on the table itself, as the CLI's default history
-        T = m.cfg["window_minutes"]
-        first = int(((start or START) - dt.datetime(1970, 1, 1)).total_seconds() // 60)
-        W, b, pw = personal_params(x.reshape(-1, x.shape[-1]), first, [first + w * T for w in range(len(x))],
-                                   m.cfg, m.anchor.weight, m.anchor.bias, m.anchor.profile_weight)
-        params = (W.float(), b.float(), pw.float())  # the C core's float32 parameters
+    first = int(((start or START) - dt.datetime(1970, 1, 1)).total_seconds() // 60)
+    profile, params = table_inputs(m, x, first)
+    profile = None if profile is None else profile.to(ref_dtype)
     with torch.no_grad():
         o = m(torch.from_numpy(x).to(ref_dtype), profile=profile, anchor_params=params)
     out = {k: (None if v is None else v.double().numpy())

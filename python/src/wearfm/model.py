@@ -167,13 +167,18 @@ class Model:
         [B, T, C] float32, NaN where unknown; a window never uses the
         history's minutes inside it (the C core's wfm_profile_window, the
         CLI's --history). Only for a model with anchor_profile."""
+        raw, b = self._from_history(history, starts, False)
+        return np.frombuffer(raw, np.float32).reshape(b, self.info.window_minutes, self.info.n_channels)
+
+    def _from_history(self, history: pd.DataFrame, starts, anchors: bool):
+        """(the core's bytes for each window start, the number of starts):
+        profiles, or with `anchors` the refitted anchor parameters."""
         minutes = minutes_of(history.index)
         names = [str(c) for c in history.columns]
         start, n = (int(minutes.min()), int(minutes.max() - minutes.min() + 1)) if len(minutes) else (0, 0)
         values = dense_minutes(history, names, start, n, minutes)
         starts = np.ascontiguousarray(starts, dtype=np.int64)
-        raw = _native.profiles(self._handle, start, n, names, values, starts)
-        return np.frombuffer(raw, np.float32).reshape(len(starts), self.info.window_minutes, self.info.n_channels)
+        return _native.profiles(self._handle, start, n, names, values, starts, anchors), len(starts)
 
     @property
     def uses_personal(self) -> bool:
@@ -185,13 +190,8 @@ class Model:
         table of the person's days (the C core's wfm_profile_anchor, the CLI's
         --history): [B, anchor_params] float32 for `run(..., anchors=)`. Only
         for a model with personal_lambda."""
-        minutes = minutes_of(history.index)
-        names = [str(c) for c in history.columns]
-        start, n = (int(minutes.min()), int(minutes.max() - minutes.min() + 1)) if len(minutes) else (0, 0)
-        values = dense_minutes(history, names, start, n, minutes)
-        starts = np.ascontiguousarray(starts, dtype=np.int64)
-        raw = _native.profiles(self._handle, start, n, names, values, starts, True)
-        return np.frombuffer(raw, np.float32).reshape(len(starts), self.info.anchor_params)
+        raw, b = self._from_history(history, starts, True)
+        return np.frombuffer(raw, np.float32).reshape(b, self.info.anchor_params)
 
     def embed(self, x, *, skip_empty: bool = False, stride: Optional[float] = None, profile=None, anchors=None):
         """Embeddings: [T, C] -> [E], [B, T, C] -> [B, E]. A window with no
