@@ -251,6 +251,34 @@ TEST(personal_anchor_takes_the_nearest_windows) {
     wfm_model_free(m);
 }
 
+/* The fit keeps the target-independent part of each history window in a
+ * few slots (personal_windows + 2 = 4 here, of 9 windows): whatever the
+ * order the targets come in, and so whatever the slots hold, each window's
+ * anchor is the one a fresh profile gives it. */
+TEST(personal_anchor_does_not_depend_on_the_order_of_targets) {
+    wfm_model *m = personal_model();
+    const int64_t d0 = 20000 * (int64_t)DAY;
+    const int W = 9;
+    const size_t n = anchor_params(m);
+    float *fresh = malloc(sizeof(float) * n * W), *got = malloc(sizeof(float) * n);
+    for (int w = 0; w < W; w++) CHECK(params_with(m, d0, W, d0 + w * T, 3, 5, fresh + (size_t)w * n) == 2);
+    static const int orders[2][9] = {{0, 1, 2, 3, 4, 5, 6, 7, 8}, {8, 0, 4, 2, 7, 1, 8, 5, 3}};
+    for (int k = 0; k < 2; k++) {
+        wfm_minutes *h = person_history_with(m, d0, (size_t)W * T, 3, 5);
+        wfm_profile *p = NULL;
+        CHECK(wfm_profile_create(m, h, &p, NULL) == WFM_OK);
+        for (int i = 0; i < W; i++) {
+            const int w = orders[k][i];
+            CHECK(wfm_profile_anchor(p, d0 + w * T, got) == 2);
+            CHECK_MSG(!memcmp(got, fresh + (size_t)w * n, sizeof(float) * n), "order %d, window %d", k, w);
+        }
+        wfm_profile_free(p);
+        wfm_minutes_free(h);
+    }
+    free(fresh); free(got);
+    wfm_model_free(m);
+}
+
 TEST(personal_anchor_without_other_windows_is_the_models) {
     wfm_model *m = personal_model();
     const int64_t d0 = 20000 * (int64_t)DAY;
@@ -308,6 +336,7 @@ int main(void) {
     RUN(personal_anchor_is_refitted_on_the_other_windows);
     RUN(personal_anchor_takes_the_nearest_windows);
     RUN(personal_anchor_without_other_windows_is_the_models);
+    RUN(personal_anchor_does_not_depend_on_the_order_of_targets);
     RUN(personal_anchor_errors);
     return TEST_SUMMARY();
 }

@@ -26,6 +26,7 @@ void wfm_profile_free(wfm_profile *p) {
     if (!p) return;
     wfm_personal_free(p->personal);
     free(p->values); free(p->sum); free(p->count); free(p->w_sum); free(p->w_count);
+    free(p->smooth_sum); free(p->smooth_count);
     free(p);
 }
 
@@ -51,7 +52,9 @@ wfm_status wfm_profile_create(const wfm_model *model, const wfm_minutes *history
     p->count = wfm_calloc(D, sizeof(double));
     p->w_sum = wfm_calloc(D, sizeof(double));
     p->w_count = wfm_calloc(D, sizeof(double));
-    if (!p->values || !p->sum || !p->count || !p->w_sum || !p->w_count) {
+    p->smooth_sum = wfm_malloc(sizeof(double) * DAY_MINUTES);
+    p->smooth_count = wfm_malloc(sizeof(double) * DAY_MINUTES);
+    if (!p->values || !p->sum || !p->count || !p->w_sum || !p->w_count || !p->smooth_sum || !p->smooth_count) {
         wfm_profile_free(p);
         return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory for the profile of %zu minutes", n);
     }
@@ -108,18 +111,28 @@ int wfm_profile_window_without(wfm_profile *p, int64_t window_start, int64_t als
     if (also_left_out != window_start) leave_out(p, also_left_out);
     int known = 0;
     for (int c = 0; c < C; c++) {
+        /* the sums over [tod - k, tod + k] of every minute of day, by a window
+         * sliding round the day: O(1440) rather than O(T k) per window */
+        double s = 0, cnt = 0;
+        for (int d = -k; d <= k; d++) {
+            const size_t i = (size_t)minute_of_day(d) * C + c;
+            s += p->w_sum[i];
+            cnt += p->w_count[i];
+        }
+        for (int tod = 0; tod < DAY_MINUTES; tod++) {
+            p->smooth_sum[tod] = s;
+            p->smooth_count[tod] = cnt;
+            const size_t in = (size_t)minute_of_day(tod + k + 1) * C + c, out = (size_t)minute_of_day(tod - k) * C + c;
+            s += p->w_sum[in] - p->w_sum[out];
+            cnt += p->w_count[in] - p->w_count[out];
+        }
         int any = 0;
         for (int t = 0; t < T; t++) {
             const int tod = minute_of_day(window_start + t);
-            double s = 0, cnt = 0;
-            for (int d = -k; d <= k; d++) {
-                const size_t i = (size_t)minute_of_day(tod + d) * C + c;
-                s += p->w_sum[i];
-                cnt += p->w_count[i];
-            }
+            const double st = p->smooth_sum[tod], ct = p->smooth_count[tod];
             /* counts are whole numbers held exactly in a double */
-            profile[(size_t)t * C + c] = cnt > 0.5 ? (float)(s / cnt) : NAN;
-            any |= cnt > 0.5;
+            profile[(size_t)t * C + c] = ct > 0.5 ? (float)(st / ct) : NAN;
+            any |= ct > 0.5;
         }
         known += any;
     }

@@ -19,6 +19,7 @@ struct wfm_profile {
     float *values;           /* [n_minutes, C] the history in model channel order, NaN missing */
     double *sum, *count;     /* [DAY_MINUTES, C] over the whole history */
     double *w_sum, *w_count; /* scratch: the same without one or two windows */
+    double *smooth_sum, *smooth_count; /* [DAY_MINUTES] scratch: one channel's smoothed w_ sums */
     wfm_personal *personal;  /* "personal_lambda" only: the personal fit (personal.c) */
 };
 
