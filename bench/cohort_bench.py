@@ -27,6 +27,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from readme_block import sync_block  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 RESULT = "bench/cohort.json"
@@ -230,20 +233,7 @@ def tables(res, paper=None):
 def cmd_tables(args):
     with open(os.path.join(ROOT, RESULT)) as f:
         block = tables(json.load(f), paper_day())
-    path = os.path.join(ROOT, README)
-    text = open(path).read()
-    if BEGIN not in text or END not in text:
-        raise SystemExit(f"{README}: no {BEGIN} ... {END} block")
-    head, rest = text.split(BEGIN, 1)
-    new = head + BEGIN + "\n\n" + block + "\n" + END + rest.split(END, 1)[1]
-    if args.check:
-        if new != text:
-            raise SystemExit(f"{README}: the cohort block differs from {RESULT}; run 'python3 bench/cohort_bench.py tables'")
-        print(f"{README}: the cohort block matches {RESULT}")
-        return
-    with open(path, "w") as f:
-        f.write(new)
-    print(f"{README}: cohort block written from {RESULT}")
+    sync_block(os.path.join(ROOT, README), BEGIN, END, block, args.check, "cohort", "python3 bench/cohort_bench.py tables")
 
 
 def main():

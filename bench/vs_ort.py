@@ -40,6 +40,9 @@ import statistics
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from readme_block import sync_block  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 B = "build"
 WORK = os.path.join(B, "vs-ort")             # relative: WASI preopens only "."
@@ -321,21 +324,7 @@ def goals(get):
 def cmd_tables(a):
     with open(os.path.join(ROOT, RESULT)) as f:
         block = tables(json.load(f))
-    path = os.path.join(ROOT, README)
-    text = open(path).read()
-    if BEGIN not in text or END not in text:
-        raise SystemExit(f"{README}: no {BEGIN} ... {END} block")
-    head, rest = text.split(BEGIN, 1)
-    new = head + BEGIN + "\n\n" + block + "\n" + END + rest.split(END, 1)[1]
-    if a.check:
-        if new != text:
-            raise SystemExit(f"{README}: the onnxruntime block differs from {RESULT}; run "
-                             f"'python3 bench/vs_ort.py tables'")
-        print(f"{README}: the onnxruntime block matches {RESULT}")
-        return
-    with open(path, "w") as f:
-        f.write(new)
-    print(f"{README}: onnxruntime block written from {RESULT}")
+    sync_block(os.path.join(ROOT, README), BEGIN, END, block, a.check, "onnxruntime", "python3 bench/vs_ort.py tables")
 
 
 def main():
