@@ -31,6 +31,7 @@ DEBIAN_PACKAGES=(
   python3-venv                                   # venv for the wasmtime engine from PyPI
   nodejs                                         # node:wasi runner, Emscripten tests
   chromium                                       # web demo end-to-end test (headless, via playwright-core)
+  slurmctld slurmd slurm-client munge            # the dask-jobqueue cohort recipe on a one-node Slurm
 )
 
 SUDO=""

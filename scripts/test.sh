@@ -135,6 +135,7 @@ stage "demo pictures: the confidence note from the fill bands" $PY tests/test_de
 stage "resampler reference vs scipy resample_poly; the C cases are as generated" resample_ref
 stage "probes vs numpy/pytorch: ridge closed form, logistic L-BFGS, metrics, hash; probe CLI (native + wasi)" bash tests/probe/run.sh
 stage "python package: fresh venv, pip install ./python; = CLI bit for bit, PyTorch 1e-4, sklearn probes, Dask cohort (2 workers)" python_package
+stage "cohort on Slurm: bench/README.md's dask-jobqueue recipe on a private one-node Slurm = the single-process run" bash tests/test_cohort_slurm.sh
 [ -f web/test/core_node.test.mjs ] && stage "web build in node (wasmBinary) vs native; web unit tests (parsers, aggregator, sources)" web_node
 stage "web demo end to end: chromium headless, BLE emulation, browser vs native CLI" web_e2e
 stage "fuzz: bounded libFuzzer run" fuzz_bounded
