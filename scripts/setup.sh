@@ -89,4 +89,30 @@ if [ -f web/package.json ] && ! npm_current; then
   echo "setup: installing npm packages in web/"
   (cd web && npm ci --no-audit --no-fund 2>/dev/null || npm install --no-audit --no-fund)
 fi
+# Real FIT files recorded by Garmin devices, for the FIT importer's tests
+# (web/test/fit_real.test.mjs): the testdata of the Go module
+# github.com/muktihari/fit (BSD-3-Clause), from the Go module proxy, checked
+# by its hash. Not committed: the files in its from_official_sdk folder are
+# Garmin's FIT SDK examples, under Garmin's licence.
+FIT_ZIP=build/third-party/muktihari-fit-v0.26.1.zip
+FIT_SHA=e458b0cf90d371f84fb1c45acdfe575014aa9979d3fa0f9662f162be03a275c8
+FIT_DIR=build/third-party/fit-testdata
+if [ ! -f "$FIT_DIR/.done" ]; then
+  echo "setup: fetching real FIT test files (github.com/muktihari/fit v0.26.1 from proxy.golang.org, 3 MB)"
+  mkdir -p build/third-party
+  curl -fsSL -m 120 -o "$FIT_ZIP.part" https://proxy.golang.org/github.com/muktihari/fit/@v/v0.26.1.zip
+  echo "$FIT_SHA  $FIT_ZIP.part" | sha256sum -c --quiet
+  mv "$FIT_ZIP.part" "$FIT_ZIP"
+  rm -rf "$FIT_DIR" && mkdir -p "$FIT_DIR"
+  /usr/bin/python3 - "$FIT_ZIP" "$FIT_DIR" << 'PY'
+import sys, zipfile, os
+z = zipfile.ZipFile(sys.argv[1])
+pre = "github.com/muktihari/fit@v0.26.1/"
+for n in z.namelist():
+    if n.startswith(pre + "testdata/from_official_sdk/") and n.endswith(".fit") or n == pre + "LICENSE":
+        with open(os.path.join(sys.argv[2], os.path.basename(n)), "wb") as f:
+            f.write(z.read(n))
+PY
+  touch "$FIT_DIR/.done"
+fi
 echo "setup: ok"

@@ -1,7 +1,8 @@
 /* Garmin FIT files into the minute aggregator (src/data/fit.c). The files are
  * written here by a small builder that follows the FIT protocol (header,
- * definitions, data, compressed timestamps, developer fields, both CRCs):
- * no licensed real recording is available. tests/data/fit/ holds files
+ * definitions, data, compressed timestamps, developer fields, both CRCs).
+ * Real device files (fetched by scripts/setup.sh, not committed) are read by
+ * web/test/exports.test.mjs against Garmin's decoder. tests/data/fit/ holds files
  * written by Garmin's own JavaScript SDK for the CLI, WASI and browser
  * tests, which also compare with Garmin's decoder. */
 #include "wearfm.h"
@@ -117,6 +118,54 @@ TEST(activity_records_with_full_and_compressed_timestamps) {
     r = import(&f, &o);
     CHECK(cell(&r, 9, 0, 0) == 65);
     wfm_minutes_free(r.t);
+}
+
+/* hr messages (132): an anchor (timestamp + time256, one event time in
+ * 1/1024 s), then ten 12-bit event times packed LSB first, each added to the
+ * last modulo 4096 (here 1 s = 1024 apart, so the 12-bit value wraps every
+ * 4 events). Their heart rate is used only in minutes the records leave
+ * without one. */
+static void pack12(uint8_t *out, const uint32_t *v, int n) {
+    memset(out, 0, (size_t)(n * 12 + 7) / 8);
+    for (int k = 0; k < n; k++)
+        for (int b = 0; b < 12; b++)
+            if ((v[k] >> b) & 1) out[(k * 12 + b) / 8] |= (uint8_t)(1 << ((k * 12 + b) % 8));
+}
+
+TEST(stored_heart_rate_in_hr_messages) {
+    fit_buf f;
+    begin(&f);
+    define(&f, 0, 20, 2, RECORD, 0);
+    u8(&f, 0), uint_n(&f, at(8, 10, 30), 4), u8(&f, 60); /* the record covers 8:10 */
+    static const uint8_t ANCHOR[][3] = {{253, 4, 0x86}, {1, 1, 0x02}, {9, 4, 0x86}, {6, 1, 0x02}};
+    static const uint8_t DELTA[][3] = {{10, 15, 0x0D}, {6, 10, 0x02}};
+    define(&f, 1, 132, 4, ANCHOR, 0);
+    define(&f, 2, 132, 2, DELTA, 0);
+    const uint32_t e0 = 5000000u; /* the anchor's event time, at 8:10:59.5 */
+    u8(&f, 1), uint_n(&f, at(8, 10, 59), 4), u8(&f, 128), uint_n(&f, e0, 4), u8(&f, 100);
+    uint32_t v[10];
+    uint8_t packed[15];
+    for (int k = 0; k < 10; k++) v[k] = (e0 + (uint32_t)(k + 1) * 1024u) & 0xFFF; /* 8:11:00.5 .. 8:11:09.5 */
+    pack12(packed, v, 10);
+    u8(&f, 2);
+    for (int k = 0; k < 15; k++) u8(&f, packed[k]);
+    for (int k = 0; k < 10; k++) u8(&f, k == 9 ? 0xFF : 110 + (unsigned)k); /* the last bpm is invalid */
+    finish(&f);
+    run r = import(&f, NULL);
+    CHECK_MSG(r.st == WFM_OK, "%s", r.err.message);
+    CHECK_MSG(cell(&r, 8, 10, 0) == 60, "8:10 %g: the record's minute keeps its own", cell(&r, 8, 10, 0));
+    CHECK_MSG(cell(&r, 8, 11, 0) == 114, "8:11 %g", cell(&r, 8, 11, 0)); /* mean of 110..118 */
+    CHECK(isnan(cell(&r, 8, 12, 0)));
+    wfm_minutes_free(r.t);
+    /* a delta message before any anchor has no time: nothing is read */
+    begin(&f);
+    define(&f, 2, 132, 2, DELTA, 0);
+    u8(&f, 2);
+    for (int k = 0; k < 15; k++) u8(&f, packed[k]);
+    for (int k = 0; k < 10; k++) u8(&f, 110);
+    finish(&f);
+    r = import(&f, NULL);
+    CHECK(r.st != WFM_OK && !r.t);
 }
 
 TEST(the_activity_message_gives_local_time) {
@@ -245,6 +294,7 @@ int main(void) {
     setlocale(LC_ALL, "C");
     wfm_parse_minute("2024-03-10T00:00", 16, &day10);
     RUN(activity_records_with_full_and_compressed_timestamps);
+    RUN(stored_heart_rate_in_hr_messages);
     RUN(the_activity_message_gives_local_time);
     RUN(monitoring_steps_are_differences_of_the_cumulative_count);
     RUN(big_endian_developer_fields_and_chained_files);

@@ -8,7 +8,7 @@
  * it to third parties except as it allows, which does not fit an
  * MIT-licensed library that ships its sources to browsers and gateways; its
  * C sources are also not in any package registry this project can build
- * from. What the importer needs is small (two global messages, a handful of
+ * from. What the importer needs is small (a few global messages, a handful of
  * fields) and the binary layout is simple, so this is ~400 lines that check
  * every length against the buffer, with a fuzz target
  * (fuzz/fuzz_fit.c); the tests decode files written by Garmin's own
@@ -32,6 +32,7 @@
 #define MESG_ACTIVITY 34
 #define MESG_MONITORING 55
 #define MESG_MONITORING_INFO 103
+#define MESG_HR 132 /* heart rate a strap stored (HRM-Swim, HRM-Pro) while the watch could not receive it */
 #define FIELD_TIMESTAMP 253
 
 typedef struct fit_field {
@@ -45,6 +46,7 @@ typedef struct fit_def {
     uint8_t n_fields, n_dev;
     fit_field fields[255];
     uint32_t dev_bytes;  /* developer fields are skipped */
+    int ts_offset;       /* byte offset of a timestamp (253) field, -1 none */
     uint32_t length;     /* bytes of one data message */
 } fit_def;
 
@@ -68,6 +70,13 @@ typedef struct fit_state {
     int64_t local_offset_s;  /* local_timestamp - timestamp */
     fit_sample *s;
     size_t n_s, cap_s;
+    /* hr messages: heart-rate events at anchor_t + (event - anchor_event) / 1024 s; the
+     * 12-bit event times of the delta messages accumulate onto the last full one */
+    int hr_anchored;
+    double hr_anchor_t;
+    uint32_t hr_anchor_event, hr_event, hr_last12;
+    fit_sample *stored;     /* their samples: used for the minutes that no record's heart rate covers */
+    size_t n_stored, cap_stored;
     wfm_import_counts *c;
 } fit_state;
 
@@ -107,9 +116,72 @@ static int64_t field_uint(const uint8_t *p, const fit_field *f, int big) {
     return v;
 }
 
+static int push_to(fit_sample **s, size_t *n, size_t *cap, uint32_t t, int ch, double v) {
+    if (wfm_reserve((void **)s, cap, *n + 1, sizeof **s)) return -1;
+    (*s)[(*n)++] = (fit_sample){.t = t, .ch = (uint8_t)ch, .v = (float)v};
+    return 0;
+}
+
 static int push(fit_state *st, uint32_t t, int ch, double v) {
-    if (wfm_reserve((void **)&st->s, &st->cap_s, st->n_s + 1, sizeof *st->s)) return -1;
-    st->s[st->n_s++] = (fit_sample){.t = t, .ch = (uint8_t)ch, .v = (float)v};
+    return push_to(&st->s, &st->n_s, &st->cap_s, t, ch, v);
+}
+
+/* An hr message (global 132): an anchor (timestamp, fractional_timestamp (0,
+ * 1/32768 s) or time256 (1, 1/256 s), and one event_timestamp (9, 1/1024 s))
+ * or a delta message (up to ten 12-bit event times packed LSB first in
+ * event_timestamp_12 (10), each accumulated onto the last event time), and
+ * filtered_bpm (6), one per event. */
+static int hr_message(fit_state *st, const fit_def *d, const uint8_t *p) {
+    int64_t ts = -1, frac = -1, t256 = -1;
+    uint32_t events[16];
+    const uint8_t *bpm = NULL, *packed = NULL;
+    int n_events = 0, n_bpm = 0, packed_bytes = 0;
+    const uint8_t *q = p;
+    for (int i = 0; i < d->n_fields; i++, q += d->fields[i - 1].size) {
+        const fit_field *f = &d->fields[i];
+        if (f->num == FIELD_TIMESTAMP) ts = field_uint(q, f, d->big_endian);
+        else if (f->num == 0) frac = field_uint(q, f, d->big_endian);
+        else if (f->num == 1) t256 = field_uint(q, f, d->big_endian);
+        else if (f->num == 6 && (f->base == 0x02 || f->base == 0x0D)) bpm = q, n_bpm = f->size;
+        else if (f->num == 10 && f->base == 0x0D) packed = q, packed_bytes = f->size;
+        else if (f->num == 9 && f->base == 0x86)
+            for (int k = 0; k < f->size / 4 && n_events < 16; k++) {
+                uint32_t v = rd(q + 4 * k, 4, d->big_endian);
+                if (v != 0xFFFFFFFFu) events[n_events++] = v;
+            }
+    }
+    if (ts >= 0) {
+        st->last_ts = (uint32_t)ts, st->have_ts = 1;
+        if (n_events != 1) { st->c->bad_records++; return 0; } /* an anchor has exactly one event time */
+        st->hr_anchored = 1;
+        st->hr_anchor_t = (double)ts + (frac >= 0 ? (double)frac / 32768.0 : t256 >= 0 ? (double)t256 / 256.0 : 0.0);
+        st->hr_anchor_event = st->hr_event = st->hr_last12 = events[0];
+    } else if (packed && n_events == 0) {
+        int all_invalid = 1;
+        for (int k = 0; k < packed_bytes; k++) all_invalid &= packed[k] == 0xFF;
+        for (int k = 0; !all_invalid && (k + 1) * 12 <= packed_bytes * 8 && n_events < 16; k++) {
+            uint32_t v = 0;
+            for (int bit = 0; bit < 12; bit++) {
+                const int at = k * 12 + bit;
+                v |= (uint32_t)((packed[at / 8] >> (at % 8)) & 1) << bit;
+            }
+            st->hr_event += (v - st->hr_last12) & 0xFFFu;
+            st->hr_last12 = v;
+            events[n_events++] = st->hr_event;
+        }
+    }
+    if (!n_events || !bpm) { st->c->ignored++; return 0; }
+    if (!st->hr_anchored) { st->c->bad_records++; return 0; } /* a delta before any anchor has no time */
+    int kept = 0;
+    for (int k = 0; k < n_events && k < n_bpm; k++) {
+        if (bpm[k] == 0xFF) continue;
+        /* unsigned difference: event times roll over at 2^32 / 1024 s */
+        const double t = st->hr_anchor_t + (double)(uint32_t)(events[k] - st->hr_anchor_event) / 1024.0;
+        if (t < 0 || t >= 4294967296.0) continue;
+        if (push_to(&st->stored, &st->n_stored, &st->cap_stored, (uint32_t)t, IMP_HEART_RATE, bpm[k])) return -1;
+        kept = 1;
+    }
+    if (kept) st->c->records++;
     return 0;
 }
 
@@ -186,6 +258,33 @@ static int data_message(fit_state *st, const fit_def *d, const uint8_t *p, int c
     return 0;
 }
 
+static int cmp_u32(const void *a, const void *b) {
+    const uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The hr messages' samples join the others in the UTC minutes where no
+ * record or monitoring message has a heart rate: a device that stores a
+ * strap's heart rate writes it where its records have none, and a minute
+ * with both would count the same beats twice. */
+static int stored_heart_rate(fit_state *st) {
+    if (!st->n_stored) return 0;
+    size_t n = 0;
+    uint32_t *covered = wfm_malloc(sizeof(uint32_t) * (st->n_s ? st->n_s : 1));
+    if (!covered) return -1;
+    for (size_t i = 0; i < st->n_s; i++)
+        if (st->s[i].ch == IMP_HEART_RATE) covered[n++] = st->s[i].t / 60;
+    qsort(covered, n, sizeof *covered, cmp_u32);
+    int rc = 0;
+    for (size_t i = 0; !rc && i < st->n_stored; i++) {
+        const uint32_t m = st->stored[i].t / 60;
+        if (n && bsearch(&m, covered, n, sizeof *covered, cmp_u32)) continue;
+        rc = push(st, st->stored[i].t, IMP_HEART_RATE, st->stored[i].v);
+    }
+    free(covered);
+    return rc;
+}
+
 static wfm_status bad(wfm_error *err, size_t at, const char *what) {
     return wfm_fail(err, WFM_ERR_INVALID_ARG, "byte %zu: %s", at, what);
 }
@@ -221,7 +320,8 @@ static wfm_status one_file(fit_state *st, size_t start, size_t *used, wfm_error 
             if (off < (st->last_ts & 0x1F)) t += 0x20;
             st->last_ts = t;
             if (end - at < d->length) return bad(err, here, "a data message runs past the end of the data");
-            if (data_message(st, d, b + at, 1, t)) return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory");
+            if ((d->global == MESG_HR ? hr_message(st, d, b + at) : data_message(st, d, b + at, 1, t)))
+                return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory");
             at += d->length;
         } else if (h & 0x40) { /* definition */
             fit_def *d = &st->defs[h & 0xF];
@@ -233,9 +333,11 @@ static wfm_status one_file(fit_state *st, size_t start, size_t *used, wfm_error 
             d->n_fields = b[at + 4];
             at += 5;
             if (end - at < (size_t)d->n_fields * 3) return bad(err, here, "a definition message runs past the end of the data");
+            d->ts_offset = -1;
             for (int i = 0; i < d->n_fields; i++, at += 3) {
                 d->fields[i] = (fit_field){.num = b[at], .size = b[at + 1], .base = b[at + 2]};
                 if (!d->fields[i].size) return bad(err, at, "a field of size 0");
+                if (d->fields[i].num == FIELD_TIMESTAMP && d->fields[i].size == 4) d->ts_offset = (int)d->length;
                 d->length += d->fields[i].size;
             }
             if (h & 0x20) { /* developer fields */
@@ -253,8 +355,18 @@ static wfm_status one_file(fit_state *st, size_t start, size_t *used, wfm_error 
             if (end - at < d->length) return bad(err, here, "a data message runs past the end of the data");
             int wanted = d->global == MESG_RECORD || d->global == MESG_MONITORING || d->global == MESG_ACTIVITY ||
                          d->global == MESG_MONITORING_INFO;
-            if (wanted && data_message(st, d, b + at, 0, 0)) return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory");
-            if (!wanted) st->c->ignored++;
+            if (d->global == MESG_HR) {
+                if (hr_message(st, d, b + at)) return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory");
+            } else if (wanted) {
+                if (data_message(st, d, b + at, 0, 0)) return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory");
+            } else {
+                st->c->ignored++;
+                /* any message's timestamp is the base of the compressed timestamps that follow */
+                if (d->ts_offset >= 0) {
+                    uint32_t v = rd(b + at + d->ts_offset, 4, d->big_endian);
+                    if (v != 0xFFFFFFFFu) st->last_ts = v, st->have_ts = 1;
+                }
+            }
             at += d->length;
         }
     }
@@ -280,6 +392,7 @@ wfm_status wfm_fit_add(wfm_aggregator *a, const void *data, size_t len, const wf
         stt = one_file(st, at, &used, err);
         at += used;
     }
+    if (!stt && stored_heart_rate(st)) stt = wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory");
     imp_samples l = {0};
     for (size_t i = 0; !stt && i < st->n_s; i++) {
         /* The file's own local time when it has one (and no fixed zone was asked for), else UTC + the offset. */
@@ -302,6 +415,7 @@ wfm_status wfm_fit_add(wfm_aggregator *a, const void *data, size_t len, const wf
     if (!stt) imp_counts_add(counts, &c);
     imp_samples_free(&l);
     free(st->s);
+    free(st->stored);
     free(st);
     return stt;
 }

@@ -164,3 +164,76 @@ test('a damaged FIT file throws naming the byte', async () => {
   assert.throws(() => c.importExport('fit', [{ name: 'monitoring.fit', bytes: b }]), /monitoring\.fit: byte \d+: the file's CRC does not match/);
   assert.equal(c.session, null);
 });
+
+// Real FIT files from Garmin devices (scripts/setup.sh fetches them: the
+// testdata of github.com/muktihari/fit, with Garmin's SDK examples). Every
+// one reads in the page as in the CLI, or both refuse it; where it has heart
+// rate, the minute table holds what Garmin's own decoder finds: the records'
+// heart rate, and in the minutes without it the heart rate a strap stored in
+// hr messages (a swim's HRM-Swim/HRM-Pro data), at each event's time.
+const realFitDir = path.join(build, 'third-party/fit-testdata');
+
+test('real FIT files: the page reads each as the CLI does, or both refuse it', async () => {
+  const files = readdirSync(realFitDir).filter((f) => f.endsWith('.fit')).sort();
+  assert.ok(files.length >= 15, `${realFitDir}: the real FIT files are missing (scripts/setup.sh fetches them)`);
+  let read = 0;
+  for (const f of files) {
+    const p = path.join(realFitDir, f);
+    let csv = null;
+    let refused = null;
+    try { csv = nativeImport('fit', [p]); } catch (e) {
+      assert.ok(e.status > 0, `${f}: the CLI exited with ${e.status}`);
+      refused = String(e.stderr).trim().split('\n').pop().replace(/^wearfm: /, '');
+    }
+    const c = new WearfmCore(await loadCoreModule());
+    if (csv) {
+      sameTable(c.importExport('fit', [{ name: f, bytes: readFileSync(p) }]).table, csv);
+      read++;
+    } else {
+      // the same words as the CLI's last line (a file without heart rate or steps: "no data: ...")
+      assert.throws(() => c.importExport('fit', [{ name: f, bytes: readFileSync(p) }]), (e) => e.message.includes(refused), f);
+    }
+  }
+  assert.ok(read >= 5, `${read} files read`);
+});
+
+test("real FIT files: heart rate per minute as Garmin's decoder gives it, stored hr messages included", async () => {
+  const { Decoder, Stream } = await import('@garmin/fitsdk');
+  const FIT_EPOCH = 631065600;
+  const checked = {};
+  for (const f of ['activity_lowbattery.fit', 'activity_poolswim_with_hr.fit', 'HrmPluginTestActivity.fit', 'Activity.fit']) {
+    const p = path.join(realFitDir, f);
+    const { messages, errors } = new Decoder(Stream.fromByteArray(readFileSync(p)))
+      .read({ convertDateTimesToDates: false, mergeHeartRates: false });
+    assert.deepEqual(errors, [], f);
+    const offset = messages.activityMesgs[0].localTimestamp - messages.activityMesgs[0].timestamp;
+    const recordHr = (messages.recordMesgs ?? []).filter((r) => r.heartRate != null).map((r) => [r.timestamp, r.heartRate]);
+    const covered = new Set(recordHr.map(([t]) => Math.floor(t / 60)));
+    const stored = [];
+    let anchorT = null, anchorEv = null;
+    for (const h of messages.hrMesgs ?? []) {
+      const ev = [h.eventTimestamp].flat(), bpm = [h.filteredBpm].flat();
+      if (h.timestamp != null) { anchorT = h.timestamp + (h.fractionalTimestamp ?? 0); anchorEv = ev[0]; }
+      ev.forEach((e, i) => {
+        if (bpm[i] == null) return;
+        const t = Math.floor(anchorT + (e < anchorEv ? e + 0x400000 : e) - anchorEv);
+        if (!covered.has(Math.floor(t / 60))) stored.push([t, bpm[i]]);
+      });
+    }
+    const minutes = new Map();
+    for (const [t, v] of [...recordHr, ...stored]) {
+      if (!(v >= 25 && v <= 250)) continue;
+      const m = Math.floor((t + FIT_EPOCH + offset) / 60), s = minutes.get(m) ?? [0, 0];
+      minutes.set(m, [s[0] + v, s[1] + 1]);
+    }
+    const csv = nativeImport('fit', [p]), C = csv.channels.length, k = csv.channels.indexOf('heart_rate');
+    const start = Date.UTC(...csv.first.split(/[-T:]/).map((v, i) => (i === 1 ? v - 1 : +v))) / 60000;
+    let cells = 0;
+    for (let i = 0; i < csv.length; i++) if (!Number.isNaN(csv.values[i * C + k])) cells++;
+    assert.equal(cells, minutes.size, `${f}: minutes with heart rate`);
+    for (const [m, [sum, n]] of minutes) assert.equal(csv.values[(m - start) * C + k], Math.fround(sum / n), `${f}: minute ${m}`);
+    checked[f] = { minutes: minutes.size, stored: stored.length };
+  }
+  console.log('  ', JSON.stringify(checked));
+  assert.ok(checked['activity_poolswim_with_hr.fit'].stored > 1000 && checked['activity_poolswim_with_hr.fit'].minutes >= 60);
+});
