@@ -32,6 +32,7 @@ DEBIAN_PACKAGES=(
   nodejs                                         # node:wasi runner, Emscripten tests
   chromium                                       # web demo end-to-end test (headless, via playwright-core)
   slurmctld slurmd slurm-client munge            # the dask-jobqueue cohort recipe on a one-node Slurm
+  curl ca-certificates                           # real FIT test files from the Go module proxy
 )
 
 SUDO=""
