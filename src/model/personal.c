@@ -32,6 +32,7 @@
 static const int PERSONAL_GAPS[] = {10, 30, 60, 180}; /* minutes, one gap each */
 #define N_PERSONAL_GAPS 4
 #define OTHERS_HIDDEN_IN_10 3 /* the other channels' patches hidden, as the anchor's fit hides 30% */
+#define PERSONAL_SLOT_BYTES ((size_t)64 << 20) /* the most the kept history windows take */
 
 enum design { GAPS_OTHERS, ALL_GAPS, SENSOR_OTHERS, N_DESIGNS };
 
@@ -163,7 +164,15 @@ wfm_status wfm_personal_create(const wfm_model *model, const wfm_profile *p, wfm
         for (size_t i = 0; i < (size_t)T * C && !any; i++) any = !isnan(q->x[i]);
         if (any) q->windows[q->H++] = h;
     }
+    /* the slots: enough for targets in time order, within PERSONAL_SLOT_BYTES (a model
+     * with many channels gets fewer and rebuilds more, with the same result) */
+    const size_t CP1 = (size_t)(q->CP > 0 ? q->CP : 1);
+    const size_t slot_bytes = CP1 * ((size_t)q->R * (sizeof(float) * KO + sizeof(int) + sizeof(double)) +
+                                     N_DESIGNS * (size_t)T * 3 * sizeof(float) + sizeof(double) * (size_t)KO * (KO + 1) +
+                                     N_DESIGNS * sizeof(int));
+    const size_t by_memory = PERSONAL_SLOT_BYTES / slot_bytes;
     q->S = cfg->personal_windows + 2 < q->H ? cfg->personal_windows + 2 : q->H;
+    if ((size_t)q->S > by_memory) q->S = (int)by_memory;
     if (q->S < 1) q->S = 1;
     const size_t U = (size_t)q->S * (size_t)(q->CP > 0 ? q->CP : 1);
     q->slot_used = wfm_calloc((size_t)q->S, sizeof(uint64_t));
