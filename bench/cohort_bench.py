@@ -28,7 +28,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from readme_block import sync_block  # noqa: E402
+from readme_block import cpu_model, sync_block  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -125,7 +125,7 @@ def cmd_run(args):
         cohort_dir, n_people = staged_cohort(args.fitabase, work, args.repeat)
         results = {"date": time.strftime("%Y-%m-%d"),
                    "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
-                               "processor": _processor(), "load_before": os.getloadavg()},
+                               "processor": cpu_model(), "load_before": os.getloadavg()},
                    "model": os.path.basename(args.model),
                    "people": n_people, "repeat": args.repeat, "wearfm": wearfm.core_version, "runs": {}}
         for what in args.what.split(","):
@@ -165,17 +165,6 @@ def cmd_run(args):
                 f.write("\n")
     finally:
         shutil.rmtree(work, ignore_errors=True)
-
-
-def _processor():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor()
 
 
 def paper_day(path=os.path.join(ROOT, "bench", "vs-ort.json")):

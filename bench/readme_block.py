@@ -1,7 +1,21 @@
 """A generated block of a Markdown file: the text between two marker lines,
 written from a benchmark's JSON or checked against it (make test runs the
-checks, so a table is never edited by hand)."""
+checks, so a table is never edited by hand); and the CPU name the JSON
+records, so a block says which machine measured it."""
 import os
+import platform
+
+
+def cpu_model():
+    """The CPU's model name (/proc/cpuinfo), or what platform knows elsewhere."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "?"
 
 
 def sync_block(path, begin, end, block, check, what, regenerate):

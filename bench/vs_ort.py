@@ -41,7 +41,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from readme_block import sync_block  # noqa: E402
+from readme_block import cpu_model, sync_block  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 B = "build"
@@ -179,7 +179,7 @@ def versions():
                 return json.load(f)["version"]
         except OSError:
             return None
-    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+    cpu = cpu_model()
     wt = sh([os.path.join(B, "pyvenv", "bin", "python"), "-c",
              "import importlib.metadata as m; print(m.version('wasmtime'))"]).strip()
     return {"date": dt.date.today().isoformat(), "cpu": cpu, "cores": os.cpu_count(),

@@ -46,7 +46,7 @@ typedef struct fit_def {
     uint8_t n_fields, n_dev;
     fit_field fields[255];
     uint32_t dev_bytes;  /* developer fields are skipped */
-    int ts_offset;       /* byte offset of a timestamp (253) field, -1 none */
+    int ts_field, ts_offset; /* the timestamp (253) field's index and byte offset, -1 none */
     uint32_t length;     /* bytes of one data message */
 } fit_def;
 
@@ -150,8 +150,7 @@ static int hr_message(fit_state *st, const fit_def *d, const uint8_t *p) {
                 if (v != 0xFFFFFFFFu) events[n_events++] = v;
             }
     }
-    if (ts >= 0) {
-        st->last_ts = (uint32_t)ts, st->have_ts = 1;
+    if (ts >= 0) { /* one_file has made it the timestamp base */
         if (n_events != 1) { st->c->bad_records++; return 0; } /* an anchor has exactly one event time */
         st->hr_anchored = 1;
         st->hr_anchor_t = (double)ts + (frac >= 0 ? (double)frac / 32768.0 : t256 >= 0 ? (double)t256 / 256.0 : 0.0);
@@ -234,9 +233,8 @@ static int data_message(fit_state *st, const fit_def *d, const uint8_t *p, int c
         else if (d->global == MESG_MONITORING_INFO && f->num == 0) local = v;
         q += f->size;
     }
-    if (ts >= 0) st->last_ts = (uint32_t)ts, st->have_ts = 1;
-    else if (compressed) ts = compressed_ts;
-    else if (ts16 >= 0 && st->have_ts) {
+    if (ts < 0 && compressed) ts = compressed_ts; /* a full timestamp already set the base (one_file) */
+    else if (ts < 0 && ts16 >= 0 && st->have_ts) {
         st->last_ts += (uint32_t)((ts16 - (st->last_ts & 0xFFFF)) & 0xFFFF);
         ts = st->last_ts;
     }
@@ -285,6 +283,12 @@ static int stored_heart_rate(fit_state *st) {
     return rc;
 }
 
+/* Any message's full timestamp is the base of the 16-bit and compressed timestamps that follow. */
+static void timestamp_base(fit_state *st, const fit_def *d, const uint8_t *p) {
+    const int64_t ts = d->ts_field < 0 ? -1 : field_uint(p + d->ts_offset, &d->fields[d->ts_field], d->big_endian);
+    if (ts >= 0) st->last_ts = (uint32_t)ts, st->have_ts = 1;
+}
+
 static wfm_status bad(wfm_error *err, size_t at, const char *what) {
     return wfm_fail(err, WFM_ERR_INVALID_ARG, "byte %zu: %s", at, what);
 }
@@ -320,6 +324,7 @@ static wfm_status one_file(fit_state *st, size_t start, size_t *used, wfm_error 
             if (off < (st->last_ts & 0x1F)) t += 0x20;
             st->last_ts = t;
             if (end - at < d->length) return bad(err, here, "a data message runs past the end of the data");
+            timestamp_base(st, d, b + at);
             if ((d->global == MESG_HR ? hr_message(st, d, b + at) : data_message(st, d, b + at, 1, t)))
                 return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory");
             at += d->length;
@@ -333,11 +338,11 @@ static wfm_status one_file(fit_state *st, size_t start, size_t *used, wfm_error 
             d->n_fields = b[at + 4];
             at += 5;
             if (end - at < (size_t)d->n_fields * 3) return bad(err, here, "a definition message runs past the end of the data");
-            d->ts_offset = -1;
+            d->ts_field = d->ts_offset = -1;
             for (int i = 0; i < d->n_fields; i++, at += 3) {
                 d->fields[i] = (fit_field){.num = b[at], .size = b[at + 1], .base = b[at + 2]};
                 if (!d->fields[i].size) return bad(err, at, "a field of size 0");
-                if (d->fields[i].num == FIELD_TIMESTAMP && d->fields[i].size == 4) d->ts_offset = (int)d->length;
+                if (d->fields[i].num == FIELD_TIMESTAMP) d->ts_field = i, d->ts_offset = (int)d->length;
                 d->length += d->fields[i].size;
             }
             if (h & 0x20) { /* developer fields */
@@ -355,18 +360,12 @@ static wfm_status one_file(fit_state *st, size_t start, size_t *used, wfm_error 
             if (end - at < d->length) return bad(err, here, "a data message runs past the end of the data");
             int wanted = d->global == MESG_RECORD || d->global == MESG_MONITORING || d->global == MESG_ACTIVITY ||
                          d->global == MESG_MONITORING_INFO;
-            if (d->global == MESG_HR) {
-                if (hr_message(st, d, b + at)) return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory");
-            } else if (wanted) {
-                if (data_message(st, d, b + at, 0, 0)) return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory");
-            } else {
-                st->c->ignored++;
-                /* any message's timestamp is the base of the compressed timestamps that follow */
-                if (d->ts_offset >= 0) {
-                    uint32_t v = rd(b + at + d->ts_offset, 4, d->big_endian);
-                    if (v != 0xFFFFFFFFu) st->last_ts = v, st->have_ts = 1;
-                }
-            }
+            timestamp_base(st, d, b + at);
+            int fail = 0;
+            if (d->global == MESG_HR) fail = hr_message(st, d, b + at);
+            else if (wanted) fail = data_message(st, d, b + at, 0, 0);
+            else st->c->ignored++;
+            if (fail) return wfm_fail(err, WFM_ERR_NO_MEMORY, "out of memory");
             at += d->length;
         }
     }
