@@ -122,6 +122,7 @@ stage "unit tests: asan+ubsan" sanitize
 stage "cli: exit codes, messages, stdin, formats (native + wasi)" cli
 stage "parity: small configs vs pytorch, cross-build" parity
 stage "parity: paper config (26 ch x 1440 min) vs pytorch, cross-build" parity --paper --only paper
+stage "tensor table: tools/tensor_table.py = the C core's table (every family and option); the Python writers follow it" $PY tests/test_tensor_table.py --dump $B/native/tensor_table_dump
 stage "onnx: both exported encoder forms under onnxruntime = wearfm embed (shipped model, paper config)" onnx_parity
 stage "training smoke: trainer -> safetensors -> C core parity -> evaluation" train_smoke
 stage "accelerometer smoke: teacher, distilled student, baselines -> safetensors -> wearfm embed/hr and probes on WESAD and WISDM" bash tests/test_accel_smoke.sh

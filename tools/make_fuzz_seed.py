@@ -10,11 +10,15 @@ mlp 16, in F32, F16 and BF16, plus an encoder-only F32 model and one whose
 decoder has no layers. Broken seeds
 (each with one defect) give the fuzzer a head start on the error paths.
 """
+import argparse
 import json
 import os
 import random
 import struct
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tensor_table import expected_tensors  # noqa: E402
 
 CONFIG = {
     "format_version": 1,
@@ -31,41 +35,9 @@ CONFIG = {
 }
 
 
-def stack_shapes(prefix, dim, layers, mlp):
-    out = {}
-    for i in range(layers):
-        p = f"{prefix}.layers.{i}."
-        out[p + "norm1.weight"] = [dim]
-        out[p + "norm1.bias"] = [dim]
-        out[p + "attn.qkv.weight"] = [3 * dim, dim]
-        out[p + "attn.qkv.bias"] = [3 * dim]
-        out[p + "attn.proj.weight"] = [dim, dim]
-        out[p + "attn.proj.bias"] = [dim]
-        out[p + "norm2.weight"] = [dim]
-        out[p + "norm2.bias"] = [dim]
-        out[p + "mlp.fc1.weight"] = [mlp, dim]
-        out[p + "mlp.fc1.bias"] = [mlp]
-        out[p + "mlp.fc2.weight"] = [dim, mlp]
-        out[p + "mlp.fc2.bias"] = [dim]
-    out[prefix + ".norm.weight"] = [dim]
-    out[prefix + ".norm.bias"] = [dim]
-    return out
-
-
 def tensor_shapes(cfg):
-    """Name -> shape, exactly the table in docs/model-format.md."""
-    P, e = cfg["patch_minutes"], cfg["encoder"]
-    shapes = {"patch_embed.weight": [e["dim"], P], "patch_embed.bias": [e["dim"]]}
-    shapes.update(stack_shapes("encoder", e["dim"], e["layers"], e["mlp_dim"]))
-    d = cfg.get("decoder")
-    if d:
-        shapes["decoder.embed.weight"] = [d["dim"], e["dim"]]
-        shapes["decoder.embed.bias"] = [d["dim"]]
-        shapes["decoder.mask_token"] = [d["dim"]]
-        shapes.update(stack_shapes("decoder", d["dim"], d["layers"], d["mlp_dim"]))
-        shapes["decoder.head.weight"] = [P, d["dim"]]
-        shapes["decoder.head.bias"] = [P]
-    return shapes
+    """Name -> shape, from the tensor table (tools/tensor_table.py)."""
+    return {name: list(shape) for name, shape, _ in expected_tensors(cfg)}
 
 
 def encode(values, dtype):
@@ -113,8 +85,10 @@ def serialize(header, data):
 
 
 def main():
-    out_dir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
-        os.path.dirname(os.path.abspath(__file__)), "..", "fuzz", "corpus_safetensors")
+    ap = argparse.ArgumentParser(description="Write the safetensors fuzz seeds (valid models and malformed ones).")
+    ap.add_argument("out_dir", nargs="?", default=os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), "..", "fuzz", "corpus_safetensors"))
+    out_dir = ap.parse_args().out_dir
     os.makedirs(out_dir, exist_ok=True)
     files = {}
     for dt in ("F32", "F16", "BF16"):

@@ -18,6 +18,7 @@ import torch
 import torch.nn as nn
 
 from safetensors_io import read_safetensors, write_safetensors
+from tensor_table import check_tensors
 from wearfm_ref import Block, CONFIG_KEY, pos_1d_sincos
 
 ARCH = "waveform_encoder"
@@ -162,7 +163,9 @@ class WaveformEncoder(nn.Module):
 def save_waveform(path, model, extra_metadata=None, dtype="F32"):
     meta = {CONFIG_KEY: config_json(model.cfg)}
     meta.update(extra_metadata or {})
-    write_safetensors(path, model.state_dict(), dtype=dtype, metadata=meta)
+    state = model.state_dict()
+    check_tensors(model.cfg, {k: tuple(v.shape) for k, v in state.items()})  # what the C loader will accept
+    write_safetensors(path, state, dtype=dtype, metadata=meta)
 
 
 def load_waveform(path):

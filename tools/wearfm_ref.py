@@ -21,23 +21,19 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from safetensors_io import read_safetensors, write_safetensors  # noqa: E402
+from tensor_table import PROFILE_TERMS, check_tensors, head_width  # noqa: E402,F401
 
 CONFIG_KEY = "wearfm.config"
 KINDS = ("continuous", "count", "category")
 MAX_LEVELS = 16
 ANCHORS = ("linear", "cross_channel")
 MAX_ROLLING = 7
-PROFILE_TERMS = 3  # anchor_profile: p, p * g, a * g * known (g = 1 - exp(-d/profile_tau)); src/model/config.h
+# anchor_profile's PROFILE_TERMS (tensor_table): p, p * g, a * g * known (g = 1 - exp(-d/profile_tau))
 # personal_lambda (src/model/personal.c): the simulated gaps of a history
 # window, and how many history windows (nearest first) the fit takes by default
 PERSONAL_GAPS = (10, 30, 60, 180)
 PERSONAL_WINDOWS = 56
 
-
-def head_width(cfg):
-    """K values per minute from the decoder head: 1, or the most levels of a
-    category channel (its logits; continuous channels use value 0)."""
-    return max([1] + [len(c["levels"]) for c in cfg["channels"] if c["kind"] == "category"])
 
 # --------------------------------------------------------------------------
 # Config
@@ -949,7 +945,9 @@ def save_model(path, model, cfg=None, dtype="F32", extra_metadata=None):
     meta = {CONFIG_KEY: config_to_json(cfg)}
     if extra_metadata:
         meta.update(extra_metadata)
-    write_safetensors(path, model.state_dict(), dtype=dtype, metadata=meta)
+    state = model.state_dict()
+    check_tensors(cfg, {k: tuple(v.shape) for k, v in state.items()})  # what the C loader will accept
+    write_safetensors(path, state, dtype=dtype, metadata=meta)
 
 
 def load_model(path, dtype=torch.float32):

@@ -2,7 +2,7 @@
  * the one named by WFM_KERNELS (for tests and comparisons). */
 #include <stdlib.h>
 #include <string.h>
-#include "kernels/gemm.h"
+#include "kernels/kernels.h"
 
 #if defined(WFM_HAVE_AVX2) && (defined(__x86_64__) || defined(_M_X64)) && defined(__GNUC__)
 #include <cpuid.h>
@@ -32,6 +32,23 @@ static int have_avx512f(void) {
     return (lo & 0xE6) == 0xE6;
 }
 #define WFM_DETECT_AVX2 1
+#endif
+
+/* The kernel sets: one tile per ISA (the widest the register file holds),
+ * one microkernel per operation. */
+#define WFM_KERNEL_SET(isa, mr, nr, gemm_tile, u)                                          \
+    const wfm_kernels wfm_kernels_##isa = {#isa, mr, nr, wfm_f32_gemm_ukernel_##gemm_tile##__##isa, \
+                                           wfm_f32_raddstoreexpminusmax_ukernel_##u##__##isa,   \
+                                           wfm_f32_rmax_ukernel_##u##__##isa,                    \
+                                           wfm_f32_vgelu_ukernel_##u##__##isa}
+
+WFM_KERNEL_SET(scalar, 4, 8, 4x8, u1);
+#if defined(WFM_HAVE_AVX2)
+WFM_KERNEL_SET(avx2_fma, 6, 16, 6x16, u8);
+WFM_KERNEL_SET(avx512f, 12, 32, 12x32, u16);
+#endif
+#if defined(WFM_HAVE_WASM_SIMD)
+WFM_KERNEL_SET(wasm_simd128, 4, 8, 4x8, u4);
 #endif
 
 /* Best first. Immutable, so concurrent callers need no synchronization. */
