@@ -8,6 +8,7 @@
 #include <string.h>
 #include "testing.h"
 #include "wearfm.h"
+#include "model/config.h"
 
 typedef struct {
     int T, P, C;
@@ -23,45 +24,39 @@ typedef struct {
 
 typedef struct { char name[128]; int ndim; int64_t shape[2]; } mb_tensor;
 
-static size_t mb_list(const mb_config *c, mb_tensor *t) {
-    size_t n = 0;
-#define ADD1(nm, a) (snprintf(t[n].name, 128, "%s", nm), t[n].ndim = 1, t[n].shape[0] = (a), n++)
-#define ADD2(nm, a, b) (snprintf(t[n].name, 128, "%s", nm), t[n].ndim = 2, t[n].shape[0] = (a), t[n].shape[1] = (b), n++)
-    char nm[128];
-    ADD2("patch_embed.weight", c->de, c->P);
-    ADD1("patch_embed.bias", c->de);
-    for (int pass = 0; pass < 2; pass++) {
-        const char *pre = pass ? "decoder" : "encoder";
-        int D = pass ? c->dd : c->de, L = pass ? c->ld : c->le, M = pass ? c->md : c->me;
-        if (pass && !c->dd) break;
-        if (pass) {
-            ADD2("decoder.embed.weight", c->dd, c->de);
-            ADD1("decoder.embed.bias", c->dd);
-            ADD1("decoder.mask_token", c->dd);
-        }
-        for (int i = 0; i < L; i++) {
-#define L1(s, a) (snprintf(nm, 128, "%s.layers.%d.%s", pre, i, s), ADD1(nm, a))
-#define L2(s, a, b) (snprintf(nm, 128, "%s.layers.%d.%s", pre, i, s), ADD2(nm, a, b))
-            L1("norm1.weight", D); L1("norm1.bias", D);
-            L2("attn.qkv.weight", 3 * D, D); L1("attn.qkv.bias", 3 * D);
-            L2("attn.proj.weight", D, D); L1("attn.proj.bias", D);
-            L1("norm2.weight", D); L1("norm2.bias", D);
-            L2("mlp.fc1.weight", M, D); L1("mlp.fc1.bias", M);
-            L2("mlp.fc2.weight", D, M); L1("mlp.fc2.bias", D);
-#undef L1
-#undef L2
-        }
-        snprintf(nm, 128, "%s.norm.weight", pre); ADD1(nm, D);
-        snprintf(nm, 128, "%s.norm.bias", pre); ADD1(nm, D);
-        if (pass) {
-            ADD2("decoder.head.weight", c->P, c->dd);
-            ADD1("decoder.head.bias", c->P);
-        }
+/* The tensors a format_version 1 model of c needs, from the C core's own
+ * table (wfm_config_expected_tensors, src/model/config.c), so the builder
+ * writes what the loader reads; then c->extra_tensor. The config is filled
+ * directly, not parsed, so configs the loader must refuse can be built too.
+ * t has room for wfm_config_tensor_count + 1. */
+static size_t mb_list(const mb_config *c, mb_tensor *t, size_t cap) {
+    wfm_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.family = WFM_FAMILY_MINUTE;
+    cfg.window_minutes = c->T, cfg.patch_minutes = c->P, cfg.n_channels = c->C;
+    cfg.enc = (wfm_block_cfg){c->de, c->le, c->he, c->me};
+    cfg.dec = (wfm_block_cfg){c->dd, c->ld, c->hd, c->md};
+    cfg.has_decoder = c->dd > 0;
+    cfg.head_width = 1;
+    size_t n = wfm_config_tensor_count(&cfg), got = 0;
+    wfm_tensor_spec *specs = calloc(n ? n : 1, sizeof *specs);
+    if (!specs || n + 1 > cap || wfm_config_expected_tensors(&cfg, specs, n, &got, NULL)) {
+        fprintf(stderr, "model_builder: cannot list the tensors of this config\n");
+        exit(1);
     }
-    if (c->extra_tensor) ADD1(c->extra_tensor, 4);
-#undef ADD1
-#undef ADD2
-    return n;
+    for (size_t i = 0; i < got; i++) {
+        snprintf(t[i].name, sizeof t[i].name, "%s", specs[i].name);
+        t[i].ndim = specs[i].ndim;
+        t[i].shape[0] = (int64_t)specs[i].shape[0];
+        t[i].shape[1] = (int64_t)specs[i].shape[1];
+    }
+    free(specs);
+    if (c->extra_tensor) {
+        snprintf(t[got].name, sizeof t[got].name, "%s", c->extra_tensor);
+        t[got].ndim = 1, t[got].shape[0] = 4, t[got].shape[1] = 0;
+        got++;
+    }
+    return got;
 }
 
 /* Returns a malloc'd file image; *size receives its length. With
@@ -70,7 +65,7 @@ static size_t mb_list(const mb_config *c, mb_tensor *t) {
  * gigabytes in a file of a few KB on disk). */
 static uint8_t *mb_build_ex(const mb_config *c, unsigned seed, size_t *size, int header_only, uint64_t *full_size) {
     mb_tensor *t = calloc(4096, sizeof *t);
-    size_t n = mb_list(c, t);
+    size_t n = mb_list(c, t, 4096);
     char cfg[4096];
     int k = snprintf(cfg, sizeof cfg,
                      "{\\\"format_version\\\": 1, \\\"architecture\\\": \\\"lsm2_mae\\\", \\\"window_minutes\\\": %d, "
