@@ -38,12 +38,21 @@ for name in r["scenario_order"]:
         for k in m["models"]:
             if s and s["mse"][s["best_baseline"]] > 0 and not all(finite(v) for v in [s["ratio"][k]["ratio"]] + s["ratio"][k]["ci"]):
                 missing.append(f"{name}/{ch}/{k} ratio")
+    if sc.get("hidden") == "all channels":   # the category channels, scored as categories too
+        lv = (sc.get("intensity") or {}).get("levels")
+        keys = list(m["models"]) + list(m["simple_baselines"])
+        if not lv or not all(finite(lv["error_rate"].get(k)) and 0 <= lv["error_rate"][k] <= 1 for k in keys):
+            missing.append(f"{name}/intensity/levels")
 for cmp in ("heart_rate_removed", "night_removed"):
     rb = r["robustness"].get(cmp)
     if not rb or not all(finite(rb[k]["change"]) for k in m["models"]):
         missing.append(f"robustness/{cmp}")
 if missing:
     sys.exit("evaluation smoke: missing cells: " + ", ".join(missing))
+import numpy as np
+import evaluate
+got = evaluate.nearest_level(np.array([0.4, 0.5, 1.6, -3.0, 9.0, 2.0]), [0, 1, 2, 3])
+assert got.tolist() == [0, 0, 2, 0, 3, 2], got   # ties to the lower level; outside the range to the end levels
 for name in eval_tables.RENDERERS:
     assert eval_tables.render(name, r).count("\n") > 2, name
 print(f"evaluation smoke: {len(r['scenario_order'])} scenarios, every cell present; tables render")

@@ -25,7 +25,7 @@ DEFAULT_JSON = "models/wearfm-minute-fitabase.eval.json"
 PROBES_MD = "models/wearfm-minute-fitabase.probes.md"
 PROBES_JSON = "models/wearfm-minute-fitabase.probes.json"
 BLOCKS = {
-    "models/wearfm-minute-fitabase.md": ["hr_mse", "hr_mae", "per_person", "other_channels", "robustness", "probes", "training", "goals"],
+    "models/wearfm-minute-fitabase.md": ["hr_mse", "hr_mae", "per_person", "other_channels", "other_levels", "robustness", "probes", "training", "goals"],
     "README.md": ["hr_summary"],
 }
 CHANNEL_LABELS = {"steps": "steps", "intensity": "intensity", "sleep_state": "sleep state"}
@@ -191,6 +191,30 @@ def render_other_channels(results):
                      + table(header, rows))
 
 
+def render_other_levels(results):
+    lab = labels(results)
+    models = list(results["methods"]["models"])
+    keys = models + list(results["methods"]["simple_baselines"])
+    header = ["scenario", "channel", "levels", "days", "minutes"] + [lab[k] for k in keys] + \
+             ["best baseline"] + [f"{lab[k]} / best [95% CI]" for k in models]
+    rows = []
+    for name in results["scenario_order"]:
+        sc = results["scenarios"][name]
+        for ch, label in CHANNEL_LABELS.items():
+            s = sc.get(ch)
+            if not s or "levels" not in s:
+                continue
+            lv = s["levels"]
+            rows.append([f"`{name}`", label, "/".join(f"{v:g}" for v in lv["levels"]), s["days"], s["minutes"]]
+                        + value_cells({k: 100 * v for k, v in lv["error_rate"].items()}, keys, 1)
+                        + [lab[lv["best_baseline"]]] + [ratio_cell(lv["ratio"][k]) for k in models])
+    if not rows:
+        return "(no category channel was scored)"
+    return "\n".join(["The category channels as categories: the share of hidden minutes (%) given the wrong level, "
+                      "every method's fill read as its nearest level (the models fill with levels; an interpolation "
+                      "between two levels is rounded to one):", ""] + table(header, rows))
+
+
 def render_robustness(results):
     lab = labels(results)
     rb = results["robustness"]
@@ -217,7 +241,7 @@ def render_robustness(results):
 
 
 RENDERERS = {"hr_mse": render_hr_mse, "hr_mae": render_hr_mae, "hr_summary": render_hr_summary,
-             "per_person": render_per_person, "other_channels": render_other_channels,
+             "per_person": render_per_person, "other_channels": render_other_channels, "other_levels": render_other_levels,
              "robustness": render_robustness}
 
 

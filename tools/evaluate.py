@@ -78,6 +78,11 @@ A method with nothing to work from (e.g. no heart rate left in the day, or
 a window the CLI skips) falls back to the training mean, so every method is
 scored on the same minutes. For steps, intensity and sleep the first four
 baselines are reported, as MSE in z-units (divided by the training std).
+A category channel (intensity, sleep; the levels of the model's config) is
+also scored as the share of hidden minutes given the wrong level, every
+method's fill read as its nearest level: the models fill with levels, and
+a fractional interpolation between two levels, which z-MSE rewards, is not
+a category a user could record.
 
 Metrics: heart-rate MSE (bpm^2) and MAE (bpm) per scenario, method and
 person; each model's MSE over the best baseline's (the lowest MSE on these
@@ -330,11 +335,21 @@ class Cli:
     reads the same history file. Without refs (robustness), windows lie on
     consecutive dates and the models get `--no-history`."""
 
-    def __init__(self, wearfm, workdir, threads, users):
+    def __init__(self, wearfm, workdir, threads, users, model=None):
         self.wearfm, self.workdir, self.threads, self.users = wearfm, workdir, threads, users
         os.makedirs(workdir, exist_ok=True)
         self.seconds = 0.0
         self.histories = {}
+        self.levels = self.category_levels(model) if model else {}
+
+    def category_levels(self, model):
+        """{channel: levels} of the model's category channels, from its own
+        config (`wearfm info --format json`): the levels the core fills with."""
+        r = subprocess.run([self.wearfm, "info", model, "--format", "json"], capture_output=True, text=True)
+        if r.returncode:
+            raise RuntimeError(f"wearfm info {model} failed ({r.returncode}): {r.stderr.strip()}")
+        channels = json.loads(r.stdout)["config"]["channels"]
+        return {ch["name"]: ch["levels"] for ch in channels if ch.get("kind") == "category"}
 
     def history(self, uid):
         """The person's recorded days as a minute CSV, written once."""
@@ -663,20 +678,46 @@ def scored_variance(truth, score, c, day_id, n_days, scale):
     return out
 
 
-def score_scenario(name, all_channels, refs, truth, score, fills, learned, seed, resamples):
-    """Per scored channel: the summaries of summarize_channel."""
+def nearest_level(v, levels):
+    """Each value as the nearest of the category's levels (the lower on a tie)."""
+    lv = np.asarray(levels, np.float64)
+    return lv[np.abs(v.astype(np.float64)[..., None] - lv).argmin(-1)]
+
+
+def day_level_errors(fill, truth, score, c, day_id, n_days, levels):
+    """(wrong minutes, wrong minutes, minutes) per day, with the fill read as
+    its nearest level: the share of hidden minutes given the wrong category."""
+    m = score[..., c]
+    wrong = np.where(m, nearest_level(fill[..., c], levels) != truth[..., c], False).astype(np.float64)
+    return (np.bincount(day_id, wrong.sum(1), n_days), np.bincount(day_id, wrong.sum(1), n_days),
+            np.bincount(day_id, m.sum(1), n_days))
+
+
+def score_scenario(name, all_channels, refs, truth, score, fills, learned, seed, resamples, levels):
+    """Per scored channel: the summaries of summarize_channel; a category
+    channel also gets "levels", the same summary of its level error rate."""
     day_id, day_person, n_days = day_ids(refs)
     out = {}
     for c in [HR] + ([STEPS, INTENSITY, SLEEP] if all_channels else []):
         baselines = HR_BASELINES if c == HR else SIMPLE_BASELINES
         scale = 1.0 if c == HR else float(learned.std[c])
-        errs = {k: day_errors(fills[k], truth, score, c, day_id, n_days, scale) for k in list(MODELS) + list(baselines)}
+        keys = list(MODELS) + list(baselines)
+        errs = {k: day_errors(fills[k], truth, score, c, day_id, n_days, scale) for k in keys}
         s = summarize_channel(errs, scored_variance(truth, score, c, day_id, n_days, scale), day_person,
                               list(MODELS), list(baselines), scenario_rng(seed, name, CHANNELS[c], "bootstrap"),
                               resamples)
-        if s is not None:
-            s["units"] = "bpm" if c == HR else "z"
-            out[CHANNELS[c]] = s
+        if s is None:
+            continue
+        s["units"] = "bpm" if c == HR else "z"
+        if CHANNELS[c] in levels:
+            lv = levels[CHANNELS[c]]
+            errs = {k: day_level_errors(fills[k], truth, score, c, day_id, n_days, lv) for k in keys}
+            e = summarize_channel(errs, np.zeros(n_days), day_person, list(MODELS), list(baselines),
+                                  scenario_rng(seed, name, CHANNELS[c], "levels"), resamples)
+            s["levels"] = {"levels": lv, "error_rate": e["mse"], "best_baseline": e["best_baseline"],
+                           "ratio": e["ratio"],
+                           "per_person": {u: v["mse"] for u, v in e["per_person"].items()}}
+        out[CHANNELS[c]] = s
     return out
 
 
@@ -781,7 +822,8 @@ def run_scenario(spec, users, val_ids, own, learned, cli, models, seed, cfg, own
     fills = {k: learned.complete(v) for k, v in fills.items()}
     res = {"description": description, "hidden": "all channels" if all_channels else "heart rate",
            "windows": len(refs), "blend_weight": learned.blend[name], "hr_fallback_minutes": fallback}
-    res.update(score_scenario(name, all_channels, refs, truth, score, fills, learned, seed, cfg["resamples"]))
+    res.update(score_scenario(name, all_channels, refs, truth, score, fills, learned, seed, cfg["resamples"],
+                              cli.levels))
     for p, *_ in plan:
         os.remove(p)
     return res
@@ -819,7 +861,7 @@ def main():
     learned.fit_blend_weights(specs, users, train_ids, args.seed, cfg["max_days"])
     log(f"trained baselines on {len(train_ids)} people; ridge {learned.ridge_info}; blend weights {learned.blend}")
     models = {"aim": args.model, "naive": args.naive}
-    cli = Cli(args.wearfm, workdir, args.threads, users)
+    cli = Cli(args.wearfm, workdir, args.threads, users, args.model)
     own = {u: own_profiles(cli.read_history(u)) for u in val_ids}  # from the file the models get
     own_ridge = {u: own_hr_ridges(cli.read_history(u)) for u in val_ids}
 
