@@ -1,15 +1,11 @@
 /* Flat C entry points for the Emscripten build: JavaScript passes pointers
  * into the wasm heap and never lays out C structs itself. Model math stays
  * in the core; this file only adapts calling conventions. */
-#include "wearfm.h"
 #include "wearfm_web.h"
-#include <emscripten/emscripten.h>
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
-/* The one error slot of these calls (web/wearfm_web.h): each clears it, a failed one fills it. */
+/* The one error slot of every wfmw_* call (web/wearfm_web.h): each clears it, a failed one fills it. */
 wfm_error wfmw_error;
 
 EMSCRIPTEN_KEEPALIVE const char *wfmw_last_error(void) { return wfmw_error.message; }
@@ -21,14 +17,13 @@ EMSCRIPTEN_KEEPALIVE wfm_model *wfmw_load(const void *data, size_t size, int n_t
     p.n_threads = n_threads;
     p.mask_mode = (wfm_mask_mode)mask_mode;
     wfm_model *m = NULL;
-    memset(&wfmw_error, 0, sizeof wfmw_error);
+    wfmw_clear_error();
     if (wfm_model_load_buffer(data, size, &p, &m, &wfmw_error)) return NULL;
     wfm_model_info info;
     wfm_model_get_info(m, &info);
     if (info.family != WFM_FAMILY_MINUTE) { /* the page lays out every window as window_minutes x C */
-        snprintf(wfmw_error.message, sizeof wfmw_error.message,
-                 "a %s model (%s): the page runs minute models (lsm2_mae) only", info.architecture, info.signal);
-        wfmw_error.status = WFM_ERR_UNSUPPORTED;
+        WFMW_FAIL(WFM_ERR_UNSUPPORTED, "a %s model (%s): the page runs minute models (lsm2_mae) only", info.architecture,
+                  info.signal);
         wfm_model_free(m);
         return NULL;
     }
@@ -37,15 +32,25 @@ EMSCRIPTEN_KEEPALIVE wfm_model *wfmw_load(const void *data, size_t size, int n_t
 
 EMSCRIPTEN_KEEPALIVE void wfmw_free(wfm_model *m) { wfm_model_free(m); }
 
-/* info[16]: T, P, C, N, enc dim/layers/heads/mlp, dec dim/layers/heads/mlp, has_decoder, threads, n_params */
-EMSCRIPTEN_KEEPALIVE void wfmw_info(const wfm_model *m, int *info) {
-    wfm_model_info i;
-    wfm_model_get_info(m, &i);
-    int v[16] = {i.window_minutes, i.patch_minutes, i.n_channels, i.n_tokens, i.enc_dim, i.enc_layers,
-                 i.enc_heads, i.enc_mlp_dim, i.dec_dim, i.dec_layers, i.dec_heads, i.dec_mlp_dim,
-                 i.has_decoder, wfm_model_threads(m), (int)i.n_params, 0};
-    memcpy(info, v, sizeof v);
-}
+/* The model's description, one getter per field of wfm_model_info: wfmw_info_<field>(m). */
+#define INFO(type, field) WFMW_FIELD(wfmw_info_, wfm_model, wfm_model_info, wfm_model_get_info, type, field)
+INFO(int, window_minutes)
+INFO(int, patch_minutes)
+INFO(int, n_channels)
+INFO(int, n_tokens)
+INFO(int, enc_dim)
+INFO(int, enc_layers)
+INFO(int, enc_heads)
+INFO(int, enc_mlp_dim)
+INFO(int, dec_dim)
+INFO(int, dec_layers)
+INFO(int, dec_heads)
+INFO(int, dec_mlp_dim)
+INFO(int, has_decoder)
+INFO(double, n_params)
+#undef INFO
+/* The threads of the model's pool (1 in the build without pthreads). */
+EMSCRIPTEN_KEEPALIVE int wfmw_info_threads(const wfm_model *m) { return wfm_model_threads(m); }
 
 EMSCRIPTEN_KEEPALIVE const char *wfmw_config_json(const wfm_model *m) { return wfm_model_config_json(m); }
 
@@ -57,7 +62,7 @@ EMSCRIPTEN_KEEPALIVE int wfmw_run(wfm_model *m, const float *x, float *embedding
     o.reconstruction = reconstruction;
     o.imputed = imputed;
     o.token_visible = token_visible;
-    memset(&wfmw_error, 0, sizeof wfmw_error);
+    wfmw_clear_error();
     wfm_status st = wfm_run(m, x, &o, &wfmw_error);
     if (n_visible) *n_visible = o.n_visible_tokens;
     return (int)st;
@@ -66,7 +71,7 @@ EMSCRIPTEN_KEEPALIVE int wfmw_run(wfm_model *m, const float *x, float *embedding
 /* Minute tables: the core's CSV importer, so the browser parses files exactly as the CLI does. */
 EMSCRIPTEN_KEEPALIVE wfm_minutes *wfmw_minutes_read_csv(const char *text, size_t len) {
     wfm_minutes *t = NULL;
-    memset(&wfmw_error, 0, sizeof wfmw_error);
+    wfmw_clear_error();
     return wfm_minutes_read_csv(text, len, &t, &wfmw_error) == WFM_OK ? t : NULL;
 }
 EMSCRIPTEN_KEEPALIVE void wfmw_minutes_free(wfm_minutes *t) { wfm_minutes_free(t); }
@@ -91,7 +96,7 @@ EMSCRIPTEN_KEEPALIVE int wfmw_run_all(wfm_model *m, const float *x, const float 
     o.token_embeddings = token_embeddings;
     o.fill_probability = fill_probability;
     o.token_visible = token_visible;
-    memset(&wfmw_error, 0, sizeof wfmw_error);
+    wfmw_clear_error();
     wfm_model_info info;
     wfm_model_get_info(m, &info);
     /* a personal_lambda model's profile buffer also holds the window's anchor parameters (wfmw_profile_window) */
@@ -106,7 +111,7 @@ EMSCRIPTEN_KEEPALIVE int wfmw_run_all(wfm_model *m, const float *x, const float 
  * the error otherwise), and its [T x C] values for the window at `start`. */
 EMSCRIPTEN_KEEPALIVE wfm_profile *wfmw_profile_create(const wfm_model *m, const wfm_minutes *t) {
     wfm_profile *p = NULL;
-    memset(&wfmw_error, 0, sizeof wfmw_error);
+    wfmw_clear_error();
     return wfm_profile_create(m, t, &p, &wfmw_error) == WFM_OK ? p : NULL;
 }
 EMSCRIPTEN_KEEPALIVE void wfmw_profile_free(wfm_profile *p) { wfm_profile_free(p); }
@@ -130,19 +135,25 @@ EMSCRIPTEN_KEEPALIVE int wfmw_uses_profile(const wfm_model *m) {
     return info.anchor_profile;
 }
 
-/* Model channels: name, unit, and stats[4] = mean, std, clip_min, clip_max. */
-EMSCRIPTEN_KEEPALIVE const char *wfmw_channel_name(const wfm_model *m, int c) {
+/* Model channels, one getter per field of wfm_channel_info: wfmw_channel_<field>(m, c),
+ * `otherwise` for a channel out of range; and level k of a category channel. */
+#define CHANNEL(type, field, otherwise) \
+    EMSCRIPTEN_KEEPALIVE type wfmw_channel_##field(const wfm_model *m, int c) { \
+        wfm_channel_info ch; \
+        return wfm_model_get_channel(m, c, &ch, NULL) == WFM_OK ? (type)ch.field : (otherwise); \
+    }
+CHANNEL(const char *, name, NULL)
+CHANNEL(const char *, unit, NULL)
+CHANNEL(float, mean, 0)
+CHANNEL(float, std, 0)
+CHANNEL(float, clip_min, 0)
+CHANNEL(float, clip_max, 0)
+CHANNEL(int, kind, -1) /* a wfm_channel_kind */
+CHANNEL(int, n_levels, 0)
+#undef CHANNEL
+EMSCRIPTEN_KEEPALIVE double wfmw_channel_level(const wfm_model *m, int c, int k) {
     wfm_channel_info ch;
-    return wfm_model_get_channel(m, c, &ch, NULL) == WFM_OK ? ch.name : NULL;
-}
-EMSCRIPTEN_KEEPALIVE const char *wfmw_channel_unit(const wfm_model *m, int c) {
-    wfm_channel_info ch;
-    return wfm_model_get_channel(m, c, &ch, NULL) == WFM_OK ? ch.unit : NULL;
-}
-EMSCRIPTEN_KEEPALIVE void wfmw_channel_stats(const wfm_model *m, int c, float *stats) {
-    wfm_channel_info ch = {0};
-    wfm_model_get_channel(m, c, &ch, NULL);
-    stats[0] = ch.mean, stats[1] = ch.std, stats[2] = ch.clip_min, stats[3] = ch.clip_max;
+    return wfm_model_get_channel(m, c, &ch, NULL) == WFM_OK && k >= 0 && k < ch.n_levels ? ch.levels[k] : NAN;
 }
 
 /* Minute table columns, so JS can draw an imported table without parsing it again. */
@@ -157,14 +168,14 @@ EMSCRIPTEN_KEEPALIVE double wfmw_minutes_duplicates(const wfm_minutes *t) { retu
  * passed as doubles (Fitabase ids have 10 digits, exact below 2^53). */
 EMSCRIPTEN_KEEPALIVE wfm_fitabase *wfmw_fitabase_create(void) {
     wfm_fitabase *fb = NULL;
-    memset(&wfmw_error, 0, sizeof wfmw_error);
+    wfmw_clear_error();
     return wfm_fitabase_create(&fb, &wfmw_error) == WFM_OK ? fb : NULL;
 }
 EMSCRIPTEN_KEEPALIVE void wfmw_fitabase_free(wfm_fitabase *fb) { wfm_fitabase_free(fb); }
 /* Returns the detected kind (> 0), or -1 with wfmw_last_error() set. */
 EMSCRIPTEN_KEEPALIVE int wfmw_fitabase_add(wfm_fitabase *fb, const char *text, size_t len) {
     wfm_fitabase_kind kind = WFM_FITABASE_UNKNOWN;
-    memset(&wfmw_error, 0, sizeof wfmw_error);
+    wfmw_clear_error();
     return wfm_fitabase_add(fb, text, len, &kind, &wfmw_error) == WFM_OK ? (int)kind : -1;
 }
 EMSCRIPTEN_KEEPALIVE int wfmw_fitabase_detect(const char *text, size_t len) { return (int)wfm_fitabase_detect(text, len); }
@@ -175,18 +186,24 @@ EMSCRIPTEN_KEEPALIVE double wfmw_fitabase_user_count(const wfm_fitabase *fb) { r
 EMSCRIPTEN_KEEPALIVE double wfmw_fitabase_user_id(const wfm_fitabase *fb, double i) {
     return (double)wfm_fitabase_user_id(fb, (size_t)i);
 }
-/* counts[18]: files, rows, then values, dropped, duplicates, conflicts by channel (4 each). */
-EMSCRIPTEN_KEEPALIVE void wfmw_fitabase_counts(const wfm_fitabase *fb, double *counts) {
-    wfm_fitabase_counts c;
-    wfm_fitabase_get_counts(fb, &c);
-    counts[0] = (double)c.files, counts[1] = (double)c.rows;
-    for (int k = 0; k < WFM_FITABASE_CHANNELS; k++) {
-        counts[2 + k] = (double)c.values[k];
-        counts[6 + k] = (double)c.dropped[k];
-        counts[10 + k] = (double)c.duplicates[k];
-        counts[14 + k] = (double)c.conflicts[k];
+/* What the adds read, one getter per field of wfm_fitabase_counts:
+ * wfmw_fitabase_count_<field>(fb), and by channel k (NaN out of range). */
+WFMW_FIELD(wfmw_fitabase_count_, wfm_fitabase, wfm_fitabase_counts, wfm_fitabase_get_counts, double, files)
+WFMW_FIELD(wfmw_fitabase_count_, wfm_fitabase, wfm_fitabase_counts, wfm_fitabase_get_counts, double, rows)
+#define BY_CHANNEL(field) \
+    EMSCRIPTEN_KEEPALIVE double wfmw_fitabase_count_##field(const wfm_fitabase *fb, int k) { \
+        wfm_fitabase_counts c; \
+        wfm_fitabase_get_counts(fb, &c); \
+        return k >= 0 && k < WFM_FITABASE_CHANNELS ? (double)c.field[k] : NAN; \
     }
-}
+BY_CHANNEL(values)
+BY_CHANNEL(dropped)
+BY_CHANNEL(duplicates)
+BY_CHANNEL(conflicts)
+#undef BY_CHANNEL
+/* The channels of those counts and of the users' tables, in order. */
+EMSCRIPTEN_KEEPALIVE int wfmw_fitabase_channels(void) { return WFM_FITABASE_CHANNELS; }
+EMSCRIPTEN_KEEPALIVE const char *wfmw_fitabase_channel_name(int k) { return wfm_fitabase_channel_name(k); }
 /* The user's minute table (non-wear rule: 0 off, 1 auto, 2 movement only), or 0 with
  * wfmw_last_error() set; *nonwear gets the minutes the rule set missing. */
 EMSCRIPTEN_KEEPALIVE wfm_minutes *wfmw_fitabase_user_minutes(const wfm_fitabase *fb, double user, int nonwear_rule,
@@ -195,7 +212,7 @@ EMSCRIPTEN_KEEPALIVE wfm_minutes *wfmw_fitabase_user_minutes(const wfm_fitabase 
     opt.nonwear_rule = (wfm_nonwear_rule)nonwear_rule;
     wfm_minutes *t = NULL;
     size_t nw = 0;
-    memset(&wfmw_error, 0, sizeof wfmw_error);
+    wfmw_clear_error();
     wfm_status st = wfm_fitabase_user_minutes(fb, (int64_t)user, &opt, &t, &nw, &wfmw_error);
     if (nonwear) *nonwear = (double)nw;
     return st == WFM_OK ? t : NULL;
@@ -222,10 +239,9 @@ EMSCRIPTEN_KEEPALIVE double wfmw_minutes_dropped(const wfm_minutes *t, int k, in
 EMSCRIPTEN_KEEPALIVE wfm_minutes *wfmw_minutes_from_values(double start, double n_minutes, int n_channels,
                                                           const char *const *names, const float *values) {
     wfm_minutes *t = NULL;
-    memset(&wfmw_error, 0, sizeof wfmw_error);
+    wfmw_clear_error();
     if (!(n_minutes >= 0 && n_minutes <= (double)SIZE_MAX) || start != start) {
-        wfmw_error.status = WFM_ERR_INVALID_ARG;
-        snprintf(wfmw_error.message, sizeof wfmw_error.message, "a table needs a start and a length");
+        WFMW_FAIL(WFM_ERR_INVALID_ARG, "a table needs a start and a length");
         return NULL;
     }
     return wfm_minutes_from_values((int64_t)start, (size_t)n_minutes, n_channels, names, values, &t, &wfmw_error) == WFM_OK
@@ -235,26 +251,23 @@ EMSCRIPTEN_KEEPALIVE wfm_minutes *wfmw_minutes_from_values(double start, double 
 /* The minute aggregator (src/aggregator*.c). Times are local ms. */
 EMSCRIPTEN_KEEPALIVE wfm_aggregator *wfmw_aggregator_create(void) {
     wfm_aggregator *a = NULL;
-    memset(&wfmw_error, 0, sizeof wfmw_error);
+    wfmw_clear_error();
     return wfm_aggregator_create(&a, &wfmw_error) == WFM_OK ? a : NULL;
 }
 EMSCRIPTEN_KEEPALIVE void wfmw_aggregator_free(wfm_aggregator *a) { wfm_aggregator_free(a); }
 /* The channel's id, or -1 with wfmw_last_error() set. */
 EMSCRIPTEN_KEEPALIVE int wfmw_aggregator_channel(wfm_aggregator *a, const char *name) {
     int id = -1;
-    memset(&wfmw_error, 0, sizeof wfmw_error);
+    wfmw_clear_error();
     wfm_aggregator_channel(a, name, &id, &wfmw_error);
     return id;
 }
 /* n samples as columns (segments may be 0: all 0). Returns a wfm_status. */
 EMSCRIPTEN_KEEPALIVE int wfmw_aggregator_add(wfm_aggregator *a, double n, const int32_t *channels, const double *times,
                                              const double *values, const int32_t *segments) {
-    memset(&wfmw_error, 0, sizeof wfmw_error);
-    if (!(n >= 0 && n <= (double)SIZE_MAX) || (n > 0 && (!channels || !times || !values))) {
-        wfmw_error.status = WFM_ERR_INVALID_ARG;
-        snprintf(wfmw_error.message, sizeof wfmw_error.message, "wfmw_aggregator_add: bad sample arrays");
-        return WFM_ERR_INVALID_ARG;
-    }
+    wfmw_clear_error();
+    if (!(n >= 0 && n <= (double)SIZE_MAX) || (n > 0 && (!channels || !times || !values)))
+        return WFMW_FAIL(WFM_ERR_INVALID_ARG, "wfmw_aggregator_add: bad sample arrays");
     for (size_t i = 0; i < (size_t)n; i++) {
         wfm_status st = wfm_aggregator_add(a, channels[i], times[i], values[i], segments ? segments[i] : 0, &wfmw_error);
         if (st) return (int)st;
@@ -265,12 +278,9 @@ EMSCRIPTEN_KEEPALIVE int wfmw_aggregator_add(wfm_aggregator *a, double n, const 
  * (wfm_aggregator_add_acceleration; segments may be 0). Returns a wfm_status. */
 EMSCRIPTEN_KEEPALIVE int wfmw_aggregator_add_acceleration(wfm_aggregator *a, double n, const double *times,
                                                           const double *xyz, const int32_t *segments, const char *unit) {
-    memset(&wfmw_error, 0, sizeof wfmw_error);
-    if (!(n >= 0 && n <= (double)SIZE_MAX) || (n > 0 && (!times || !xyz))) {
-        wfmw_error.status = WFM_ERR_INVALID_ARG;
-        snprintf(wfmw_error.message, sizeof wfmw_error.message, "wfmw_aggregator_add_acceleration: bad sample arrays");
-        return WFM_ERR_INVALID_ARG;
-    }
+    wfmw_clear_error();
+    if (!(n >= 0 && n <= (double)SIZE_MAX) || (n > 0 && (!times || !xyz)))
+        return WFMW_FAIL(WFM_ERR_INVALID_ARG, "wfmw_aggregator_add_acceleration: bad sample arrays");
     for (size_t i = 0; i < (size_t)n; i++) {
         wfm_status st = wfm_aggregator_add_acceleration(a, times[i], xyz + 3 * i, unit, segments ? segments[i] : 0, &wfmw_error);
         if (st) return (int)st;
@@ -278,7 +288,7 @@ EMSCRIPTEN_KEEPALIVE int wfmw_aggregator_add_acceleration(wfm_aggregator *a, dou
     return WFM_OK;
 }
 EMSCRIPTEN_KEEPALIVE int wfmw_aggregator_open_gap(wfm_aggregator *a, double from) {
-    memset(&wfmw_error, 0, sizeof wfmw_error);
+    wfmw_clear_error();
     return (int)wfm_aggregator_open_gap(a, from, &wfmw_error);
 }
 EMSCRIPTEN_KEEPALIVE void wfmw_aggregator_close_gap(wfm_aggregator *a, double to) { wfm_aggregator_close_gap(a, to); }
@@ -299,7 +309,7 @@ EMSCRIPTEN_KEEPALIVE wfm_minutes *wfmw_aggregator_table(const wfm_aggregator *a,
     p.channels = channels;
     p.n_channels = n_channels;
     wfm_minutes *t = NULL;
-    memset(&wfmw_error, 0, sizeof wfmw_error);
+    wfmw_clear_error();
     return wfm_aggregator_table(a, &p, &t, &wfmw_error) == WFM_OK ? t : NULL;
 }
 
@@ -318,24 +328,27 @@ EMSCRIPTEN_KEEPALIVE void wfmw_import_begin(int utc_offset_minutes, int fixed_of
     import_options.to_minute = to_minute == to_minute ? (int64_t)to_minute : 0;
     memset(&import_counts, 0, sizeof import_counts);
 }
-/* counts[7]: files, records, samples, ignored, outside, utc_times, bad_records. */
-EMSCRIPTEN_KEEPALIVE void wfmw_import_counts(double *counts) {
-    const wfm_import_counts *c = &import_counts;
-    double v[7] = {(double)c->files, (double)c->records, (double)c->samples, (double)c->ignored,
-                   (double)c->outside, (double)c->utc_times, (double)c->bad_records};
-    memcpy(counts, v, sizeof v);
-}
+/* What the import read so far, one getter per field of wfm_import_counts: wfmw_import_count_<field>(). */
+#define COUNT(field) EMSCRIPTEN_KEEPALIVE double wfmw_import_count_##field(void) { return (double)import_counts.field; }
+COUNT(files)
+COUNT(records)
+COUNT(samples)
+COUNT(ignored)
+COUNT(outside)
+COUNT(utc_times)
+COUNT(bad_records)
+#undef COUNT
 /* The importers' table (heart_rate, steps, intensity, sleep_state), or 0 with wfmw_last_status() set. */
 EMSCRIPTEN_KEEPALIVE wfm_minutes *wfmw_import_table(const wfm_aggregator *a) {
     wfm_minutes *t = NULL;
-    memset(&wfmw_error, 0, sizeof wfmw_error);
+    wfmw_clear_error();
     return wfm_import_table(a, &t, &wfmw_error) == WFM_OK ? t : NULL;
 }
 /* One Takeout file: its kind (> 0), 0 when it is not one the importer reads
  * (skipped), or -1 with wfmw_last_error() set. */
 EMSCRIPTEN_KEEPALIVE int wfmw_takeout_add(wfm_aggregator *a, const char *name, const char *text, size_t len) {
     wfm_takeout_kind kind = WFM_TAKEOUT_UNKNOWN;
-    memset(&wfmw_error, 0, sizeof wfmw_error);
+    wfmw_clear_error();
     wfm_status st = wfm_takeout_add(a, name, text, len, &import_options, &import_counts, &kind, &wfmw_error);
     if (st == WFM_ERR_UNSUPPORTED) return 0;
     return st == WFM_OK ? (int)kind : -1;
@@ -344,35 +357,35 @@ EMSCRIPTEN_KEEPALIVE const char *wfmw_takeout_kind_name(int kind) { return wfm_t
 /* Apple Health's export.xml, fed in slices (the worker reads the File piece by piece). */
 EMSCRIPTEN_KEEPALIVE wfm_apple_health *wfmw_apple_health_create(wfm_aggregator *a) {
     wfm_apple_health *p = NULL;
-    memset(&wfmw_error, 0, sizeof wfmw_error);
+    wfmw_clear_error();
     return wfm_apple_health_create(a, &import_options, &p, &wfmw_error) == WFM_OK ? p : NULL;
 }
 /* Returns a wfm_status. */
 EMSCRIPTEN_KEEPALIVE int wfmw_apple_health_feed(wfm_apple_health *p, const void *data, size_t len) {
-    memset(&wfmw_error, 0, sizeof wfmw_error);
+    wfmw_clear_error();
     return (int)wfm_apple_health_feed(p, data, len, &wfmw_error);
 }
 EMSCRIPTEN_KEEPALIVE int wfmw_apple_health_finish(wfm_apple_health *p) {
-    memset(&wfmw_error, 0, sizeof wfmw_error);
+    wfmw_clear_error();
     return (int)wfm_apple_health_finish(p, &import_counts, &wfmw_error);
 }
 EMSCRIPTEN_KEEPALIVE void wfmw_apple_health_free(wfm_apple_health *p) { wfm_apple_health_free(p); }
 /* One FIT file; returns a wfm_status. */
 EMSCRIPTEN_KEEPALIVE int wfmw_fit_add(wfm_aggregator *a, const void *data, size_t len) {
-    memset(&wfmw_error, 0, sizeof wfmw_error);
+    wfmw_clear_error();
     return (int)wfm_fit_add(a, data, len, &import_options, &import_counts, &wfmw_error);
 }
 
 /* Fill bands (include/wearfm/fill_bands.h): the measured interval around each fill, bound to the model. */
 EMSCRIPTEN_KEEPALIVE wfm_fill_bands *wfmw_bands_load(const wfm_model *m, const char *text, size_t len) {
     wfm_fill_bands *b = NULL;
-    memset(&wfmw_error, 0, sizeof wfmw_error);
+    wfmw_clear_error();
     return wfm_fill_bands_load(m, text, len, &b, &wfmw_error) == WFM_OK ? b : NULL;
 }
 EMSCRIPTEN_KEEPALIVE void wfmw_bands_free(wfm_fill_bands *b) { wfm_fill_bands_free(b); }
 EMSCRIPTEN_KEEPALIVE double wfmw_bands_coverage(const wfm_fill_bands *b) { return wfm_fill_bands_coverage(b); }
 EMSCRIPTEN_KEEPALIVE int wfmw_bands_window(const wfm_fill_bands *b, const float *x, const float *filled, float *low,
                                            float *high) {
-    memset(&wfmw_error, 0, sizeof wfmw_error);
+    wfmw_clear_error();
     return (int)wfm_fill_bands_window(b, x, filled, low, high, &wfmw_error);
 }

@@ -6,19 +6,12 @@
  * plausibility, resampling and the window (wfm_waveform_prepare/window), the
  * motion summary and the probes' error bands; this file keeps samples and
  * moves results out through one getter per field. Errors: web/wearfm_web.h. */
-#include "wearfm.h"
 #include "wearfm_web.h"
-#include <emscripten/emscripten.h>
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
-#define FAIL(st, ...) (snprintf(wfmw_error.message, sizeof wfmw_error.message, __VA_ARGS__), wfmw_error.status = (st))
 /* A live buffer holds at most this many samples whatever its seconds (2 min at 2 kHz), so its memory is bounded. */
 #define BUFFER_MAX_SAMPLES 240000
-
-static void clear_error(void) { memset(&wfmw_error, 0, sizeof wfmw_error); }
 
 /* An accelerometer waveform model (3 axes in g), or 0 with the error set:
  * the page lays its samples out as x, y, z. */
@@ -26,13 +19,13 @@ EMSCRIPTEN_KEEPALIVE wfm_model *wfmw_accel_load(const void *data, size_t size, i
     wfm_model_params p = wfm_model_default_params();
     p.n_threads = n_threads;
     wfm_model *m = NULL;
-    clear_error();
+    wfmw_clear_error();
     if (wfm_model_load_buffer(data, size, &p, &m, &wfmw_error)) return NULL;
     wfm_model_info i;
     wfm_model_get_info(m, &i);
     if (i.family != WFM_FAMILY_WAVEFORM || strcmp(i.signal, "accelerometer") || i.n_channels != 3) {
-        FAIL(WFM_ERR_UNSUPPORTED, "a %s model (%s, %d channels): heart rate from motion needs a 3-axis accelerometer "
-             "waveform model (waveform_encoder)", i.architecture, i.signal ? i.signal : "minutes", i.n_channels);
+        WFMW_FAIL(WFM_ERR_UNSUPPORTED, "a %s model (%s, %d channels): heart rate from motion needs a 3-axis accelerometer "
+                  "waveform model (waveform_encoder)", i.architecture, i.signal ? i.signal : "minutes", i.n_channels);
         wfm_model_free(m);
         return NULL;
     }
@@ -59,17 +52,17 @@ EMSCRIPTEN_KEEPALIVE int wfmw_accel_embedding_dim(const wfm_model *m) {
  * regression; 1 activity: a classifier), bound to the model's weights; else
  * -1 with the error set, so a wrong file is refused when it loads. */
 EMSCRIPTEN_KEEPALIVE int wfmw_accel_check_probe(const wfm_model *m, const wfm_probe *probe, int kind) {
-    clear_error();
+    wfmw_clear_error();
     wfm_probe_info pi;
     wfm_probe_get_info(probe, &pi);
     const int regression = pi.task != WFM_PROBE_LOGISTIC;
-    if (kind == 0 && !regression) return FAIL(WFM_ERR_INVALID_ARG, "it is a classifier; heart rate needs a ridge or linear probe"), -1;
-    if (kind == 1 && regression) return FAIL(WFM_ERR_INVALID_ARG, "it gives a number; the activity needs a classifier"), -1;
-    if (!pi.encoder_hash) return FAIL(WFM_ERR_INVALID_ARG, "it is not bound to an encoder"), -1;
+    if (kind == 0 && !regression) return WFMW_FAIL(WFM_ERR_INVALID_ARG, "it is a classifier; heart rate needs a ridge or linear probe"), -1;
+    if (kind == 1 && regression) return WFMW_FAIL(WFM_ERR_INVALID_ARG, "it gives a number; the activity needs a classifier"), -1;
+    if (!pi.encoder_hash) return WFMW_FAIL(WFM_ERR_INVALID_ARG, "it is not bound to an encoder"), -1;
     if (wfm_probe_check_model(probe, m, &wfmw_error)) return -1;
     if (pi.n_features != wfmw_accel_embedding_dim(m))
-        return FAIL(WFM_ERR_INVALID_ARG, "it takes %d features; the model's embedding has %d", pi.n_features,
-                    wfmw_accel_embedding_dim(m)), -1;
+        return WFMW_FAIL(WFM_ERR_INVALID_ARG, "it takes %d features; the model's embedding has %d", pi.n_features,
+                         wfmw_accel_embedding_dim(m)), -1;
     return 0;
 }
 
@@ -84,18 +77,18 @@ typedef struct {
 
 /* unit: the samples' unit as the waveform readers name it ("m/s2", "mg", "g"). */
 EMSCRIPTEN_KEEPALIVE accel_buffer *wfmw_accel_buffer_new(double seconds, const char *unit) {
-    clear_error();
+    wfmw_clear_error();
     const char *stored = wfm_waveform_unit_stored(unit);
     if (!stored || strcmp(stored, "g") || strlen(unit) >= sizeof ((accel_buffer *)0)->unit) {
-        FAIL(WFM_ERR_INVALID_ARG, "'%.20s' is not a unit of acceleration the core reads", unit ? unit : "");
+        WFMW_FAIL(WFM_ERR_INVALID_ARG, "'%.20s' is not a unit of acceleration the core reads", unit ? unit : "");
         return NULL;
     }
     if (!(seconds > 0 && seconds <= 3600)) {
-        FAIL(WFM_ERR_INVALID_ARG, "a live buffer keeps 0-3600 s, not %g", seconds);
+        WFMW_FAIL(WFM_ERR_INVALID_ARG, "a live buffer keeps 0-3600 s, not %g", seconds);
         return NULL;
     }
     accel_buffer *b = calloc(1, sizeof *b);
-    if (!b) { FAIL(WFM_ERR_NO_MEMORY, "out of memory"); return NULL; }
+    if (!b) { WFMW_FAIL(WFM_ERR_NO_MEMORY, "out of memory"); return NULL; }
     b->seconds = seconds;
     strcpy(b->unit, unit);
     return b;
@@ -124,16 +117,16 @@ static void trim(accel_buffer *b) {
  * the grid needs times in order (a sensor's clock may repeat a millisecond).
  * Returns a wfm_status. */
 EMSCRIPTEN_KEEPALIVE int wfmw_accel_push(accel_buffer *b, double n, const double *t_ms, const double *xyz) {
-    clear_error();
+    wfmw_clear_error();
     if (!b || !(n >= 0 && n <= BUFFER_MAX_SAMPLES) || (n > 0 && (!t_ms || !xyz)))
-        return FAIL(WFM_ERR_INVALID_ARG, "wfmw_accel_push: bad sample arrays");
+        return WFMW_FAIL(WFM_ERR_INVALID_ARG, "wfmw_accel_push: bad sample arrays");
     size_t want = b->n + (size_t)n;
     if (want > b->cap) {
         size_t cap = want < 1024 ? 1024 : 2 * want;
         double *t = realloc(b->t_s, cap * sizeof *t);
         if (t) b->t_s = t;
         double *v = t ? realloc(b->xyz, 3 * cap * sizeof *v) : NULL;
-        if (!v) return FAIL(WFM_ERR_NO_MEMORY, "out of memory for the motion samples");
+        if (!v) return WFMW_FAIL(WFM_ERR_NO_MEMORY, "out of memory for the motion samples");
         b->xyz = v;
         b->cap = cap;
     }
@@ -170,14 +163,14 @@ typedef struct {
  * complete. The caller releases the estimate with wfmw_accel_estimate_free. */
 EMSCRIPTEN_KEEPALIVE accel_estimate *wfmw_accel_estimate(wfm_model *m, const wfm_probe *hr, const wfm_probe *activity,
                                                          const accel_buffer *b) {
-    clear_error();
-    if (!m || !b) { FAIL(WFM_ERR_INVALID_ARG, "wfmw_accel_estimate: no model or buffer"); return NULL; }
+    wfmw_clear_error();
+    if (!m || !b) { WFMW_FAIL(WFM_ERR_INVALID_ARG, "wfmw_accel_estimate: no model or buffer"); return NULL; }
     wfm_model_info info;
     wfm_model_get_info(m, &info);
     const int T = info.window_samples, C = info.n_channels, E = info.embedding_dim;
     if (wfmw_accel_buffer_seconds(b) < T / (double)info.sample_rate_hz) {
-        FAIL(WFM_ERR_NO_DATA, "%.0f s of motion; the model reads %.0f s", wfmw_accel_buffer_seconds(b),
-             T / (double)info.sample_rate_hz);
+        WFMW_FAIL(WFM_ERR_NO_DATA, "%.0f s of motion; the model reads %.0f s", wfmw_accel_buffer_seconds(b),
+                  T / (double)info.sample_rate_hz);
         return NULL;
     }
     wfm_waveform *w = NULL, *p = NULL;
@@ -185,12 +178,12 @@ EMSCRIPTEN_KEEPALIVE accel_estimate *wfmw_accel_estimate(wfm_model *m, const wfm
     accel_estimate *e = calloc(1, sizeof *e + sizeof(float) * (size_t)E);
     wfm_window_summary s;
     size_t count = 0;
-    if (!x || !e) { FAIL(WFM_ERR_NO_MEMORY, "out of memory"); goto fail; }
+    if (!x || !e) { WFMW_FAIL(WFM_ERR_NO_MEMORY, "out of memory"); goto fail; }
     if (wfm_waveform_from_samples(b->t_s, b->xyz, b->n, 3, b->unit, 0, &w, &wfmw_error) ||
         wfm_waveform_prepare(m, w, &p, &wfmw_error))
         goto fail;
     if (!(count = wfm_waveform_window_count(m, p, 1))) {
-        FAIL(WFM_ERR_NO_DATA, "the motion samples do not fill a window yet");
+        WFMW_FAIL(WFM_ERR_NO_DATA, "the motion samples do not fill a window yet");
         goto fail;
     }
     if (wfm_waveform_window(m, p, count - 1, 1, x, &e->start, &s, &wfmw_error) ||
@@ -210,7 +203,7 @@ EMSCRIPTEN_KEEPALIVE accel_estimate *wfmw_accel_estimate(wfm_model *m, const wfm
         wfm_probe_info pi;
         wfm_probe_get_info(activity, &pi);
         int k = 0;
-        if (!(probs = malloc(sizeof *probs * (size_t)pi.n_outputs))) { FAIL(WFM_ERR_NO_MEMORY, "out of memory"); goto fail; }
+        if (!(probs = malloc(sizeof *probs * (size_t)pi.n_outputs))) { WFMW_FAIL(WFM_ERR_NO_MEMORY, "out of memory"); goto fail; }
         if (wfm_probe_predict(activity, m, e->embedding, 1, (size_t)E, probs, &k, &wfmw_error)) goto fail;
         e->activity = wfm_probe_class_name(activity, k);
         e->activity_p = probs[k];

@@ -1,15 +1,10 @@
 /* Flat C entry points for linear probes in the Emscripten build (see
- * web/wearfm_web.c for the conventions: JavaScript passes pointers into the
- * wasm heap and never lays out C structs; parameters are set by name). The
- * probe math is the core's (src/probe*.c), identical to the CLI's. */
-#include "wearfm.h"
-#include <emscripten/emscripten.h>
+ * web/wearfm_web.h for the conventions: JavaScript passes pointers into the
+ * wasm heap and never lays out C structs; parameters are set by name, the
+ * info leaves by field; errors go to the one slot, wfmw_last_error()). The
+ * probe math is the core's (src/probes/), identical to the CLI's. */
+#include "wearfm_web.h"
 #include <stdlib.h>
-#include <string.h>
-
-static wfm_error probe_error;
-
-EMSCRIPTEN_KEEPALIVE const char *wfmw_probe_last_error(void) { return probe_error.message; }
 EMSCRIPTEN_KEEPALIVE const char *wfmw_model_weights_hash(const wfm_model *m) { return wfm_model_weights_hash(m); }
 EMSCRIPTEN_KEEPALIVE const char *wfmw_metric_name(int k) { return wfm_metric_name((wfm_metric)k); }
 EMSCRIPTEN_KEEPALIVE int wfmw_metric_count(void) { return WFM_METRIC_COUNT; }
@@ -53,61 +48,51 @@ EMSCRIPTEN_KEEPALIVE void wfmw_probe_params_set_feature_names(wfm_probe_params *
 EMSCRIPTEN_KEEPALIVE void wfmw_probe_params_set_model(wfm_probe_params *p, const wfm_model *m) { p->model = m; }
 
 /* labels or targets may be 0 (the other is used), groups too. Returns a
- * probe, or 0 with wfmw_probe_last_error() set. */
+ * probe, or 0 with wfmw_last_error() set. */
 EMSCRIPTEN_KEEPALIVE wfm_probe *wfmw_probe_fit(const float *X, size_t n, size_t d, const int *labels, const float *targets,
                                                const int *groups, const wfm_probe_params *p) {
     wfm_probe *out = NULL;
-    memset(&probe_error, 0, sizeof probe_error);
-    return wfm_probe_fit(X, n, d, labels, targets, groups, p, &out, &probe_error) == WFM_OK ? out : NULL;
+    wfmw_clear_error();
+    return wfm_probe_fit(X, n, d, labels, targets, groups, p, &out, &wfmw_error) == WFM_OK ? out : NULL;
 }
 
 EMSCRIPTEN_KEEPALIVE void wfmw_probe_free(wfm_probe *p) { wfm_probe_free(p); }
 
-/* info[8]: task, n_features, n_classes, n_outputs, iterations, converged, balanced, n_train */
-EMSCRIPTEN_KEEPALIVE void wfmw_probe_info(const wfm_probe *p, int *info) {
-    wfm_probe_info i;
-    wfm_probe_get_info(p, &i);
-    int v[8] = {(int)i.task, i.n_features, i.n_classes, i.n_outputs, i.iterations, i.converged, i.balanced, (int)i.n_train};
-    memcpy(info, v, sizeof v);
-}
-EMSCRIPTEN_KEEPALIVE double wfmw_probe_lambda(const wfm_probe *p) {
-    wfm_probe_info i;
-    wfm_probe_get_info(p, &i);
-    return i.lambda;
-}
-/* The bound encoder's weights hash, or 0. */
-EMSCRIPTEN_KEEPALIVE const char *wfmw_probe_encoder_hash(const wfm_probe *p) {
-    wfm_probe_info i;
-    wfm_probe_get_info(p, &i);
-    return i.encoder_hash;
-}
-EMSCRIPTEN_KEEPALIVE int wfmw_probe_n_classes(const wfm_probe *p) {
-    wfm_probe_info i;
-    wfm_probe_get_info(p, &i);
-    return i.n_classes;
-}
+/* The probe's description, one getter per field of wfm_probe_info: wfmw_probe_<field>(p). */
+#define INFO(type, field) WFMW_FIELD(wfmw_probe_, wfm_probe, wfm_probe_info, wfm_probe_get_info, type, field)
+INFO(int, task) /* a wfm_probe_task */
+INFO(int, n_features)
+INFO(int, n_classes)
+INFO(int, n_outputs)
+INFO(int, iterations)
+INFO(int, converged)
+INFO(int, balanced)
+INFO(double, n_train)
+INFO(double, lambda)
+INFO(const char *, encoder_hash) /* the bound encoder's weights hash, or 0 */
+#undef INFO
 EMSCRIPTEN_KEEPALIVE const char *wfmw_probe_class_name(const wfm_probe *p, int k) { return wfm_probe_class_name(p, k); }
 
 /* out: n x n_outputs floats (may be 0); classes: n ints (may be 0); model may
  * be 0 (no check). Returns a wfm_status. */
 EMSCRIPTEN_KEEPALIVE int wfmw_probe_predict(const wfm_probe *p, const wfm_model *model, const float *X, size_t n, size_t d,
                                             float *out, int *classes) {
-    memset(&probe_error, 0, sizeof probe_error);
-    return (int)wfm_probe_predict(p, model, X, n, d, out, classes, &probe_error);
+    wfmw_clear_error();
+    return (int)wfm_probe_predict(p, model, X, n, d, out, classes, &wfmw_error);
 }
 
 /* Serialises to a heap buffer (release with wfmw_probe_buffer_free); *size gets its length. */
 EMSCRIPTEN_KEEPALIVE void *wfmw_probe_save(const wfm_probe *p, size_t *size) {
     void *buf = NULL;
-    memset(&probe_error, 0, sizeof probe_error);
-    return wfm_probe_save_buffer(p, &buf, size, &probe_error) == WFM_OK ? buf : NULL;
+    wfmw_clear_error();
+    return wfm_probe_save_buffer(p, &buf, size, &wfmw_error) == WFM_OK ? buf : NULL;
 }
 EMSCRIPTEN_KEEPALIVE void wfmw_probe_buffer_free(void *buf) { wfm_probe_buffer_free(buf); }
 
 EMSCRIPTEN_KEEPALIVE wfm_probe *wfmw_probe_load(const void *data, size_t size) {
     wfm_probe *p = NULL;
-    memset(&probe_error, 0, sizeof probe_error);
-    return wfm_probe_load_buffer(data, size, &p, &probe_error) == WFM_OK ? p : NULL;
+    wfmw_clear_error();
+    return wfm_probe_load_buffer(data, size, &p, &wfmw_error) == WFM_OK ? p : NULL;
 }
 
 /* Cross-validation. mean, std, pooled: WFM_METRIC_COUNT doubles each (NaN =
@@ -118,8 +103,8 @@ EMSCRIPTEN_KEEPALIVE int wfmw_probe_cross_validate(const float *X, size_t n, siz
                                                    const wfm_probe_params *p, double *mean, double *std, double *pooled,
                                                    int *n_defined, int *folds_out) {
     wfm_probe_cv *cv = NULL;
-    memset(&probe_error, 0, sizeof probe_error);
-    wfm_status st = wfm_probe_cross_validate(X, n, d, labels, targets, groups, folds, p, &cv, &probe_error);
+    wfmw_clear_error();
+    wfm_status st = wfm_probe_cross_validate(X, n, d, labels, targets, groups, folds, p, &cv, &wfmw_error);
     if (st) return (int)st;
     if (mean) memcpy(mean, cv->mean, sizeof cv->mean);
     if (std) memcpy(std, cv->std, sizeof cv->std);

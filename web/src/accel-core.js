@@ -41,7 +41,7 @@ export class AccelCore {
     const m = this.m;
     if (!this.model) throw new Error('no motion model is loaded');
     const p = this.bytesCall(bytes, (ptr, n) => m._wfmw_probe_load(ptr, n));
-    if (!p) throw new Error(m.UTF8ToString(m._wfmw_probe_last_error()));
+    if (!p) throw new Error(this.error());
     if (m._wfmw_accel_check_probe(this.model, p, PROBE_KINDS[kind]) !== 0) {
       const e = this.error();
       m._wfmw_probe_free(p);

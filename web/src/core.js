@@ -9,7 +9,6 @@ import { AccelCore } from './accel-core.js';
 const NO_DATA = 6; // WFM_ERR_NO_DATA: a window with no observed patch, an aggregator with no sample
 // wfm_drop_reason (include/wearfm.h): why the data rules dropped a value.
 const DROP_REASONS = { notFinite: 1, below: 2, above: 3, notWhole: 4, badTime: 5 };
-const FITABASE_CHANNELS = ['heart_rate', 'steps', 'intensity', 'sleep_state'];
 const NONWEAR = { off: 0, auto: 1, 'movement-only': 2 };
 const KINDS = ['continuous', 'count', 'category']; // wfm_channel_kind
 const IMPORT_KINDS = ['takeout', 'apple-health', 'fit'];
@@ -43,33 +42,28 @@ export class WearfmCore {
 
   /** Loads a safetensors model from bytes; returns its description. */
   loadModel(bytes, { threads = 1, maskMode = 0 } = {}) {
-    const h = this.withBytes(bytes, (p, n) => this.m._wfmw_load(p, n, threads, maskMode));
+    const m = this.m, h = this.withBytes(bytes, (p, n) => m._wfmw_load(p, n, threads, maskMode));
     if (!h) throw new Error(`model: ${this.error()}`);
     this.freeBands(); // bound to the model they were measured on
-    if (this.model) this.m._wfmw_free(this.model);
+    if (this.model) m._wfmw_free(this.model);
     this.model = h;
-    const ip = this.m._malloc(64);
-    this.m._wfmw_info(h, ip);
-    const v = Array.from(this.m.HEAP32.subarray(ip >> 2, (ip >> 2) + 16));
-    const sp = this.m._malloc(16);
-    const channels = [];
-    for (let c = 0; c < v[2]; c++) {
-      this.m._wfmw_channel_stats(h, c, sp);
-      const [mean, std, clipMin, clipMax] = this.m.HEAPF32.subarray(sp >> 2, (sp >> 2) + 4);
-      const levels = Array.from({ length: this.m._wfmw_channel_n_levels(h, c) }, (_, k) => this.m._wfmw_channel_level(h, c, k));
-      channels.push({ name: this.m.UTF8ToString(this.m._wfmw_channel_name(h, c)), unit: this.m.UTF8ToString(this.m._wfmw_channel_unit(h, c)), mean, std, clipMin, clipMax, kind: KINDS[this.m._wfmw_channel_kind(h, c)], levels });
-    }
-    this.m._free(sp);
-    this.m._free(ip);
-    const config = JSON.parse(this.m.UTF8ToString(this.m._wfmw_config_json(h)));
+    const nChannels = m._wfmw_info_n_channels(h);
+    const channels = Array.from({ length: nChannels }, (_, c) => ({
+      name: m.UTF8ToString(m._wfmw_channel_name(h, c)), unit: m.UTF8ToString(m._wfmw_channel_unit(h, c)),
+      mean: m._wfmw_channel_mean(h, c), std: m._wfmw_channel_std(h, c),
+      clipMin: m._wfmw_channel_clip_min(h, c), clipMax: m._wfmw_channel_clip_max(h, c),
+      kind: KINDS[m._wfmw_channel_kind(h, c)],
+      levels: Array.from({ length: m._wfmw_channel_n_levels(h, c) }, (_, k) => m._wfmw_channel_level(h, c, k)),
+    }));
+    const config = JSON.parse(m.UTF8ToString(m._wfmw_config_json(h)));
     this.info = {
-      windowMinutes: v[0], patchMinutes: v[1], nChannels: v[2], nTokens: v[3],
-      encDim: v[4], encLayers: v[5], encHeads: v[6], encMlpDim: v[7],
-      decDim: v[8], decLayers: v[9], decHeads: v[10], decMlpDim: v[11],
-      hasDecoder: Boolean(v[12]), threads: v[13], nParams: v[14],
+      windowMinutes: m._wfmw_info_window_minutes(h), patchMinutes: m._wfmw_info_patch_minutes(h), nChannels, nTokens: m._wfmw_info_n_tokens(h),
+      encDim: m._wfmw_info_enc_dim(h), encLayers: m._wfmw_info_enc_layers(h), encHeads: m._wfmw_info_enc_heads(h), encMlpDim: m._wfmw_info_enc_mlp_dim(h),
+      decDim: m._wfmw_info_dec_dim(h), decLayers: m._wfmw_info_dec_layers(h), decHeads: m._wfmw_info_dec_heads(h), decMlpDim: m._wfmw_info_dec_mlp_dim(h),
+      hasDecoder: Boolean(m._wfmw_info_has_decoder(h)), threads: m._wfmw_info_threads(h), nParams: m._wfmw_info_n_params(h),
       channels, config, version: this.version, probes: this.hasProbe(),
       // What a probe fit on this model stores (docs/probes.md): the page checks its shipped probes with it.
-      weightsHash: this.m.UTF8ToString(this.m._wfmw_model_weights_hash(h)),
+      weightsHash: m.UTF8ToString(m._wfmw_model_weights_hash(h)),
     };
     return this.info;
   }
@@ -288,28 +282,31 @@ export class WearfmCore {
     const m = this.m;
     const fb = m._wfmw_fitabase_create();
     if (!fb) throw new Error(this.error());
+    const np = m._malloc(8); // each user's non-wear minutes
     try {
       const kinds = files.map(({ name, bytes }) => {
         const k = this.withBytes(bytes, (p, n) => m._wfmw_fitabase_add(fb, p, n));
         if (k < 0) throw new Error(`${name}: ${this.error()}`);
         return { name, kind: m.UTF8ToString(m._wfmw_fitabase_kind_name(k)) };
       });
-      const cp = m._malloc(18 * 8);
-      m._wfmw_fitabase_counts(fb, cp);
-      const c = Array.from(m.HEAPF64.subarray(cp >> 3, (cp >> 3) + 18));
-      const by = (o) => Object.fromEntries(FITABASE_CHANNELS.map((ch, i) => [ch, c[o + i]]));
-      const counts = { files: c[0], rows: c[1], values: by(2), dropped: by(6), duplicates: by(10), conflicts: by(14) };
+      const channels = Array.from({ length: m._wfmw_fitabase_channels() }, (_, k) => m.UTF8ToString(m._wfmw_fitabase_channel_name(k)));
+      const by = (count) => Object.fromEntries(channels.map((ch, k) => [ch, count(fb, k)]));
+      const counts = {
+        files: m._wfmw_fitabase_count_files(fb), rows: m._wfmw_fitabase_count_rows(fb),
+        values: by(m._wfmw_fitabase_count_values), dropped: by(m._wfmw_fitabase_count_dropped),
+        duplicates: by(m._wfmw_fitabase_count_duplicates), conflicts: by(m._wfmw_fitabase_count_conflicts),
+      };
       const users = [];
       for (let i = 0; i < m._wfmw_fitabase_user_count(fb); i++) {
         const id = m._wfmw_fitabase_user_id(fb, i);
-        const t = m._wfmw_fitabase_user_minutes(fb, id, NONWEAR[nonwear] ?? 1, cp);
-        const nonwearMinutes = m.HEAPF64[cp >> 3];
+        const t = m._wfmw_fitabase_user_minutes(fb, id, NONWEAR[nonwear] ?? 1, np);
+        const nonwearMinutes = m.HEAPF64[np >> 3];
         if (!t) throw new Error(`user ${id}: ${this.error()}`);
         users.push({ id: String(id), nonwearMinutes, table: this.takeTable(t) });
       }
-      m._free(cp);
       return { files: kinds, counts, users };
     } finally {
+      m._free(np);
       m._wfmw_fitabase_free(fb);
     }
   }
@@ -371,11 +368,11 @@ export class WearfmCore {
         if (m._wfmw_apple_health_finish(s.parser)) throw new Error(`${s.name ?? 'export.xml'}: ${this.error()}`);
         s.files.push({ name: s.name ?? 'export.xml', kind: 'apple health xml' });
       }
-      const cp = m._malloc(7 * 8);
-      m._wfmw_import_counts(cp);
-      const [files, records, samples, ignored, outside, utcTimes, badRecords] = Array.from(m.HEAPF64.subarray(cp >> 3, (cp >> 3) + 7));
-      m._free(cp);
-      const counts = { files, records, samples, ignored, outside, utcTimes, badRecords };
+      const counts = {
+        files: m._wfmw_import_count_files(), records: m._wfmw_import_count_records(), samples: m._wfmw_import_count_samples(),
+        ignored: m._wfmw_import_count_ignored(), outside: m._wfmw_import_count_outside(),
+        utcTimes: m._wfmw_import_count_utc_times(), badRecords: m._wfmw_import_count_bad_records(),
+      };
       const dropped = [];
       for (let c = 0; c < m._wfmw_aggregator_channels(s.agg); c++) {
         const d = this.dropCounts(m.UTF8ToString(m._wfmw_aggregator_channel_name(s.agg, c)), (why) => m._wfmw_aggregator_count(s.agg, c, why));
@@ -383,7 +380,7 @@ export class WearfmCore {
       }
       const t = m._wfmw_import_table(s.agg);
       if (!t) {
-        const e = new Error(m._wfmw_last_status() === NO_DATA ? `no data: ${records} record(s) read, no sample kept` : this.error());
+        const e = new Error(m._wfmw_last_status() === NO_DATA ? `no data: ${counts.records} record(s) read, no sample kept` : this.error());
         e.noData = m._wfmw_last_status() === NO_DATA;
         throw e;
       }
@@ -485,7 +482,7 @@ export class WearfmCore {
       m.HEAP32.set(idx, ip >> 2);
       const st = m._wfmw_slot_features(this.model, x, ip, idx.length, fp, hp);
       if (st === NO_DATA) return { features: new Float32Array(NP * D).fill(NaN), has: new Uint8Array(NP) };
-      if (st) throw new Error(`slot features: ${m.UTF8ToString(m._wfmw_slot_last_error())}`);
+      if (st) throw new Error(`slot features: ${this.error()}`);
       return { features: m.HEAPF32.slice(fp >> 2, (fp >> 2) + NP * D), has: m.HEAPU8.slice(hp, hp + NP) };
     } finally {
       for (const p of [ip, fp, hp]) m._free(p);
@@ -497,17 +494,18 @@ export class WearfmCore {
    * Float32Array (NaN = no prediction). Returns [{first, end, meanProbability, known}].
    */
   slotPeriods(prob, { threshold = 0.5, maxGap = 1, minSlots = 1 } = {}) {
-    const m = this.m, n = prob.length, cap = Math.max(1, Math.ceil(n / 2));
-    const pp = m._malloc(Math.max(1, n) * 4), op = m._malloc(cap * 32);
+    const m = this.m, pp = m._malloc(Math.max(1, prob.length) * 4);
+    let h = 0;
     try {
       m.HEAPF32.set(prob, pp >> 2);
-      const total = m._wfmw_slot_periods(pp, n, threshold, maxGap, minSlots, op, cap);
-      if (total < 0) throw new Error('slot periods: out of memory');
-      const o = m.HEAPF64.subarray(op >> 3, (op >> 3) + 4 * Math.min(total, cap));
-      return Array.from({ length: Math.min(total, cap) }, (_, i) => ({ first: o[4 * i], end: o[4 * i + 1], meanProbability: o[4 * i + 2], known: o[4 * i + 3] }));
+      if (!(h = m._wfmw_slot_periods_create(pp, prob.length, threshold, maxGap, minSlots))) throw new Error(`slot periods: ${this.error()}`);
+      return Array.from({ length: m._wfmw_slot_periods_count(h) }, (_, i) => ({
+        first: m._wfmw_slot_period_first(h, i), end: m._wfmw_slot_period_end(h, i),
+        meanProbability: m._wfmw_slot_period_mean_probability(h, i), known: m._wfmw_slot_period_n_known(h, i),
+      }));
     } finally {
       m._free(pp);
-      m._free(op);
+      if (h) m._wfmw_slot_periods_free(h);
     }
   }
 

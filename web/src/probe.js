@@ -6,6 +6,9 @@ const TASKS = ['logistic', 'ridge', 'linear'];
 // JS option -> wfmw_probe_params_set key
 const PARAMS = { lambda: 'lambda', balanced: 'balanced', maxIter: 'max_iter', tol: 'tol', cvLambda: 'cv_lambda', innerFolds: 'inner_folds', cvMetric: 'cv_metric', seed: 'seed', nClasses: 'n_classes' };
 
+// The core's one error slot (web/wearfm_web.h): the message of the last failed call.
+const lastError = (m) => m.UTF8ToString(m._wfmw_last_error());
+
 export function hasProbeExports(m) {
   return typeof m._wfmw_probe_fit === 'function' && typeof m._wfmw_probe_predict === 'function';
 }
@@ -25,13 +28,13 @@ function checkRows(X, n, d) {
 
 /** Info of a probe handle: task, sizes, lambda, classes, bound encoder. */
 function describe(m, p) {
-  const ip = m._malloc(32);
-  m._wfmw_probe_info(p, ip);
-  const [task, nFeatures, nClasses, nOutputs, iterations, converged, balanced, nTrain] = m.HEAP32.subarray(ip >> 2, (ip >> 2) + 8);
-  m._free(ip);
-  const hash = m._wfmw_probe_encoder_hash(p);
-  const classes = Array.from({ length: nClasses }, (_, k) => m.UTF8ToString(m._wfmw_probe_class_name(p, k)));
-  return { task: TASKS[task], nFeatures, nClasses, nOutputs, iterations, converged: Boolean(converged), balanced: Boolean(balanced), nTrain, lambda: m._wfmw_probe_lambda(p), encoderHash: hash ? m.UTF8ToString(hash) : null, classes };
+  const nClasses = m._wfmw_probe_n_classes(p), hash = m._wfmw_probe_encoder_hash(p);
+  return {
+    task: TASKS[m._wfmw_probe_task(p)], nFeatures: m._wfmw_probe_n_features(p), nClasses, nOutputs: m._wfmw_probe_n_outputs(p),
+    iterations: m._wfmw_probe_iterations(p), converged: Boolean(m._wfmw_probe_converged(p)), balanced: Boolean(m._wfmw_probe_balanced(p)),
+    nTrain: m._wfmw_probe_n_train(p), lambda: m._wfmw_probe_lambda(p), encoderHash: hash ? m.UTF8ToString(hash) : null,
+    classes: Array.from({ length: nClasses }, (_, k) => m.UTF8ToString(m._wfmw_probe_class_name(p, k))),
+  };
 }
 
 /**
@@ -55,10 +58,10 @@ export function probeFit(m, model, o) {
     if (o.featureNames) m._wfmw_probe_params_set_feature_names(params, h.strs(o.featureNames));
     if (model) m._wfmw_probe_params_set_model(params, model);
     probe = m._wfmw_probe_fit(h.typed(o.X), o.n, o.d, h.typed(o.labels && Int32Array.from(o.labels)), h.typed(o.targets && Float32Array.from(o.targets)), h.typed(o.groups && Int32Array.from(o.groups)), params);
-    if (!probe) throw new Error(`probe: ${m.UTF8ToString(m._wfmw_probe_last_error())}`);
+    if (!probe) throw new Error(`probe: ${lastError(m)}`);
     const sp = h.alloc(4);
     const buf = m._wfmw_probe_save(probe, sp);
-    if (!buf) throw new Error(`probe: ${m.UTF8ToString(m._wfmw_probe_last_error())}`);
+    if (!buf) throw new Error(`probe: ${lastError(m)}`);
     const bytes = m.HEAPU8.slice(buf, buf + m.HEAPU32[sp >> 2]);
     m._wfmw_probe_buffer_free(buf);
     return { probe: bytes, info: describe(m, probe) };
@@ -71,7 +74,7 @@ export function probeFit(m, model, o) {
 
 function load(m, h, bytes) {
   const p = m._wfmw_probe_load(h.typed(bytes), bytes.byteLength);
-  if (!p) throw new Error(`probe file: ${m.UTF8ToString(m._wfmw_probe_last_error())}`);
+  if (!p) throw new Error(`probe file: ${lastError(m)}`);
   return p;
 }
 
@@ -96,7 +99,7 @@ export function probePredict(m, model, { probe: bytes, X, n, d }) {
     const info = describe(m, p);
     const out = h.alloc(n * info.nOutputs * 4), cls = info.nClasses ? h.alloc(n * 4) : 0;
     const st = m._wfmw_probe_predict(p, model, h.typed(X), n, d, out, cls);
-    if (st) throw new Error(`probe: ${m.UTF8ToString(m._wfmw_probe_last_error())}`);
+    if (st) throw new Error(`probe: ${lastError(m)}`);
     return {
       outputs: m.HEAPF32.slice(out >> 2, (out >> 2) + n * info.nOutputs),
       classes: cls ? m.HEAP32.slice(cls >> 2, (cls >> 2) + n) : undefined,

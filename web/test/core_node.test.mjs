@@ -48,10 +48,7 @@ test('web build matches the native CLI within 1e-5', async () => {
   core._free(mp);
   assert.ok(model, `load failed: ${core.UTF8ToString(core._wfmw_last_error())}`);
 
-  const infoPtr = core._malloc(64);
-  core._wfmw_info(model, infoPtr);
-  const [T, , C, N, D] = core.HEAP32.subarray(infoPtr >> 2, (infoPtr >> 2) + 5);
-  core._free(infoPtr);
+  const T = core._wfmw_info_window_minutes(model), C = core._wfmw_info_n_channels(model), D = core._wfmw_info_enc_dim(model);
 
   const csv = readFileSync(samplePath);
   const cp = toHeap(core, csv);
@@ -94,7 +91,6 @@ test('web build matches the native CLI within 1e-5', async () => {
   assert.ok(worst.emb < 1e-5 && worst.rec < 1e-5, JSON.stringify(worst));
   core._wfmw_minutes_free(table);
   core._wfmw_free(model);
-  N; // token count is part of the info contract; unused here
 });
 
 test('web build reports malformed models and CSVs with messages', async () => {

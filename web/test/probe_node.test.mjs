@@ -76,7 +76,7 @@ function params(core, o) {
   }
   return p;
 }
-const err = (core) => core.UTF8ToString(core._wfmw_probe_last_error());
+const err = (core) => core.UTF8ToString(core._wfmw_last_error());
 const maxDiff = (a, b) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
 
 function webPredict(core, probe, data, cols, model = 0) {
@@ -111,11 +111,8 @@ test('logistic probe: web fit == native fit within 1e-5; probe files cross build
   const xp = heap(core, data.X), lp = heap(core, data.labels);
   const probe = core._wfmw_probe_fit(xp, data.n, D, lp, 0, 0, p);
   assert.ok(probe, err(core));
-  const ip = core._malloc(32);
-  core._wfmw_probe_info(probe, ip);
-  const [task, nf, nc, nout, iters, converged] = core.HEAP32.subarray(ip >> 2, (ip >> 2) + 8);
-  core._free(ip);
-  assert.deepEqual([task, nf, nc, nout, converged], [0, D, 3, 3, 1]);
+  const iters = core._wfmw_probe_iterations(probe);
+  assert.deepEqual(['task', 'n_features', 'n_classes', 'n_outputs', 'converged'].map((f) => core[`_wfmw_probe_${f}`](probe)), [0, D, 3, 3, 1]);
   assert.equal(core.UTF8ToString(core._wfmw_probe_class_name(probe, 2)), data.classes[2]);
   const web = webPredict(core, probe, data, 3);
   assert.equal(web.st, 0, err(core));
