@@ -97,6 +97,10 @@ def cmd_run(a):
                 raise SystemExit(f"{tree}: {f} is not built")
     if not os.path.exists(a.model):
         raise SystemExit(f"{a.model}: no model (build/native/bench_model --write {a.model})")
+    # The after build is what the checkout holds now: say if its sources differ from the commit.
+    after = {"commit": git(ROOT, "rev-parse", "HEAD"),
+             "dirty": bool(git(ROOT, "status", "--porcelain", "--", "src", "include", "cli", "wasi", "cmake",
+                               "CMakeLists.txt"))}
     pairs = engines(a.before, model, kernel_set())
     runs = {name: {side: [] for side in sides} for name, sides in pairs.items()}
     for r in range(a.rounds):
@@ -112,7 +116,7 @@ def cmd_run(a):
         "machine": f"{cpu_model()}, {os.cpu_count()} cores",
         "load_average_at_end": os.getloadavg()[0],
         "before": {"commit": git(a.before, "rev-parse", "HEAD"), "subject": git(a.before, "log", "-1", "--format=%s")[:80]},
-        "after": {"commit": git(ROOT, "rev-parse", "HEAD"), "dirty": bool(git(ROOT, "status", "--porcelain", "--", "src", "include", "cli", "wasi", "cmake", "CMakeLists.txt"))},
+        "after": after,
         "rounds": a.rounds,
         "model": "bench_model --write: paper config, 26 channels x 1440 min (3,744 tokens), encoder 12 x 384, random weights",
         "runs": runs,

@@ -187,7 +187,9 @@ static void note_drops(const wfm_aggregator *a) {
 
 static int fail_code(wfm_status st) { return st == WFM_ERR_NO_MEMORY ? EXIT_RUNTIME : EXIT_INPUT; }
 
-static int read_takeout(wfm_aggregator *a, const exp_opts *o, wfm_import_counts *k, size_t *skipped) {
+/* read[] gets the files of a kind the importer reads (the others are skipped). */
+static int read_takeout(wfm_aggregator *a, const exp_opts *o, wfm_import_counts *k, size_t *skipped,
+                        const char **read, size_t *n_read) {
     for (int i = 0; i < o->n_files; i++) {
         size_t len = 0;
         int why;
@@ -200,6 +202,7 @@ static int read_takeout(wfm_aggregator *a, const exp_opts *o, wfm_import_counts 
         free(text);
         if (st == WFM_ERR_UNSUPPORTED) { (*skipped)++; continue; }
         if (st) { fprintf(stderr, "wearfm: %s: %s\n", o->files[i], err.message); return fail_code(st); }
+        read[(*n_read)++] = o->files[i];
         if (!o->quiet && o->n_files <= 20)
             fprintf(stderr, "wearfm: %s: %s, %zu records\n", o->files[i], wfm_takeout_kind_name(kind), k->records - before);
     }
@@ -268,15 +271,26 @@ static int run(const exp_opts *o) {
     if (wfm_aggregator_create(&a, &err)) { fprintf(stderr, "wearfm: %s\n", err.message); return EXIT_RUNTIME; }
     wfm_import_counts k;
     memset(&k, 0, sizeof k);
-    size_t skipped = 0;
+    size_t skipped = 0, n_read = 0;
     int rc = EXIT_OK;
-    if (!strcmp(o->kind, "takeout")) rc = read_takeout(a, o, &k, &skipped);
-    else if (!strcmp(o->kind, "apple-health")) rc = read_apple(a, o, &k);
-    else rc = read_fit(a, o, &k);
+    /* The files read, for the words of an import that keeps nothing. */
+    const char **read = calloc((size_t)o->n_files + 1, sizeof *read);
+    char msg[512];
+    if (!read) {
+        fprintf(stderr, "wearfm: out of memory\n");
+        wfm_aggregator_free(a);
+        return EXIT_RUNTIME;
+    }
+    if (!strcmp(o->kind, "takeout")) rc = read_takeout(a, o, &k, &skipped, read, &n_read);
+    else {
+        rc = !strcmp(o->kind, "apple-health") ? read_apple(a, o, &k) : read_fit(a, o, &k);
+        for (int i = 0; i < o->n_files; i++) read[n_read++] = strcmp(o->files[i], "-") ? o->files[i] : "standard input";
+    }
     if (rc == EXIT_OK && skipped && !o->quiet)
         fprintf(stderr, "wearfm: skipped %zu file(s) that hold no heart rate, steps or sleep this importer reads\n", skipped);
     if (rc == EXIT_OK && !k.files) {
-        fprintf(stderr, "wearfm: no data: none of the files is one this importer reads (see --help)\n");
+        wfm_import_no_data_message(&k, o->files, (size_t)o->n_files, msg, sizeof msg);
+        fprintf(stderr, "wearfm: %s\nwearfm: 'wearfm import --help' says which files each importer reads\n", msg);
         rc = EXIT_NO_DATA;
     }
     wfm_minutes *t = NULL;
@@ -285,8 +299,8 @@ static int run(const exp_opts *o) {
         if (!o->quiet) note_drops(a);
         wfm_status st = wfm_import_table_rules(a, &o->rules, &t, &nonwear, &err);
         if (st == WFM_ERR_NO_DATA) {
-            fprintf(stderr, "wearfm: no data: %zu record(s) read, no sample kept%s\n", k.records,
-                    k.outside ? " inside --from/--to" : "");
+            wfm_import_no_data_message(&k, read, n_read, msg, sizeof msg);
+            fprintf(stderr, "wearfm: %s\n", msg);
             rc = EXIT_NO_DATA;
         } else if (st) {
             fprintf(stderr, "wearfm: %s%s\n", err.message, st == WFM_ERR_INVALID_ARG ? " (choose days with --from and --to)" : "");
@@ -311,6 +325,7 @@ static int run(const exp_opts *o) {
                 k.samples, k.outside ? " (others outside --from/--to)" : "", wfm_minutes_length(t) / 1440,
                 o->out && strcmp(o->out, "-") ? o->out : "stdout");
     }
+    free(read);
     wfm_minutes_free(t);
     wfm_aggregator_free(a);
     return rc;

@@ -330,8 +330,9 @@ assert all(float(r['steps_low'])>=0 for r in rows if r['steps_low'])" $W/bands.c
   check "$build import takeout of a malformed file" 4 "${CLI[@]}" import takeout $W/heart_rate-2024-03-10.json -o $W/takeout_bad.csv
   grep_err "$build import takeout error names the record" "heart_rate-2024-03-10.json: record 2 (byte 54): \"value\" has no number \"bpm\""
   check "$build import takeout of other files only" 5 "${CLI[@]}" import takeout $TK/calories-2024-03-10.json
-  grep_err "$build import takeout of other files says so" "none of the files is one this importer reads"
-  check "$build import takeout of no data" 5 "${CLI[@]}" import takeout $TK/heart_rate-2024-03-12.json
+  grep_err "$build import takeout of other files names it" "no data: calories-2024-03-10.json is not a file this importer reads"
+  check "$build import takeout of no data" 5 "${CLI[@]}" import takeout $TK/heart_rate-2024-03-12.json $TK/calories-2024-03-10.json
+  grep_err "$build import takeout of no data names the file read" "no data: 0 record(s) read from heart_rate-2024-03-12.json, no sample kept"
   check "$build import takeout bad --utc-offset" 2 "${CLI[@]}" import takeout $TK/steps-2024-03-10.json --utc-offset 5
   grep_err "$build import takeout bad --utc-offset is named" "--utc-offset needs +HH:MM"
   printf 'timestamp,steps\n2016-01-01T00:00:00Z,1\n2024-01-01T00:00:00Z,2\n' > $W/steps_long.csv

@@ -248,6 +248,35 @@ TEST(the_fitabase_rules_apply_to_the_table) {
     done(r, NULL);
 }
 
+TEST(no_data_words_name_the_files) {
+    /* One wording for the CLI and the page (wfm_import_no_data_message):
+     * files named without directories, at most three. */
+    char m[512];
+    wfm_import_counts c;
+    memset(&c, 0, sizeof c);
+    const char *one[] = {"/tmp/x/calories-2024-03-10.json"};
+    wfm_import_no_data_message(&c, one, 1, m, sizeof m);
+    CHECK_MSG(!strcmp(m, "no data: calories-2024-03-10.json is not a file this importer reads"), "%s", m);
+    const char *five[] = {"a/1.fit", "2.fit", "b\\3.fit", "4.fit", "5.fit"};
+    wfm_import_no_data_message(&c, five, 2, m, sizeof m);
+    CHECK_MSG(!strcmp(m, "no data: none of the files (1.fit and 2.fit) is one this importer reads"), "%s", m);
+    c.files = 5, c.records = 12;
+    wfm_import_no_data_message(&c, five, 5, m, sizeof m);
+    CHECK_MSG(!strcmp(m, "no data: 12 record(s) read from 1.fit, 2.fit and 3 more files, no sample kept"), "%s", m);
+    wfm_import_no_data_message(&c, five, 3, m, sizeof m);
+    CHECK_MSG(!strcmp(m, "no data: 12 record(s) read from 1.fit, 2.fit and 3.fit, no sample kept"), "%s", m);
+    c.samples = 7, c.outside = 2;
+    wfm_import_no_data_message(&c, five, 1, m, sizeof m);
+    CHECK_MSG(!strcmp(m, "no data: 12 record(s) read from 1.fit, no sample kept (the data rules dropped all 7 "
+                         "sample(s); 2 sample(s) outside the chosen days)"), "%s", m);
+    /* cut to the buffer, always terminated */
+    char small[20];
+    wfm_import_no_data_message(&c, five, 5, small, sizeof small);
+    CHECK(strlen(small) == sizeof small - 1 && !strncmp(small, "no data: 12 record", 18));
+    wfm_import_no_data_message(NULL, NULL, 3, m, sizeof m);
+    CHECK_MSG(!strcmp(m, "no data: no file was given"), "%s", m);
+}
+
 int main(void) {
     setlocale(LC_ALL, "C");
     wfm_parse_minute("2024-03-10T00:00", 16, &day10);
@@ -259,5 +288,6 @@ int main(void) {
     RUN(bad_files_are_refused_whole_with_the_place_named);
     RUN(options_window_and_offsets);
     RUN(the_fitabase_rules_apply_to_the_table);
+    RUN(no_data_words_name_the_files);
     return TEST_SUMMARY();
 }

@@ -338,11 +338,19 @@ COUNT(outside)
 COUNT(utc_times)
 COUNT(bad_records)
 #undef COUNT
-/* The importers' table (heart_rate, steps, intensity, sleep_state), or 0 with wfmw_last_status() set. */
-EMSCRIPTEN_KEEPALIVE wfm_minutes *wfmw_import_table(const wfm_aggregator *a) {
+/* The importers' table (heart_rate, steps, intensity, sleep_state), or 0 with wfmw_last_status() set.
+ * names[n]: the files read (every file given when none was of a kind it reads), for the core's
+ * words of an import that keeps nothing (wfm_import_no_data_message, as the CLI says them). */
+EMSCRIPTEN_KEEPALIVE wfm_minutes *wfmw_import_table(const wfm_aggregator *a, const char *const *names, int n) {
     wfm_minutes *t = NULL;
     wfmw_clear_error();
-    return wfm_import_table(a, &t, &wfmw_error) == WFM_OK ? t : NULL;
+    wfm_status st = import_counts.files ? wfm_import_table(a, &t, &wfmw_error) : WFM_ERR_NO_DATA;
+    if (st == WFM_ERR_NO_DATA) {
+        wfm_import_no_data_message(&import_counts, names, n > 0 ? (size_t)n : 0, wfmw_error.message,
+                                   sizeof wfmw_error.message);
+        wfmw_error.status = WFM_ERR_NO_DATA;
+    }
+    return st == WFM_OK ? t : NULL;
 }
 /* One Takeout file: its kind (> 0), 0 when it is not one the importer reads
  * (skipped), or -1 with wfmw_last_error() set. */

@@ -248,6 +248,15 @@ typedef struct wfm_import_counts {
  * minute outside every sleep log is awake when the export has sleep logs). */
 wfm_status wfm_import_table(const wfm_aggregator *a, wfm_minutes **out, wfm_error *err);
 
+/* The words for an import that gives no table: no file of a kind the
+ * importer reads (counts->files == 0; names: every file given), or no
+ * sample kept (wfm_import_table's WFM_ERR_NO_DATA; names: the files read).
+ * Files are named without their directories, at most three, so the CLI and
+ * the page say the same: "no data: 12 record(s) read from a.fit and b.fit,
+ * no sample kept". Always terminated; cut to cap. */
+void wfm_import_no_data_message(const wfm_import_counts *counts, const char *const *names, size_t n_names,
+                                char *buf, size_t cap);
+
 /* Fitbit's own account export (Google Takeout, "Fitbit/Global Export Data"
  * JSON and "Physical Activity_GoogleData" CSV). */
 typedef enum wfm_takeout_kind {

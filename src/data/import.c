@@ -8,6 +8,8 @@
 #include "data/minutes_internal.h"
 #include "data/nonwear.h"
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -187,6 +189,70 @@ void imp_counts_add(wfm_import_counts *into, const wfm_import_counts *add) {
     into->outside += add->outside;
     into->utc_times += add->utc_times;
     into->bad_records += add->bad_records;
+}
+
+/* A file's name without its directories: the page knows only names, and the
+ * CLI and the page must say the same words. */
+static const char *base_name(const char *path) {
+    const char *b = path;
+    for (const char *p = path; *p; p++)
+        if (*p == '/' || *p == '\\') b = p + 1;
+    return *b ? b : path;
+}
+
+/* Appends printf output to buf[cap] at *o, keeping it terminated. */
+static void append(char *buf, size_t cap, size_t *o, const char *fmt, ...) {
+    if (*o >= cap) return;
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(buf + *o, cap - *o, fmt, ap);
+    va_end(ap);
+    if (k > 0) *o += (size_t)k < cap - *o ? (size_t)k : cap - *o - 1;
+}
+
+/* "a.json", "a.json and b.json", "a.json, b.json and 4 more files" */
+static void append_names(char *buf, size_t cap, size_t *o, const char *const *names, size_t n) {
+    enum { SHOWN = 3 };
+    size_t shown = n > SHOWN ? SHOWN - 1 : n;
+    for (size_t i = 0; i < shown; i++)
+        append(buf, cap, o, "%s%s", i == 0 ? "" : i + 1 == n ? " and " : ", ", base_name(names[i] ? names[i] : "?"));
+    if (n > shown) append(buf, cap, o, " and %zu more files", n - shown);
+}
+
+void wfm_import_no_data_message(const wfm_import_counts *counts, const char *const *names, size_t n_names,
+                                char *buf, size_t cap) {
+    if (!buf || !cap) return;
+    buf[0] = 0;
+    size_t o = 0;
+    const wfm_import_counts zero = {0};
+    const wfm_import_counts *c = counts ? counts : &zero;
+    if (!names) n_names = 0;
+    if (!c->files) {
+        if (n_names == 1) {
+            append(buf, cap, &o, "no data: ");
+            append_names(buf, cap, &o, names, n_names);
+            append(buf, cap, &o, " is not a file this importer reads");
+        } else if (n_names) {
+            append(buf, cap, &o, "no data: none of the files (");
+            append_names(buf, cap, &o, names, n_names);
+            append(buf, cap, &o, ") is one this importer reads");
+        } else {
+            append(buf, cap, &o, "no data: no file was given");
+        }
+        return;
+    }
+    append(buf, cap, &o, "no data: %zu record(s) read", c->records);
+    if (n_names) {
+        append(buf, cap, &o, " from ");
+        append_names(buf, cap, &o, names, n_names);
+    }
+    append(buf, cap, &o, ", no sample kept");
+    if (c->samples || c->outside) {
+        append(buf, cap, &o, " (");
+        if (c->samples) append(buf, cap, &o, "the data rules dropped all %zu sample(s)", c->samples);
+        if (c->outside) append(buf, cap, &o, "%s%zu sample(s) outside the chosen days", c->samples ? "; " : "", c->outside);
+        append(buf, cap, &o, ")");
+    }
 }
 
 wfm_status wfm_import_table(const wfm_aggregator *a, wfm_minutes **out, wfm_error *err) {

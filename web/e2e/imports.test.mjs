@@ -57,6 +57,18 @@ test('Fitbit account export (Google Takeout JSON + CSV) through the file input e
   assert.match(s, /heart rate values? (was|were) left out/);
   await compareWithCli('takeout', files);
   await p.page.screenshot({ path: path.join(out, 'import-takeout.png') });
+  const size = p.page.viewportSize();
+  await p.page.setViewportSize({ width: 390, height: 844 });
+  await p.page.waitForTimeout(300);
+  await p.page.screenshot({ path: path.join(out, 'import-takeout-phone.png'), fullPage: true });
+  await p.page.setViewportSize(size);
+});
+
+test("an export with nothing the importer keeps: the page says so in the core's words, naming the file", async () => {
+  const dir = path.join(root, 'tests/data/takeout');
+  await p.page.setInputFiles('#file', [path.join(dir, 'heart_rate-2024-03-12.json'), path.join(dir, 'calories-2024-03-10.json')]);
+  await p.page.waitForFunction(() => /^Could not read /.test(document.getElementById('status').textContent), null, { timeout: 30000 });
+  assert.match(await status(), /no data: 0 record\(s\) read from heart_rate-2024-03-12\.json, no sample kept/);
 });
 
 test('Apple Health export.xml through the file input (streamed by the worker) equals the native CLI', async () => {

@@ -378,9 +378,11 @@ export class WearfmCore {
         const d = this.dropCounts(m.UTF8ToString(m._wfmw_aggregator_channel_name(s.agg, c)), (why) => m._wfmw_aggregator_count(s.agg, c, why));
         if (d) dropped.push(d);
       }
-      const t = m._wfmw_import_table(s.agg);
+      // The files named in the core's words if nothing is kept: those read, or every one given.
+      const named = (s.files.length ? s.files : s.skipped).map((f) => f.name);
+      const t = this.withNames(named, (np, n) => m._wfmw_import_table(s.agg, np, n));
       if (!t) {
-        const e = new Error(m._wfmw_last_status() === NO_DATA ? `no data: ${counts.records} record(s) read, no sample kept` : this.error());
+        const e = new Error(this.error());
         e.noData = m._wfmw_last_status() === NO_DATA;
         throw e;
       }

@@ -61,6 +61,25 @@ test('a malformed Takeout file throws with its name and record; the core keeps n
   assert.throws(() => c.importBegin('tcx'), /unknown export kind/);
 });
 
+test("an import that keeps nothing says so in the CLI's words, naming the files (the core's wfm_import_no_data_message)", async () => {
+  const cases = [
+    ['calories-2024-03-10.json'],                                // no file of a kind the importer reads
+    ['heart_rate-2024-03-12.json', 'calories-2024-03-10.json'], // one read ("no data" inside), one skipped
+  ];
+  for (const names of cases) {
+    const files = names.map((n) => path.join(takeoutDir, n));
+    let cliWords = null;
+    try { nativeImport('takeout', files); } catch (e) {
+      assert.equal(e.status, 5, names.join(' '));
+      cliWords = String(e.stderr).split('\n').find((l) => l.startsWith('wearfm: no data:')).replace(/^wearfm: /, '');
+    }
+    assert.ok(cliWords && cliWords.includes(names[0]), `the CLI names ${names[0]}: ${cliWords}`);
+    const c = new WearfmCore(await loadCoreModule());
+    assert.throws(() => c.importExport('takeout', files.map((f) => ({ name: path.basename(f), bytes: readFileSync(f) }))),
+      (e) => e.noData === true && e.message === cliWords, names.join(' '));
+  }
+});
+
 test('files are routed to the importer that reads them', () => {
   const enc = (s) => new TextEncoder().encode(s);
   assert.equal(exportKind('heart_rate-2024-03-10.json', enc('[{')), 'takeout');
