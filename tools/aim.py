@@ -123,14 +123,16 @@ def encode_dropout(model, patches, visible):
     return model.encode(patches, visible, mode="compact")
 
 
-def masked_loss(model, x_obs, hide, targets_idx=None, profile=None):
+def masked_loss(model, x_obs, hide, targets_idx=None, profile=None, anchor_params=None):
     """Loss for one batch. x_obs [B, T, C] torch (real observations, NaN =
     missing); hide [B, T, C] bool torch (minutes to hide, observed ones);
-    profile [B, T, C] torch, each day's typical day (anchor_profile) or None.
+    profile [B, T, C] torch, each day's typical day (anchor_profile) or None;
+    anchor_params: each day's personal anchor (wearfm_ref.personal_params) or
+    None for the file's weights.
     Returns (loss, {channel name: its loss} for the channels scored)."""
     cfg = model.cfg
     x_in = x_obs.masked_fill(hide, float("nan"))
-    patches, visible, anchor_tok, observed = model.tokens(x_in, profile)
+    patches, visible, anchor_tok, observed = model.tokens(x_in, profile, anchor_params)
     enc = encode_dropout(model, patches, visible)
     head = model.decode(enc, visible, anchor_tok, observed)
     zhat, h = channel_z(head, anchor_tok, cfg, edge_gate(x_in, cfg))

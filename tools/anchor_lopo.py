@@ -20,7 +20,6 @@ heart-rate-only gaps (`"residual": "others_missing"`) and whole-day fills
 model file only gives the rest of the config (channels, profile rule).
 """
 import argparse
-import datetime
 import json
 import os
 import sys
@@ -91,18 +90,6 @@ def score_widths(users, train_ids, hr_people, base_cfg, widths):
     return out
 
 
-def person_history(users, uid):
-    """(history [n, C] on the person's dates, its first epoch minute, each
-    kept day's epoch minute): the days the CLI's --history file holds."""
-    days, dates = users[uid]
-    starts = [(datetime.date.fromisoformat(d) - datetime.date(1970, 1, 1)).days * userdays.DAY for d in dates]
-    first = min(starts)
-    hist = np.full((max(starts) - first + userdays.DAY, days.shape[2]), np.nan)
-    for s0, d in zip(starts, days):
-        hist[s0 - first:s0 - first + userdays.DAY] = d
-    return hist, first, starts
-
-
 def score_personal(users, train_ids, hr_people, cfg, lambdas):
     """{lambda (or "model"): {scenario: {"folds", "pooled"}}}: the anchor alone
     with personal_lambda refitted on the held-out person's own other days
@@ -112,7 +99,7 @@ def score_personal(users, train_ids, hr_people, cfg, lambdas):
     out = {}
     for uid in hr_people:
         fit, prof_all = fold_fit(users, train_ids, uid, cfg)
-        hist, h0, starts = person_history(users, uid)
+        hist, h0, starts = userdays.person_history(users, uid)
         eq = personal_normal_equations(hist, h0, starts, cfg)
         params = {"model": tuple(torch.from_numpy(a).double()[None].expand(len(starts), *a.shape) for a in fit)}
         for lam in lambdas:

@@ -171,48 +171,49 @@ def render_per_person(results):
     return "\n".join(lines)
 
 
-def render_other_channels(results):
+def other_channel_table(results, first_cols, row):
+    """The table of steps, intensity and sleep state per scenario: the
+    columns `first_cols`, then each method, the best baseline and each
+    model's ratio; row(summary) gives (first cells, {method: value}, digits,
+    best baseline, {model: ratio}) or None to leave the channel out."""
     lab = labels(results)
     models = list(results["methods"]["models"])
     keys = models + list(results["methods"]["simple_baselines"])
-    header = ["scenario", "channel", "days", "minutes"] + [lab[k] for k in keys] + \
+    header = ["scenario", "channel"] + first_cols + [lab[k] for k in keys] + \
              ["best baseline"] + [f"{lab[k]} / best [95% CI]" for k in models]
     rows = []
     for name in results["scenario_order"]:
         sc = results["scenarios"][name]
         for ch, label in CHANNEL_LABELS.items():
-            s = sc.get(ch)
-            if not s:
+            r = row(sc[ch]) if sc.get(ch) else None
+            if r is None:
                 continue
-            rows.append([f"`{name}`", label, s["days"], s["minutes"]] + value_cells(s["mse"], keys, 3)
-                        + [lab[s["best_baseline"]]] + [ratio_cell(s["ratio"][k]) for k in models])
+            cells, values, digits, best, ratio = r
+            rows.append([f"`{name}`", label] + cells + value_cells(values, keys, digits)
+                        + [lab[best]] + [ratio_cell(ratio[k]) for k in models])
+    return table(header, rows) if rows else None
+
+
+def render_other_channels(results):
+    t = other_channel_table(results, ["days", "minutes"],
+                            lambda s: ([s["days"], s["minutes"]], s["mse"], 3, s["best_baseline"], s["ratio"]))
     return "\n".join(["Steps, intensity and sleep state in the all-channel scenarios, MSE in z-units "
-                      "(squared error divided by the training people's variance of the channel):", ""]
-                     + table(header, rows))
+                      "(squared error divided by the training people's variance of the channel):", ""] + t)
 
 
 def render_other_levels(results):
-    lab = labels(results)
-    models = list(results["methods"]["models"])
-    keys = models + list(results["methods"]["simple_baselines"])
-    header = ["scenario", "channel", "levels", "days", "minutes"] + [lab[k] for k in keys] + \
-             ["best baseline"] + [f"{lab[k]} / best [95% CI]" for k in models]
-    rows = []
-    for name in results["scenario_order"]:
-        sc = results["scenarios"][name]
-        for ch, label in CHANNEL_LABELS.items():
-            s = sc.get(ch)
-            if not s or "levels" not in s:
-                continue
-            lv = s["levels"]
-            rows.append([f"`{name}`", label, "/".join(f"{v:g}" for v in lv["levels"]), s["days"], s["minutes"]]
-                        + value_cells({k: 100 * v for k, v in lv["error_rate"].items()}, keys, 1)
-                        + [lab[lv["best_baseline"]]] + [ratio_cell(lv["ratio"][k]) for k in models])
-    if not rows:
+    def row(s):
+        lv = s.get("levels")
+        if not lv:
+            return None
+        return (["/".join(f"{v:g}" for v in lv["levels"]), s["days"], s["minutes"]],
+                {k: 100 * v for k, v in lv["error_rate"].items()}, 1, lv["best_baseline"], lv["ratio"])
+    t = other_channel_table(results, ["levels", "days", "minutes"], row)
+    if t is None:
         return "(no category channel was scored)"
     return "\n".join(["The category channels as categories: the share of hidden minutes (%) given the wrong level, "
                       "every method's fill read as its nearest level (the models fill with levels; an interpolation "
-                      "between two levels is rounded to one):", ""] + table(header, rows))
+                      "between two levels is rounded to one):", ""] + t)
 
 
 def render_robustness(results):

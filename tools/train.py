@@ -23,7 +23,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import aim  # noqa: E402
 import anchor_fit  # noqa: E402
 import userdays  # noqa: E402
-from wearfm_ref import WearFM, init_random, load_model, profiles_leave_one_out, save_model, with_residual  # noqa: E402
+from wearfm_ref import (WearFM, init_random, load_model, personal_params, profiles_leave_one_out,  # noqa: E402
+                        save_model, with_residual)
 
 PROFILE_SMOOTH = 15  # minutes: the profile's +- smoothing, as tools/evaluate.py's own time-of-day baseline
 # a day trains without its profile this often, so the model also fills a
@@ -114,17 +115,32 @@ def time_shift(x, rng, max_minutes, profile=None):
     return out, prof
 
 
-def batch_loss(model, x_obs, rng, strategy=None, mix=aim.STRATEGIES, p_focus=0.6, profile=None):
+def batch_loss(model, x_obs, rng, strategy=None, mix=aim.STRATEGIES, p_focus=0.6, profile=None, anchor_params=None):
     """x_obs: real observations [B, T, C] numpy; minutes hidden by aim.hide_mask."""
     hide, _ = aim.hide_mask(x_obs, model.cfg["patch_minutes"], rng, strategy, mix, p_focus)
     return aim.masked_loss(model, torch.from_numpy(x_obs), torch.from_numpy(hide),
-                           profile=None if profile is None else torch.from_numpy(profile))
+                           profile=None if profile is None else torch.from_numpy(profile),
+                           anchor_params=anchor_params)
 
 
 def person_profiles(users, ids, smooth):
     """[D, T, C] float32 in userdays.stack order: each day's leave-one-out
     typical day of its person (wearfm_ref.profiles_leave_one_out)."""
     return np.concatenate([profiles_leave_one_out(users[u][0], smooth) for u in ids]).astype(np.float32)
+
+
+def person_anchor_params(users, ids, cfg, anchor, lam):
+    """Each day of `ids` (in userdays.stack order): the anchor refitted on
+    the person's other days (personal_lambda lam), as the C core fits it at
+    inference with the person's history: (weight [D, C, C*F], bias [D, C],
+    profile_weight [D, C, 3]) float32."""
+    cfg = dict(cfg, personal_lambda=lam)
+    parts = []
+    for u in ids:
+        hist, first, starts = userdays.person_history(users, u)
+        W, b, pw = personal_params(hist, first, starts, cfg, anchor.weight, anchor.bias, anchor.profile_weight)
+        parts.append((W.float(), b.float(), pw.float()))
+    return tuple(torch.cat([p[k] for p in parts]) for k in range(3))
 
 
 def sample_batch(rng, n, hr_days, other_days, hr_fraction):
@@ -171,6 +187,9 @@ def main():
                     help="the model file refits the anchor on the person's history at inference, shrunk toward "
                     "the fitted weights with this weight (personal_lambda; needs --anchor-profile; chosen by "
                     "make personal-lopo). Training is unchanged")
+    ap.add_argument("--personal-train", action="store_true",
+                    help="train on each day's personal anchor (the anchor refitted on the person's other days with "
+                    "--personal-lambda, as the C core does at inference), not on the file's weights")
     ap.add_argument("--anchor-profile", action="store_true",
                     help="the anchor also weighs the person's typical day (their other days; docs/model-format.md)")
     ap.add_argument("--profile-tau", type=float, default=60.0,
@@ -241,6 +260,16 @@ def main():
                     model.anchor.profile_weight.copy_(torch.from_numpy(fit[2]))
             print("anchor fitted" + (f"; profile weights {fit[2].tolist()}" if p_train is not None else ""), flush=True)
         model.anchor.requires_grad_(False)
+    a_train = a_val = None
+    if args.personal_train:
+        if not (args.personal_lambda and args.anchor_profile):
+            raise SystemExit("train: --personal-train needs --personal-lambda and --anchor-profile")
+        t_fit = time.time()
+        with torch.no_grad():
+            a_train = person_anchor_params(users, train_ids, model.cfg, model.anchor, args.personal_lambda)
+            a_val = person_anchor_params(users, val_ids, model.cfg, model.anchor, args.personal_lambda)
+        print(f"personal anchors of {len(a_train[0])} training and {len(a_val[0])} validation days "
+              f"in {time.time() - t_fit:.0f} s", flush=True)
     n_params = sum(p.numel() for p in model.parameters())
     print(f"train: {len(train_ids)} users, {len(x_train)} days; validation: {len(val_ids)} users, "
           f"{len(x_val)} days; {n_params} parameters; {'naive ablation' if args.naive else 'AIM'}", flush=True)
@@ -268,8 +297,9 @@ def main():
                 tot, hr = [], []
                 for i in range(0, len(x_val), 64):
                     pv = None if p_val is None else torch.from_numpy(p_val[i:i + 64])
+                    av = None if a_val is None else tuple(a[i:i + 64] for a in a_val)
                     loss, per = aim.masked_loss(model, torch.from_numpy(x_val[i:i + 64]),
-                                                torch.from_numpy(hide[i:i + 64]), profile=pv)
+                                                torch.from_numpy(hide[i:i + 64]), profile=pv, anchor_params=av)
                     tot.append(float(loss))
                     if "heart_rate" in per:
                         hr.append(per["heart_rate"])
@@ -319,7 +349,8 @@ def main():
             xb, pb = augment(xb, cfg, rng, profile=pb)
         if args.time_shift:
             xb, pb = time_shift(xb, rng, args.time_shift, profile=pb)
-        loss, _ = batch_loss(model, xb, rng, mix=mix, p_focus=args.hr_focus, profile=pb)
+        ab = None if a_train is None else tuple(a[torch.from_numpy(idx)] for a in a_train)
+        loss, _ = batch_loss(model, xb, rng, mix=mix, p_focus=args.hr_focus, profile=pb, anchor_params=ab)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)

@@ -10,6 +10,7 @@ evaluation, the CLI and the browser all see the same data.
 
 The split is by user: no user's days are on both sides.
 """
+import datetime
 import glob
 import os
 
@@ -80,3 +81,15 @@ def channel_stats(x):
     mean = np.nanmean(x, axis=(0, 1))
     std = np.nanstd(x, axis=(0, 1))
     return mean.astype(np.float64), np.maximum(std, 1e-3).astype(np.float64)
+
+
+def person_history(users, uid):
+    """(history [n, C] on the person's dates, its first epoch minute, each
+    kept day's epoch minute): the days the CLI's --history file holds."""
+    days, dates = users[uid]
+    starts = [(datetime.date.fromisoformat(d) - datetime.date(1970, 1, 1)).days * DAY for d in dates]
+    first = min(starts)
+    hist = np.full((max(starts) - first + DAY, days.shape[2]), np.nan)
+    for s0, d in zip(starts, days):
+        hist[s0 - first:s0 - first + DAY] = d
+    return hist, first, starts
