@@ -40,6 +40,12 @@ int cli_import(int argc, char **argv);
 
 /* wearfm import takeout|apple-health|fit ... (cli/import_exports.c). */
 int cli_import_export(int argc, char **argv);
+
+/* --tz ZONE ("local": the machine's): the zone as the C library knows it,
+ * or a message on stderr and EXIT_USAGE (unknown zone; the WASI build has
+ * no zone database) or EXIT_RUNTIME. */
+struct wfm_tz;
+int cli_time_zone(const char *name, struct wfm_tz **out);
 /* A minute value as the importers write it: integers plainly, else the
  * shortest %.6g..%.9g that reads back as the same float; nothing for NaN. */
 void cli_put_value(FILE *f, float v);

@@ -26,10 +26,12 @@ static void usage(FILE *f) {
             "\n"
             "options:\n"
             "  -o, --output FILE   the minute CSV (default: stdout; parent directories are created)\n"
-            "  --utc-offset +HH:MM local time of times written in UTC (Fitbit's CSVs, FIT files\n"
-            "                      without a local time); default +00:00\n"
+            "  --tz ZONE           local time of times written in UTC (Fitbit's CSVs, FIT files\n"
+            "                      without a local time) in this zone, daylight saving included:\n"
+            "                      Europe/Berlin, America/New_York, ... or 'local' (native CLI only)\n"
+            "  --utc-offset +HH:MM the same with one offset for every time; default +00:00\n"
             "  --fixed-offset      times with their own offset (Apple Health) are converted to\n"
-            "                      --utc-offset too, instead of keeping the clock they were recorded in\n"
+            "                      --tz or --utc-offset too, instead of keeping the clock they were recorded in\n"
             "  --no-nonwear        keep zero steps while the device was off the wrist (docs/data.md)\n"
             "  --sleep-logs-only   sleep_state only inside sleep records (default: a worn minute\n"
             "                      outside them is awake, 0, when the export has sleep records)\n"
@@ -47,6 +49,8 @@ typedef struct exp_opts {
     const char **files;
     int n_files;
     const char *out;
+    const char *tz_name;     /* --tz */
+    int have_offset;         /* --utc-offset given */
     wfm_import_options io;
     wfm_fitabase_options rules;
     int quiet;
@@ -89,10 +93,12 @@ static int parse_args(int argc, char **argv, exp_opts *o) {
         const char *a = argv[i], *next = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) { usage(stdout); return -1; }
         if (!strcmp(a, "-o") || !strcmp(a, "--output") || !strcmp(a, "--utc-offset") || !strcmp(a, "--from") ||
-            !strcmp(a, "--to")) {
+            !strcmp(a, "--to") || !strcmp(a, "--tz")) {
             if (!next) { fprintf(stderr, "wearfm import: option '%s' needs a value\n", a); return EXIT_USAGE; }
             if (a[1] == 'o' || !strcmp(a, "--output")) o->out = next;
+            else if (!strcmp(a, "--tz")) o->tz_name = next;
             else if (!strcmp(a, "--utc-offset")) {
+                o->have_offset = 1;
                 if (parse_offset(next, &o->io.utc_offset_minutes)) {
                     fprintf(stderr, "wearfm import: --utc-offset needs +HH:MM or -HH:MM within 18 hours, not '%s'\n", next);
                     return EXIT_USAGE;
@@ -114,6 +120,10 @@ static int parse_args(int argc, char **argv, exp_opts *o) {
         o->io.from_minute = have_from ? from : -719528LL * 1440;
         o->io.to_minute = have_to ? to + 1440 : 2932897LL * 1440;
         if (o->io.to_minute <= o->io.from_minute) { fprintf(stderr, "wearfm import: --to is before --from\n"); return EXIT_USAGE; }
+    }
+    if (o->tz_name && o->have_offset) {
+        fprintf(stderr, "wearfm import: give --tz or --utc-offset, not both\n");
+        return EXIT_USAGE;
     }
     if (!o->n_files) { fprintf(stderr, "wearfm import: expected '%s FILE...' (see --help)\n", o->kind); return EXIT_USAGE; }
     if (!strcmp(o->kind, "apple-health") && o->n_files != 1) {
@@ -317,8 +327,8 @@ static int run(const exp_opts *o) {
         rc = EXIT_RUNTIME;
     }
     if (rc == EXIT_OK && !o->quiet) {
-        if (k.utc_times && !o->io.utc_offset_minutes)
-            fprintf(stderr, "wearfm: note: %zu time(s) were written in UTC and are shown as UTC; give --utc-offset for local time\n",
+        if (k.utc_times && !o->io.utc_offset_minutes && !o->io.time_zone)
+            fprintf(stderr, "wearfm: note: %zu time(s) were written in UTC and are shown as UTC; give --tz or --utc-offset for local time\n",
                     k.utc_times);
         if (nonwear) fprintf(stderr, "wearfm: note: the non-wear rule set %zu minute(s) of zero steps missing (--no-nonwear keeps them)\n", nonwear);
         fprintf(stderr, "wearfm: %zu file(s), %zu record(s), %zu sample(s)%s; wrote %zu day(s) to %s\n", k.files, k.records,
@@ -333,9 +343,12 @@ static int run(const exp_opts *o) {
 
 int cli_import_export(int argc, char **argv) {
     exp_opts o;
+    wfm_tz *tz = NULL;
     int rc = parse_args(argc, argv, &o);
+    if (rc == 0 && o.tz_name && !(rc = cli_time_zone(o.tz_name, &tz))) o.io.time_zone = tz;
     if (rc == 0) rc = run(&o);
     else if (rc < 0) rc = EXIT_OK;
+    wfm_tz_free(tz);
     free(o.files);
     return rc;
 }

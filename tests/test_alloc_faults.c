@@ -690,6 +690,22 @@ TEST(export_importers) {
     sweep(&(entry){"fit -> table", fit_table, release_minutes, NULL, 0, 0}, (void *)&fit_file);
 }
 
+/* ---- time zones ---- */
+
+static int three_changes(void *ctx, int64_t m) { (void)ctx; return m < 5000 ? 60 : m < 90000 ? 120 : m < 400000 ? 60 : 0; }
+
+static wfm_status sample_zone(void *ctx, void **made, wfm_error *err) {
+    (void)ctx;
+    wfm_tz *tz = (wfm_tz *)made;
+    wfm_status st = wfm_tz_sample(three_changes, NULL, 0, 500000, &tz, err);
+    *made = tz;
+    return st;
+}
+
+static void release_zone(void *tz) { wfm_tz_free(tz); }
+
+TEST(time_zones) { sweep(&(entry){"time zone sampled from a host", sample_zone, release_zone, NULL, 0, 0}, NULL); }
+
 /* ---- raw waveforms: readers and the resampler ---- */
 
 typedef struct waveio_ctx { const char *text; wfm_waveform_options o; } waveio_ctx;
@@ -867,6 +883,7 @@ int main(void) {
     RUN(profiles);
     RUN(personal_profiles);
     RUN(export_importers);
+    RUN(time_zones);
     RUN(waveforms);
     RUN(probe_metadata_cannot_ask_for_more_than_the_file_holds);
     return TEST_SUMMARY();

@@ -333,6 +333,26 @@ assert all(float(r['steps_low'])>=0 for r in rows if r['steps_low'])" $W/bands.c
   grep_err "$build import takeout of other files names it" "no data: calories-2024-03-10.json is not a file this importer reads"
   check "$build import takeout of no data" 5 "${CLI[@]}" import takeout $TK/heart_rate-2024-03-12.json $TK/calories-2024-03-10.json
   grep_err "$build import takeout of no data names the file read" "no data: 0 record(s) read from heart_rate-2024-03-12.json, no sample kept"
+  # --tz: each UTC time takes its zone's offset at that instant (daylight saving), not one offset for the export
+  printf 'timestamp,steps\n2024-03-31T00:30:00Z,10\n2024-03-31T01:30:00Z,20\n2024-10-27T00:30:00Z,30\n2024-10-27T01:30:00Z,40\n' > $W/steps_dst.csv
+  if [ $build = native ]; then
+    check "$build import takeout --tz Europe/Berlin" 0 "${CLI[@]}" import takeout $W/steps_dst.csv --tz Europe/Berlin -q -o $W/tz_native_dst.csv
+    if grep -q '^2024-03-31T01:30,,10,,$' $W/tz_native_dst.csv && grep -q '^2024-03-31T03:30,,20,,$' $W/tz_native_dst.csv &&
+       grep -q '^2024-10-27T02:30,,70,,$' $W/tz_native_dst.csv; then
+      pass=$((pass + 1)); echo "ok   $build import takeout --tz: +01:00 before, +02:00 after the spring change; the autumn hour twice"
+    else fail=$((fail + 1)); echo "FAIL $build import takeout --tz output"; grep -v ',,,$' $W/tz_native_dst.csv | head; fi
+    check "$build import takeout --tz local" 0 env TZ=America/New_York "${CLI[@]}" import takeout $W/steps_dst.csv --tz local -q -o $W/tz_native_dst_local.csv
+    if grep -q '^2024-03-30T20:30,,10,,$' $W/tz_native_dst_local.csv; then pass=$((pass + 1)); echo "ok   $build import takeout --tz local follows TZ"
+    else fail=$((fail + 1)); echo "FAIL $build import takeout --tz local"; fi
+    check "$build import takeout of an unknown --tz" 2 "${CLI[@]}" import takeout $W/steps_dst.csv --tz Mars/Olympus
+    grep_err "$build unknown --tz is named" "--tz 'Mars/Olympus' is not a time zone of this system"
+    check "$build import takeout --tz ../../etc/passwd" 2 "${CLI[@]}" import takeout $W/steps_dst.csv --tz ../../etc/passwd
+  else
+    check "$build import takeout --tz" 2 "${CLI[@]}" import takeout $W/steps_dst.csv --tz Europe/Berlin
+    grep_err "$build --tz says the WASI build has no zone database" "the WASI build does not have"
+  fi
+  check "$build import takeout --tz with --utc-offset" 2 "${CLI[@]}" import takeout $W/steps_dst.csv --tz UTC --utc-offset +01:00
+  grep_err "$build --tz with --utc-offset is refused" "give --tz or --utc-offset, not both"
   check "$build import takeout bad --utc-offset" 2 "${CLI[@]}" import takeout $TK/steps-2024-03-10.json --utc-offset 5
   grep_err "$build import takeout bad --utc-offset is named" "--utc-offset needs +HH:MM"
   printf 'timestamp,steps\n2016-01-01T00:00:00Z,1\n2024-01-01T00:00:00Z,2\n' > $W/steps_long.csv

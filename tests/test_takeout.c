@@ -134,6 +134,31 @@ TEST(csv_times_in_utc_move_by_the_offset) {
     done(r, t);
 }
 
+/* Europe/Berlin in 2024: +01:00, then +02:00 from 2024-03-31T01:00Z. */
+static int berlin_2024(void *ctx, int64_t m) {
+    (void)ctx;
+    return m < 28530780 /* 2024-03-31T01:00Z */ ? 60 : 120;
+}
+
+TEST(utc_times_follow_the_time_zone_across_a_change) {
+    /* One offset for a whole export puts half a year an hour off; a zone
+     * gives each UTC time the offset of its own instant. */
+    wfm_tz *tz = NULL;
+    CHECK(wfm_tz_sample(berlin_2024, NULL, 28000000, 29000000, &tz, NULL) == WFM_OK && wfm_tz_changes(tz) == 2);
+    run *r = start();
+    const char *csv = "timestamp,steps\n2024-03-31T00:30:00Z,10\n2024-03-31T01:30:00Z,20\n";
+    wfm_import_options o = wfm_import_default_options();
+    o.time_zone = tz;
+    o.utc_offset_minutes = 600; /* not used with a zone */
+    CHECK_MSG(add(r, "steps_2024-03-31.csv", csv, &o) == WFM_OK, "%s", r->err.message);
+    CHECK(r->counts.utc_times == 2);
+    wfm_minutes *t = table(r);
+    /* 00:30Z is 01:30 local (+1), 01:30Z is 03:30 local (+2) */
+    if (t) CHECK(cell(t, 21 * 24 + 1, 30, 1) == 10 && cell(t, 21 * 24 + 3, 30, 1) == 20 && isnan(cell(t, 21 * 24 + 2, 30, 1)));
+    done(r, t);
+    wfm_tz_free(tz);
+}
+
 TEST(detection_by_name_and_content) {
     CHECK(wfm_takeout_detect("a/b/heart_rate-2020-01-01.json", NULL, 0) == WFM_TAKEOUT_HEART_RATE_JSON);
     CHECK(wfm_takeout_detect("C:\\x\\steps-2020-01-01.json", NULL, 0) == WFM_TAKEOUT_STEPS_JSON);
@@ -289,5 +314,6 @@ int main(void) {
     RUN(options_window_and_offsets);
     RUN(the_fitabase_rules_apply_to_the_table);
     RUN(no_data_words_name_the_files);
+    RUN(utc_times_follow_the_time_zone_across_a_change);
     return TEST_SUMMARY();
 }

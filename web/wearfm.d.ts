@@ -354,7 +354,7 @@ export class Wearfm {
   fitabaseKind(bytes: Bytes): Promise<string | null>;
   /** An export people have (Fitbit account export, Apple Health export.xml, Garmin FIT) -> one minute table, by the core's importers. */
   importExport(kind: 'takeout' | 'apple-health' | 'fit', files: ({ name: string; bytes: Bytes } | { name: string; blob: Blob })[],
-    options?: { utcOffsetMinutes?: number; fixedOffset?: boolean; from?: number; to?: number } & CallControl): Promise<ExportImport>;
+    options?: { utcOffsetMinutes?: number; fixedOffset?: boolean; from?: number; to?: number; timeZone?: "local" } & CallControl): Promise<ExportImport>;
   importFitabase(files: { name: string; bytes: Bytes }[], options?: { nonwear?: 'auto' | 'off' | 'movement-only' } & CallControl): Promise<FitabaseImport>;
   /** Fits a linear probe on rows (e.g. day embeddings). Rejects with "not available in this build" without probe exports. */
   probeFit(args: ProbeFitArgs): Promise<{ probe: Uint8Array; info: ProbeInfo }>;

@@ -320,13 +320,32 @@ EMSCRIPTEN_KEEPALIVE wfm_minutes *wfmw_aggregator_table(const wfm_aggregator *a,
 static wfm_import_options import_options;
 static wfm_import_counts import_counts;
 
-EMSCRIPTEN_KEEPALIVE void wfmw_import_begin(int utc_offset_minutes, int fixed_offset, double from_minute, double to_minute) {
+/* The browser's own zone (the participant's), daylight saving included: the
+ * host of wfm_tz_sample, as the C library is for the CLI's --tz local. */
+EM_JS(int, browser_offset_minutes, (double utc_minute), { return -new Date(utc_minute * 60000).getTimezoneOffset(); });
+static int browser_offset(void *ctx, int64_t utc_minute) {
+    (void)ctx;
+    return browser_offset_minutes((double)utc_minute);
+}
+static wfm_tz *browser_zone; /* sampled once: 1970..2100, as the CLI's --tz */
+
+/* local_zone: UTC times take the browser's zone at their instant (utc_offset_minutes is
+ * then not used). Returns a wfm_status. */
+EMSCRIPTEN_KEEPALIVE int wfmw_import_begin(int utc_offset_minutes, int fixed_offset, double from_minute, double to_minute,
+                                           int local_zone) {
+    wfmw_clear_error();
     import_options = wfm_import_default_options();
     import_options.utc_offset_minutes = utc_offset_minutes;
     import_options.fixed_offset = fixed_offset;
     import_options.from_minute = from_minute == from_minute ? (int64_t)from_minute : 0;
     import_options.to_minute = to_minute == to_minute ? (int64_t)to_minute : 0;
     memset(&import_counts, 0, sizeof import_counts);
+    if (local_zone && !browser_zone) {
+        wfm_status st = wfm_tz_sample(browser_offset, NULL, 0, 47482LL * 1440, &browser_zone, &wfmw_error);
+        if (st) return (int)st;
+    }
+    import_options.time_zone = local_zone ? browser_zone : NULL;
+    return WFM_OK;
 }
 /* What the import read so far, one getter per field of wfm_import_counts: wfmw_import_count_<field>(). */
 #define COUNT(field) EMSCRIPTEN_KEEPALIVE double wfmw_import_count_##field(void) { return (double)import_counts.field; }

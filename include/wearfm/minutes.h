@@ -204,6 +204,31 @@ wfm_aggregator_table_params wfm_aggregator_table_default_params(void);
 wfm_status wfm_aggregator_table(const wfm_aggregator *a, const wfm_aggregator_table_params *params,
                                 wfm_minutes **out, wfm_error *err);
 
+/* ---- time zones ---------------------------------------------------------- */
+
+/* A time zone as its UTC offset over time (daylight saving included): the
+ * offset of each change, from its UTC minute on; the first also holds for
+ * every earlier time. The importers convert UTC times with it
+ * (wfm_import_options.time_zone). The host knows the zones (the C library's
+ * database, the browser's Intl); wfm_tz_sample asks it once a day over a
+ * range and narrows each change to its minute. */
+typedef struct wfm_tz wfm_tz;
+
+/* offsets: minutes east of UTC, -1080..1080; from: strictly increasing. */
+wfm_status wfm_tz_create(const int64_t *from_utc_minute, const int *offset_minutes, size_t n, wfm_tz **out,
+                         wfm_error *err);
+/* The host's offset (minutes east of UTC) at a UTC minute. */
+typedef int (*wfm_tz_offset_fn)(void *ctx, int64_t utc_minute);
+/* The zone offset_at describes over [first, last] UTC minutes (at most 400
+ * years); outside it the nearest end's offset holds. */
+wfm_status wfm_tz_sample(wfm_tz_offset_fn offset_at, void *ctx, int64_t first_utc_minute, int64_t last_utc_minute,
+                         wfm_tz **out, wfm_error *err);
+/* Minutes east of UTC at a UTC minute (0 for NULL). */
+int wfm_tz_offset_at(const wfm_tz *tz, int64_t utc_minute);
+/* The number of offsets in the list (1 for a zone that never changes). */
+size_t wfm_tz_changes(const wfm_tz *tz);
+void wfm_tz_free(wfm_tz *tz);
+
 /* ---- device exports -> the minute aggregator ---------------------------- */
 
 /* The importers of the exports people have (Fitbit's account export, Apple
@@ -214,13 +239,16 @@ wfm_status wfm_aggregator_table(const wfm_aggregator *a, const wfm_aggregator_ta
  * Times. Minute tables are in the device's local wall-clock time. A time
  * written without a zone is taken as it is. A time written in UTC (a 'Z',
  * or FIT's UTC seconds when the file gives no local time) becomes
- * UTC + utc_offset_minutes. A time with its own offset (Apple Health's
- * "2024-03-10 08:00:00 -0500") keeps the wall clock it was recorded in,
- * the phone's local time then; with fixed_offset it is converted to
- * UTC + utc_offset_minutes instead (one zone for a whole export). */
+ * UTC + the zone's offset at that instant (time_zone), or
+ * UTC + utc_offset_minutes without one. A time with its own offset (Apple
+ * Health's "2024-03-10 08:00:00 -0500") keeps the wall clock it was
+ * recorded in, the phone's local time then; with fixed_offset it is
+ * converted to the zone (or utc_offset_minutes) instead (one zone for a
+ * whole export). */
 typedef struct wfm_import_options {
-    int utc_offset_minutes;   /* 0; -1080..1080 */
+    int utc_offset_minutes;   /* 0; -1080..1080; not used with time_zone */
     int fixed_offset;         /* 0 */
+    const wfm_tz *time_zone;  /* NULL; the caller keeps it until the import is finished */
     /* Keep only samples in [from_minute, to_minute) (minutes since 1970, local);
      * others are counted in `outside`. Both 0: everything. */
     int64_t from_minute, to_minute;

@@ -35,14 +35,22 @@ wfm_status imp_options(const wfm_import_options *in, wfm_import_options *o, wfm_
     return WFM_OK;
 }
 
+/* Local ms of a UTC instant: the zone's offset then, or the fixed one. */
+static double local_of_utc(const wfm_import_options *o, double utc_ms) {
+    if (!o->time_zone) return utc_ms + o->utc_offset_minutes * 60000.0;
+    double minute = floor(utc_ms / 60000.0);
+    int64_t m = minute < -9.2e15 ? INT64_MIN / 2 : minute > 9.2e15 ? INT64_MAX / 2 : (int64_t)minute;
+    return utc_ms + wfm_tz_offset_at(o->time_zone, m) * 60000.0;
+}
+
 double imp_local_ms(const wfm_import_options *o, imp_time t, wfm_import_counts *c) {
     switch (t.zone) {
     case IMP_ZONE_UTC:
         if (c) c->utc_times++;
-        return (double)t.wall_ms + o->utc_offset_minutes * 60000.0;
+        return local_of_utc(o, (double)t.wall_ms);
     case IMP_ZONE_OFFSET:
         if (!o->fixed_offset) return (double)t.wall_ms;
-        return (double)t.wall_ms + (o->utc_offset_minutes - t.offset_min) * 60000.0;
+        return local_of_utc(o, (double)t.wall_ms - t.offset_min * 60000.0);
     default:
         return (double)t.wall_ms;
     }

@@ -48,7 +48,9 @@ export async function importFiles(api, files, options = {}) {
     if (exportKinds.length) {
       agg?.dispose();
       const kind = exportKinds[0], list = exports[kind];
-      const res = await api.importExport(kind, list.map((f) => ({ name: f.name, blob: f })), { onProgress: options.onProgress, signal: options.signal });
+      // UTC times (Fitbit's CSVs, FIT without a local time) in the participant's own zone, daylight saving included.
+      const res = await api.importExport(kind, list.map((f) => ({ name: f.name, blob: f })),
+        { timeZone: 'local', onProgress: options.onProgress, signal: options.signal });
       notes.push(exportNote(kind, res));
       if (res.dropped.length) notes.push(droppedText(res.dropped));
       if (exportKinds.length > 1) notes.push(`only the ${EXPORT_WORDS[kind]} is shown`);

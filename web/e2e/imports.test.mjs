@@ -30,8 +30,9 @@ function nativeTable(kind, files, extra = []) {
 }
 
 // The page's table as the CLI writes it (values printed by the same rule are compared as numbers).
-async function compareWithCli(kind, files, extra) {
-  const cli = nativeTable(kind, files, extra);
+// The page reads UTC times in the browser's zone, which is the machine's: the CLI's --tz local.
+async function compareWithCli(kind, files, extra = []) {
+  const cli = nativeTable(kind, files, ['--tz', 'local', ...extra]);
   const web = await p.page.evaluate(() => {
     const t = wearfmDemo.table;
     return { channels: t.channels, length: t.length, values: Array.from(t.values, (v) => (Number.isNaN(v) ? null : v)) };

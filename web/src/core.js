@@ -317,13 +317,17 @@ export class WearfmCore {
    * import <kind>`: importBegin, then importAdd per file (importFeed for
    * Apple Health's streamed bytes), then importFinish for the table. One
    * import at a time; importAbort frees it. options: {utcOffsetMinutes,
-   * fixedOffset, from, to (minutes since 1970, local)}.
+   * fixedOffset, from, to (minutes since 1970, local), timeZone: 'local' for
+   * the browser's zone with its daylight saving (as `--tz local`; then no
+   * utcOffsetMinutes), else UTC + utcOffsetMinutes (as `--utc-offset`)}.
    */
-  importBegin(kind, { utcOffsetMinutes = 0, fixedOffset = false, from = 0, to = 0 } = {}) {
+  importBegin(kind, { utcOffsetMinutes = 0, fixedOffset = false, from = 0, to = 0, timeZone = null } = {}) {
     if (!IMPORT_KINDS.includes(kind)) throw new Error(`unknown export kind '${kind}' (${IMPORT_KINDS.join(', ')})`);
+    if (timeZone !== null && timeZone !== 'local') throw new Error(`timeZone '${timeZone}': only 'local' (the browser's zone)`);
+    if (timeZone && utcOffsetMinutes) throw new Error('give timeZone or utcOffsetMinutes, not both');
     this.importAbort();
     const m = this.m;
-    m._wfmw_import_begin(utcOffsetMinutes | 0, fixedOffset ? 1 : 0, from, to);
+    if (m._wfmw_import_begin(utcOffsetMinutes | 0, fixedOffset ? 1 : 0, from, to, timeZone ? 1 : 0)) throw new Error(this.error());
     const agg = this.aggregatorCreate();
     let parser = 0;
     if (kind === 'apple-health' && !(parser = m._wfmw_apple_health_create(agg))) {

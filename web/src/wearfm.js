@@ -207,7 +207,7 @@ export class Wearfm {
    * export.xml, 'fit': Garmin FIT) -> one minute table, by the core's importers
    * and aggregator (as `wearfm import <kind>`). files: [{name, bytes}] (bytes
    * transferred) or [{name, blob}] (a File; Apple Health is streamed from it).
-   * options: {utcOffsetMinutes, fixedOffset, from, to, onProgress, signal}.
+   * options: {utcOffsetMinutes, fixedOffset, from, to, timeZone ('local'), onProgress, signal}.
    * Resolves {table, counts, files, skipped, dropped}.
    */
   importExport(kind, files, options = {}) {

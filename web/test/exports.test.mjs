@@ -4,7 +4,7 @@
 // the page's routing of files (web/src/exports.js) is checked here too.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync, mkdtempSync } from 'node:fs';
+import { readFileSync, readdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
@@ -78,6 +78,29 @@ test("an import that keeps nothing says so in the CLI's words, naming the files 
     assert.throws(() => c.importExport('takeout', files.map((f) => ({ name: path.basename(f), bytes: readFileSync(f) }))),
       (e) => e.noData === true && e.message === cliWords, names.join(' '));
   }
+});
+
+test("timeZone 'local': UTC times take the browser's zone at their own instant, as the CLI's --tz (daylight saving)", async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'wfm-tz-'));
+  const csv = path.join(dir, 'steps_dst.csv');
+  writeFileSync(csv, 'timestamp,steps\n2024-03-10T06:30:00Z,5\n2024-03-10T07:30:00Z,6\n2024-03-31T00:30:00Z,10\n' +
+    '2024-03-31T01:30:00Z,20\n2024-10-27T00:30:00Z,30\n2024-10-27T01:30:00Z,40\n2024-11-03T05:30:00Z,7\n2024-11-03T06:30:00Z,8\n');
+  const before = process.env.TZ;
+  try {
+    for (const zone of ['Europe/Berlin', 'America/New_York', 'Asia/Kolkata']) {
+      process.env.TZ = zone; // the browser's zone, as Date sees it
+      const c = new WearfmCore(await loadCoreModule());
+      const web = c.importExport('takeout', [{ name: 'steps_dst.csv', bytes: readFileSync(csv) }], { timeZone: 'local' });
+      sameTable(web.table, nativeImport('takeout', [csv], ['--tz', zone]));
+      const utc = nativeImport('takeout', [csv]);
+      assert.ok(web.table.values.some((v, i) => !Object.is(v, utc.values[i])), `${zone}: not the UTC table`);
+    }
+  } finally {
+    if (before === undefined) delete process.env.TZ; else process.env.TZ = before;
+  }
+  const c = new WearfmCore(await loadCoreModule());
+  assert.throws(() => c.importBegin('takeout', { timeZone: 'local', utcOffsetMinutes: 60 }), /not both/);
+  assert.throws(() => c.importBegin('takeout', { timeZone: 'Europe/Berlin' }), /only 'local'/);
 });
 
 test('files are routed to the importer that reads them', () => {
