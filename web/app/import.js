@@ -52,6 +52,10 @@ export async function importFiles(api, files, options = {}) {
       const res = await api.importExport(kind, list.map((f) => ({ name: f.name, blob: f })),
         { timeZone: 'local', onProgress: options.onProgress, signal: options.signal });
       notes.push(exportNote(kind, res));
+      if (res.counts.utcTimes) {
+        const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+        notes.push(`${res.counts.utcTimes.toLocaleString('en')} times written in UTC are shown in this browser's time zone (${zone}), with its daylight saving`);
+      }
       if (res.dropped.length) notes.push(droppedText(res.dropped));
       if (exportKinds.length > 1) notes.push(`only the ${EXPORT_WORDS[kind]} is shown`);
       return { table: res.table, notes, kind };

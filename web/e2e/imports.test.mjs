@@ -56,6 +56,7 @@ test('Fitbit account export (Google Takeout JSON + CSV) through the file input e
   const s = await status();
   assert.match(s, /Read heart rate, steps and sleep from 6 files \(1 other file not used\)/);
   assert.match(s, /heart rate values? (was|were) left out/);
+  assert.match(s, /times written in UTC are shown in this browser's time zone \([^)]+\), with its daylight saving/);
   await compareWithCli('takeout', files);
   await p.page.screenshot({ path: path.join(out, 'import-takeout.png') });
   const size = p.page.viewportSize();
