@@ -253,6 +253,13 @@ static int read_apple(wfm_aggregator *a, const exp_opts *o, wfm_import_counts *k
     }
     size_t total = 0, next_note = 256u << 20, n;
     while (rc == EXIT_OK && (n = fread(buf, 1, 1 << 20, f)) > 0) {
+        if (!total && n >= 4 && !memcmp(buf, "PK\x03\x04", 4)) {
+            fprintf(stderr, "wearfm: %s is a zip archive (Apple's export.zip): unzip it first "
+                            "(unzip export.zip apple_health_export/export.xml) and give export.xml; "
+                            "the page reads export.zip as it is\n", path);
+            rc = EXIT_INPUT;
+            break;
+        }
         wfm_status st = wfm_apple_health_feed(p, buf, n, &err);
         if (st) { fprintf(stderr, "wearfm: %s: %s\n", path, err.message); rc = fail_code(st); }
         total += n;

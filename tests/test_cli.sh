@@ -353,6 +353,9 @@ assert all(float(r['steps_low'])>=0 for r in rows if r['steps_low'])" $W/bands.c
   fi
   check "$build import takeout --tz with --utc-offset" 2 "${CLI[@]}" import takeout $W/steps_dst.csv --tz UTC --utc-offset +01:00
   grep_err "$build --tz with --utc-offset is refused" "give --tz or --utc-offset, not both"
+  printf 'PK\003\004\024\000\000\000\010\000' > $W/export.zip
+  check "$build import apple-health of a zip" 4 "${CLI[@]}" import apple-health $W/export.zip
+  grep_err "$build a zip says to unzip it" "is a zip archive (Apple's export.zip): unzip it first"
   check "$build import takeout bad --utc-offset" 2 "${CLI[@]}" import takeout $TK/steps-2024-03-10.json --utc-offset 5
   grep_err "$build import takeout bad --utc-offset is named" "--utc-offset needs +HH:MM"
   printf 'timestamp,steps\n2016-01-01T00:00:00Z,1\n2024-01-01T00:00:00Z,2\n' > $W/steps_long.csv

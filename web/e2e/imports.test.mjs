@@ -82,6 +82,17 @@ test('Apple Health export.xml through the file input (streamed by the worker) eq
   await p.page.screenshot({ path: path.join(out, 'import-apple-health.png') });
 });
 
+test("Apple Health's export.zip as the Health app makes it: the worker inflates its export.xml = the native CLI", async () => {
+  const { zipSync, strToU8 } = await import('fflate');
+  const xml = path.join(root, 'tests/data/apple_health/export.xml');
+  const zip = path.join(mkdtempSync(path.join(os.tmpdir(), 'wfm-e2e-zip-')), 'export.zip');
+  writeFileSync(zip, zipSync({ apple_health_export: { 'export_cda.xml': strToU8('<ClinicalDocument/>'), 'export.xml': new Uint8Array(readFileSync(xml)) } }));
+  await p.page.setInputFiles('#file', zip);
+  await p.page.waitForFunction(() => /Apple Health export: /.test(document.getElementById('status').textContent), null, { timeout: 30000 });
+  assert.match(await status(), /Read heart rate, steps and sleep from 1 file/);
+  await compareWithCli('apple-health', [xml]);
+});
+
 test('a damaged export.xml: the page says where, and keeps what it showed', async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'wfm-e2e-bad-'));
   const bad = path.join(dir, 'export.xml');

@@ -3,6 +3,7 @@
 // {id, progress}. Typed arrays travel in transfer lists, both ways.
 import { WearfmCore, transferables } from './core.js';
 import { fetchModel, clearModelCache, sha256Hex } from './model-fetch.js';
+import { looksLikeZip, feedZippedExportXml } from './zipped-export.js';
 
 // The threaded build needs shared wasm memory, which browsers give only to
 // cross-origin-isolated pages; anywhere else (or if it fails to start) the
@@ -61,10 +62,19 @@ const ops = {
       for (const f of files) {
         if (kind === 'apple-health') {
           const size = f.blob?.size ?? f.bytes.length;
-          for (let at = 0; at < size; at += SLICE) {
-            const part = f.blob ? new Uint8Array(await f.blob.slice(at, at + SLICE).arrayBuffer()) : f.bytes.subarray(at, at + SLICE);
-            c.importFeed(part, f.name);
-            progress({ done: done += part.length, total, unit: 'bytes' });
+          const read = async (at) => (f.blob ? new Uint8Array(await f.blob.slice(at, at + SLICE).arrayBuffer()) : f.bytes.subarray(at, at + SLICE));
+          async function* slices() {
+            for (let at = 0; at < size; at += SLICE) {
+              const part = await read(at);
+              yield part;
+              progress({ done: done += part.length, total, unit: 'bytes' });
+            }
+          }
+          if (looksLikeZip(await read(0))) { // Apple's export.zip: its export.xml, inflated as it streams
+            const fflate = await import('../vendor/fflate.js');
+            await feedZippedExportXml(fflate, slices(), (chunk) => c.importFeed(chunk, 'export.xml'), f.name);
+          } else {
+            for await (const part of slices()) c.importFeed(part, f.name);
           }
         } else {
           c.importAdd(f.name, f.bytes ?? new Uint8Array(await f.blob.arrayBuffer()));

@@ -5,38 +5,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { WearfmCore } from '../src/core.js';
 import { exportKind } from '../src/exports.js';
 import { loadCoreModule, root, build } from '../testlib/load-core.mjs';
+import { nativeImport, sameTable } from '../testlib/native-import.mjs';
 
-const cli = path.join(build, 'native/wearfm');
 const takeoutDir = path.join(root, 'tests/data/takeout');
 const takeoutFiles = readdirSync(takeoutDir).filter((f) => /\.(json|csv)$/.test(f)).sort().map((f) => path.join(takeoutDir, f));
-
-/** The CLI's CSV as {start text, channels, Float32Array of values (NaN for empty)}. */
-function parseCsv(text) {
-  const lines = text.trim().split('\n');
-  const channels = lines[0].split(',').slice(1), values = new Float32Array((lines.length - 1) * channels.length);
-  lines.slice(1).forEach((l, i) => l.split(',').slice(1).forEach((v, k) => { values[i * channels.length + k] = v === '' ? NaN : Number(v); }));
-  return { first: lines[1].split(',')[0], length: lines.length - 1, channels, values };
-}
-
-function sameTable(web, csv) {
-  assert.deepEqual(web.channels, csv.channels);
-  assert.equal(web.length, csv.length);
-  let diff = 0;
-  for (let i = 0; i < csv.values.length; i++) if (!Object.is(web.values[i], csv.values[i]) && !(Number.isNaN(web.values[i]) && Number.isNaN(csv.values[i]))) diff++;
-  assert.equal(diff, 0, `${diff} cells differ from the native CLI`);
-}
-
-export function nativeImport(kind, files, extra = []) {
-  const out = path.join(mkdtempSync(path.join(os.tmpdir(), 'wfm-imp-')), 'out.csv');
-  execFileSync(cli, ['import', kind, ...files, ...extra, '-q', '-o', out]);
-  return parseCsv(readFileSync(out, 'utf8'));
-}
 
 test('the Fitbit account export reads as the native CLI reads it (JSON and CSV, UTC moved to -05:00)', async () => {
   const c = new WearfmCore(await loadCoreModule());
