@@ -23,12 +23,10 @@ import os
 import re
 import statistics
 import subprocess
-import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-sys.path.insert(0, HERE)
-from readme_block import cpu_model, sync_block  # noqa: E402
+from readme_block import cpu_model, sync_block
 
 JSON = os.path.join(HERE, "before-after.json")
 README = os.path.join(HERE, "README.md")

@@ -40,8 +40,7 @@ import statistics
 import subprocess
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from readme_block import cpu_model, sync_block  # noqa: E402
+from readme_block import cpu_model, sync_block
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 B = "build"

@@ -36,18 +36,16 @@ import hashlib
 import json
 import os
 import subprocess
-import sys
 import tempfile
 
 import numpy as np
 import torch
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import accel_data as D  # noqa: E402
-from accel_train import N_FOLDS, fold_subjects  # noqa: E402
-from safetensors_io import read_safetensors, write_safetensors  # noqa: E402
-from waveform_ref import config_json  # noqa: E402
-from wearfm_ref import CONFIG_KEY  # noqa: E402
+import accel_data as D
+from accel_train import N_FOLDS, fold_subjects
+from safetensors_io import read_safetensors, write_safetensors
+from waveform_ref import config_json
+from wearfm_ref import CONFIG_KEY
 
 POOL_SIZES = (2, 5, 10, 20, 50, 100, 200)
 ABLATIONS = ("student", "student-norotate", "student-noaug")  # trainer runs, tools/accel_pipeline.sh

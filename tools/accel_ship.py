@@ -22,9 +22,8 @@ import tempfile
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import accel_data as D  # noqa: E402
-from accel_eval import Embedder, cli, probe_fit  # noqa: E402
+import accel_data as D
+from accel_eval import Embedder, cli, probe_fit
 
 STUDENT = "models/wearfm-accel-wesad.safetensors"
 TEACHER = "models/wearfm-ppg-wesad.safetensors"

@@ -16,9 +16,8 @@ import json
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from eval_tables import ROOT, sync_blocks  # noqa: E402
-from eval_tables import table as table_lines  # noqa: E402
+from eval_tables import ROOT, sync_blocks
+from eval_tables import table as table_lines
 
 DEFAULT_JSON = "models/wearfm-accel.eval.json"
 BLOCKS = {

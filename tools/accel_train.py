@@ -23,7 +23,6 @@ import argparse
 import json
 import math
 import os
-import sys
 import time
 
 import numpy as np
@@ -31,10 +30,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import accel_data as D  # noqa: E402
-from waveform_ref import WaveformEncoder, load_waveform, save_waveform, tokens  # noqa: E402
-from wearfm_ref import Block, pos_1d_sincos  # noqa: E402
+import accel_data as D
+from waveform_ref import WaveformEncoder, load_waveform, save_waveform, tokens
+from wearfm_ref import Block, pos_1d_sincos
 
 N_FOLDS = 3
 ENCODER = dict(dim=64, layers=3, heads=4, mlp_dim=256)

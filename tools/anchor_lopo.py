@@ -21,18 +21,15 @@ model file only gives the rest of the config (channels, profile rule).
 """
 import argparse
 import json
-import os
-import sys
 import time
 
 import numpy as np
 import torch
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import anchor_fit  # noqa: E402
-import evaluate  # noqa: E402
-import userdays  # noqa: E402
-from wearfm_ref import (anchor, cross_anchor, load_model, personal_normal_equations, personal_solve,  # noqa: E402
+import anchor_fit
+import evaluate
+import userdays
+from wearfm_ref import (anchor, cross_anchor, load_model, personal_normal_equations, personal_solve,
                         profile_z, profiles_leave_one_out, standardise)
 
 SEED = 8  # the scenario RNG, as make eval's and residual_lopo's

@@ -14,15 +14,13 @@ scores what inference uses.
 import argparse
 import json
 import os
-import sys
 
 import numpy as np
 import torch
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import aim  # noqa: E402
-import userdays  # noqa: E402
-from wearfm_ref import WearFM, load_model  # noqa: E402
+import aim
+import userdays
+from wearfm_ref import WearFM, load_model
 
 
 def main():

@@ -113,9 +113,8 @@ import zlib
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import userdays  # noqa: E402
-from wearfm_ref import circular_mean, profiles_leave_one_out  # noqa: E402
+import userdays
+from wearfm_ref import circular_mean, profiles_leave_one_out
 
 CHANNELS = userdays.CHANNELS
 HR, STEPS, INTENSITY, SLEEP = range(4)

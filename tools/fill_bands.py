@@ -32,9 +32,8 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-sys.path.insert(0, HERE)
-import userdays  # noqa: E402
-import evaluate  # noqa: E402
+import userdays
+import evaluate
 
 DEFAULT_JSON = "models/wearfm-minute-fitabase.fill-bands.json"
 GAPS = {10: 8, 30: 6, 60: 4, 180: 2, 480: 1}

@@ -15,10 +15,8 @@ import json
 import os
 import random
 import struct
-import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tensor_table import expected_tensors  # noqa: E402
+from tensor_table import expected_tensors
 
 CONFIG = {
     "format_version": 1,

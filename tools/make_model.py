@@ -9,10 +9,9 @@ import json
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import torch  # noqa: E402
+import torch
 
-from wearfm_ref import WearFM, config_from_dict, init_random, save_model  # noqa: E402
+from wearfm_ref import WearFM, config_from_dict, init_random, save_model
 
 
 def _ch(name, unit, mean, std, lo, hi):

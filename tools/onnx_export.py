@@ -31,16 +31,14 @@ import argparse
 import datetime
 import json
 import os
-import sys
 
 import numpy as np
 import torch
 from torch import nn
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-import userdays  # noqa: E402
-from wearfm_ref import load_model, table_inputs, tokenize  # noqa: E402
+import userdays
+from wearfm_ref import load_model, table_inputs, tokenize
 
 OPSET = 17  # the newest opset Debian's torch 1.13 exports (toolchain facts)
 

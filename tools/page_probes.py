@@ -50,11 +50,10 @@ import sys
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-import userdays  # noqa: E402
-import probe_tasks  # noqa: E402
-import page_probe_cards  # noqa: E402
-from page_probe_eval import calibration, day_totals, sleep_periods_truth, match_periods  # noqa: E402
+import userdays
+import probe_tasks
+import page_probe_cards
+from page_probe_eval import calibration, day_totals, sleep_periods_truth, match_periods
 
 DAY = 1440
 HR, STEPS, INTENSITY, SLEEP = range(4)

@@ -88,9 +88,8 @@ import sys
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-import userdays  # noqa: E402
-from safetensors_io import read_header  # noqa: E402
+import userdays
+from safetensors_io import read_header
 
 CH = userdays.CHANNELS            # heart_rate, steps, intensity, sleep_state
 HR, STEPS, INTENSITY, SLEEP = range(4)

@@ -28,10 +28,9 @@ import sys
 import numpy as np
 import torch
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import evaluate  # noqa: E402
-import userdays  # noqa: E402
-from wearfm_ref import load_model, save_model, with_residual  # noqa: E402
+import evaluate
+import userdays
+from wearfm_ref import load_model, save_model, with_residual
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SEED = 8  # the scenario RNG, as make eval's

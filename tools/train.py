@@ -13,17 +13,15 @@ import argparse
 import json
 import math
 import os
-import sys
 import time
 
 import numpy as np
 import torch
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import aim  # noqa: E402
-import anchor_fit  # noqa: E402
-import userdays  # noqa: E402
-from wearfm_ref import (WearFM, init_random, load_model, personal_params, profiles_leave_one_out,  # noqa: E402
+import aim
+import anchor_fit
+import userdays
+from wearfm_ref import (WearFM, init_random, load_model, personal_params, profiles_leave_one_out,
                         save_model, with_residual)
 
 PROFILE_SMOOTH = 15  # minutes: the profile's +- smoothing, as tools/evaluate.py's own time-of-day baseline

@@ -11,17 +11,14 @@ weights widened, so the reference error is negligible next to the C's f32.
 import copy
 import json
 import math
-import os
-import sys
 
 import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from safetensors_io import read_safetensors, write_safetensors  # noqa: E402
-from tensor_table import PROFILE_TERMS, check_tensors, head_width  # noqa: E402,F401
+from safetensors_io import read_safetensors, write_safetensors
+from tensor_table import PROFILE_TERMS, check_tensors, head_width  # noqa: F401
 
 CONFIG_KEY = "wearfm.config"
 KINDS = ("continuous", "count", "category")
