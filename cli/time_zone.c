@@ -3,6 +3,7 @@
  * every conversion are the core's (src/data/time_zone.c). */
 #include "wearfm.h"
 #include "cli.h"
+#include "data/timestamp.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,16 +11,6 @@
 #include <time.h>
 
 #if !defined(__wasi__)
-/* Days from 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil). */
-static int64_t days_from_civil(int64_t y, int m, int d) {
-    y -= m <= 2;
-    const int64_t era = (y >= 0 ? y : y - 399) / 400;
-    const int64_t yoe = y - era * 400;
-    const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
 /* The local clock minus UTC at a UTC minute, from localtime_r (portable:
  * no tm_gmtoff). */
 static int libc_offset(void *ctx, int64_t utc_minute) {
@@ -27,7 +18,7 @@ static int libc_offset(void *ctx, int64_t utc_minute) {
     time_t t = (time_t)(utc_minute * 60);
     struct tm tm;
     if (!localtime_r(&t, &tm)) return 0;
-    int64_t local = days_from_civil((int64_t)tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday) * 1440 + tm.tm_hour * 60 +
+    int64_t local = wfm_days_from_civil((int64_t)tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday) * 1440 + tm.tm_hour * 60 +
                     tm.tm_min;
     return (int)(local - utc_minute);
 }

@@ -70,7 +70,8 @@ const ops = {
               progress({ done: done += part.length, total, unit: 'bytes' });
             }
           }
-          if (looksLikeZip(await read(0))) { // Apple's export.zip: its export.xml, inflated as it streams
+          const head = f.blob ? new Uint8Array(await f.blob.slice(0, 4).arrayBuffer()) : f.bytes.subarray(0, 4);
+          if (looksLikeZip(head)) { // Apple's export.zip: its export.xml, inflated as it streams
             const fflate = await import('../vendor/fflate.js');
             await feedZippedExportXml(fflate, slices(), (chunk) => c.importFeed(chunk, 'export.xml'), f.name);
           } else {
