@@ -14,7 +14,7 @@ static void probe_usage(FILE *f) {
     fprintf(f,
             "usage:\n"
             "  wearfm probe fit FEATURES.csv --labels COL -o PROBE.safetensors [options]\n"
-            "  wearfm probe predict PROBE.safetensors FEATURES.csv [--model MODEL] [--format csv|json] [-o OUT]\n"
+            "  wearfm probe predict PROBE.safetensors FEATURES.csv [--model MODEL] [--groups COL] [--format csv|json] [-o OUT]\n"
             "  wearfm probe eval FEATURES.csv --labels COL [--groups COL] [--folds K] [options]\n"
             "  wearfm probe info PROBE.safetensors [--format text|json]\n"
             "  wearfm probe annotate PROBE.safetensors --error-bands BANDS.json -o OUT.safetensors\n"
@@ -42,6 +42,10 @@ static void probe_usage(FILE *f) {
             "  --groups COL            eval: grouped CV (a group, e.g. a user, is never on both sides);\n"
             "                          also groups the inner folds of --cv-lambda\n"
             "  --folds K               eval: folds (default 5; with --groups, 0 = leave one group out)\n"
+            "  --relative              fit, eval: person-relative features: each group's (--groups)\n"
+            "                          rows standardised by that group's own mean and spread, over\n"
+            "                          all its rows, labelled or not; the probe records it and\n"
+            "                          'predict' then needs --groups (docs/probes.md)\n"
             "  --features PREFIX       feature columns by name prefix (repeatable)\n"
             "  --exclude COL           a numeric column that is not a feature (repeatable)\n"
             "  --id COL                predict: the column copied to the output (default: the first\n"
@@ -67,6 +71,7 @@ typedef struct popts {
     const char *features[MAX_MULTI], *exclude[MAX_MULTI];
     int n_features, n_exclude;
     int json, json_set, quiet, folds, folds_set;
+    int relative;        /* person-relative features: --relative, or a probe fitted so */
     wfm_probe_params params;
     double lambdas[64];
 } popts;
@@ -130,6 +135,7 @@ static int parse_probe_args(int argc, char **argv, popts *o) {
             o->params.cv_lambda = 1;
         } else if (!strcmp(a, "--cv-lambda")) o->params.cv_lambda = 1;
         else if (!strcmp(a, "--balanced")) o->params.balanced = 1;
+        else if (!strcmp(a, "--relative")) o->relative = 1;
         else if (!strcmp(a, "--inner-folds") || !strcmp(a, "--folds") || !strcmp(a, "--max-iter")) {
             if (parse_num(next, &v) || v != floor(v) || v < 0 || v > 1e9) {
                 fprintf(stderr, "wearfm probe: %s needs a whole number >= 0\n", a);
@@ -175,6 +181,14 @@ static int parse_probe_args(int argc, char **argv, popts *o) {
         int missing = o->npos != cmds[k].npos || (k == 0 && (!o->labels || !o->output)) || (k == 2 && !o->labels) ||
                       (k == 4 && (!o->error_bands || !o->output));
         if (missing) { fprintf(stderr, "wearfm probe %s: expected %s\n", o->sub, cmds[k].args); return EXIT_USAGE; }
+        if (o->relative && k != 0 && k != 2) {
+            fprintf(stderr, "wearfm probe %s: --relative is for fit and eval (predict follows the probe)\n", o->sub);
+            return EXIT_USAGE;
+        }
+        if (o->relative && !o->groups) {
+            fprintf(stderr, "wearfm probe %s: --relative needs --groups COL, the column naming each row's person\n", o->sub);
+            return EXIT_USAGE;
+        }
         return 0;
     }
     fprintf(stderr, "wearfm probe: unknown command '%s' (fit, predict, eval, info, annotate)\n", o->sub);
@@ -423,6 +437,7 @@ static int build_dataset(const table *t, const int *cols, int d, const popts *o,
     s->targets = malloc(sizeof(float) * t->nrow + 1);
     s->groups = malloc(sizeof(int) * t->nrow + 1);
     char **gnames = NULL;
+    uint8_t *labelled = NULL;  /* --relative: which kept rows carry a label */
     int ng = 0, rc = 0;
     if (!s->X || !s->src || !s->labels || !s->targets || !s->groups) goto oom;
     size_t no_label = 0, no_feature = 0, no_group = 0;
@@ -448,15 +463,23 @@ static int build_dataset(const table *t, const int *cols, int d, const popts *o,
         }
         if (s->cls.n) qsort(s->cls.names, (size_t)s->cls.n, sizeof(char *), cmp_class);
     }
+    /* person-relative: rows without a label still count towards their
+     * group's mean and spread; they are dropped after the standardisation */
+    if (o->relative && !(labelled = malloc(t->nrow + 1))) goto oom;
     for (size_t i = 0; i < t->nrow; i++) {
-        if (lab && !lab[i]) { no_label++; continue; }
+        int unlabelled = lab && !lab[i];
+        if (unlabelled && !o->relative) { no_label++; continue; }
         const float *row = t->num + i * (size_t)t->ncol;
         int ok = 1;
         for (int k = 0; k < d; k++) ok &= !isnan(row[cols[k]]);
         if (!ok) { no_feature++; continue; }
         if (grp && !grp[i]) { no_group++; continue; }
         size_t r = s->n;
-        if (lab && classification) {
+        if (labelled) labelled[r] = !unlabelled;
+        if (unlabelled) {
+            s->labels[r] = 0;
+            s->targets[r] = 0;
+        } else if (lab && classification) {
             char *k = class_key(lab[i]);
             if (!k) goto oom;
             int c = fixed ? wfm_probe_find_class(fixed, k) : find_name(s->cls.names, s->cls.n, k);
@@ -498,6 +521,33 @@ static int build_dataset(const table *t, const int *cols, int d, const popts *o,
         s->n++;
     }
     s->n_groups = ng;
+    if (o->relative && s->n) {
+        wfm_error err = {0};
+        wfm_features_relative_info ri;
+        if (wfm_features_relative(s->X, s->n, s->d, s->groups, NULL, &ri, &err)) {
+            fprintf(stderr, "wearfm probe: %s: %s\n", path, err.message);
+            rc = err.status == WFM_ERR_NO_MEMORY ? EXIT_RUNTIME : EXIT_INPUT;
+            goto fail;
+        }
+        if (!o->quiet)
+            fprintf(stderr, "wearfm probe: features relative to each of %d groups in '%s' (fewest rows of one: %zu)\n",
+                    ri.n_groups, o->groups, ri.min_reference_rows);
+        size_t kept = 0;
+        for (size_t r = 0; r < s->n; r++) {
+            if (!labelled[r]) { no_label++; continue; }
+            if (kept != r) {
+                memmove(s->X + kept * s->d, s->X + r * s->d, sizeof(float) * s->d);
+                s->labels[kept] = s->labels[r];
+                s->targets[kept] = s->targets[r];
+                s->groups[kept] = s->groups[r];
+                s->src[kept] = s->src[r];
+            }
+            kept++;
+        }
+        s->n = kept;
+    }
+    free(labelled);
+    labelled = NULL;
     if (!o->quiet) {
         if (no_label) fprintf(stderr, "wearfm probe: note: %zu row(s) with no label in '%s' skipped\n", no_label, o->labels);
         if (no_feature) fprintf(stderr, "wearfm probe: note: %zu row(s) with a missing or non-numeric feature skipped\n", no_feature);
@@ -511,6 +561,7 @@ oom:
     fprintf(stderr, "wearfm probe: out of memory\n");
     rc = EXIT_RUNTIME;
 fail:
+    free(labelled);
     free(gnames);
     dataset_free(s);
     return rc;
@@ -652,6 +703,7 @@ static int cmd_fit(popts *o) {
     if (!fnames) { rc = EXIT_RUNTIME; goto done; }
     for (int j = 0; j < d; j++) fnames[j] = t.names[cols[j]];
     wfm_probe_params p = o->params;
+    p.relative = o->relative;
     p.feature_names = fnames;
     p.model = m;
     if (cls) {
@@ -732,6 +784,14 @@ static int cmd_predict(popts *o) {
                 info.encoder_hash);
     if (!o->quiet && !info.encoder_hash && m)
         fprintf(stderr, "wearfm probe: note: the probe is not bound to an encoder; --model is not checked\n");
+    if (info.relative && !o->groups) {
+        fprintf(stderr, "wearfm probe predict: the probe was fitted on person-relative features: give --groups COL, the "
+                        "column naming each row's person (each person's rows in the file set their mean and spread)\n");
+        wfm_model_free(m);
+        wfm_probe_free(pr);
+        return EXIT_USAGE;
+    }
+    o->relative = info.relative;
     table t;
     int *cols = NULL, d = 0;
     dataset s;
@@ -952,6 +1012,7 @@ static int cmd_info(popts *o) {
         fprintf(out, ", \"balanced\": %s, \"n_train\": %zu, \"iterations\": %d, \"converged\": %s, \"encoder_weights_hash\": ",
                 info.balanced ? "true" : "false", info.n_train, info.iterations, info.converged ? "true" : "false");
         if (info.encoder_hash) json_str(out, info.encoder_hash); else fputs("null", out);
+        fprintf(out, ", \"features_relative_to_group\": %s", info.relative ? "true" : "false");
         fprintf(out, ", \"error_bands\": ");
         if (!has_bands) fputs("null", out);
         else {
@@ -975,6 +1036,7 @@ static int cmd_info(popts *o) {
         }
         fprintf(out, "lambda         %g%s\n", info.lambda, nl ? " (inner cross-validation)" : "");
         fprintf(out, "balanced       %s\n", info.balanced ? "yes" : "no");
+        if (info.relative) fprintf(out, "relative       yes: features standardised within each person (predict needs --groups)\n");
         fprintf(out, "training rows  %zu\n", info.n_train);
         if (info.task != WFM_PROBE_RIDGE)
             fprintf(out, "solver         L-BFGS, %d iterations, %s\n", info.iterations, info.converged ? "converged" : "not converged");

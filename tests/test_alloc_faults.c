@@ -409,6 +409,28 @@ TEST(probe_fitting) {
     sweep(&cv, &c);
 }
 
+/* person-relative features: X is updated in place, so a failure must leave it as it was */
+static float relative_X[PN * PD];
+static wfm_status features_relative(void *ctx, void **made, wfm_error *err) {
+    probe_ctx *c = ctx;
+    memcpy(relative_X, c->X, sizeof relative_X);
+    *made = NULL;
+    return wfm_features_relative(relative_X, c->n, c->d, c->groups, NULL, NULL, err);
+}
+static int relative_intact(void *ctx) {
+    probe_ctx *c = ctx;
+    return !memcmp(relative_X, c->X, sizeof relative_X);
+}
+
+TEST(probe_relative_features) {
+    static probe_ctx c;
+    probe_data(&c);
+    c.n = PN;
+    c.d = PD;
+    const entry e = {"features_relative", features_relative, NULL, relative_intact, 0, 0};
+    sweep(&e, &c);
+}
+
 TEST(probe_files) {
     static probe_ctx c;
     static const char *const features[] = {"f0", "f1", "f2"};
@@ -878,6 +900,7 @@ int main(void) {
     RUN(states_and_runs);
     RUN(waveform_runs);
     RUN(probe_fitting);
+    RUN(probe_relative_features);
     RUN(probe_files);
     RUN(importers);
     RUN(profiles);

@@ -1000,6 +1000,155 @@ TEST(coefficients_accessor_matches_the_saved_file) {
     free(x);
 }
 
+
+/* ---- person-relative features ------------------------------------------- */
+
+TEST(relative_features_standardise_within_each_group) {
+    /* groups 7 and -3 (any ints), rows interleaved; feature 1 is constant in group -3 */
+    float x[] = {1, 5, 100, 2, 3, 5, 200, 2, 5, 5, 300, 2, 4, 7};
+    int g[] = {7, -3, 7, -3, 7, -3, 7};
+    size_t n = 7, d = 2;
+    /* a third column would be the same code; group 7 rows 0,2,4,6 of feature 0: 1,100,300,4 */
+    wfm_features_relative_info info;
+    wfm_error err = {0};
+    float y[14];
+    memcpy(y, x, sizeof x);
+    CHECK_MSG(wfm_features_relative(y, n, d, g, NULL, &info, &err) == WFM_OK, "%s", err.message);
+    CHECK(info.n_groups == 2 && info.min_reference_rows == 3);
+    for (int grp = 0; grp < 2; grp++) {
+        int id = grp ? -3 : 7;
+        for (size_t j = 0; j < d; j++) {
+            double m = 0, v = 0, k = 0;
+            for (size_t i = 0; i < n; i++) if (g[i] == id) m += x[i * d + j], k++;
+            m /= k;
+            for (size_t i = 0; i < n; i++) if (g[i] == id) v += (x[i * d + j] - m) * (x[i * d + j] - m);
+            double sd = sqrt(v / k);
+            for (size_t i = 0; i < n; i++) {
+                if (g[i] != id) continue;
+                double want = sd > 0 ? (x[i * d + j] - m) / sd : x[i * d + j] - m;
+                CHECK_MSG(fabs(y[i * d + j] - want) < 1e-6, "group %d feature %zu row %zu: %g, want %g", id, j, i,
+                          y[i * d + j], want);
+            }
+        }
+    }
+    /* constant within a group: centred to exactly 0 */
+    CHECK(y[1 * d + 1] == 0 && y[3 * d + 1] == 0 && y[5 * d + 1] == 0);
+}
+
+TEST(relative_features_take_statistics_from_reference_rows_only) {
+    /* one group; rows 0-3 are the reference (mean 2.5, sd sqrt(1.25)), row 4 is not */
+    float x[] = {1, 2, 3, 4, 1000};
+    int g[] = {0, 0, 0, 0, 0};
+    uint8_t ref[] = {1, 1, 1, 1, 0};
+    CHECK(wfm_features_relative(x, 5, 1, g, ref, NULL, NULL) == WFM_OK);
+    double sd = sqrt(1.25);
+    CHECK(fabs(x[0] - (1 - 2.5) / sd) < 1e-6 && fabs(x[3] - (4 - 2.5) / sd) < 1e-6);
+    CHECK(fabs(x[4] - (1000 - 2.5) / sd) < 1e-3);
+}
+
+TEST(relative_features_refuse_bad_input_and_leave_it_unchanged) {
+    float x[] = {1, 2, 3, 4};
+    int g[] = {0, 1, 0, 1};
+    uint8_t ref[] = {1, 0, 1, 0}; /* group 1 has no reference row */
+    float before[4];
+    memcpy(before, x, sizeof x);
+    wfm_error err = {0};
+    CHECK(wfm_features_relative(x, 4, 1, g, ref, NULL, &err) == WFM_ERR_NO_DATA);
+    CHECK_MSG(strstr(err.message, "group 1") != NULL, "%s", err.message);
+    CHECK(!memcmp(x, before, sizeof x));
+    CHECK(wfm_features_relative(NULL, 4, 1, g, NULL, NULL, &err) == WFM_ERR_INVALID_ARG);
+    CHECK(wfm_features_relative(x, 4, 1, NULL, NULL, NULL, &err) == WFM_ERR_INVALID_ARG);
+    CHECK(wfm_features_relative(x, 0, 1, g, NULL, NULL, &err) == WFM_ERR_INVALID_ARG);
+    x[2] = NAN;
+    CHECK(wfm_features_relative(x, 4, 1, g, NULL, NULL, &err) == WFM_ERR_INVALID_ARG);
+    CHECK_MSG(strstr(err.message, "row 2") != NULL, "%s", err.message);
+}
+
+/* What the transform is for: people whose levels differ more than the
+ * classes do. The label is a rise above the person's own level; a probe on
+ * raw features, fitted on 6 people, misreads a new person with a high level,
+ * and the relative one does not. */
+TEST(relative_features_carry_a_probe_to_a_new_person) {
+    enum { PEOPLE = 7, PER = 40 };
+    size_t n = PEOPLE * PER, d = 2;
+    float *x = malloc(sizeof(float) * n * d), *xr = malloc(sizeof(float) * n * d);
+    int *y = malloc(sizeof(int) * n), *g = malloc(sizeof(int) * n);
+    unsigned seed = 5;
+    for (size_t i = 0; i < n; i++) {
+        int person = (int)(i / PER);
+        double level = person == PEOPLE - 1 ? 30 : 10 * (person % 3);  /* the new person sits highest */
+        y[i] = (int)(i % 2);
+        g[i] = person;
+        x[i * d] = (float)(level + 3.0 * y[i] + wfm_t_uniform(&seed));
+        x[i * d + 1] = wfm_t_uniform(&seed);
+    }
+    memcpy(xr, x, sizeof(float) * n * d);
+    CHECK(wfm_features_relative(xr, n, d, g, NULL, NULL, NULL) == WFM_OK);
+    size_t n_train = (PEOPLE - 1) * PER, test = n_train;
+    double acc[2];
+    for (int rel = 0; rel < 2; rel++) {
+        const float *X = rel ? xr : x;
+        wfm_probe_params p = wfm_probe_default_params();
+        p.relative = rel;
+        wfm_probe *pr = NULL;
+        CHECK(wfm_probe_fit(X, n_train, d, y, NULL, g, &p, &pr, NULL) == WFM_OK);
+        int cls[PER];
+        CHECK(wfm_probe_predict(pr, NULL, X + test * d, PER, d, NULL, cls, NULL) == WFM_OK);
+        int right = 0;
+        for (int i = 0; i < PER; i++) right += cls[i] == y[test + (size_t)i];
+        acc[rel] = right / (double)PER;
+        wfm_probe_info info;
+        wfm_probe_get_info(pr, &info);
+        CHECK(info.relative == rel);
+        wfm_probe_free(pr);
+    }
+    CHECK_MSG(acc[0] <= 0.6 && acc[1] >= 0.95, "new person's accuracy: raw %.2f, relative %.2f", acc[0], acc[1]);
+    free(x), free(xr), free(y), free(g);
+}
+
+static char *find_bytes(void *buf, size_t size, const char *key) {
+    size_t k = strlen(key);
+    for (size_t i = 0; i + k <= size; i++)
+        if (!memcmp((char *)buf + i, key, k)) return (char *)buf + i;
+    return NULL;
+}
+
+TEST(relative_flag_survives_a_file_and_is_parsed_strictly) {
+    const size_t n = 40, d = 2;
+    float *x = random_x(n, d, 3);
+    int y[40];
+    for (size_t i = 0; i < n; i++) y[i] = (int)(i % 2);
+    for (int rel = 0; rel < 2; rel++) {
+        wfm_probe_params p = wfm_probe_default_params();
+        p.relative = rel;
+        wfm_probe *pr = NULL, *back = NULL;
+        CHECK(wfm_probe_fit(x, n, d, y, NULL, NULL, &p, &pr, NULL) == WFM_OK);
+        void *buf;
+        size_t size;
+        CHECK(wfm_probe_save_buffer(pr, &buf, &size, NULL) == WFM_OK);
+        /* the probe's JSON is a string inside the safetensors header: its quotes are escaped */
+        const char *key = "features_relative_to_group\\\": true";
+        char *hit = find_bytes(buf, size, key);
+        CHECK(rel ? hit != NULL : hit == NULL);  /* older readers never see the key of a plain probe */
+        CHECK(wfm_probe_load_buffer(buf, size, &back, NULL) == WFM_OK);
+        wfm_probe_info info;
+        wfm_probe_get_info(back, &info);
+        CHECK(info.relative == rel);
+        wfm_probe_free(back);
+        if (rel && hit) {
+            memcpy(hit + strlen(key) - 4, "1   ", 4);  /* a number is not a flag */
+            wfm_error err = {0};
+            back = NULL;
+            CHECK(wfm_probe_load_buffer(buf, size, &back, &err) == WFM_ERR_FORMAT);
+            CHECK_MSG(strstr(err.message, "features_relative_to_group") != NULL, "%s", err.message);
+            wfm_probe_free(back);
+        }
+        wfm_probe_buffer_free(buf);
+        wfm_probe_free(pr);
+    }
+    free(x);
+}
+
 int main(void) {
     RUN(ridge_matches_closed_form);
     RUN(ridge_constant_feature_and_lambda_zero);
@@ -1021,5 +1170,10 @@ int main(void) {
     RUN(encoder_binding_and_hash_mismatch);
     RUN(save_is_locale_independent);
     RUN(coefficients_accessor_matches_the_saved_file);
+    RUN(relative_features_standardise_within_each_group);
+    RUN(relative_features_take_statistics_from_reference_rows_only);
+    RUN(relative_features_refuse_bad_input_and_leave_it_unchanged);
+    RUN(relative_features_carry_a_probe_to_a_new_person);
+    RUN(relative_flag_survives_a_file_and_is_parsed_strictly);
     return TEST_SUMMARY();
 }

@@ -39,6 +39,25 @@ typedef enum wfm_probe_task {
 /* "logistic", "ridge", "linear"; NULL out of range. */
 const char *wfm_probe_task_name(wfm_probe_task task);
 
+/* Person-relative features: every row of a group (e.g. one person's
+ * windows) standardised, in place, by that group's own mean and population
+ * standard deviation, taken over the group's `reference` rows (NULL: all of
+ * them; labels play no part, so a person's unlabelled windows can serve). A
+ * feature constant over a group's reference rows is only centred. A probe
+ * fitted on people and used on another then reads how a window differs from
+ * that person's usual rather than who the person is; fit it with
+ * params.relative = 1 so that it says so (docs/probes.md). The result depends
+ * on which windows a group holds: give each person a spread of their days, not
+ * only the windows to be classified. X must be finite; WFM_ERR_NO_DATA when a
+ * group has no reference row (X is then unchanged). `info` (may be NULL)
+ * receives the number of groups and the fewest reference rows of one. */
+typedef struct wfm_features_relative_info {
+    int n_groups;
+    size_t min_reference_rows;
+} wfm_features_relative_info;
+wfm_status wfm_features_relative(float *X, size_t n, size_t d, const int *groups, const uint8_t *reference,
+                                 wfm_features_relative_info *info, wfm_error *err);
+
 /* Metrics; arrays of WFM_METRIC_COUNT doubles are indexed by these. A metric
  * that does not apply to the task, or is undefined on the data (AUROC with a
  * single class, Pearson r with a constant side, ...), is NaN. */
@@ -90,6 +109,10 @@ typedef struct wfm_probe_params {
      * stored, and predicting with another model is then an error. NULL: the
      * probe is not bound (features from anywhere). */
     const wfm_model *model;
+    /* 1: X holds person-relative features (wfm_features_relative). Stored in
+     * the probe, so that its users know to give it the same (the CLI's
+     * `probe predict` then requires the group column). */
+    int relative;
 } wfm_probe_params;
 
 wfm_probe_params wfm_probe_default_params(void);
@@ -118,6 +141,7 @@ typedef struct wfm_probe_info {
     double loss;             /* final objective */
     double grad_norm;        /* its ||grad||_inf */
     const char *encoder_hash;/* the bound encoder's weights hash, or NULL */
+    int relative;            /* fitted on person-relative features (wfm_features_relative) */
 } wfm_probe_info;
 
 void wfm_probe_get_info(const wfm_probe *probe, wfm_probe_info *out);

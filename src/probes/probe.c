@@ -88,6 +88,7 @@ void wfm_probe_get_info(const wfm_probe *p, wfm_probe_info *o) {
     o->loss = p->loss;
     o->grad_norm = p->grad_norm;
     o->encoder_hash = p->encoder_hash[0] ? p->encoder_hash : NULL;
+    o->relative = p->relative;
 }
 
 void wfm_probe_get_coefficients(const wfm_probe *p, wfm_probe_coefficients *o) {
@@ -710,6 +711,7 @@ wfm_status wfm_probe_fit_rows(const wfm_rows *r, const wfm_probe_params *p, wfm_
         if (st) return st;
     }
     pr->balanced = p->balanced;
+    pr->relative = p->relative != 0;
     pr->n_cv = n_grid;
     pr->cv_metric = p->cv_metric;
     memcpy(pr->cv_lambdas, grid, sizeof(double) * (size_t)n_grid);

@@ -23,6 +23,7 @@ struct wfm_probe {
     char **feature_names;/* [d] or NULL */
     double lambda;
     int balanced;
+    int relative;        /* fitted on person-relative features */
     size_t n_train;
     int iterations, converged;
     double loss, grad_norm;

@@ -6,6 +6,7 @@
  *    "classes": ["awake", "asleep"] | null, "features": ["emb_0", ...] | null,
  *    "lambda": 0.001, "balanced": false, "n_train": 1234,
  *    "encoder_weights_hash": "fnv1a64w:..." | null,
+ *    "features_relative_to_group": true   (optional; absent = false)
  *    "solver": {"name": "lbfgs" | "cholesky", "iterations": 37, "converged": true,
  *               "loss": 0.41, "grad_inf": 3e-7},
  *    "cv": {"metric": "log_loss", "lambdas": [...], "scores": [...]} | null,
@@ -96,6 +97,7 @@ static void meta_json(const wfm_probe *p, sbuf *b) {
     sb_printf(b, ", \"balanced\": %s, \"n_train\": %zu, \"encoder_weights_hash\": ", p->balanced ? "true" : "false", p->n_train);
     if (p->encoder_hash[0]) sb_json(b, p->encoder_hash);
     else sb_str(b, "null");
+    if (p->relative) sb_str(b, ", \"features_relative_to_group\": true");  /* absent: false (older files) */
     sb_printf(b, ", \"solver\": {\"name\": \"%s\", \"iterations\": %d, \"converged\": %s, \"loss\": ",
               p->task == WFM_PROBE_RIDGE ? "cholesky" : "lbfgs", p->iterations, p->converged ? "true" : "false");
     sb_num(b, p->task == WFM_PROBE_RIDGE ? NAN : p->loss);
@@ -397,6 +399,12 @@ wfm_status wfm_probe_load_buffer(const void *data, size_t size, wfm_probe **out,
     p->lambda = wfm_json_number(lam);
     const wfm_json *bal = wfm_json_get(root, "balanced");
     p->balanced = wfm_json_is(bal, WFM_JSON_BOOL) && bal->u.boolean;
+    const wfm_json *rel = wfm_json_get(root, "features_relative_to_group");
+    if (rel && !wfm_json_is(rel, WFM_JSON_BOOL)) {
+        s = wfm_fail(err, WFM_ERR_FORMAT, "probe: \"features_relative_to_group\" must be true or false");
+        goto done;
+    }
+    p->relative = rel && rel->u.boolean;
     int64_t ntr = 0;
     if (wfm_json_int64(wfm_json_get(root, "n_train"), &ntr) && ntr > 0) p->n_train = (size_t)ntr;
     const wfm_json *hash = wfm_json_get(root, "encoder_weights_hash");

@@ -179,6 +179,37 @@ def main():
         check(f"grouped CV --folds {folds}", ok, f"{len(ev['folds'])} folds, {tg} test groups, {rows} test rows; "
               f"balanced accuracy {ev['mean']['balanced_accuracy']:.3f} +- {ev['std']['balanced_accuracy']:.3f}")
 
+    # person-relative features (--relative): each user's rows standardised by
+    # that user's own mean and population std over all of them, the rows
+    # without a target included; then the ridge closed form on the labelled rows
+    rel_csv = os.path.join(a.workdir, "numpy_relative.csv")
+    has_t = rng.uniform(size=n) < 0.7
+    with open(os.path.join(ROOT, rel_csv), "w") as f:
+        f.write("user,target," + ",".join(f"x{j}" for j in range(d)) + "\n")
+        for i in range(n):
+            f.write(f"u{users[i]},{repr(float(t[i])) if has_t[i] else ''}," + ",".join(repr(float(v)) for v in X[i]) + "\n")
+    R = np.empty_like(Xd)
+    for u in np.unique(users):
+        m = users == u
+        sd = Xd[m].std(0)
+        R[m] = (Xd[m] - Xd[m].mean(0)) / np.where(sd > 0, sd, 1)
+    R = R.astype(np.float32).astype(np.float64)  # the core hands float32 features to the solver
+    lam = 0.1
+    Rl, tl = R[has_t], td[has_t]
+    Z = (Rl - Rl.mean(0)) / Rl.std(0)
+    w = np.linalg.solve(Z.T @ Z / len(Z) + lam * np.eye(d), Z.T @ (tl - tl.mean()) / len(Z))
+    pred_ref = (R - Rl.mean(0)) / Rl.std(0) @ w + tl.mean()
+    probe = os.path.join(a.workdir, "numpy_relative.safetensors")
+    run([a.wearfm, "probe", "fit", rel_csv, "--labels", "target", "--groups", "user", "--relative", "--task", "ridge",
+         "--lambda", repr(lam), "-o", probe, "-q"])
+    tens, _ = read_safetensors(os.path.join(ROOT, probe))
+    err_w = np.abs(tens["probe.weight"][0] - w).max() / np.abs(w).max()
+    out = json.loads(run([a.wearfm, "probe", "predict", probe, rel_csv, "--groups", "user", "--format", "json", "-q"]))
+    got = np.array([r["value"] for r in out["rows"]])
+    err_p = np.abs(got - pred_ref).max() / np.abs(pred_ref).max()
+    check("--relative ridge vs numpy (per-user standardisation, unlabelled rows in the statistics)",
+          err_w < 1e-5 and err_p < 1e-5 and len(got) == n, f"coefficients {err_w:.1e}, predictions {err_p:.1e} (relative)")
+
     # the encoder binding hash
     model = a.model
     probe = os.path.join(a.workdir, "numpy_bound.safetensors")

@@ -57,6 +57,19 @@ for build in native wasi; do
   check "$build probe fit, no labelled rows" 5 "${CLI[@]}" probe fit $W/no_labels.csv --labels label -o $P.1
   check "$build probe predict, not a probe" 3 "${CLI[@]}" probe predict "$SHIPPED_MODEL" $F
   grep_err "$build not a probe message" "model file"
+  R=$W/numpy_relative.csv   # written by check_numpy.py: user,target,x0..x24 (some targets empty)
+  check "$build probe fit --relative without --groups" 2 "${CLI[@]}" probe fit $R --labels target --task ridge --relative -o $P.r
+  grep_err "$build --relative needs a group column" "needs --groups COL"
+  check "$build probe fit --relative" 0 "${CLI[@]}" probe fit $R --labels target --task ridge --groups user --relative -o $P.r
+  grep_err "$build --relative names its groups" "relative to each of 9 groups in 'user'"
+  check "$build probe info says relative" 0 "${CLI[@]}" probe info $P.r --format json
+  if grep -q '"features_relative_to_group": true' $W/out; then pass=$((pass + 1)); echo "ok   $build info json: relative"
+  else fail=$((fail + 1)); echo "FAIL $build info json lacks features_relative_to_group"; fi
+  check "$build probe predict, relative probe without --groups" 2 "${CLI[@]}" probe predict $P.r $R
+  grep_err "$build relative probe asks for the person column" "person-relative features: give --groups COL"
+  check "$build probe predict --relative is refused" 2 "${CLI[@]}" probe predict $P.r $R --groups user --relative
+  check "$build probe predict, relative probe" 0 "${CLI[@]}" probe predict $P.r $R --groups user -q
+  check "$build probe eval --relative, leave one user out" 0 "${CLI[@]}" probe eval $R --labels target --task ridge --groups user --relative --folds 0 -q
   check "$build probe eval, grouped, json" 0 "${CLI[@]}" probe eval $F --labels label --groups user --features x --format json -q -o $W/eval_$build.json
   # wearfm slots: the page's probes through the CLI
   check "$build slots without --inputs" 2 "${CLI[@]}" slots "$SHIPPED_MODEL" "$SAMPLE"
