@@ -6,7 +6,7 @@ export NODE_PATH := /usr/share/nodejs
 JOBS ?= $(shell nproc)
 BUILD := build
 
-.PHONY: all setup setup-base native wasi web build test fuzz demo bench bench-vs-ort data train residual-lopo anchor-lopo personal-lopo eval probes page-probes fill-bands curves clean serve sample train-accel ship-accel eval-accel
+.PHONY: all setup setup-base native wasi wasi-relaxed web build test fuzz demo bench bench-vs-ort data train residual-lopo anchor-lopo personal-lopo eval probes page-probes fill-bands curves clean serve sample train-accel ship-accel eval-accel
 
 all: build
 
@@ -35,6 +35,15 @@ web: setup
 	@emcmake cmake -S . -B $(BUILD)/web -G Ninja -DCMAKE_BUILD_TYPE=Release -DWFM_TESTS=OFF >/dev/null
 	@ninja -C $(BUILD)/web
 
+# The relaxed-SIMD variant of the WASI build (f32x4.relaxed_madd in the GEMM,
+# clang-19): build/wasi/wearfm.relaxed.wasm beside the SIMD128 one, which
+# wasi/run.mjs and wasi/run_wasmtime.py load instead when the engine has
+# relaxed SIMD (README.md, "Relaxed SIMD").
+wasi-relaxed: setup-base wasi
+	@cmake -S . -B $(BUILD)/wasi-relaxed -G Ninja -DCMAKE_TOOLCHAIN_FILE=$(CURDIR)/cmake/wasi.cmake -DWFM_WASI_CC=clang-19 \
+	   -DWFM_WASM_RELAXED_SIMD=ON -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@ninja -C $(BUILD)/wasi-relaxed
+	@cp $(BUILD)/wasi-relaxed/wearfm.wasm $(BUILD)/wasi/wearfm.relaxed.wasm
 build: native wasi web
 
 # The browser demo on http://localhost:$(PORT)/ with COOP/COEP and CSP headers (web/README.md).

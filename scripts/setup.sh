@@ -25,6 +25,7 @@ DEBIAN_PACKAGES=(
   clang lld llvm                                 # WASI build, libFuzzer, sanitizers
   wasi-libc libclang-rt-14-dev-wasm32            # WASI sysroot and builtins
   libclang-rt-14-dev                             # libFuzzer + ASan/UBSan runtimes for clang
+  clang-19 lld-19 libclang-rt-19-dev-wasm32      # the relaxed-SIMD WASI build (make wasi-relaxed)
   emscripten                                     # web build
   python3 python3-numpy python3-torch            # PyTorch reference (parity tests)
   libopenblas0-pthread                           # makes torch's CPU matmuls ~30x faster

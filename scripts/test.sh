@@ -140,6 +140,7 @@ stage "python package: fresh venv, pip install ./python; = CLI bit for bit, PyTo
 stage "cohort on Slurm: bench/README.md's dask-jobqueue recipe on a private one-node Slurm = the single-process run" bash tests/test_cohort_slurm.sh
 [ -f web/test/core_node.test.mjs ] && stage "web build in node (wasmBinary) vs native; web unit tests (parsers, aggregator, sources)" web_node
 stage "web demo end to end: chromium headless, BLE emulation, browser vs native CLI" web_e2e
+stage "wasi relaxed SIMD: clang-19 build, kernels vs scalar, outputs within 1e-5 of simd128, the runners' choice" bash tests/test_wasi_relaxed.sh
 stage "fuzz: bounded libFuzzer run" fuzz_bounded
 
 echo

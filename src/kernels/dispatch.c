@@ -50,6 +50,12 @@ WFM_KERNEL_SET(avx512f, 12, 32, 12x32, u16);
 #if defined(WFM_HAVE_WASM_SIMD)
 WFM_KERNEL_SET(wasm_simd128, 4, 8, 4x8, u4);
 #endif
+#if defined(WFM_HAVE_WASM_RELAXED_SIMD)
+const wfm_kernels wfm_kernels_wasm_relaxedsimd = {
+    "wasm_relaxedsimd", 4, 8, wfm_f32_gemm_ukernel_4x8__wasm_relaxedsimd,
+    wfm_f32_raddstoreexpminusmax_ukernel_u4__wasm_simd128, wfm_f32_rmax_ukernel_u4__wasm_simd128,
+    wfm_f32_vgelu_ukernel_u4__wasm_simd128};
+#endif
 
 /* Best first. Immutable, so concurrent callers need no synchronization. */
 #if defined(WFM_DETECT_AVX2)
@@ -57,7 +63,13 @@ static const wfm_kernels *const with_avx512[] = {&wfm_kernels_avx512f, &wfm_kern
                                                  NULL};
 static const wfm_kernels *const with_avx2[] = {&wfm_kernels_avx2_fma, &wfm_kernels_scalar, NULL};
 #endif
-#if defined(WFM_HAVE_WASM_SIMD)
+#if defined(WFM_HAVE_WASM_RELAXED_SIMD)
+/* The relaxed-SIMD binary (a build of its own: an engine without relaxed SIMD
+ * refuses the whole module, so the choice is made when loading it,
+ * wasi/run.mjs, not here). */
+static const wfm_kernels *const baseline[] = {&wfm_kernels_wasm_relaxedsimd, &wfm_kernels_wasm_simd128,
+                                              &wfm_kernels_scalar, NULL};
+#elif defined(WFM_HAVE_WASM_SIMD)
 /* Every engine we target has SIMD128; a module using it will not even load
  * without it, so there is nothing to detect. */
 static const wfm_kernels *const baseline[] = {&wfm_kernels_wasm_simd128, &wfm_kernels_scalar, NULL};

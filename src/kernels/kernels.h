@@ -32,7 +32,7 @@ typedef float (*wfm_rmax_fn)(size_t n, const float *x);
 typedef void (*wfm_gelu_fn)(float *x, size_t n);
 
 typedef struct wfm_kernels {
-    const char *name;     /* "scalar", "avx2_fma", "avx512f", "wasm_simd128" */
+    const char *name;     /* "scalar", "avx2_fma", "avx512f", "wasm_simd128", "wasm_relaxedsimd" */
     int mr, nr;           /* the GEMM microkernel's tile */
     wfm_gemm_ukernel_fn gemm;
     wfm_expminusmax_fn expminusmax;
@@ -55,6 +55,11 @@ WFM_DECLARE_UKERNELS(4x8, u1, scalar)
 WFM_DECLARE_UKERNELS(6x16, u8, avx2_fma)
 WFM_DECLARE_UKERNELS(12x32, u16, avx512f)
 WFM_DECLARE_UKERNELS(4x8, u4, wasm_simd128)
+/* relaxed SIMD: only the GEMM differs (fused multiply-add); the set takes
+ * SIMD128's other microkernels */
+void wfm_f32_gemm_ukernel_4x8__wasm_relaxedsimd(size_t m, size_t nc, size_t kc, const float *a, size_t a_stride,
+                                                const float *b, const float *bias, float *c, size_t c_stride,
+                                                int accumulate);
 
 /* The kernel sets, defined in dispatch.c. Only those built in exist; call
  * them through wfm_kernels_by_name(), which checks the CPU. */
@@ -62,6 +67,7 @@ extern const wfm_kernels wfm_kernels_scalar;
 extern const wfm_kernels wfm_kernels_avx2_fma;
 extern const wfm_kernels wfm_kernels_avx512f;
 extern const wfm_kernels wfm_kernels_wasm_simd128;
+extern const wfm_kernels wfm_kernels_wasm_relaxedsimd;
 
 /* The best kernel set for this CPU (runtime detection on x86-64), or the one
  * WFM_KERNELS names when this CPU runs it. */

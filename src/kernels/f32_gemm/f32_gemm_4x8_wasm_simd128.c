@@ -1,50 +1,9 @@
 /* f32 GEMM microkernel, 4x8 tile. WebAssembly SIMD128 (WASI and web builds). */
 #include <wasm_simd128.h>
 #include "kernels/kernels.h"
+#include "kernels/f32_gemm/wasm_rows.h"
 
 enum { MR = 4, NR = 8 };
-
-/* The first n (<= 4) floats at p, zero filled; never reads past p[n-1]. */
-static inline v128_t load_upto4(const float *p, size_t n) {
-    switch (n) {
-    case 0: return wasm_f32x4_splat(0.0f);
-    case 1: return wasm_v128_load32_zero(p);
-    case 2: return wasm_v128_load64_zero(p);
-    case 3: return wasm_v128_load32_lane(p + 2, wasm_v128_load64_zero(p), 2);
-    default: return wasm_v128_load(p);
-    }
-}
-
-static inline void store_upto4(float *p, size_t n, v128_t v) {
-    switch (n) {
-    case 0: break;
-    case 1: wasm_v128_store32_lane(p, v, 0); break;
-    case 2: wasm_v128_store64_lane(p, v, 0); break;
-    case 3: wasm_v128_store64_lane(p, v, 0); wasm_v128_store32_lane(p + 2, v, 2); break;
-    default: wasm_v128_store(p, v); break;
-    }
-}
-
-/* One row of up to 8 columns. */
-static inline void load_row(const float *p, size_t nc, v128_t *lo, v128_t *hi) {
-    if (nc == NR) {
-        *lo = wasm_v128_load(p);
-        *hi = wasm_v128_load(p + 4);
-    } else {
-        *lo = load_upto4(p, nc < 4 ? nc : 4);
-        *hi = load_upto4(p + 4, nc > 4 ? nc - 4 : 0);
-    }
-}
-
-static inline void store_row(float *p, size_t nc, v128_t lo, v128_t hi) {
-    if (nc == NR) {
-        wasm_v128_store(p, lo);
-        wasm_v128_store(p + 4, hi);
-    } else {
-        store_upto4(p, nc < 4 ? nc : 4, lo);
-        store_upto4(p + 4, nc > 4 ? nc - 4 : 0, hi);
-    }
-}
 
 void wfm_f32_gemm_ukernel_4x8__wasm_simd128(size_t m, size_t nc, size_t kc, const float *a,
                                             size_t a_stride, const float *b, const float *bias,
