@@ -32,15 +32,16 @@ static const char **string_array(PyObject *list, Py_ssize_t want, const char *wh
 static PyObject *py_probe_fit(PyObject *self, PyObject *args, PyObject *kw) {
     static char *kwlist[] = {"X", "n", "d", "labels", "targets", "groups", "task", "lam", "balanced", "max_iter",
                              "tol", "cv_lambda", "lambdas", "inner_folds", "cv_metric", "seed", "n_classes",
-                             "class_names", "feature_names", "model", NULL};
+                             "class_names", "feature_names", "model", "relative", NULL};
     PyObject *xo, *lo, *to, *go, *lambdas_o, *classes_o, *features_o, *model_o;
     Py_ssize_t n, d;
     wfm_probe_params p = wfm_probe_default_params();
     int task, metric;
     unsigned long long seed;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "OnnOOOidpidpOiiKiOOO", kwlist, &xo, &n, &d, &lo, &to, &go, &task,
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "OnnOOOidpidpOiiKiOOO|p", kwlist, &xo, &n, &d, &lo, &to, &go, &task,
                                      &p.lambda, &p.balanced, &p.max_iter, &p.tol, &p.cv_lambda, &lambdas_o,
-                                     &p.inner_folds, &metric, &seed, &p.n_classes, &classes_o, &features_o, &model_o))
+                                     &p.inner_folds, &metric, &seed, &p.n_classes, &classes_o, &features_o, &model_o,
+                                     &p.relative))
         return NULL;
     p.task = (wfm_probe_task)task;
     p.cv_metric = (wfm_metric)metric;
@@ -87,6 +88,33 @@ done:
     return result;
 }
 
+/* features_relative(X, n, d, groups, reference) -> None; X (float32, writable) in place */
+static PyObject *py_features_relative(PyObject *self, PyObject *args) {
+    PyObject *xo, *go, *ro;
+    Py_ssize_t n, d;
+    if (!PyArg_ParseTuple(args, "OnnOO", &xo, &n, &d, &go, &ro)) return NULL;
+    Py_buffer x = {0}, g = {0}, r = {0};
+    PyObject *result = NULL;
+    uint8_t *ref = NULL;  /* reference (int32 0/1 from Python) as the core's bytes */
+    if (get_buffer(xo, &x, "f", n * d, 1, 0, "X") || get_buffer(go, &g, "i", n, 0, 0, "groups") ||
+        get_buffer(ro, &r, "i", n, 0, 1, "reference"))
+        goto done;
+    if (r.buf) {
+        if (!(ref = PyMem_Malloc((size_t)n + 1))) { PyErr_NoMemory(); goto done; }
+        for (Py_ssize_t i = 0; i < n; i++) ref[i] = ((const int *)r.buf)[i] != 0;
+    }
+    wfm_error err = {0};
+    wfm_status st;
+    Py_BEGIN_ALLOW_THREADS
+    st = wfm_features_relative(x.buf, (size_t)n, (size_t)d, g.buf, ref, NULL, &err);
+    Py_END_ALLOW_THREADS
+    result = st ? raise_core(ERR_INPUT, &err) : (Py_INCREF(Py_None), Py_None);
+done:
+    PyMem_Free(ref);
+    release_buffer(&x); release_buffer(&g); release_buffer(&r);
+    return result;
+}
+
 static PyObject *name_list(const wfm_probe *p, int n, const char *(*get)(const wfm_probe *, int)) {
     if (n > 0 && !get(p, 0)) Py_RETURN_NONE;
     PyObject *list = PyList_New(n);
@@ -113,14 +141,15 @@ static PyObject *py_probe_info(PyObject *self, PyObject *cap) {
     const double *ls, *sc;
     wfm_metric met = WFM_METRIC_AUTO;
     int ncv = wfm_probe_cv_scores(p, &ls, &sc, &met);
-    return Py_BuildValue("{s:s,s:i,s:i,s:i,s:d,s:O,s:n,s:i,s:O,s:d,s:d,s:z,s:N,s:N,s:N,s:N,s:i}", "task",
+    return Py_BuildValue("{s:s,s:i,s:i,s:i,s:d,s:O,s:n,s:i,s:O,s:d,s:d,s:z,s:N,s:N,s:N,s:N,s:i,s:O}", "task",
                          wfm_probe_task_name(i.task), "n_features", i.n_features, "n_classes", i.n_classes,
                          "n_outputs", i.n_outputs, "lambda", i.lambda, "balanced", i.balanced ? Py_True : Py_False,
                          "n_train", (Py_ssize_t)i.n_train, "iterations", i.iterations, "converged",
                          i.converged ? Py_True : Py_False, "loss", i.loss, "grad_norm", i.grad_norm, "encoder_hash",
                          i.encoder_hash, "classes", name_list(p, i.n_classes, wfm_probe_class_name), "features",
                          name_list(p, i.n_features, wfm_probe_feature_name), "cv_lambdas", double_list(ls, ncv),
-                         "cv_scores", double_list(sc, ncv), "cv_metric", (int)met);
+                         "cv_scores", double_list(sc, ncv), "cv_metric", (int)met, "relative",
+                         i.relative ? Py_True : Py_False);
 }
 
 /* probe_coefficients(probe) -> (rows, cols, weight, bias, mean, std) as float32 bytes */
@@ -258,6 +287,8 @@ static PyObject *py_metric_names(PyObject *self, PyObject *unused) {
 PyMethodDef probe_methods[] = {
     {"probe_fit", (PyCFunction)(void (*)(void))py_probe_fit, METH_VARARGS | METH_KEYWORDS, "probe_fit(...) -> probe"},
     {"probe_info", py_probe_info, METH_O, "probe_info(probe) -> dict"},
+    {"features_relative", py_features_relative, METH_VARARGS,
+     "features_relative(X, n, d, groups, reference) -> None (X standardised within each group, in place)"},
     {"probe_coefficients", py_probe_coefficients, METH_O, "probe_coefficients(probe) -> (q, d, W, b, mean, std)"},
     {"probe_predict", py_probe_predict, METH_VARARGS, "probe_predict(probe, model, X, n, d, out, classes)"},
     {"probe_evaluate", py_probe_evaluate, METH_VARARGS, "probe_evaluate(probe, X, n, d, labels, targets) -> metrics"},

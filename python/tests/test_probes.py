@@ -93,6 +93,36 @@ def test_save_writes_the_file_the_cli_writes(cli, model, tmp_path, task):
         assert np.array_equal(loaded.predict(feats), out["prediction"].to_numpy(np.float32))
 
 
+def test_relative_features_and_probe_equal_the_cli(cli, tmp_path):
+    """wearfm.relative_features = each person's own standardisation (numpy),
+    and a RidgeProbe(relative=True) on it writes the file `probe fit
+    --relative` writes from the raw features: the flag included."""
+    X, y = data(k=1, seed=5)
+    person = np.arange(len(X)) % 4
+    X = (X + 10 * person[:, None]).astype(np.float32)  # people at different levels
+    R = wearfm.relative_features(X, person)
+    want = np.empty_like(X, dtype=np.float64)
+    for p in range(4):
+        m = person == p
+        want[m] = (X[m] - X[m].mean(0)) / X[m].std(0)
+    assert np.abs(R - want).max() < 1e-5
+    only_some = wearfm.relative_features(X, person, reference=np.arange(len(X)) < len(X) // 2)
+    assert not np.allclose(only_some, R)  # the reference rows set the statistics
+    with pytest.raises(wearfm.InputError, match="no reference row"):
+        wearfm.relative_features(X, person, reference=person != 3)
+    df = _features_csv(tmp_path / "f.csv", X, y)
+    df.insert(0, "person", [f"p{p}" for p in person])
+    df.insert(1, "label", y)
+    df.to_csv(tmp_path / "g.csv", index=False)
+    run_cli(cli, "probe", "fit", tmp_path / "g.csv", "--labels", "label", "--features", "emb_", "--task", "ridge",
+            "--lambda", "0.01", "--groups", "person", "--relative", "-q", "-o", tmp_path / "cli.probe")
+    est = wearfm.RidgeProbe(l2=0.01, relative=True).fit(pd.DataFrame(R, columns=df.columns[2:]), y)
+    assert est.features_relative_ and est.get_params()["relative"]
+    est.save(tmp_path / "py.probe")
+    assert (tmp_path / "py.probe").read_bytes() == (tmp_path / "cli.probe").read_bytes()
+    assert load_probe(tmp_path / "cli.probe").features_relative_
+
+
 def test_numeric_classes_round_trip_through_a_file(tmp_path):
     X, y = data(seed=3)
     est = wearfm.LogisticProbe().fit(X, y + 1)

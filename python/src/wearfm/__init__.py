@@ -28,7 +28,7 @@ core_version = _core_version()
 
 def __getattr__(name):
     # The probes import scikit-learn: only when asked for.
-    if name in ("LogisticProbe", "RidgeProbe"):
+    if name in ("LogisticProbe", "RidgeProbe", "relative_features"):
         from . import probes
         return getattr(probes, name)
     if name == "cohort":
@@ -37,6 +37,6 @@ def __getattr__(name):
     raise AttributeError(f"module 'wearfm' has no attribute {name!r}")
 
 
-__all__ = ["Model", "State", "RunResult", "ModelInfo", "ChannelInfo", "read_minutes", "read_fitabase",
+__all__ = ["relative_features", "Model", "State", "RunResult", "ModelInfo", "ChannelInfo", "read_minutes", "read_fitabase",
            "read_waveform", "Waveform", "WaveformWindows",
            "WearfmError", "ModelError", "InputError", "LogisticProbe", "RidgeProbe", "cohort", "core_version"]

@@ -72,7 +72,7 @@ class _Probe(BaseEstimator):
             lambdas=None if self.lambdas is None else [float(v) for v in self.lambdas],
             inner_folds=int(self.inner_folds), cv_metric=_METRIC_ID[self.cv_metric], seed=int(self.seed),
             n_classes=len(class_names) if class_names else 0, class_names=class_names, feature_names=names,
-            model=None if self.model is None else self.model._handle)
+            model=None if self.model is None else self.model._handle, relative=bool(getattr(self, "relative", False)))
         self._set_fitted(handle)
         return self
 
@@ -92,6 +92,7 @@ class _Probe(BaseEstimator):
         self.n_iter_ = info["iterations"]
         self.converged_ = info["converged"]
         self.encoder_hash_ = info["encoder_hash"]
+        self.features_relative_ = info["relative"]
         self.cv_scores_ = dict(zip(info["cv_lambdas"], info["cv_scores"])) if info["cv_lambdas"] else None
         self.n_features_in_ = info["n_features"]
         return info
@@ -172,6 +173,28 @@ def _group_ids(groups) -> np.ndarray:
     return ids.reshape(-1)
 
 
+def relative_features(X, groups, reference=None) -> np.ndarray:
+    """Person-relative features (the core's wfm_features_relative, `wearfm
+    probe fit --relative`): a float32 copy of X [n, d] in which every row of
+    a group (e.g. one person) is standardised by that group's own mean and
+    population std over its `reference` rows (a boolean mask, default all;
+    no labels are used, so a person's unlabelled windows can serve). Fit a
+    probe on the result with `relative=True` so its file says so
+    (docs/probes.md, "Person-relative features")."""
+    X = np.array(X, dtype=np.float32, order="C", copy=True)
+    if X.ndim != 2:
+        raise ValueError("X must be 2-D [n, d]")
+    n, d = X.shape
+    g = np.ascontiguousarray(_group_ids(groups), np.int32)
+    if len(g) != n:
+        raise ValueError(f"groups: {len(g)} values for {n} rows")
+    ref = None if reference is None else np.ascontiguousarray(np.asarray(reference, bool).reshape(-1), np.int32)
+    if ref is not None and len(ref) != n:
+        raise ValueError(f"reference: {len(ref)} values for {n} rows")
+    _native.features_relative(X, n, d, g, ref)
+    return X
+
+
 class LogisticProbe(ClassifierMixin, _Probe):
     """L2-penalised logistic regression on standardised features (binary
     sigmoid, or softmax for K > 2), fit by the core's L-BFGS.
@@ -181,13 +204,14 @@ class LogisticProbe(ClassifierMixin, _Probe):
     (default 1e-5 .. 10) by `inner_folds` inner folds scored by `cv_metric`
     (grouped by `fit(..., groups=)`); `max_iter`, `tol` the L-BFGS stopping
     rule; `seed` the fold shuffles; `model` a wearfm.Model whose embeddings X
-    are, to bind the probe to that encoder."""
+    are, to bind the probe to that encoder; `relative` says that X holds
+    person-relative features (relative_features), recorded in the file."""
 
     _classifier = True
 
     def __init__(self, l2: float = 1e-3, *, balanced: bool = False, cv_lambda: bool = False,
                  lambdas: Optional[Sequence[float]] = None, inner_folds: int = 5, cv_metric: str = "auto",
-                 max_iter: int = 1000, tol: float = 1e-6, seed: int = 0, model=None):
+                 max_iter: int = 1000, tol: float = 1e-6, seed: int = 0, model=None, relative: bool = False):
         self.l2 = l2
         self.balanced = balanced
         self.cv_lambda = cv_lambda
@@ -198,6 +222,7 @@ class LogisticProbe(ClassifierMixin, _Probe):
         self.tol = tol
         self.seed = seed
         self.model = model
+        self.relative = relative
 
     def _task(self):
         return "logistic"
@@ -233,7 +258,7 @@ class RidgeProbe(RegressorMixin, _Probe):
 
     def __init__(self, l2: float = 1e-3, *, solver: str = "cholesky", cv_lambda: bool = False,
                  lambdas: Optional[Sequence[float]] = None, inner_folds: int = 5, cv_metric: str = "auto",
-                 max_iter: int = 1000, tol: float = 1e-6, seed: int = 0, model=None):
+                 max_iter: int = 1000, tol: float = 1e-6, seed: int = 0, model=None, relative: bool = False):
         self.l2 = l2
         self.solver = solver
         self.cv_lambda = cv_lambda
@@ -244,6 +269,7 @@ class RidgeProbe(RegressorMixin, _Probe):
         self.tol = tol
         self.seed = seed
         self.model = model
+        self.relative = relative
 
     def _task(self):
         if self.solver not in ("cholesky", "lbfgs"):
