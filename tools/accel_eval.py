@@ -16,7 +16,10 @@ present). Every score is on subjects the fold's encoders never saw
              (HR.csv mean over the window); MAE in bpm;
   stress     TSST vs Base windows (condition edges trimmed 60 s), logistic
              probe (class-balanced, lambda by inner CV over subjects),
-             balanced accuracy over the held-out subjects' windows;
+             balanced accuracy over the held-out subjects' windows; each
+             feature set also through a person-relative probe (`probe fit
+             --relative`, each person standardised over every window of
+             their session, no labels; results["stress_relative"]);
   activity   WISDM watch (51 other people, another watch, 20 Hz resampled
              to 32 Hz): the 6 activities, leave-one-subject-out logistic
              probe (`wearfm probe eval --groups subject --folds 0`),
@@ -169,23 +172,26 @@ def cli(wearfm, args):
     return r.stdout
 
 
-def probe_fit(wearfm, work, name, task, tr, model=None):
-    """Fits a probe on tr = (features, labels, groups); returns its path."""
+def probe_fit(wearfm, work, name, task, tr, model=None, relative=False):
+    """Fits a probe on tr = (features, labels, groups); returns its path.
+    relative: person-relative features (`--relative`), each group's rows,
+    labelled ("") or not, standardised by the group's own statistics."""
     a, p = os.path.join(work, f"{name}-train.csv"), os.path.join(work, f"{name}-probe.safetensors")
     write_features(a, *tr)
     opts = ["--task", "ridge"] if task == "ridge" else ["--balanced"]
     cli(wearfm, ["probe", "fit", a, "--labels", "label", "--features", "emb_", "--cv-lambda",
-                 "--groups", "group", "-q", "-o", p] + opts + (["--model", model] if model else []))
+                 "--groups", "group", "-q", "-o", p] + opts + (["--model", model] if model else [])
+        + (["--relative"] if relative else []))
     return p
 
 
-def probe_fit_predict(wearfm, work, name, task, tr, te):
+def probe_fit_predict(wearfm, work, name, task, tr, te, relative=False):
     """tr, te: (features, labels, groups). Returns the predictions on te
-    (ridge: numbers; logistic: class names)."""
-    p = probe_fit(wearfm, work, name, task, tr)
+    (ridge: numbers; logistic: class names), one per row of te."""
+    p = probe_fit(wearfm, work, name, task, tr, relative=relative)
     b = os.path.join(work, f"{name}-test.csv")
     write_features(b, *te)
-    out = cli(wearfm, ["probe", "predict", p, b, "--id", "group"]).strip().splitlines()
+    out = cli(wearfm, ["probe", "predict", p, b, "--id", "group", "--groups", "group"]).strip().splitlines()
     col = out[0].split(",").index("prediction" if task == "ridge" else "class")
     vals = [line.split(",")[col] for line in out[1:]]
     return np.array([float(v) for v in vals]) if task == "ridge" else np.array(vals)
@@ -277,7 +283,7 @@ def main(argv=None):
 
     students = ["student"]
     results = dict(folds=folds, windows=int(len(w["acc"])), retrieval={}, heart_rate={}, stress={},
-                   activity={})
+                   stress_relative={}, activity={})
     per_fold = {}
     for k in folds:
         train_subs, held = fold_subjects(k)
@@ -334,6 +340,13 @@ def main(argv=None):
             p = probe_fit_predict(args.wearfm, work, f"st{k}", "logistic",
                                   (f[s_tr], lab[s_tr], w["sid"][s_tr]), (f[s_te], lab[s_te], w["sid"][s_te]))
             per_fold.setdefault(("stress", name), []).append((lab[s_te], p))
+            # person-relative: every window of a person's session (all
+            # conditions and the unlabelled stretches between them) sets that
+            # person's statistics, for training and held-out people alike;
+            # only Base and TSST windows are labelled and scored
+            p = probe_fit_predict(args.wearfm, work, f"sr{k}", "logistic", (f[tr], lab[tr], w["sid"][tr]),
+                                  (f[te], lab[te], w["sid"][te]), relative=True)
+            per_fold.setdefault(("stress_relative", name), []).append((lab[s_te], p[lab[te] != ""]))
         print(f"fold {k} done", flush=True)
 
     for (task, name), vals in per_fold.items():
@@ -351,7 +364,7 @@ def main(argv=None):
         else:
             y = np.concatenate([v[0] for v in vals])
             p = np.concatenate([v[1] for v in vals])
-            results["stress"][name] = dict(balanced_accuracy=balanced_accuracy(y, p), n=int(len(y)),
+            results[task][name] = dict(balanced_accuracy=balanced_accuracy(y, p), n=int(len(y)),
                                            per_fold=[balanced_accuracy(*v) for v in vals])
 
     # the student's augmentations, ablated on the folds where every variant exists
@@ -408,7 +421,7 @@ def main(argv=None):
     with open(args.out, "w") as f:
         json.dump(results, f, indent=1, sort_keys=True)
     print(json.dumps({t: {k: (v.get("mae") or v.get("balanced_accuracy") or v.get("100") or "")
-                          for k, v in results[t].items()} for t in ("retrieval", "heart_rate", "stress")},
+                          for k, v in results[t].items()} for t in ("retrieval", "heart_rate", "stress", "stress_relative")},
                      indent=1))
 
 
