@@ -131,6 +131,7 @@ stage "eval tables: card and README blocks match models/*.eval.json and the mode
 stage "bench tables: bench/README.md's onnxruntime block matches bench/vs-ort.json" $PY bench/vs_ort.py tables --check
 stage "cohort tables: bench/README.md's cohort block matches bench/cohort.json" $PY bench/cohort_bench.py tables --check
 stage "before/after tables: bench/README.md's redesign block matches bench/before-after.json" $PY bench/before_after.py tables --check
+stage "relaxed SIMD tables: bench/README.md's relaxed-SIMD block matches bench/relaxed-simd.json" $PY bench/relaxed_simd.py tables --check
 stage "accelerometer tables: cards and README blocks match models/wearfm-accel.eval.json and the shipped files" $PY tools/accel_tables.py --check
 stage "probe tasks: labels, slots and features of tools/probe_tasks.py" probe_tasks_unit
 stage "demo pictures: the confidence note from the fill bands" $PY tests/test_demo_report.py
