@@ -26,6 +26,7 @@ no plotting library is installed for /usr/bin/python3 (matplotlib is not),
 and the demo must run on a fresh Debian machine with only the packages of
 `scripts/setup.sh base`. If rsvg-convert is there, demo.sh also makes PNGs.
 """
+import argparse
 import csv
 import datetime
 import html
@@ -627,14 +628,21 @@ def svg_day(channels, units, truth, fill, filled, mask, lin, gaps, d0, day, pers
 
 
 def main(argv):
-    if len(argv) >= 3 and argv[0] == "mask":
-        return cmd_mask(argv[1], argv[2])
-    if len(argv) >= 3 and argv[0] == "report":
-        person = argv[argv.index("--person") + 1] if "--person" in argv else None
-        bands = argv[argv.index("--bands") + 1] if "--bands" in argv else None
-        return cmd_report(argv[1], argv[2], person, bands)
-    print(__doc__.split("\n\n")[1], file=sys.stderr)
-    return 2
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 epilog=__doc__.split("\n\n", 1)[1], formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    m = sub.add_parser("mask", help="hide stretches of recorded data: OUT_DIR/masked.csv, hidden.json")
+    m.add_argument("sample")
+    m.add_argument("out_dir")
+    r = sub.add_parser("report", help="scores and pictures from OUT_DIR's fills")
+    r.add_argument("sample")
+    r.add_argument("out_dir")
+    r.add_argument("--person", help="the person the sample is (for the pictures' titles)")
+    r.add_argument("--bands", help="FILL_BANDS.json of make fill-bands")
+    a = ap.parse_args(argv)
+    if a.cmd == "mask":
+        return cmd_mask(a.sample, a.out_dir)
+    return cmd_report(a.sample, a.out_dir, a.person, a.bands)
 
 
 if __name__ == "__main__":
