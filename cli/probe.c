@@ -545,6 +545,12 @@ static int build_dataset(const table *t, const int *cols, int d, const popts *o,
             kept++;
         }
         s->n = kept;
+        /* the groups that still have a row: those with only unlabelled rows served their statistics */
+        uint8_t *seen = labelled;  /* reused: ng <= nrow */
+        memset(seen, 0, (size_t)ng);
+        s->n_groups = 0;
+        for (size_t r = 0; r < s->n; r++)
+            if (!seen[s->groups[r]]) seen[s->groups[r]] = 1, s->n_groups++;
     }
     free(labelled);
     labelled = NULL;

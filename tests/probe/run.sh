@@ -70,6 +70,10 @@ for build in native wasi; do
   check "$build probe predict --relative is refused" 2 "${CLI[@]}" probe predict $P.r $R --groups user --relative
   check "$build probe predict, relative probe" 0 "${CLI[@]}" probe predict $P.r $R --groups user -q
   check "$build probe eval --relative, leave one user out" 0 "${CLI[@]}" probe eval $R --labels target --task ridge --groups user --relative --folds 0 -q
+  printf 'person,label,a\np1,x,1\np1,y,2\np2,,5\np2,,6\np3,x,3\np3,y,4\np4,x,1\np4,y,9\n' > $W/rel_unlabelled.csv
+  check "$build probe eval --relative, a person with no label" 0 "${CLI[@]}" probe eval $W/rel_unlabelled.csv --labels label --groups person --relative --folds 0 --format json -q
+  if grep -q '"groups": 3,' $W/out; then pass=$((pass + 1)); echo "ok   $build a person with unlabelled rows only is no fold"
+  else fail=$((fail + 1)); echo "FAIL $build eval --relative counts a group without labelled rows: $(grep -o '"groups": [0-9]*' $W/out)"; fi
   check "$build probe eval, grouped, json" 0 "${CLI[@]}" probe eval $F --labels label --groups user --features x --format json -q -o $W/eval_$build.json
   # wearfm slots: the page's probes through the CLI
   check "$build slots without --inputs" 2 "${CLI[@]}" slots "$SHIPPED_MODEL" "$SAMPLE"
